@@ -1,0 +1,94 @@
+/**
+ * `switchyard demo` (and `npm start`): the gateway on built-in simulated providers, so a newcomer sees
+ * it work with no keys and no network. The fakes run with realistic latency and occasional faults;
+ * the virtual models fall over, so most faults stay invisible, which is the point of a gateway.
+ */
+import { parseArgs } from 'node:util';
+import { demoConfig, type RunningDemoProvider } from '../demo/demo-config.ts';
+import { demoProviders } from '../demo/demo-providers.ts';
+import { DEMO_LATENCY, type FakeServer } from '../demo/fakes/shared/index.ts';
+import type { CliIo } from './io.ts';
+import { serve } from './serve.ts';
+
+const DEMO_KEY = 'demo-key';
+
+export async function runDemo(argv: string[], io: CliIo): Promise<number> {
+  let values: { port?: string; host?: string; 'fault-rate'?: string };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string', short: 'p' },
+        host: { type: 'string' },
+        'fault-rate': { type: 'string' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    io.stderr.write(`${(error as Error).message}\n`);
+    return 1;
+  }
+  const port = Number(values.port ?? io.env.PORT ?? 8787);
+  const faultRate = Number(values['fault-rate'] ?? 0.03);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535 || !(faultRate >= 0 && faultRate <= 1)) {
+    io.stderr.write('--port must be 0..65535 and --fault-rate 0..1\n');
+    return 1;
+  }
+
+  const fakes: FakeServer[] = [];
+  const running: RunningDemoProvider[] = [];
+  let seed = 1;
+  for (const provider of demoProviders) {
+    const fake = await provider.start({
+      latency: DEMO_LATENCY,
+      chaos: {
+        faultRate,
+        faults: [
+          { fault: { kind: 'status', status: 500 }, weight: 3 },
+          { fault: { kind: 'status', status: 429, retryAfterSeconds: 1 }, weight: 2 },
+          { fault: { kind: 'reset' }, weight: 1 },
+        ],
+      },
+      seed: seed++,
+      keys: [DEMO_KEY],
+    });
+    fakes.push(fake);
+    running.push({
+      name: provider.name,
+      type: provider.type,
+      baseUrl: provider.baseUrl(fake),
+      key: DEMO_KEY,
+      models: provider.models,
+    });
+  }
+
+  const host = values.host ?? '127.0.0.1';
+  const config = demoConfig(running, port, host);
+  const serving = await serve({
+    config,
+    env: io.env,
+    onStopped: async () => {
+      await Promise.all(fakes.map((fake) => fake.stop()));
+    },
+  });
+  io.stdout.write(banner(serving.url, running));
+  return serving.stopped;
+}
+
+function banner(url: string, providers: RunningDemoProvider[]): string {
+  return `
+Switchyard demo is running at ${url}
+Simulated providers: ${providers.map((p) => p.name).join(', ')} (realistic latency, occasional faults)
+Virtual models: smart (fallback), fast (latency), sampled (70/30 split), reasoning; or any provider/model
+
+  curl ${url}/v1/chat/completions -H 'content-type: application/json' \\
+    -d '{"model":"smart","messages":[{"role":"user","content":"Hello!"}]}'
+
+  // OpenAI SDK (Node):
+  import OpenAI from 'openai';
+  const client = new OpenAI({ baseURL: '${url}/v1', apiKey: 'unused-in-demo' });
+  const reply = await client.chat.completions.create({ model: 'smart', messages: [{ role: 'user', content: 'Hello!' }] });
+
+Models: ${url}/v1/models   Metrics: ${url}/metrics   Stop: Ctrl-C
+`;
+}

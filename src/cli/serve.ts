@@ -1,0 +1,95 @@
+/**
+ * Runs one gateway process until a signal stops it: listen, reload on SIGHUP / file change, drain on
+ * SIGTERM or SIGINT. Shared by `start` and `demo`.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/schema.ts';
+import { watchConfig } from '../config/watch.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import { Gateway } from '../server/gateway.ts';
+
+export interface ServeOptions {
+  config: Config;
+  /** The file to watch for reloads; none when the config came from the environment or the demo. */
+  configPath?: string;
+  env: Readonly<Record<string, string | undefined>>;
+  port?: number;
+  host?: string;
+  logger?: Logger;
+  /** Called after the gateway has drained, before the process exits. */
+  onStopped?: () => Promise<void>;
+}
+
+export interface Serving {
+  gateway: Gateway;
+  address: AddressInfo;
+  url: string;
+  logger: Logger;
+  /** Resolves with the exit code once a signal has stopped the gateway. */
+  stopped: Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function serve(options: ServeOptions): Promise<Serving> {
+  const logger = options.logger ?? createLogger();
+  const gateway = new Gateway({
+    config: options.config,
+    services: { logger, metrics: createMetrics(), random: Math.random },
+  });
+  const host = options.host ?? options.config.server.host;
+  const address = await gateway.listen(options.port ?? options.config.server.port, host);
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+
+  const watcher =
+    options.configPath === undefined
+      ? undefined
+      : watchConfig(options.configPath, options.env, {
+          onReload: (config) => {
+            gateway.reload(config);
+            logger.info({ config_version: gateway.snapshot.version }, 'config reloaded');
+          },
+          onReject: (issues) =>
+            logger.error({ issues }, 'config reload rejected; the previous config stays in force'),
+        });
+
+  // Without a listener SIGHUP would kill the process; with no file there is nothing to reload.
+  const onHangup = () => logger.info('SIGHUP ignored: this gateway has no config file to reload');
+  if (watcher === undefined) process.on('SIGHUP', onHangup);
+
+  let resolveStopped: (code: number) => void = () => {};
+  const stopped = new Promise<number>((resolve) => {
+    resolveStopped = resolve;
+  });
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      watcher?.close();
+      process.off('SIGHUP', onHangup);
+      logger.info({ in_flight: gateway.inFlight }, 'draining');
+      await gateway.shutdown(options.config.server.shutdown_grace_ms);
+      await options.onStopped?.();
+      logger.info('stopped');
+      logger.flush();
+      resolveStopped(0);
+    })();
+    return stopping;
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'shutdown requested');
+    stop().catch((error: unknown) => {
+      logger.error({ err: error }, 'shutdown failed');
+      resolveStopped(1);
+    });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  logger.info(
+    { url, providers: [...gateway.snapshot.providers.keys()], models: gateway.snapshot.models.size },
+    'listening',
+  );
+  return { gateway, address, url, logger, stopped, stop };
+}

@@ -1,0 +1,83 @@
+/**
+ * `switchyard start`: the gateway from a config file, or from provider keys in the environment when
+ * there is none (design.md §1). `--workers N` runs N processes sharing the port (cli/workers.ts).
+ */
+import { existsSync } from 'node:fs';
+import cluster from 'node:cluster';
+import { parseArgs } from 'node:util';
+import { configFromEnv } from '../config/from-env.ts';
+import { formatIssue } from '../config/errors.ts';
+import { loadConfigFile } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import type { CliIo } from './io.ts';
+import { serve } from './serve.ts';
+import { runPrimary } from './workers.ts';
+
+export async function runStart(argv: string[], io: CliIo): Promise<number> {
+  let values: { config?: string; port?: string; host?: string; workers?: string };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string', short: 'c' },
+        port: { type: 'string', short: 'p' },
+        host: { type: 'string' },
+        workers: { type: 'string', short: 'w' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    io.stderr.write(`${(error as Error).message}\n`);
+    return 1;
+  }
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65_535)) {
+    io.stderr.write(`--port must be a whole number from 0 to 65535, got '${values.port}'\n`);
+    return 1;
+  }
+  const workers = values.workers === undefined ? 1 : Number(values.workers);
+  if (!(Number.isInteger(workers) && workers >= 1 && workers <= 256)) {
+    io.stderr.write(`--workers must be a whole number from 1 to 256, got '${values.workers}'\n`);
+    return 1;
+  }
+
+  const resolved = await resolveConfig(values.config, io);
+  if (resolved === undefined) return 1;
+  if (workers > 1 && cluster.isPrimary) return runPrimary(workers, io);
+
+  const serving = await serve({
+    config: resolved.config,
+    configPath: resolved.path,
+    env: io.env,
+    port,
+    host: values.host,
+  });
+  if (cluster.isPrimary) io.stdout.write(`Switchyard listening on ${serving.url}\n`);
+  return serving.stopped;
+}
+
+async function resolveConfig(
+  flag: string | undefined,
+  io: CliIo,
+): Promise<{ config: Config; path?: string } | undefined> {
+  const path =
+    flag ?? io.env.SWITCHYARD_CONFIG ?? (existsSync('switchyard.yaml') ? 'switchyard.yaml' : undefined);
+  if (path !== undefined) {
+    const result = await loadConfigFile(path, io.env);
+    if (result.ok) return { config: result.config, path };
+    io.stderr.write(`${path} is not a valid config:\n`);
+    for (const issue of result.errors) io.stderr.write(`  ${formatIssue(issue)}\n`);
+    return undefined;
+  }
+  const fromEnv = configFromEnv(io.env);
+  if (fromEnv === undefined) {
+    io.stderr.write(
+      'No config: pass --config FILE, create ./switchyard.yaml, or set a provider key (OPENAI_API_KEY, ANTHROPIC_API_KEY, ...).\n' +
+        'To try Switchyard without keys, run `npm start` (demo mode).\n',
+    );
+    return undefined;
+  }
+  // Said on stderr so it is visible even when stdout is piped to a log collector.
+  io.stderr.write(`No config file; using providers from the environment: ${fromEnv.providers.join(', ')}\n`);
+  return { config: fromEnv.config };
+}

@@ -1,0 +1,43 @@
+/**
+ * The config demo mode runs: one provider per simulated upstream and virtual models that show what a
+ * gateway is for (fallback, a weighted split, latency choice).
+ */
+import { validateConfig, type Config } from '../config/schema.ts';
+
+export interface RunningDemoProvider {
+  name: string;
+  type: string;
+  baseUrl: string;
+  key: string;
+  models: string[];
+}
+
+export function demoConfig(providers: RunningDemoProvider[], port: number, host: string): Config {
+  const document = {
+    server: { host, port },
+    providers: Object.fromEntries(
+      providers.map((p) => [p.name, { type: p.type, keys: [p.key], base_url: p.baseUrl, models: p.models }]),
+    ),
+    models: {
+      smart: {
+        strategy: 'fallback',
+        targets: ['anthropic/claude-sonnet-4-5', 'openai/gpt-4.1', 'gemini/gemini-2.5-pro'],
+      },
+      fast: {
+        strategy: 'latency',
+        targets: ['deepseek/deepseek-chat', 'qwen/qwen-plus', 'mistral/mistral-small-latest'],
+      },
+      sampled: {
+        strategy: 'weighted',
+        targets: [
+          { target: 'deepseek/deepseek-chat', weight: 70 },
+          { target: 'openai/gpt-4.1', weight: 30 },
+        ],
+      },
+      reasoning: { strategy: 'fallback', targets: ['deepseek/deepseek-reasoner', 'gemini/gemini-2.5-flash'] },
+    },
+  };
+  const result = validateConfig(document);
+  if (!result.ok) throw new Error(`demo config is invalid: ${JSON.stringify(result.errors)}`);
+  return result.config;
+}

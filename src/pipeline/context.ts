@@ -1,0 +1,69 @@
+/**
+ * The per-request context every stage reads and writes. Every field is declared up front (style.md
+ * §2.9) so the object keeps one shape for its whole life.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CompiledModel, CompiledTenant, Snapshot } from '../config/compile.ts';
+import type { ChatRequest } from '../protocol/chat-request.ts';
+import type { FinishReason, Usage } from '../protocol/chat-response.ts';
+
+export interface AttemptRecord {
+  target: string;
+  keyId: string;
+  /** `ok` or the error class. */
+  outcome: string;
+  status: number;
+  durationMs: number;
+}
+
+export class RequestContext {
+  readonly requestId: string;
+  readonly snapshot: Snapshot;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** performance.now() when the request arrived. */
+  readonly startedAt: number;
+  /** Fires when the client goes away or the request deadline passes. */
+  readonly abort = new AbortController();
+
+  tenant: CompiledTenant | undefined = undefined;
+  request: ChatRequest | undefined = undefined;
+  model: CompiledModel | undefined = undefined;
+  stream = false;
+  includeUsage = false;
+
+  attempts: AttemptRecord[] = [];
+  /** Upstream attempts started so far (the record is written when each one ends). */
+  attemptCount = 0;
+  provider: string | null = null;
+  upstreamModel: string | null = null;
+  usage: Usage | undefined = undefined;
+  finishReason: FinishReason | null = null;
+  rawFinishReason: string | null = null;
+
+  status = 0;
+  errorCode: string | null = null;
+  errorMessage: string | null = null;
+  /** True once the first byte of the answer went to the client: no failover after this. */
+  committed = false;
+  clientAborted = false;
+  deadlineExceeded = false;
+  /** Time spent waiting on upstreams (all attempts), ms. */
+  upstreamMs = 0;
+  /** Time from arrival to the first byte sent to the client, ms. */
+  firstByteMs: number | null = null;
+
+  constructor(
+    requestId: string,
+    snapshot: Snapshot,
+    req: IncomingMessage,
+    res: ServerResponse,
+    startedAt: number,
+  ) {
+    this.requestId = requestId;
+    this.snapshot = snapshot;
+    this.req = req;
+    this.res = res;
+    this.startedAt = startedAt;
+  }
+}

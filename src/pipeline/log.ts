@@ -1,0 +1,64 @@
+/**
+ * One log line and the metrics per request, written after the response has ended (style.md §2.9):
+ * nothing here runs while the client is waiting.
+ */
+import { statusClass } from '../observability/metrics.ts';
+import type { RequestContext } from './context.ts';
+import type { Services } from './services.ts';
+
+export function recordRequest(ctx: RequestContext, services: Services): void {
+  const totalMs = performance.now() - ctx.startedAt;
+  const status = ctx.clientAborted && !ctx.res.writableFinished ? 499 : ctx.status;
+  const provider = ctx.provider ?? 'none';
+  const stream = ctx.stream ? 'true' : 'false';
+  const { metrics, logger } = services;
+  metrics.requests.inc({ provider, status_class: statusClass(status), stream });
+  metrics.requestDuration.observe({ provider, stream }, totalMs / 1000);
+  const usage = ctx.usage;
+  if (usage !== undefined && ctx.provider !== null) {
+    metrics.tokens.inc({ provider, kind: 'prompt' }, usage.prompt_tokens);
+    metrics.tokens.inc({ provider, kind: 'completion' }, usage.completion_tokens);
+    const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
+    const reasoning = usage.completion_tokens_details?.reasoning_tokens ?? 0;
+    if (cached > 0) metrics.tokens.inc({ provider, kind: 'cached' }, cached);
+    if (reasoning > 0) metrics.tokens.inc({ provider, kind: 'reasoning' }, reasoning);
+  }
+  if (ctx.errorCode === 'upstream_stream_error') metrics.streamErrors.inc({ provider });
+
+  logger.info(
+    {
+      request_id: ctx.requestId,
+      tenant: ctx.tenant?.name ?? null,
+      model: ctx.request?.model ?? null,
+      provider: ctx.provider,
+      upstream_model: ctx.upstreamModel,
+      stream: ctx.stream,
+      status,
+      attempts: ctx.attempts,
+      finish_reason: ctx.finishReason,
+      raw_finish_reason: ctx.rawFinishReason,
+      usage:
+        usage === undefined
+          ? null
+          : {
+              prompt: usage.prompt_tokens,
+              completion: usage.completion_tokens,
+              cached: usage.prompt_tokens_details?.cached_tokens ?? 0,
+              reasoning: usage.completion_tokens_details?.reasoning_tokens ?? 0,
+            },
+      latency_ms: {
+        total: round(totalMs),
+        gateway: round(Math.max(0, totalMs - ctx.upstreamMs)),
+        upstream: round(ctx.upstreamMs),
+        first_byte: ctx.firstByteMs === null ? null : round(ctx.firstByteMs),
+      },
+      error: ctx.errorCode === null ? null : { code: ctx.errorCode, message: ctx.errorMessage },
+      client_aborted: ctx.clientAborted,
+    },
+    'request',
+  );
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

@@ -1,0 +1,83 @@
+/**
+ * The only place that writes a response to the client: JSON completions, SSE headers, and OpenAI's
+ * error envelope (or, once a stream has started, an error event in OpenAI's stream shape followed by
+ * `[DONE]`, which the SDK turns into an APIError; providers.md §1.7).
+ */
+import type { ServerResponse } from 'node:http';
+import { internalError } from '../errors/codes.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import type { RequestContext } from './context.ts';
+
+export function completionHeaders(ctx: RequestContext, contentType: string): Record<string, string> {
+  return {
+    'content-type': contentType,
+    'x-request-id': ctx.requestId,
+    'x-switchyard-provider': ctx.provider ?? '',
+    'x-switchyard-model': ctx.upstreamModel ?? '',
+    'x-switchyard-attempts': String(ctx.attemptCount),
+    'x-switchyard-cache': 'BYPASS',
+  };
+}
+
+export function sendCompletion(ctx: RequestContext, body: string): void {
+  ctx.status = 200;
+  ctx.committed = true;
+  ctx.firstByteMs = performance.now() - ctx.startedAt;
+  const headers = completionHeaders(ctx, 'application/json');
+  headers['content-length'] = String(Buffer.byteLength(body));
+  ctx.res.writeHead(200, headers);
+  ctx.res.end(body);
+}
+
+export function startEventStream(ctx: RequestContext): void {
+  ctx.status = 200;
+  ctx.committed = true;
+  ctx.firstByteMs = performance.now() - ctx.startedAt;
+  const headers = completionHeaders(ctx, 'text/event-stream; charset=utf-8');
+  headers['cache-control'] = 'no-cache';
+  // Reverse proxies (nginx) buffer responses unless told not to; a buffered stream is not a stream.
+  headers['x-accel-buffering'] = 'no';
+  ctx.res.writeHead(200, headers);
+}
+
+/** Any error, before or after the first byte. Unknown errors become a 500 that names the request id. */
+export function sendError(ctx: RequestContext, error: unknown): void {
+  const gatewayError = error instanceof GatewayError ? error : internalError(ctx.requestId, error);
+  ctx.status = ctx.committed ? ctx.status : gatewayError.status;
+  ctx.errorCode = gatewayError.code;
+  ctx.errorMessage = gatewayError.message;
+  const res = ctx.res;
+  if (res.destroyed || res.writableEnded) return;
+  if (ctx.committed) {
+    // Headers are gone; the only channel left is the stream itself.
+    res.end(`data: ${JSON.stringify(gatewayError.toEnvelope())}\n\ndata: [DONE]\n\n`);
+    return;
+  }
+  writeErrorResponse(res, gatewayError, ctx.requestId, ctx.attemptCount);
+}
+
+export function writeErrorResponse(
+  res: ServerResponse,
+  error: GatewayError,
+  requestId: string,
+  attempts?: number,
+): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const body = JSON.stringify(error.toEnvelope());
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+    'x-request-id': requestId,
+    ...error.headers,
+  };
+  if (attempts !== undefined && attempts > 0) headers['x-switchyard-attempts'] = String(attempts);
+  if (error.retryAfterMs !== undefined)
+    headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
+  // After a refused oversized body the rest of it is still on the wire; closing is cheaper than reading it.
+  if (error.status === 413) headers.connection = 'close';
+  res.writeHead(error.status, headers);
+  res.end(body);
+}

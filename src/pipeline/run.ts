@@ -1,0 +1,62 @@
+/**
+ * POST /v1/chat/completions: the stages of design.md §2 in order. Stages that do no I/O stay
+ * synchronous; the only awaits are the body read and the attempt loop.
+ */
+import { resolveModel, type Snapshot } from '../config/compile.ts';
+import { modelNotFound, unsupportedMediaType } from '../errors/codes.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import { readBody } from '../server/body.ts';
+import { ClientGoneError, runAttempts } from './attempt.ts';
+import { authenticate, checkModelAllowed } from './auth.ts';
+import type { RequestContext } from './context.ts';
+import { recordRequest } from './log.ts';
+import { sendError } from './respond.ts';
+import { planTargets } from './route.ts';
+import type { Services } from './services.ts';
+import { parseChatRequest } from './validate.ts';
+
+export async function handleChatCompletion(ctx: RequestContext, services: Services): Promise<void> {
+  const { req, res } = ctx;
+  const snapshot: Snapshot = ctx.snapshot;
+  const onClose = () => {
+    if (!res.writableFinished) {
+      ctx.clientAborted = true;
+      ctx.abort.abort();
+    }
+  };
+  res.on('close', onClose);
+  const deadline = setTimeout(() => {
+    ctx.deadlineExceeded = true;
+    ctx.abort.abort();
+  }, snapshot.config.server.request_timeout_ms);
+  deadline.unref();
+
+  try {
+    authenticate(ctx);
+    const contentType = req.headers['content-type'];
+    if (contentType !== undefined && !contentType.toLowerCase().includes('json'))
+      throw unsupportedMediaType(contentType);
+    const body = await readBody(req, snapshot.config.server.body_limit_bytes);
+    const request = parseChatRequest(body);
+    ctx.request = request;
+    ctx.stream = request.stream === true;
+    ctx.includeUsage = ctx.stream && request.stream_options?.include_usage === true;
+    const model = resolveModel(snapshot, request.model);
+    if (model === undefined) throw modelNotFound(request.model);
+    checkModelAllowed(ctx, request.model);
+    ctx.model = model;
+    await runAttempts(ctx, planTargets(model, services.random), services);
+  } catch (error) {
+    if (!(error instanceof ClientGoneError)) {
+      if (!(error instanceof GatewayError))
+        services.logger.error({ err: error, request_id: ctx.requestId }, 'unexpected error');
+      sendError(ctx, error);
+    }
+  } finally {
+    clearTimeout(deadline);
+    res.off('close', onClose);
+    // The log line waits for the response to be fully handed to the socket (or the socket to die).
+    if (res.writableFinished || res.destroyed) recordRequest(ctx, services);
+    else res.once('close', () => recordRequest(ctx, services));
+  }
+}

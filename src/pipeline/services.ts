@@ -1,0 +1,10 @@
+import type { Logger } from '../observability/logger.ts';
+import type { GatewayMetrics } from '../observability/metrics.ts';
+
+/** Long-lived collaborators the stages use; one instance per process. */
+export interface Services {
+  logger: Logger;
+  metrics: GatewayMetrics;
+  /** Injected so weighted routing is reproducible in tests. */
+  random: () => number;
+}

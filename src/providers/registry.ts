@@ -1,0 +1,20 @@
+/**
+ * The only list of providers. Adding a provider is one folder and one line here; everything else
+ * (config validation, routing, docs/provider-features.md) reads this map.
+ */
+import { openaiAdapter } from './openai/index.ts';
+import { openaiCompatibleAdapter } from './openai-compatible/index.ts';
+import type { ProviderAdapter } from './types.ts';
+
+export const providerRegistry = {
+  openai: openaiAdapter,
+  'openai-compatible': openaiCompatibleAdapter,
+} as const satisfies Record<string, ProviderAdapter>;
+
+export type ProviderType = keyof typeof providerRegistry;
+
+export const providerTypes = Object.keys(providerRegistry) as ProviderType[];
+
+export function getAdapter(type: ProviderType): ProviderAdapter {
+  return providerRegistry[type];
+}

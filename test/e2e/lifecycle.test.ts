@@ -1,0 +1,140 @@
+/**
+ * Models listing, virtual keys, reload and graceful shutdown, against the real server.
+ */
+import OpenAI from 'openai';
+import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
+import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
+import { startTestGateway, type TestGateway, testConfig } from '../helpers/gateway.ts';
+
+let fake: FakeServer;
+const started: TestGateway[] = [];
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI({});
+});
+afterAll(async () => {
+  await fake?.stop();
+});
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((gw) => gw.stop()));
+});
+
+async function gateway(document: Record<string, unknown>, apiKey?: string): Promise<TestGateway> {
+  const gw = await startTestGateway(document, { apiKey });
+  started.push(gw);
+  return gw;
+}
+
+const providers = () => ({
+  fake: { type: 'openai', keys: ['k'], base_url: `${fake.url}/v1`, models: ['gpt-4.1', 'gpt-4.1-mini'] },
+});
+
+describe('GET /v1/models', () => {
+  it('lists virtual models and the configured provider/model names in OpenAI list shape', async () => {
+    const gw = await gateway({ providers: providers(), models: { smart: { targets: ['fake/gpt-4.1'] } } });
+    const ids: string[] = [];
+    for await (const model of gw.client.models.list()) ids.push(model.id);
+    expect(ids.sort()).toEqual(['fake/gpt-4.1', 'fake/gpt-4.1-mini', 'smart']);
+  });
+
+  it('shows a tenant only the models on its allow-list', async () => {
+    const gw = await gateway(
+      {
+        providers: providers(),
+        models: { smart: { targets: ['fake/gpt-4.1'] } },
+        tenants: { acme: { keys: ['sk-acme-123'], models: ['smart'] } },
+      },
+      'sk-acme-123',
+    );
+    const ids: string[] = [];
+    for await (const model of gw.client.models.list()) ids.push(model.id);
+    expect(ids).toEqual(['smart']);
+  });
+});
+
+describe('virtual keys', () => {
+  const document = () => ({
+    providers: providers(),
+    models: { smart: { targets: ['fake/gpt-4.1'] }, other: { targets: ['fake/gpt-4.1-mini'] } },
+    tenants: { acme: { keys: ['sk-acme-123'], models: ['smart'] } },
+  });
+
+  it('refuses a request without a valid key with 401 when tenants are configured', async () => {
+    const gw = await gateway(document(), 'wrong-key');
+    const error = await gw.client.chat.completions
+      .create({ model: 'smart', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+
+  it('serves a tenant its allowed models and refuses others with 403', async () => {
+    const gw = await gateway(document(), 'sk-acme-123');
+    const ok = await gw.client.chat.completions.create({
+      model: 'smart',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(ok.choices[0]?.message.content).toBeTruthy();
+    const error = await gw.client.chat.completions
+      .create({ model: 'other', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
+  });
+});
+
+describe('reload', () => {
+  it('serves new models after a reload while a stream started before it finishes on the old config', async () => {
+    const gw = await gateway({ providers: providers(), models: { smart: { targets: ['fake/gpt-4.1'] } } });
+    fake.control.enqueue({
+      tokenIntervalMs: 20,
+      reply: { content: 'one two three four five six seven eight' },
+    });
+    const stream = await gw.client.chat.completions.create({
+      model: 'smart',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+    });
+    gw.gateway.reload(
+      testConfig({ providers: providers(), models: { fresh: { targets: ['fake/gpt-4.1-mini'] } } }),
+    );
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe('one two three four five six seven eight');
+    const fresh = await gw.client.chat.completions.create({
+      model: 'fresh',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(fresh.choices[0]?.message.content).toBeTruthy();
+    const gone = await gw.client.chat.completions
+      .create({ model: 'smart', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(gw.gateway.snapshot.version).toBe(2);
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('lets an in-flight stream finish, then refuses new connections', async () => {
+    const gw = await gateway({ providers: providers() });
+    fake.control.enqueue({
+      tokenIntervalMs: 20,
+      reply: { content: 'alpha beta gamma delta epsilon zeta eta theta' },
+    });
+    const stream = await gw.client.chat.completions.create({
+      model: 'fake/gpt-4.1',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+    });
+    const iterator = stream[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    let text = first.value?.choices[0]?.delta.content ?? '';
+    const ready = await fetch(`${gw.url}/readyz`);
+    expect(ready.status).toBe(200);
+    const shutdown = gw.gateway.shutdown(10_000);
+    for (let next = await iterator.next(); !next.done; next = await iterator.next())
+      text += next.value.choices[0]?.delta.content ?? '';
+    await shutdown;
+    expect(text).toBe('alpha beta gamma delta epsilon zeta eta theta');
+    await expect(fetch(`${gw.url}/healthz`)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { OpenAIPassthroughStream } from '../../../src/providers/openai/stream.ts';
+import { type SseEvent, SseParser } from '../../../src/providers/shared/sse.ts';
+import { StreamProtocolError, UpstreamStreamError } from '../../../src/providers/types.ts';
+
+const fixture = readFileSync(new URL('../../fixtures/openai/text.sse', import.meta.url));
+
+function run(pieces: Uint8Array[]) {
+  const translator = new OpenAIPassthroughStream();
+  const parser = new SseParser();
+  const out: Array<{ json: string; kind: string }> = [];
+  const emit = (json: string, kind: string) => out.push({ json, kind });
+  const onEvent = (event: SseEvent) => translator.push(event, emit);
+  for (const piece of pieces) parser.push(piece, onEvent);
+  parser.end(onEvent);
+  translator.end(emit);
+  return { translator, out };
+}
+
+describe('OpenAI passthrough stream', () => {
+  it('forwards every recorded event byte for byte and reads usage, finish reason and model', () => {
+    const { translator, out } = run([fixture]);
+    const lines = readFileSync(
+      new URL('../../../../shared/fixtures/recorded/openai/openai-text.chunks.txt', import.meta.url),
+      'utf8',
+    )
+      .trim()
+      .split('\n');
+    expect(out.map((o) => o.json)).toEqual(lines);
+    expect(out.at(-1)?.kind).toBe('usage');
+    expect(out.slice(0, -1).every((o) => o.kind === 'chunk')).toBe(true);
+    expect(translator.model).toBe('gpt-4.1-nano-2025-04-14');
+    expect(translator.finishReason).toBe('stop');
+    expect(translator.usage?.completion_tokens).toBe(300);
+    expect(translator.usage?.prompt_tokens).toBe(16);
+  });
+
+  it('gives the same output when the bytes are split anywhere', () => {
+    const whole = run([fixture]).out;
+    for (let cut = 1; cut < fixture.length; cut += 97) {
+      expect(run([fixture.subarray(0, cut), fixture.subarray(cut)]).out).toEqual(whole);
+    }
+  });
+
+  it('reports a stream cut before [DONE] and before any finish reason as truncated', () => {
+    const text = fixture.toString('utf8');
+    const cut = Buffer.from(text.slice(0, Math.floor(text.length / 2)));
+    expect(() => run([cut])).toThrow(StreamProtocolError);
+  });
+
+  it('turns an in-band error event into a classified UpstreamStreamError', () => {
+    const bytes = Buffer.from(
+      'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}\n\n' +
+        'data: {"error":{"message":"overloaded","type":"server_error","param":null,"code":null}}\n\n',
+    );
+    let caught: unknown;
+    try {
+      run([bytes]);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(UpstreamStreamError);
+    expect((caught as UpstreamStreamError).failure.errorClass).toBe('server');
+  });
+});

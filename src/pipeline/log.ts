@@ -34,7 +34,13 @@ export function recordRequest(ctx: RequestContext, services: Services): void {
       upstream_model: ctx.upstreamModel,
       stream: ctx.stream,
       status,
-      attempts: ctx.attempts,
+      attempts: ctx.attempts.map((attempt) => ({
+        target: attempt.target,
+        key_id: attempt.keyId,
+        outcome: attempt.outcome,
+        status: attempt.status,
+        duration_ms: round(attempt.durationMs),
+      })),
       finish_reason: ctx.finishReason,
       raw_finish_reason: ctx.rawFinishReason,
       usage:

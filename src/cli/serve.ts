@@ -8,6 +8,7 @@ import { watchConfig } from '../config/watch.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { Gateway } from '../server/gateway.ts';
+import { prewarmConnections } from '../transport/prewarm.ts';
 
 export interface ServeOptions {
   config: Config;
@@ -41,12 +42,15 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   const address = await gateway.listen(options.port ?? options.config.server.port, host);
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 
+  void prewarmConnections(gateway.snapshot, logger);
+
   const watcher =
     options.configPath === undefined
       ? undefined
       : watchConfig(options.configPath, options.env, {
           onReload: (config) => {
             gateway.reload(config);
+            void prewarmConnections(gateway.snapshot, logger);
             logger.info({ config_version: gateway.snapshot.version }, 'config reloaded');
           },
           onReject: (issues) =>

@@ -1,0 +1,125 @@
+/**
+ * `switchyard start` as a user runs it: a real child process with a config file, reloading when the
+ * file changes and draining in-flight streams on SIGTERM before it exits.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
+import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
+import { waitFor } from '../helpers/gateway.ts';
+
+const bin = new URL('../../bin/switchyard.js', import.meta.url).pathname;
+let fake: FakeServer;
+let dir: string;
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI({ keys: ['sk-file'] });
+  dir = await mkdtemp(join(tmpdir(), 'switchyard-start-'));
+});
+afterAll(async () => {
+  await fake?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function configText(models: string): string {
+  return `server:\n  port: 0\nproviders:\n  up:\n    type: openai\n    keys: [\${UP_KEY}]\n    base_url: ${fake.url}/v1\nmodels:\n${models}`;
+}
+
+async function startCli(
+  configPath: string,
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [bin, 'start', '--config', configPath], {
+    env: { ...process.env, UP_KEY: 'sk-file', SWITCHYARD_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (data: Buffer) => {
+    output += data.toString();
+  });
+  child.stderr?.on('data', (data: Buffer) => {
+    output += data.toString();
+  });
+  await waitFor(() => /listening on (http:\/\/\S+)/.test(output), 15_000, 'the gateway to listen');
+  const url = /listening on (http:\/\/\S+)/.exec(output)?.[1] ?? '';
+  return { child, url, output: () => output };
+}
+
+describe('switchyard start', () => {
+  it('serves the config file, reloads it on change, keeps the old one when the new one is invalid, and drains on SIGTERM', async () => {
+    const path = join(dir, 'switchyard.yaml');
+    await writeFile(path, configText('  first:\n    targets: [up/gpt-4.1]\n'));
+    const { child, url, output } = await startCli(path);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    try {
+      const first = await client.chat.completions.create({
+        model: 'first',
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      expect(first.choices[0]?.message.content).toBeTruthy();
+
+      await writeFile(path, configText('  second:\n    targets: [up/gpt-4.1-mini]\n'));
+      await waitFor(() => output().includes('config reloaded'), 10_000, 'the reload');
+      const second = await client.chat.completions.create({
+        model: 'second',
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      expect(second.choices[0]?.message.content).toBeTruthy();
+
+      await writeFile(path, configText('  third:\n    targets: [nowhere/gpt-4.1]\n'));
+      await waitFor(() => output().includes('config reload rejected'), 10_000, 'the rejection');
+      const still = await client.chat.completions.create({
+        model: 'second',
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      expect(still.choices[0]?.message.content).toBeTruthy();
+
+      fake.control.enqueue({
+        tokenIntervalMs: 30,
+        reply: { content: 'one two three four five six seven eight nine ten' },
+      });
+      const stream = await client.chat.completions.create({
+        model: 'second',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+      });
+      let text = '';
+      let signalled = false;
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta.content ?? '';
+        if (!signalled) {
+          child.kill('SIGTERM');
+          signalled = true;
+        }
+      }
+      expect(text).toBe('one two three four five six seven eight nine ten');
+      expect(await exited).toBe(0);
+      expect(output()).toContain('draining');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 30_000);
+
+  it('refuses to start on an invalid config and prints every problem with its path', async () => {
+    const path = join(dir, 'broken.yaml');
+    await writeFile(
+      path,
+      'providers:\n  up:\n    type: openia\n    keys: []\nmodels:\n  m:\n    targets: [ghost/x]\n',
+    );
+    const child = spawn(process.execPath, [bin, 'start', '--config', path], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (data: Buffer) => {
+      stderr += data.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(1);
+    expect(stderr).toContain('providers.up.type');
+    expect(stderr).toContain('models.m.targets[0]');
+  }, 20_000);
+});

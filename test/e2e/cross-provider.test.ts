@@ -201,6 +201,40 @@ for (const row of providerMatrix) {
       expect(stopped.choices[0]?.message.content).not.toContain(stopWord);
     });
 
+    it('reports reasoning tokens, and reasoning text apart from the content, streamed or not', async () => {
+      const request = {
+        model: `p/${row.reasoningModel}`,
+        messages: [{ role: 'user' as const, content: 'Think about why the sky is blue' }],
+        reasoning_effort: 'low' as const,
+      };
+      const plain = await gw.client.chat.completions.create(request);
+      const usage = plain.usage;
+      const reasoningTokens = usage?.completion_tokens_details?.reasoning_tokens ?? 0;
+      expect(reasoningTokens).toBeGreaterThan(0);
+      expect(usage?.completion_tokens).toBeGreaterThanOrEqual(reasoningTokens);
+      const message = plain.choices[0]?.message as OpenAI.ChatCompletionMessage & {
+        reasoning_content?: string;
+      };
+      expect(message.content?.length).toBeGreaterThan(0);
+      if (!row.exposesReasoning) return;
+      expect(message.reasoning_content?.length).toBeGreaterThan(0);
+      expect(message.content).not.toContain(message.reasoning_content ?? '');
+
+      // The SDK's stream helper keeps only the last piece of a field it does not know, so collect deltas.
+      const stream = await gw.client.chat.completions.create({ ...request, stream: true });
+      let reasoning = '';
+      let content = '';
+      for await (const chunk of stream) {
+        const delta = chunk.choices[0]?.delta as
+          | { content?: string | null; reasoning_content?: string | null }
+          | undefined;
+        reasoning += delta?.reasoning_content ?? '';
+        content += delta?.content ?? '';
+      }
+      expect(reasoning).toBe(message.reasoning_content);
+      expect(content).toBe(message.content);
+    });
+
     it('maps an upstream rate limit to a 429 with retry-after', async () => {
       fake.control.enqueue({ fault: { kind: 'status', status: 429, retryAfterSeconds: 3 } });
       const error = await gw.client.chat.completions

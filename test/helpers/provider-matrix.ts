@@ -2,6 +2,7 @@
  * Every provider type with the fake that speaks its native protocol, for suites that must hold for
  * all of them (test/e2e/cross-provider.test.ts). Adding a provider adds one row here.
  */
+import { startGeminiFake } from '../../src/demo/fakes/gemini/index.ts';
 import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
 import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
 
@@ -14,12 +15,18 @@ export interface ProviderRow {
   startFake(key: string): Promise<FakeServer>;
   /** base_url for the provider config, given the running fake. */
   baseUrl(fake: FakeServer): string;
+  /** A model that reasons when asked with reasoning_effort. */
+  reasoningModel: string;
+  /** Whether the provider returns reasoning text (OpenAI's Chat Completions returns only its token count). */
+  exposesReasoning: boolean;
 }
 
 export const providerMatrix: ProviderRow[] = [
   {
     type: 'openai',
     model: 'gpt-4.1',
+    reasoningModel: 'o4-mini',
+    exposesReasoning: false,
     key: 'sk-openai-test',
     startFake: (key) => startFakeOpenAI({ keys: [key] }),
     baseUrl: (fake) => `${fake.url}/v1`,
@@ -27,8 +34,19 @@ export const providerMatrix: ProviderRow[] = [
   {
     type: 'openai-compatible',
     model: 'llama-3.3-70b',
+    reasoningModel: 'o4-mini',
+    exposesReasoning: false,
     key: 'sk-compatible-test',
     startFake: (key) => startFakeOpenAI({ keys: [key] }),
     baseUrl: (fake) => `${fake.url}/v1`,
+  },
+  {
+    type: 'gemini',
+    model: 'gemini-2.5-flash',
+    reasoningModel: 'gemini-2.5-flash',
+    exposesReasoning: true,
+    key: 'gemini-test-key',
+    startFake: (key) => startGeminiFake({ keys: [key] }),
+    baseUrl: (fake) => fake.url,
   },
 ];

@@ -3,6 +3,7 @@
  * under the names of the real six. Each entry names the adapter type that speaks its protocol.
  */
 import type { FakeChaos, FakeLatency, FakeServer } from './fakes/shared/index.ts';
+import { startAnthropicFake } from './fakes/anthropic/index.ts';
 import { startGeminiFake } from './fakes/gemini/index.ts';
 import { startFakeOpenAI } from './fakes/openai/index.ts';
 

@@ -59,6 +59,8 @@ const message = z.discriminatedUnion('role', [
     name: z.string().optional(),
     /** Reasoning text a previous turn returned (DeepSeek/Qwen name); some providers need it back. */
     reasoning_content: z.string().nullable().optional(),
+    /** Opaque provider state from a previous answer (Anthropic thinking blocks, Gemini signatures). */
+    reasoning_signature: z.string().nullable().optional(),
   }),
   z.looseObject({
     role: z.literal('tool'),

@@ -2,6 +2,7 @@
  * The only list of providers. Adding a provider is one folder and one line here; everything else
  * (config validation, routing, docs/provider-features.md) reads this map.
  */
+import { anthropicAdapter } from './anthropic/index.ts';
 import { geminiAdapter } from './gemini/index.ts';
 import { openaiAdapter } from './openai/index.ts';
 import { openaiCompatibleAdapter } from './openai-compatible/index.ts';
@@ -10,6 +11,7 @@ import type { ProviderAdapter } from './types.ts';
 export const providerRegistry = {
   openai: openaiAdapter,
   'openai-compatible': openaiCompatibleAdapter,
+  anthropic: anthropicAdapter,
   gemini: geminiAdapter,
 } as const satisfies Record<string, ProviderAdapter>;
 

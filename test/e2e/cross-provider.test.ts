@@ -235,6 +235,34 @@ for (const row of providerMatrix) {
       expect(content).toBe(message.content);
     });
 
+    it('carries what the provider needs from a reasoning turn with tool use into the next turn', async () => {
+      const question = { role: 'user' as const, content: 'What is the weather in Paris? Think first.' };
+      for (const streamed of [false, true]) {
+        const request = {
+          model: `p/${row.reasoningModel}`,
+          messages: [question],
+          tools: [weatherTool],
+          reasoning_effort: 'low' as const,
+        };
+        const first = streamed
+          ? await gw.client.chat.completions.stream(request).finalChatCompletion()
+          : await gw.client.chat.completions.create(request);
+        const message = first.choices[0]?.message;
+        const call = message?.tool_calls?.[0];
+        if (message === undefined || call === undefined) throw new Error('expected a tool call');
+        // The assistant message goes back exactly as the SDK returned it, extra fields included.
+        const second = await gw.client.chat.completions.create({
+          ...request,
+          messages: [
+            question,
+            message as OpenAI.ChatCompletionAssistantMessageParam,
+            { role: 'tool', tool_call_id: call.id, content: '{"temperature": 21}' },
+          ],
+        });
+        expect(second.choices[0]?.finish_reason).toBe('stop');
+      }
+    });
+
     it('maps an upstream rate limit to a 429 with retry-after', async () => {
       fake.control.enqueue({ fault: { kind: 'status', status: 429, retryAfterSeconds: 3 } });
       const error = await gw.client.chat.completions

@@ -2,6 +2,7 @@
  * Every provider type with the fake that speaks its native protocol, for suites that must hold for
  * all of them (test/e2e/cross-provider.test.ts). Adding a provider adds one row here.
  */
+import { startAnthropicFake } from '../../src/demo/fakes/anthropic/index.ts';
 import { startGeminiFake } from '../../src/demo/fakes/gemini/index.ts';
 import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
 import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
@@ -43,10 +44,19 @@ export const providerMatrix: ProviderRow[] = [
   {
     type: 'gemini',
     model: 'gemini-2.5-flash',
-    reasoningModel: 'gemini-2.5-flash',
+    reasoningModel: 'gemini-3-flash-preview',
     exposesReasoning: true,
     key: 'gemini-test-key',
     startFake: (key) => startGeminiFake({ keys: [key] }),
+    baseUrl: (fake) => fake.url,
+  },
+  {
+    type: 'anthropic',
+    model: 'claude-sonnet-4-5',
+    reasoningModel: 'claude-sonnet-4-5',
+    exposesReasoning: true,
+    key: 'sk-ant-test',
+    startFake: (key) => startAnthropicFake({ keys: [key] }),
     baseUrl: (fake) => fake.url,
   },
 ];

@@ -1,0 +1,285 @@
+import { describe, expect, it } from 'vitest';
+import { fromAnthropicResponse } from '../../../src/providers/anthropic/response.ts';
+import { decodeThinkingState } from '../../../src/providers/anthropic/signature.ts';
+import { createAnthropicStream } from '../../../src/providers/anthropic/stream.ts';
+import { StreamProtocolError, UpstreamStreamError } from '../../../src/providers/types.ts';
+import {
+  type EmittedChunk,
+  fixtureBytes,
+  fixtureJson,
+  fixtureText,
+  fromCompletion,
+  makeCtx,
+  type Reassembled,
+  randomPieces,
+  reassemble,
+  runStream,
+  sdkFinalCompletion,
+  splitAt,
+} from './harness.ts';
+
+interface Expected {
+  model: string;
+  message: Reassembled['message'];
+  finish_reason: string;
+  raw_finish_reason: string | null;
+  usage: NonNullable<Reassembled['usage']>;
+}
+
+const STREAMS = [
+  'text',
+  'thinking',
+  'tool',
+  'prompt-cache',
+  'thinking-tool',
+  'parallel-tools',
+  'max-tokens',
+  'refusal',
+];
+/** Composed fixtures whose .json describes the same message as the .sse. */
+const PAIRS = ['thinking-tool', 'parallel-tools', 'max-tokens'];
+const MALFORMED = [
+  'cut-mid-event',
+  'spliced-message-start',
+  'duplicate-block-start',
+  'delta-unknown-block',
+  'error-mid-stream',
+];
+
+function check(
+  run: { chunks: EmittedChunk[]; translator: ReturnType<typeof runStream>['translator'] },
+  expected: Expected,
+): void {
+  const got = reassemble(run.chunks);
+  expect(got.model).toBe(expected.model);
+  expect(got.message).toEqual(expected.message);
+  expect(got.finish_reason).toBe(expected.finish_reason);
+  expect(got.usage).toEqual(expected.usage);
+  expect(run.translator.usage).toEqual(expected.usage);
+  expect(run.translator.finishReason).toBe(expected.finish_reason);
+  expect(run.translator.rawFinishReason).toBe(expected.raw_finish_reason);
+  expect(run.translator.model).toBe(expected.model);
+}
+
+function serialize(chunks: readonly EmittedChunk[]): string {
+  return chunks.map((chunk) => `${chunk.kind} ${chunk.json}`).join('\n');
+}
+
+/** Tool arguments compared as JSON: the API streams `{"city": "Paris"}`, JSON.stringify writes `{"city":"Paris"}`. */
+function normalized(value: Reassembled): Reassembled {
+  const message = structuredClone(value.message);
+  for (const call of message.tool_calls ?? []) {
+    if (call.type === 'function')
+      call.function.arguments = JSON.stringify(JSON.parse(call.function.arguments));
+  }
+  return { ...value, message };
+}
+
+describe('Anthropic stream fixtures', () => {
+  for (const name of STREAMS) {
+    describe(name, () => {
+      const bytes = fixtureBytes(`${name}.sse`);
+      const expected = fixtureJson<Expected>(`${name}.expected.json`);
+
+      it('translates the whole stream', () => {
+        check(runStream([bytes]), expected);
+      });
+
+      // The translator is deterministic, so any split must emit exactly the chunks of the whole run;
+      // comparing the serialized chunks keeps thousands of runs fast.
+      it('emits the same chunks split at every byte', () => {
+        const whole = serialize(runStream([bytes]).chunks);
+        for (let cut = 0; cut <= bytes.length; cut++) {
+          const got = serialize(runStream(splitAt(bytes, cut)).chunks);
+          if (got !== whole) expect(got, `cut at ${cut}`).toBe(whole);
+        }
+      });
+
+      it('emits the same chunks in seeded random pieces', () => {
+        const whole = serialize(runStream([bytes]).chunks);
+        for (let seed = 1; seed <= 50; seed++) {
+          const run = runStream(randomPieces(bytes, seed));
+          if (serialize(run.chunks) !== whole) expect(serialize(run.chunks), `seed ${seed}`).toBe(whole);
+        }
+        check(runStream(randomPieces(bytes, 7)), expected);
+      });
+
+      it('is accepted by the OpenAI SDK stream helper', async () => {
+        const completion = await sdkFinalCompletion(runStream([bytes]).chunks);
+        const choice = completion.choices[0];
+        expect(choice?.finish_reason).toBe(expected.finish_reason);
+        expect(choice?.message.content ?? null).toEqual(expected.message.content);
+        expect(choice?.message.tool_calls ?? []).toEqual(expected.message.tool_calls ?? []);
+      });
+    });
+  }
+
+  for (const name of PAIRS) {
+    it(`${name}: the stream reassembles to the non-streaming translation`, () => {
+      const streamed = reassemble(runStream([fixtureBytes(`${name}.sse`)]).chunks);
+      const whole = fromCompletion(fromAnthropicResponse(fixtureText(`${name}.json`), makeCtx()).completion);
+      expect(normalized(streamed)).toEqual(normalized(whole));
+    });
+  }
+
+  it('emits usage: null on every chunk when the client asked for include_usage', () => {
+    const run = runStream([fixtureBytes('text.sse')], makeCtx({ stream_options: { include_usage: true } }));
+    for (const chunk of run.chunks) {
+      if (chunk.kind === 'chunk') expect(JSON.parse(chunk.json).usage).toBeNull();
+    }
+    expect(run.chunks.at(-1)?.kind).toBe('usage');
+  });
+
+  it('uses the context id and created time, and the upstream model', () => {
+    const first = JSON.parse(runStream([fixtureBytes('text.sse')]).chunks[0]?.json ?? '{}');
+    expect(first).toMatchObject({
+      id: 'chatcmpl-fixture01',
+      created: 1767225600,
+      model: 'claude-sonnet-4-5-20250929',
+    });
+  });
+
+  it('reasoning_signature holds every thinking block, text and signature, in order', () => {
+    const message = reassemble(runStream([fixtureBytes('thinking-tool.sse')]).chunks).message;
+    expect(decodeThinkingState(message.reasoning_signature)).toEqual({
+      model: 'claude-sonnet-4-5-20250929',
+      blocks: [
+        {
+          type: 'thinking',
+          thinking: 'User wants the weather in Paris — 🌦 check it.',
+          signature: expect.stringMatching(/^EqQB/),
+        },
+        { type: 'redacted_thinking', data: expect.stringMatching(/^EmwK/) },
+      ],
+    });
+  });
+
+  it('the OpenAI SDK stream helper keeps reasoning_signature whole, so the client can send it back', async () => {
+    const chunks = runStream([fixtureBytes('thinking-tool.sse')]).chunks;
+    const completion = await sdkFinalCompletion(chunks);
+    expect(completion.choices[0]?.message.reasoning_signature).toBe(
+      reassemble(chunks).message.reasoning_signature,
+    );
+  });
+
+  it('a message without content blocks still starts with the role and finishes', () => {
+    const text = fixtureText('text.sse')
+      .replace(/event: content_block_(start|delta|stop)\ndata: .*\n\n/g, '')
+      .replace(/event: ping\ndata: .*\n\n/g, '');
+    const run = runStream([text]);
+    expect(run.chunks.map((c) => c.kind)).toEqual(['chunk', 'chunk', 'usage']);
+    expect(reassemble(run.chunks)).toMatchObject({
+      message: { role: 'assistant', content: '' },
+      finish_reason: 'stop',
+    });
+  });
+
+  it('holds the role chunk back until the first delta, so an error right after message_start emitted nothing', () => {
+    const translator = createAnthropicStream(makeCtx());
+    const emitted: string[] = [];
+    const emit = (json: string) => emitted.push(json);
+    translator.push(
+      {
+        event: 'message_start',
+        data: JSON.stringify({ type: 'message_start', message: { model: 'm', usage: { input_tokens: 3 } } }),
+      },
+      emit,
+    );
+    translator.push({ event: 'ping', data: '{"type":"ping"}' }, emit);
+    expect(emitted).toEqual([]);
+    expect(() =>
+      translator.push(
+        {
+          event: 'error',
+          data: '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}',
+        },
+        emit,
+      ),
+    ).toThrow(UpstreamStreamError);
+    expect(emitted).toEqual([]);
+  });
+
+  it('skips server-tool blocks and their input_json deltas', () => {
+    const message = reassemble(runStream([fixtureBytes('prompt-cache.sse')]).chunks).message;
+    expect(message.tool_calls).toBeUndefined();
+  });
+});
+
+describe('Anthropic malformed streams', () => {
+  for (const name of MALFORMED) {
+    const expected = fixtureJson<{ error: { name: string; message?: string; failure?: object } }>(
+      `${name}.expected.json`,
+    ).error;
+    it(`${name}: throws ${expected.name}, whole and split at every byte`, () => {
+      const bytes = fixtureBytes(`${name}.sse`);
+      for (let cut = 0; cut <= bytes.length; cut++) {
+        let thrown: unknown;
+        try {
+          runStream(splitAt(bytes, cut));
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown, `cut at ${cut}`).toBeInstanceOf(
+          expected.name === 'UpstreamStreamError' ? UpstreamStreamError : StreamProtocolError,
+        );
+        if (expected.message !== undefined) expect((thrown as Error).message).toBe(expected.message);
+        if (expected.failure !== undefined)
+          expect((thrown as UpstreamStreamError).failure).toMatchObject(expected.failure);
+      }
+    });
+  }
+
+  it('a stream that ends after message_delta without message_stop is truncated', () => {
+    const text = fixtureText('text.sse');
+    const cut = text.slice(0, text.indexOf('event: message_stop'));
+    expect(() => runStream([cut])).toThrow(StreamProtocolError);
+  });
+
+  it('an empty body is truncated before message_start', () => {
+    expect(() => runStream([''])).toThrow('Anthropic stream ended before message_start');
+  });
+
+  it('a delta of the wrong kind for its block is a protocol error', () => {
+    const translator = createAnthropicStream(makeCtx());
+    const emit = () => {};
+    translator.push(
+      {
+        event: 'message_start',
+        data: JSON.stringify({ type: 'message_start', message: { model: 'm', usage: {} } }),
+      },
+      emit,
+    );
+    translator.push(
+      {
+        event: 'content_block_start',
+        data: '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
+      },
+      emit,
+    );
+    expect(() =>
+      translator.push(
+        {
+          event: 'content_block_delta',
+          data: '{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{"}}',
+        },
+        emit,
+      ),
+    ).toThrow(StreamProtocolError);
+  });
+
+  it('skips unknown event and delta types', () => {
+    const text = fixtureText('text.sse').replace(
+      'event: content_block_stop',
+      'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"citations_delta","citation":{}}}\n\nevent: future_event\ndata: {"type":"future_event"}\n\nevent: content_block_stop',
+    );
+    expect(reassemble(runStream([text]).chunks).message.content).toBe(
+      fixtureJson<Expected>('text.expected.json').message.content,
+    );
+  });
+
+  it('a stream without event names is read by the data type (lenient proxies strip event lines)', () => {
+    const text = fixtureText('tool.sse').replace(/^event: .*\n/gm, '');
+    const expected = fixtureJson<Expected>('tool.expected.json');
+    expect(reassemble(runStream([text]).chunks).message).toEqual(expected.message);
+  });
+});

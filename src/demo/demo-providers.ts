@@ -4,8 +4,11 @@
  */
 import type { FakeChaos, FakeLatency, FakeServer } from './fakes/shared/index.ts';
 import { startAnthropicFake } from './fakes/anthropic/index.ts';
+import { startDeepSeekFake } from './fakes/deepseek/index.ts';
 import { startGeminiFake } from './fakes/gemini/index.ts';
+import { startMistralFake } from './fakes/mistral/index.ts';
 import { startFakeOpenAI } from './fakes/openai/index.ts';
+import { startQwenFake } from './fakes/qwen/index.ts';
 
 export interface DemoFakeOptions {
   latency: FakeLatency;

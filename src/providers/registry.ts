@@ -3,9 +3,12 @@
  * (config validation, routing, docs/provider-features.md) reads this map.
  */
 import { anthropicAdapter } from './anthropic/index.ts';
+import { deepseekAdapter } from './deepseek/index.ts';
 import { geminiAdapter } from './gemini/index.ts';
+import { mistralAdapter } from './mistral/index.ts';
 import { openaiAdapter } from './openai/index.ts';
 import { openaiCompatibleAdapter } from './openai-compatible/index.ts';
+import { qwenAdapter } from './qwen/index.ts';
 import type { ProviderAdapter } from './types.ts';
 
 export const providerRegistry = {
@@ -13,6 +16,9 @@ export const providerRegistry = {
   'openai-compatible': openaiCompatibleAdapter,
   anthropic: anthropicAdapter,
   gemini: geminiAdapter,
+  mistral: mistralAdapter,
+  deepseek: deepseekAdapter,
+  qwen: qwenAdapter,
 } as const satisfies Record<string, ProviderAdapter>;
 
 export type ProviderType = keyof typeof providerRegistry;

@@ -152,7 +152,7 @@ for (const row of providerMatrix) {
     });
 
     it('answers JSON that matches a json_schema response format', async () => {
-      const completion = await gw.client.chat.completions.create({
+      const request = gw.client.chat.completions.create({
         model,
         messages: [{ role: 'user', content: 'Give me a city and its population as JSON' }],
         response_format: {
@@ -169,6 +169,13 @@ for (const row of providerMatrix) {
           },
         },
       });
+      if (capabilities.jsonSchema === 'rejected') {
+        const error = await request.catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+        expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('response_format');
+        return;
+      }
+      const completion = await request;
       const parsed = JSON.parse(completion.choices[0]?.message.content ?? 'null') as Record<string, unknown>;
       expect(typeof parsed.name).toBe('string');
       expect(typeof parsed.population).toBe('number');

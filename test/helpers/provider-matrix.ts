@@ -3,8 +3,11 @@
  * all of them (test/e2e/cross-provider.test.ts). Adding a provider adds one row here.
  */
 import { startAnthropicFake } from '../../src/demo/fakes/anthropic/index.ts';
+import { startDeepSeekFake } from '../../src/demo/fakes/deepseek/index.ts';
 import { startGeminiFake } from '../../src/demo/fakes/gemini/index.ts';
+import { startMistralFake } from '../../src/demo/fakes/mistral/index.ts';
 import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
+import { startQwenFake } from '../../src/demo/fakes/qwen/index.ts';
 import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
 
 export interface ProviderRow {
@@ -58,5 +61,32 @@ export const providerMatrix: ProviderRow[] = [
     key: 'sk-ant-test',
     startFake: (key) => startAnthropicFake({ keys: [key] }),
     baseUrl: (fake) => fake.url,
+  },
+  {
+    type: 'mistral',
+    model: 'mistral-large-latest',
+    reasoningModel: 'magistral-medium-latest',
+    exposesReasoning: true,
+    key: 'mistral-test-key',
+    startFake: (key) => startMistralFake({ keys: [key] }),
+    baseUrl: (fake) => `${fake.url}/v1`,
+  },
+  {
+    type: 'deepseek',
+    model: 'deepseek-chat',
+    reasoningModel: 'deepseek-reasoner',
+    exposesReasoning: true,
+    key: 'sk-deepseek-test',
+    startFake: (key) => startDeepSeekFake({ keys: [key] }),
+    baseUrl: (fake) => fake.url,
+  },
+  {
+    type: 'qwen',
+    model: 'qwen-plus',
+    reasoningModel: 'qwen-plus',
+    exposesReasoning: true,
+    key: 'sk-qwen-test',
+    startFake: (key) => startQwenFake({ keys: [key] }),
+    baseUrl: (fake) => `${fake.url}/compatible-mode/v1`,
   },
 ];

@@ -14,3 +14,4 @@ export type { OpenAIModel } from './models.ts';
 export { DEFAULT_OPENAI_MODELS, isReasoningModel, snapshotOf } from './models.ts';
 export type { OpenAIRateLimits } from './rate-limit.ts';
 export { DEFAULT_RATE_LIMITS, goDuration } from './rate-limit.ts';
+export { tokenLogprobs } from './logprobs.ts';

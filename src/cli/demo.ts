@@ -4,13 +4,9 @@
  * the virtual models fall over, so most faults stay invisible, which is the point of a gateway.
  */
 import { parseArgs } from 'node:util';
-import { demoConfig, type RunningDemoProvider } from '../demo/demo-config.ts';
-import { demoProviders } from '../demo/demo-providers.ts';
-import { DEMO_LATENCY, type FakeServer } from '../demo/fakes/shared/index.ts';
+import type { RunningDemoProvider } from '../demo/demo-config.ts';
+import { startDemo } from '../demo/start-demo.ts';
 import type { CliIo } from './io.ts';
-import { serve } from './serve.ts';
-
-const DEMO_KEY = 'demo-key';
 
 export async function runDemo(argv: string[], io: CliIo): Promise<number> {
   let values: { port?: string; host?: string; 'fault-rate'?: string };
@@ -35,44 +31,9 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
     return 1;
   }
 
-  const fakes: FakeServer[] = [];
-  const running: RunningDemoProvider[] = [];
-  let seed = 1;
-  for (const provider of demoProviders) {
-    const fake = await provider.start({
-      latency: DEMO_LATENCY,
-      chaos: {
-        faultRate,
-        faults: [
-          { fault: { kind: 'status', status: 500 }, weight: 3 },
-          { fault: { kind: 'status', status: 429, retryAfterSeconds: 1 }, weight: 2 },
-          { fault: { kind: 'reset' }, weight: 1 },
-        ],
-      },
-      seed: seed++,
-      keys: [DEMO_KEY],
-    });
-    fakes.push(fake);
-    running.push({
-      name: provider.name,
-      type: provider.type,
-      baseUrl: provider.baseUrl(fake),
-      key: DEMO_KEY,
-      models: provider.models,
-    });
-  }
-
-  const host = values.host ?? '127.0.0.1';
-  const config = demoConfig(running, port, host);
-  const serving = await serve({
-    config,
-    env: io.env,
-    onStopped: async () => {
-      await Promise.all(fakes.map((fake) => fake.stop()));
-    },
-  });
-  io.stdout.write(banner(serving.url, running));
-  return serving.stopped;
+  const demo = await startDemo({ port, host: values.host ?? '127.0.0.1', faultRate, env: io.env });
+  io.stdout.write(banner(demo.serving.url, demo.providers));
+  return demo.serving.stopped;
 }
 
 function banner(url: string, providers: RunningDemoProvider[]): string {

@@ -27,49 +27,50 @@ export interface DemoProvider {
   baseUrl(fake: FakeServer): string;
 }
 
-const openAIShaped = (fake: FakeServer) => `${fake.url}/v1`;
+const atV1 = (fake: FakeServer) => `${fake.url}/v1`;
+const atOrigin = (fake: FakeServer) => fake.url;
 
 export const demoProviders: DemoProvider[] = [
   {
     name: 'openai',
     type: 'openai',
     models: ['gpt-4.1', 'gpt-4.1-mini'],
-    start: (o) => startFakeOpenAI(o),
-    baseUrl: openAIShaped,
+    start: startFakeOpenAI,
+    baseUrl: atV1,
   },
   {
     name: 'anthropic',
-    type: 'openai',
+    type: 'anthropic',
     models: ['claude-sonnet-4-5', 'claude-haiku-4-5'],
-    start: (o) => startFakeOpenAI(o),
-    baseUrl: openAIShaped,
+    start: startAnthropicFake,
+    baseUrl: atOrigin,
   },
   {
     name: 'gemini',
-    type: 'openai',
+    type: 'gemini',
     models: ['gemini-2.5-pro', 'gemini-2.5-flash'],
-    start: (o) => startFakeOpenAI(o),
-    baseUrl: openAIShaped,
+    start: startGeminiFake,
+    baseUrl: atOrigin,
   },
   {
     name: 'deepseek',
-    type: 'openai',
+    type: 'deepseek',
     models: ['deepseek-chat', 'deepseek-reasoner'],
-    start: (o) => startFakeOpenAI(o),
-    baseUrl: openAIShaped,
+    start: startDeepSeekFake,
+    baseUrl: atOrigin,
   },
   {
     name: 'qwen',
-    type: 'openai',
+    type: 'qwen',
     models: ['qwen-plus', 'qwen3-max'],
-    start: (o) => startFakeOpenAI(o),
-    baseUrl: openAIShaped,
+    start: startQwenFake,
+    baseUrl: (fake) => `${fake.url}/compatible-mode/v1`,
   },
   {
     name: 'mistral',
-    type: 'openai',
+    type: 'mistral',
     models: ['mistral-large-latest', 'mistral-small-latest'],
-    start: (o) => startFakeOpenAI(o),
-    baseUrl: openAIShaped,
+    start: startMistralFake,
+    baseUrl: atV1,
   },
 ];

@@ -1,0 +1,71 @@
+/**
+ * Demo mode's moving parts: every simulated provider started in-process with demo latency and
+ * occasional faults, the demo config pointing at them, and the gateway serving it. `switchyard demo`
+ * prints a banner around this; tests start it directly.
+ */
+import { serve, type Serving } from '../cli/serve.ts';
+import type { Logger } from '../observability/logger.ts';
+import { demoConfig, type RunningDemoProvider } from './demo-config.ts';
+import { demoProviders } from './demo-providers.ts';
+import { DEMO_LATENCY, type FakeLatency, type FakeServer } from './fakes/shared/index.ts';
+
+export const DEMO_KEY = 'demo-key';
+
+export interface DemoOptions {
+  port: number;
+  host: string;
+  /** Share of upstream requests that fail (500, 429 with retry-after, connection reset). */
+  faultRate: number;
+  latency?: FakeLatency;
+  env: Readonly<Record<string, string | undefined>>;
+  logger?: Logger;
+}
+
+export interface RunningDemo {
+  serving: Serving;
+  providers: RunningDemoProvider[];
+  fakes: FakeServer[];
+}
+
+export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
+  const fakes: FakeServer[] = [];
+  const providers: RunningDemoProvider[] = [];
+  let seed = 1;
+  try {
+    for (const provider of demoProviders) {
+      const fake = await provider.start({
+        latency: options.latency ?? DEMO_LATENCY,
+        chaos: {
+          faultRate: options.faultRate,
+          faults: [
+            { fault: { kind: 'status', status: 500 }, weight: 3 },
+            { fault: { kind: 'status', status: 429, retryAfterSeconds: 1 }, weight: 2 },
+            { fault: { kind: 'reset' }, weight: 1 },
+          ],
+        },
+        seed: seed++,
+        keys: [DEMO_KEY],
+      });
+      fakes.push(fake);
+      providers.push({
+        name: provider.name,
+        type: provider.type,
+        baseUrl: provider.baseUrl(fake),
+        key: DEMO_KEY,
+        models: provider.models,
+      });
+    }
+  } catch (error) {
+    await Promise.all(fakes.map((fake) => fake.stop()));
+    throw error;
+  }
+  const serving = await serve({
+    config: demoConfig(providers, options.port, options.host),
+    env: options.env,
+    logger: options.logger,
+    onStopped: async () => {
+      await Promise.all(fakes.map((fake) => fake.stop()));
+    },
+  });
+  return { serving, providers, fakes };
+}

@@ -10,7 +10,7 @@ import type { ChatMessage, ChatRequest } from '../../protocol/chat-request.ts';
 import { toOpenAIFormMessages } from '../shared/openai-dialect/messages.ts';
 import {
   copyExtras,
-  maxOutputTokens,
+  applyDialectSampling,
   rejectLogitBias,
   rejectMultipleChoices,
   rejectOpenAIOnlyOutputs,
@@ -47,13 +47,7 @@ export function toDeepSeekRequest(request: ChatRequest, call: AdapterCall, strea
     }),
     stream,
   };
-  const maxTokens = maxOutputTokens(request);
-  if (maxTokens !== undefined) body.max_tokens = maxTokens;
-  if (request.temperature != null) body.temperature = request.temperature;
-  if (request.top_p != null) body.top_p = request.top_p;
-  if (request.frequency_penalty != null) body.frequency_penalty = request.frequency_penalty;
-  if (request.presence_penalty != null) body.presence_penalty = request.presence_penalty;
-  if (request.stop != null) body.stop = request.stop;
+  applyDialectSampling(request, body);
   // Native in non-thinking mode; the thinking mode answers 400 to them (§5.2), which is DeepSeek's to say.
   if (request.logprobs != null) body.logprobs = request.logprobs;
   if (request.top_logprobs != null) body.top_logprobs = request.top_logprobs;

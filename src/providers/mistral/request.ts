@@ -10,7 +10,7 @@ import { unsupportedParameter } from '../../errors/codes.ts';
 import type { ChatMessage, ChatRequest, UserContentPart } from '../../protocol/chat-request.ts';
 import {
   copyExtras,
-  maxOutputTokens,
+  applyDialectSampling,
   rejectLogitBias,
   rejectLogprobs,
   rejectOpenAIOnlyOutputs,
@@ -49,13 +49,7 @@ export function toMistralRequest(request: ChatRequest, call: AdapterCall, stream
     messages: toMistralMessages(request.messages),
     stream,
   };
-  const maxTokens = maxOutputTokens(request);
-  if (maxTokens !== undefined) body.max_tokens = maxTokens;
-  if (request.temperature != null) body.temperature = request.temperature;
-  if (request.top_p != null) body.top_p = request.top_p;
-  if (request.frequency_penalty != null) body.frequency_penalty = request.frequency_penalty;
-  if (request.presence_penalty != null) body.presence_penalty = request.presence_penalty;
-  if (request.stop != null) body.stop = request.stop;
+  applyDialectSampling(request, body);
   if (request.n != null) body.n = request.n;
   if (request.seed != null) body.random_seed = request.seed;
   if (request.response_format !== undefined)

@@ -8,7 +8,7 @@ import type { ChatRequest } from '../../protocol/chat-request.ts';
 import { toOpenAIFormMessages } from '../shared/openai-dialect/messages.ts';
 import {
   copyExtras,
-  maxOutputTokens,
+  applyDialectSampling,
   rejectLogitBias,
   rejectOpenAIOnlyOutputs,
   rejectUserParts,
@@ -47,13 +47,7 @@ export function toQwenRequest(request: ChatRequest, call: AdapterCall, stream: b
     }),
     stream,
   };
-  const maxTokens = maxOutputTokens(request);
-  if (maxTokens !== undefined) body.max_tokens = maxTokens;
-  if (request.temperature != null) body.temperature = request.temperature;
-  if (request.top_p != null) body.top_p = request.top_p;
-  if (request.frequency_penalty != null) body.frequency_penalty = request.frequency_penalty;
-  if (request.presence_penalty != null) body.presence_penalty = request.presence_penalty;
-  if (request.stop != null) body.stop = request.stop;
+  applyDialectSampling(request, body);
   if (request.n != null) body.n = request.n;
   if (request.seed != null) body.seed = request.seed;
   if (request.logprobs != null) body.logprobs = request.logprobs;

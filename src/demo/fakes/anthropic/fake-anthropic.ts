@@ -12,9 +12,8 @@
  * Returns the toolkit's FakeServer (shared/fake-server.ts): requests, control, down/up, stop.
  */
 import { randomUUID } from 'node:crypto';
-import { type FakeServer, startFakeServer } from '../shared/fake-server.ts';
+import { type FakeServer, type ProviderFakeOptions, startFakeServer } from '../shared/fake-server.ts';
 import { stableId } from '../shared/ids.ts';
-import type { FakeChaos, FakeLatency } from '../shared/script.ts';
 import { notFound } from './errors.ts';
 import { checkApiKey, checkVersion } from './headers.ts';
 import { type AnthropicFakeContext, handleMessages, requestHeaders, sendError } from './messages-route.ts';
@@ -23,22 +22,12 @@ import { type AnthropicModel, DEFAULT_ANTHROPIC_MODELS, toAnthropicModel } from 
 import { PromptCache } from './prompt-cache.ts';
 import { AnthropicRateLimiter, type AnthropicRateLimits } from './rate-limit.ts';
 
-export interface AnthropicFakeOptions {
-  /** 0 (default) picks a free port. */
-  port?: number;
-  host?: string;
-  /** Accepted API keys; default: any non-empty key. */
-  keys?: readonly string[];
+export interface AnthropicFakeOptions extends ProviderFakeOptions {
   /** The catalogue; a bare id names a default entry or gets today's rules. Default DEFAULT_ANTHROPIC_MODELS. */
   models?: readonly (string | AnthropicModel)[];
   /** Unknown models get 404 not_found_error, as on the real API; false answers any model. Default true. */
   strictModels?: boolean;
   rateLimits?: Partial<AnthropicRateLimits>;
-  latency?: FakeLatency;
-  chaos?: FakeChaos;
-  /** Milliseconds since the epoch; drives rate-limit buckets, reset headers and cache TTLs. */
-  clock?: () => number;
-  seed?: number;
 }
 
 export function startAnthropicFake(options: AnthropicFakeOptions = {}): Promise<FakeServer> {
@@ -59,11 +48,8 @@ export function startAnthropicFake(options: AnthropicFakeOptions = {}): Promise<
   };
   return startFakeServer({
     name: 'anthropic',
-    port: options.port,
-    host: options.host,
+    ...options,
     seed,
-    latency: options.latency,
-    chaos: options.chaos,
     clock,
     async handler(exchange) {
       const { method, path } = exchange;

@@ -11,11 +11,14 @@
  * alive: streams get `: keep-alive` comments and JSON bodies leading blank lines (§5.3); the fake
  * sends `keepAlives` of them (default 1) before its answer.
  */
-import type { FakeExchange, FakeServer } from '../shared/fake-server.ts';
-import { startFakeServer } from '../shared/fake-server.ts';
+import {
+  type FakeExchange,
+  type FakeServer,
+  type ProviderFakeOptions,
+  startFakeServer,
+} from '../shared/fake-server.ts';
 import { stableId } from '../shared/ids.ts';
 import { planReply } from '../shared/reply-plan.ts';
-import type { FakeChaos, FakeLatency } from '../shared/script.ts';
 import { generationDelayMs } from '../shared/script.ts';
 import { sseFrame } from '../shared/sse-writer.ts';
 import {
@@ -29,19 +32,12 @@ import { DEFAULT_DEEPSEEK_MODELS, listDeepSeekModels } from './models.ts';
 import { toDeepSeekChunks, toDeepSeekCompletion } from './render.ts';
 import { validateDeepSeekChat } from './validate.ts';
 
-export interface DeepSeekFakeOptions {
-  port?: number;
-  host?: string;
-  keys?: readonly string[];
+export interface DeepSeekFakeOptions extends ProviderFakeOptions {
   models?: readonly string[];
   /** Reject models outside the list with 400 "Model Not Exist"; default false. */
   strictModels?: boolean;
   /** Keep-alive comments (streams) / blank lines (JSON) sent before the answer; default 1. */
   keepAlives?: number;
-  latency?: FakeLatency;
-  chaos?: FakeChaos;
-  clock?: () => number;
-  seed?: number;
 }
 
 interface DeepSeekContext {
@@ -60,12 +56,7 @@ export function startDeepSeekFake(options: DeepSeekFakeOptions = {}): Promise<Fa
   };
   return startFakeServer({
     name: 'deepseek',
-    port: options.port,
-    host: options.host,
-    seed: options.seed,
-    latency: options.latency,
-    chaos: options.chaos,
-    clock: options.clock,
+    ...options,
     async handler(exchange) {
       const method = exchange.method;
       const path = exchange.path.startsWith('/v1/') ? exchange.path.slice(3) : exchange.path;

@@ -14,31 +14,20 @@
  * base URL a client uses is `fake.url`.
  * Returns the toolkit's FakeServer (shared/fake-server.ts): requests, control, down/up, stop.
  */
-import { type FakeServer, startFakeServer } from '../shared/fake-server.ts';
-import type { FakeChaos, FakeLatency } from '../shared/script.ts';
+import { type FakeServer, type ProviderFakeOptions, startFakeServer } from '../shared/fake-server.ts';
 import { checkApiKey } from './auth.ts';
 import { googleError, htmlNotFound, invalidArgument, modelNotFound } from './errors.ts';
 import { GOOGLE_HEADERS, type GenerateMethod, handleGenerateContent } from './generate-content.ts';
 import { DEFAULT_GEMINI_MODELS, type GeminiModel, toGeminiModel, toModelResource } from './models.ts';
 import { RequestQuota } from './rate-limit.ts';
 
-export interface GeminiFakeOptions {
-  /** 0 (default) picks a free port. */
-  port?: number;
-  host?: string;
-  /** Accepted API keys; default: any non-empty key. */
-  keys?: readonly string[];
+export interface GeminiFakeOptions extends ProviderFakeOptions {
   /** The catalogue GET /v1beta/models lists; default DEFAULT_GEMINI_MODELS. */
   models?: readonly (string | GeminiModel)[];
   /** Answer models outside the catalogue with 404 NOT_FOUND, as the real API does; default false. */
   strictModels?: boolean;
   /** Requests per minute per key and model before 429 RESOURCE_EXHAUSTED; default unlimited. */
   requestsPerMinute?: number;
-  latency?: FakeLatency;
-  chaos?: FakeChaos;
-  /** Milliseconds since the epoch; drives the quota windows. */
-  clock?: () => number;
-  seed?: number;
 }
 
 const GENERATE_PATH = /^\/(v1|v1beta)\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
@@ -59,11 +48,7 @@ export function startGeminiFake(options: GeminiFakeOptions = {}): Promise<FakeSe
   };
   return startFakeServer({
     name: 'gemini',
-    port: options.port,
-    host: options.host,
-    seed: options.seed,
-    latency: options.latency,
-    chaos: options.chaos,
+    ...options,
     clock,
     async handler(exchange) {
       const { method } = exchange;

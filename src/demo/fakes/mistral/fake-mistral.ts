@@ -11,10 +11,13 @@
  * (validate.ts). Every response carries `mistral-correlation-id`; completions also the
  * `x-ratelimit-*-minute` headers. Scripts, faults, latency and chaos come from the shared toolkit.
  */
-import type { FakeExchange, FakeServer } from '../shared/fake-server.ts';
-import { startFakeServer } from '../shared/fake-server.ts';
+import {
+  type FakeExchange,
+  type FakeServer,
+  type ProviderFakeOptions,
+  startFakeServer,
+} from '../shared/fake-server.ts';
 import { planReply } from '../shared/reply-plan.ts';
-import type { FakeChaos, FakeLatency } from '../shared/script.ts';
 import { generationDelayMs } from '../shared/script.ts';
 import { sseFrame } from '../shared/sse-writer.ts';
 import {
@@ -37,19 +40,11 @@ import { type MistralRateLimits, MistralRateLimiter } from './rate-limit.ts';
 import { toMistralChunks, toMistralCompletion } from './render.ts';
 import { validateMistralChat } from './validate.ts';
 
-export interface MistralFakeOptions {
-  port?: number;
-  host?: string;
-  /** Accepted API keys; default: any non-empty key. */
-  keys?: readonly string[];
+export interface MistralFakeOptions extends ProviderFakeOptions {
   models?: readonly (string | MistralModel)[];
   /** Reject models outside the catalogue with 400 invalid_model; default false. */
   strictModels?: boolean;
   rateLimits?: Partial<MistralRateLimits>;
-  latency?: FakeLatency;
-  chaos?: FakeChaos;
-  clock?: () => number;
-  seed?: number;
 }
 
 interface MistralContext {
@@ -69,11 +64,7 @@ export function startMistralFake(options: MistralFakeOptions = {}): Promise<Fake
   };
   return startFakeServer({
     name: 'mistral',
-    port: options.port,
-    host: options.host,
-    seed: options.seed,
-    latency: options.latency,
-    chaos: options.chaos,
+    ...options,
     clock,
     async handler(exchange) {
       const { method, path } = exchange;

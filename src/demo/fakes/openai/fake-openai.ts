@@ -9,8 +9,7 @@
  * API's 404 "Invalid URL (METHOD /path)". The base URL a client uses is `${fake.url}/v1`.
  * Returns the toolkit's FakeServer (shared/fake-server.ts): requests, control, down/up, stop.
  */
-import { type FakeServer, startFakeServer } from '../shared/fake-server.ts';
-import type { FakeChaos, FakeLatency } from '../shared/script.ts';
+import { type FakeServer, type ProviderFakeOptions, startFakeServer } from '../shared/fake-server.ts';
 import { checkApiKey } from './auth.ts';
 import { handleChatCompletion } from './chat-completions.ts';
 import { invalidUrl } from './errors.ts';
@@ -18,22 +17,12 @@ import { listModels, retrieveModel } from './models-route.ts';
 import { DEFAULT_OPENAI_MODELS, type OpenAIModel, toOpenAIModel } from './models.ts';
 import { type OpenAIRateLimits, RateLimiter } from './rate-limit.ts';
 
-export interface FakeOpenAIOptions {
-  /** 0 (default) picks a free port. */
-  port?: number;
-  host?: string;
-  /** Accepted API keys; default: any non-empty key. */
-  keys?: readonly string[];
+export interface FakeOpenAIOptions extends ProviderFakeOptions {
   /** The catalogue GET /v1/models lists; default DEFAULT_OPENAI_MODELS. */
   models?: readonly (string | OpenAIModel)[];
   /** Reject models outside the catalogue with 404 model_not_found; default false (any model answers). */
   strictModels?: boolean;
   rateLimits?: Partial<OpenAIRateLimits>;
-  latency?: FakeLatency;
-  chaos?: FakeChaos;
-  /** Milliseconds since the epoch; drives `created` and the rate-limit buckets. */
-  clock?: () => number;
-  seed?: number;
 }
 
 export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeServer> {
@@ -48,11 +37,7 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeSe
   };
   return startFakeServer({
     name: 'openai',
-    port: options.port,
-    host: options.host,
-    seed: options.seed,
-    latency: options.latency,
-    chaos: options.chaos,
+    ...options,
     clock,
     async handler(exchange) {
       const { method, path } = exchange;

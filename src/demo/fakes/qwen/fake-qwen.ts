@@ -10,10 +10,13 @@
  * Routes: POST /compatible-mode/v1/chat/completions, GET /compatible-mode/v1/models; anything else
  * 404. Requests need `Authorization: Bearer <key>`. No rate-limit headers are documented (§8).
  */
-import type { FakeExchange, FakeServer } from '../shared/fake-server.ts';
-import { startFakeServer } from '../shared/fake-server.ts';
+import {
+  type FakeExchange,
+  type FakeServer,
+  type ProviderFakeOptions,
+  startFakeServer,
+} from '../shared/fake-server.ts';
 import { planReply } from '../shared/reply-plan.ts';
-import type { FakeChaos, FakeLatency } from '../shared/script.ts';
 import { generationDelayMs } from '../shared/script.ts';
 import { sseFrame } from '../shared/sse-writer.ts';
 import {
@@ -27,17 +30,10 @@ import { DEFAULT_QWEN_MODELS, listQwenModels } from './models.ts';
 import { toQwenChunks, toQwenCompletion } from './render.ts';
 import { validateQwenChat } from './validate.ts';
 
-export interface QwenFakeOptions {
-  port?: number;
-  host?: string;
-  keys?: readonly string[];
+export interface QwenFakeOptions extends ProviderFakeOptions {
   models?: readonly string[];
   /** Reject models outside the list with 404 model_not_found; default false. */
   strictModels?: boolean;
-  latency?: FakeLatency;
-  chaos?: FakeChaos;
-  clock?: () => number;
-  seed?: number;
 }
 
 interface QwenContext {
@@ -56,12 +52,7 @@ export function startQwenFake(options: QwenFakeOptions = {}): Promise<FakeServer
   };
   return startFakeServer({
     name: 'qwen',
-    port: options.port,
-    host: options.host,
-    seed: options.seed,
-    latency: options.latency,
-    chaos: options.chaos,
-    clock: options.clock,
+    ...options,
     async handler(exchange) {
       const { method, path } = exchange;
       if (method === 'POST' && path === `${BASE}/chat/completions`) return handleChat(exchange, context);

@@ -145,6 +145,20 @@ export interface FakeServerOptions {
   bodyLimitBytes?: number;
 }
 
+/** The options every provider's fake takes; each adds its own (catalogue, rate limits, …). */
+export interface ProviderFakeOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** Accepted API keys; default: any non-empty key. */
+  keys?: readonly string[];
+  latency?: FakeLatency;
+  chaos?: FakeChaos;
+  /** Milliseconds since the epoch; drives `created`, rate-limit windows and reset headers. */
+  clock?: () => number;
+  seed?: number;
+}
+
 export interface FakeServer {
   readonly name: string;
   readonly url: string;

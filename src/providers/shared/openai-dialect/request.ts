@@ -96,6 +96,27 @@ export function maxOutputTokens(request: ChatRequest): number | undefined {
   return request.max_completion_tokens ?? request.max_tokens ?? undefined;
 }
 
+/** The sampling fields every OpenAI dialect takes under OpenAI's own names. */
+export interface DialectSampling {
+  max_tokens?: number | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  frequency_penalty?: number | null;
+  presence_penalty?: number | null;
+  stop?: string | string[] | null;
+}
+
+/** Copies the sampling fields the client set onto a dialect body; unset ones stay absent. */
+export function applyDialectSampling(request: ChatRequest, body: DialectSampling): void {
+  const maxTokens = maxOutputTokens(request);
+  if (maxTokens !== undefined) body.max_tokens = maxTokens;
+  if (request.temperature != null) body.temperature = request.temperature;
+  if (request.top_p != null) body.top_p = request.top_p;
+  if (request.frequency_penalty != null) body.frequency_penalty = request.frequency_penalty;
+  if (request.presence_penalty != null) body.presence_penalty = request.presence_penalty;
+  if (request.stop != null) body.stop = request.stop;
+}
+
 /** The text of a string-or-text-parts content, joined as OpenAI joins it. */
 export function textOf(
   content: string | ReadonlyArray<{ type: string; text?: string; refusal?: string }> | null | undefined,

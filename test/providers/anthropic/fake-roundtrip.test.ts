@@ -4,7 +4,7 @@
  * failures. The fake rejects what the real API rejects, so a sloppy translation fails here.
  */
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REDACTED_THINKING_TRIGGER, startAnthropicFake } from '../../../src/demo/fakes/anthropic/index.ts';
 import type { AnthropicFakeOptions } from '../../../src/demo/fakes/anthropic/fake-anthropic.ts';
 import type { FakeServer } from '../../../src/demo/fakes/shared/fake-server.ts';
@@ -12,27 +12,23 @@ import type { ChatRequest } from '../../../src/protocol/chat-request.ts';
 import type { ChatCompletionMessage } from '../../../src/protocol/chat-response.ts';
 import { anthropicAdapter } from '../../../src/providers/anthropic/index.ts';
 import { decodeThinkingState } from '../../../src/providers/anthropic/signature.ts';
-import { SseParser } from '../../../src/providers/shared/sse.ts';
 import {
   type AdapterCall,
-  type ChunkKind,
   type TranslatedResponse,
   type UpstreamFailure,
   UpstreamStreamError,
 } from '../../../src/providers/types.ts';
-import { type EmittedChunk, fromCompletion, makeCtx, type Reassembled, reassemble } from './harness.ts';
+import type { SingleChoice } from '../../helpers/chunk-reassembly.ts';
+import { type EmittedChunk, makeCtx, runStreamBody } from '../../helpers/stream-harness.ts';
+import { anthropicFromCompletion, reassembleAnthropic } from './harness.ts';
+import { stopAfterTest } from '../../helpers/fake-lifecycle.ts';
 
 const KEY = 'sk-ant-roundtrip';
 const MODEL = 'claude-haiku-4-5';
-const running: FakeServer[] = [];
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((fake) => fake.stop()));
-});
-
 async function startFake(options: AnthropicFakeOptions = {}): Promise<FakeServer> {
-  const fake = await startAnthropicFake({ keys: [KEY], clock: () => 1_767_225_600_000, ...options });
-  running.push(fake);
+  const fake = stopAfterTest(
+    await startAnthropicFake({ keys: [KEY], clock: () => 1_767_225_600_000, ...options }),
+  );
   return fake;
 }
 
@@ -88,7 +84,7 @@ async function ok(
 
 interface StreamOutcome {
   chunks: EmittedChunk[];
-  reassembled: Reassembled;
+  reassembled: SingleChoice;
   translator: ReturnType<typeof anthropicAdapter.createStreamTranslator>;
 }
 
@@ -103,18 +99,12 @@ async function stream(fake: FakeServer, chatRequest: ChatRequest, model = MODEL)
   if (response.statusCode !== 200)
     throw new Error(`expected 200, got ${response.statusCode}: ${await response.body.text()}`);
   const translator = anthropicAdapter.createStreamTranslator(makeCtx(streamRequest));
-  const chunks: EmittedChunk[] = [];
-  const emit = (json: string, kind: ChunkKind) => chunks.push({ json, kind });
-  const parser = new SseParser();
-  for await (const piece of response.body)
-    parser.push(piece as Uint8Array, (event) => translator.push(event, emit));
-  parser.end((event) => translator.push(event, emit));
-  translator.end(emit);
-  return { chunks, reassembled: reassemble(chunks), translator };
+  const { chunks } = await runStreamBody(translator, response.body);
+  return { chunks, reassembled: reassembleAnthropic(chunks), translator };
 }
 
 /** Two answers to the same request differ only in generated ids and signatures. */
-function comparable(value: Reassembled): Reassembled {
+function comparable(value: SingleChoice): SingleChoice {
   const message: ChatCompletionMessage = structuredClone(value.message);
   message.tool_calls?.forEach((call, i) => {
     call.id = `call_${i}`;
@@ -164,7 +154,7 @@ describe('adapter ↔ fake Anthropic', () => {
 
   it('streaming reassembles to the non-streaming translation, usage included', async () => {
     const fake = await startFake();
-    const whole = fromCompletion((await ok(fake, chat())).translated.completion);
+    const whole = anthropicFromCompletion((await ok(fake, chat())).translated.completion);
     const streamed = await stream(fake, chat({ stream_options: { include_usage: true } }));
     expect(comparable(streamed.reassembled)).toEqual(comparable(whole));
     expect(streamed.translator.usage).toEqual(whole.usage);
@@ -180,7 +170,9 @@ describe('adapter ↔ fake Anthropic', () => {
     const call = message?.tool_calls?.[0];
     expect(call?.type === 'function' && JSON.parse(call.function.arguments)).toEqual({ city: 'Paris' });
     const streamed = await stream(fake, ask);
-    expect(comparable(streamed.reassembled)).toEqual(comparable(fromCompletion(translated.completion)));
+    expect(comparable(streamed.reassembled)).toEqual(
+      comparable(anthropicFromCompletion(translated.completion)),
+    );
 
     const followUp = await ok(
       fake,

@@ -6,7 +6,10 @@ import {
 } from '../../../src/providers/anthropic/response.ts';
 import { decodeThinkingState } from '../../../src/providers/anthropic/signature.ts';
 import { UpstreamProtocolError } from '../../../src/providers/types.ts';
-import { fixtureJson, fixtureText, fromCompletion, makeCtx } from './harness.ts';
+import { fixtures, makeCtx } from '../../helpers/stream-harness.ts';
+import { anthropicFromCompletion } from './harness.ts';
+
+const fixture = fixtures('anthropic');
 
 describe('mapAnthropicStopReason', () => {
   it.each([
@@ -101,10 +104,10 @@ describe('mapAnthropicUsage', () => {
 describe('fromAnthropicResponse', () => {
   for (const name of ['text-message', 'thinking-message', 'tool-message']) {
     it(`translates the recorded ${name}.json`, () => {
-      const translated = fromAnthropicResponse(fixtureText(`${name}.json`), makeCtx());
-      const expected = fixtureJson<Record<string, unknown>>(`${name}.expected.json`);
+      const translated = fromAnthropicResponse(fixture.text(`${name}.json`), makeCtx());
+      const expected = fixture.json<Record<string, unknown>>(`${name}.expected.json`);
       const { raw_finish_reason, ...rest } = expected;
-      expect(fromCompletion(translated.completion)).toEqual(rest);
+      expect(anthropicFromCompletion(translated.completion)).toEqual(rest);
       expect(translated.rawFinishReason).toBe(raw_finish_reason);
       expect(translated.finishReason).toBe(expected.finish_reason);
       expect(translated.usage).toEqual(expected.usage);
@@ -113,7 +116,7 @@ describe('fromAnthropicResponse', () => {
   }
 
   it('builds the OpenAI envelope from the context', () => {
-    const { completion } = fromAnthropicResponse(fixtureText('text-message.json'), makeCtx());
+    const { completion } = fromAnthropicResponse(fixture.text('text-message.json'), makeCtx());
     expect(completion).toMatchObject({
       id: 'chatcmpl-fixture01',
       object: 'chat.completion',
@@ -124,7 +127,7 @@ describe('fromAnthropicResponse', () => {
   });
 
   it('keeps thinking out of content and carries the signature', () => {
-    const { completion } = fromAnthropicResponse(fixtureText('thinking-message.json'), makeCtx());
+    const { completion } = fromAnthropicResponse(fixture.text('thinking-message.json'), makeCtx());
     const message = completion.choices[0]?.message;
     expect(message?.content).toBe('925 ÷ 5 = 185');
     expect(message?.reasoning_content).toBe('925 divided by 5 = 185');
@@ -146,7 +149,7 @@ describe('fromAnthropicResponse', () => {
     expect(
       fromAnthropicResponse(JSON.stringify(empty), makeCtx()).completion.choices[0]?.message.content,
     ).toBe('');
-    const tools = fromAnthropicResponse(fixtureText('parallel-tools.json'), makeCtx()).completion.choices[0]
+    const tools = fromAnthropicResponse(fixture.text('parallel-tools.json'), makeCtx()).completion.choices[0]
       ?.message;
     expect(tools?.content).toBeNull();
     expect(tools?.tool_calls?.[1]).toEqual({

@@ -3,27 +3,26 @@ import { fromAnthropicResponse } from '../../../src/providers/anthropic/response
 import { decodeThinkingState } from '../../../src/providers/anthropic/signature.ts';
 import { createAnthropicStream } from '../../../src/providers/anthropic/stream.ts';
 import { StreamProtocolError, UpstreamStreamError } from '../../../src/providers/types.ts';
+import { sdkFinalCompletion, type SingleChoice } from '../../helpers/chunk-reassembly.ts';
 import {
   type EmittedChunk,
-  fixtureBytes,
-  fixtureJson,
-  fixtureText,
-  fromCompletion,
+  fixtures,
   makeCtx,
-  type Reassembled,
   randomPieces,
-  reassemble,
   runStream,
-  sdkFinalCompletion,
+  type StreamRun,
   splitAt,
-} from './harness.ts';
+} from '../../helpers/stream-harness.ts';
+import { anthropicFromCompletion, reassembleAnthropic } from './harness.ts';
+
+const fixture = fixtures('anthropic');
 
 interface Expected {
   model: string;
-  message: Reassembled['message'];
+  message: SingleChoice['message'];
   finish_reason: string;
   raw_finish_reason: string | null;
-  usage: NonNullable<Reassembled['usage']>;
+  usage: NonNullable<SingleChoice['usage']>;
 }
 
 const STREAMS = [
@@ -46,11 +45,8 @@ const MALFORMED = [
   'error-mid-stream',
 ];
 
-function check(
-  run: { chunks: EmittedChunk[]; translator: ReturnType<typeof runStream>['translator'] },
-  expected: Expected,
-): void {
-  const got = reassemble(run.chunks);
+function check(run: StreamRun, expected: Expected): void {
+  const got = reassembleAnthropic(run.chunks);
   expect(got.model).toBe(expected.model);
   expect(got.message).toEqual(expected.message);
   expect(got.finish_reason).toBe(expected.finish_reason);
@@ -66,7 +62,7 @@ function serialize(chunks: readonly EmittedChunk[]): string {
 }
 
 /** Tool arguments compared as JSON: the API streams `{"city": "Paris"}`, JSON.stringify writes `{"city":"Paris"}`. */
-function normalized(value: Reassembled): Reassembled {
+function normalized(value: SingleChoice): SingleChoice {
   const message = structuredClone(value.message);
   for (const call of message.tool_calls ?? []) {
     if (call.type === 'function')
@@ -78,34 +74,34 @@ function normalized(value: Reassembled): Reassembled {
 describe('Anthropic stream fixtures', () => {
   for (const name of STREAMS) {
     describe(name, () => {
-      const bytes = fixtureBytes(`${name}.sse`);
-      const expected = fixtureJson<Expected>(`${name}.expected.json`);
+      const bytes = fixture.bytes(`${name}.sse`);
+      const expected = fixture.json<Expected>(`${name}.expected.json`);
 
       it('translates the whole stream', () => {
-        check(runStream([bytes]), expected);
+        check(runStream(createAnthropicStream, [bytes]), expected);
       });
 
       // The translator is deterministic, so any split must emit exactly the chunks of the whole run;
       // comparing the serialized chunks keeps thousands of runs fast.
       it('emits the same chunks split at every byte', () => {
-        const whole = serialize(runStream([bytes]).chunks);
+        const whole = serialize(runStream(createAnthropicStream, [bytes]).chunks);
         for (let cut = 0; cut <= bytes.length; cut++) {
-          const got = serialize(runStream(splitAt(bytes, cut)).chunks);
+          const got = serialize(runStream(createAnthropicStream, splitAt(bytes, cut)).chunks);
           if (got !== whole) expect(got, `cut at ${cut}`).toBe(whole);
         }
       });
 
       it('emits the same chunks in seeded random pieces', () => {
-        const whole = serialize(runStream([bytes]).chunks);
+        const whole = serialize(runStream(createAnthropicStream, [bytes]).chunks);
         for (let seed = 1; seed <= 50; seed++) {
-          const run = runStream(randomPieces(bytes, seed));
+          const run = runStream(createAnthropicStream, randomPieces(bytes, seed, 23));
           if (serialize(run.chunks) !== whole) expect(serialize(run.chunks), `seed ${seed}`).toBe(whole);
         }
-        check(runStream(randomPieces(bytes, 7)), expected);
+        check(runStream(createAnthropicStream, randomPieces(bytes, 7, 23)), expected);
       });
 
       it('is accepted by the OpenAI SDK stream helper', async () => {
-        const completion = await sdkFinalCompletion(runStream([bytes]).chunks);
+        const completion = await sdkFinalCompletion(runStream(createAnthropicStream, [bytes]).chunks);
         const choice = completion.choices[0];
         expect(choice?.finish_reason).toBe(expected.finish_reason);
         expect(choice?.message.content ?? null).toEqual(expected.message.content);
@@ -116,14 +112,22 @@ describe('Anthropic stream fixtures', () => {
 
   for (const name of PAIRS) {
     it(`${name}: the stream reassembles to the non-streaming translation`, () => {
-      const streamed = reassemble(runStream([fixtureBytes(`${name}.sse`)]).chunks);
-      const whole = fromCompletion(fromAnthropicResponse(fixtureText(`${name}.json`), makeCtx()).completion);
+      const streamed = reassembleAnthropic(
+        runStream(createAnthropicStream, [fixture.bytes(`${name}.sse`)]).chunks,
+      );
+      const whole = anthropicFromCompletion(
+        fromAnthropicResponse(fixture.text(`${name}.json`), makeCtx()).completion,
+      );
       expect(normalized(streamed)).toEqual(normalized(whole));
     });
   }
 
   it('emits usage: null on every chunk when the client asked for include_usage', () => {
-    const run = runStream([fixtureBytes('text.sse')], makeCtx({ stream_options: { include_usage: true } }));
+    const run = runStream(
+      createAnthropicStream,
+      [fixture.bytes('text.sse')],
+      makeCtx({ stream_options: { include_usage: true } }),
+    );
     for (const chunk of run.chunks) {
       if (chunk.kind === 'chunk') expect(JSON.parse(chunk.json).usage).toBeNull();
     }
@@ -131,7 +135,9 @@ describe('Anthropic stream fixtures', () => {
   });
 
   it('uses the context id and created time, and the upstream model', () => {
-    const first = JSON.parse(runStream([fixtureBytes('text.sse')]).chunks[0]?.json ?? '{}');
+    const first = JSON.parse(
+      runStream(createAnthropicStream, [fixture.bytes('text.sse')]).chunks[0]?.json ?? '{}',
+    );
     expect(first).toMatchObject({
       id: 'chatcmpl-fixture01',
       created: 1767225600,
@@ -140,7 +146,9 @@ describe('Anthropic stream fixtures', () => {
   });
 
   it('reasoning_signature holds every thinking block, text and signature, in order', () => {
-    const message = reassemble(runStream([fixtureBytes('thinking-tool.sse')]).chunks).message;
+    const message = reassembleAnthropic(
+      runStream(createAnthropicStream, [fixture.bytes('thinking-tool.sse')]).chunks,
+    ).message;
     expect(decodeThinkingState(message.reasoning_signature)).toEqual({
       model: 'claude-sonnet-4-5-20250929',
       blocks: [
@@ -155,20 +163,21 @@ describe('Anthropic stream fixtures', () => {
   });
 
   it('the OpenAI SDK stream helper keeps reasoning_signature whole, so the client can send it back', async () => {
-    const chunks = runStream([fixtureBytes('thinking-tool.sse')]).chunks;
+    const chunks = runStream(createAnthropicStream, [fixture.bytes('thinking-tool.sse')]).chunks;
     const completion = await sdkFinalCompletion(chunks);
     expect(completion.choices[0]?.message.reasoning_signature).toBe(
-      reassemble(chunks).message.reasoning_signature,
+      reassembleAnthropic(chunks).message.reasoning_signature,
     );
   });
 
   it('a message without content blocks still starts with the role and finishes', () => {
-    const text = fixtureText('text.sse')
+    const text = fixture
+      .text('text.sse')
       .replace(/event: content_block_(start|delta|stop)\ndata: .*\n\n/g, '')
       .replace(/event: ping\ndata: .*\n\n/g, '');
-    const run = runStream([text]);
+    const run = runStream(createAnthropicStream, [text]);
     expect(run.chunks.map((c) => c.kind)).toEqual(['chunk', 'chunk', 'usage']);
-    expect(reassemble(run.chunks)).toMatchObject({
+    expect(reassembleAnthropic(run.chunks)).toMatchObject({
       message: { role: 'assistant', content: '' },
       finish_reason: 'stop',
     });
@@ -200,22 +209,24 @@ describe('Anthropic stream fixtures', () => {
   });
 
   it('skips server-tool blocks and their input_json deltas', () => {
-    const message = reassemble(runStream([fixtureBytes('prompt-cache.sse')]).chunks).message;
+    const message = reassembleAnthropic(
+      runStream(createAnthropicStream, [fixture.bytes('prompt-cache.sse')]).chunks,
+    ).message;
     expect(message.tool_calls).toBeUndefined();
   });
 });
 
 describe('Anthropic malformed streams', () => {
   for (const name of MALFORMED) {
-    const expected = fixtureJson<{ error: { name: string; message?: string; failure?: object } }>(
+    const expected = fixture.json<{ error: { name: string; message?: string; failure?: object } }>(
       `${name}.expected.json`,
     ).error;
     it(`${name}: throws ${expected.name}, whole and split at every byte`, () => {
-      const bytes = fixtureBytes(`${name}.sse`);
+      const bytes = fixture.bytes(`${name}.sse`);
       for (let cut = 0; cut <= bytes.length; cut++) {
         let thrown: unknown;
         try {
-          runStream(splitAt(bytes, cut));
+          runStream(createAnthropicStream, splitAt(bytes, cut));
         } catch (error) {
           thrown = error;
         }
@@ -230,13 +241,15 @@ describe('Anthropic malformed streams', () => {
   }
 
   it('a stream that ends after message_delta without message_stop is truncated', () => {
-    const text = fixtureText('text.sse');
+    const text = fixture.text('text.sse');
     const cut = text.slice(0, text.indexOf('event: message_stop'));
-    expect(() => runStream([cut])).toThrow(StreamProtocolError);
+    expect(() => runStream(createAnthropicStream, [cut])).toThrow(StreamProtocolError);
   });
 
   it('an empty body is truncated before message_start', () => {
-    expect(() => runStream([''])).toThrow('Anthropic stream ended before message_start');
+    expect(() => runStream(createAnthropicStream, [''])).toThrow(
+      'Anthropic stream ended before message_start',
+    );
   });
 
   it('a delta of the wrong kind for its block is a protocol error', () => {
@@ -268,18 +281,22 @@ describe('Anthropic malformed streams', () => {
   });
 
   it('skips unknown event and delta types', () => {
-    const text = fixtureText('text.sse').replace(
-      'event: content_block_stop',
-      'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"citations_delta","citation":{}}}\n\nevent: future_event\ndata: {"type":"future_event"}\n\nevent: content_block_stop',
-    );
-    expect(reassemble(runStream([text]).chunks).message.content).toBe(
-      fixtureJson<Expected>('text.expected.json').message.content,
+    const text = fixture
+      .text('text.sse')
+      .replace(
+        'event: content_block_stop',
+        'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"citations_delta","citation":{}}}\n\nevent: future_event\ndata: {"type":"future_event"}\n\nevent: content_block_stop',
+      );
+    expect(reassembleAnthropic(runStream(createAnthropicStream, [text]).chunks).message.content).toBe(
+      fixture.json<Expected>('text.expected.json').message.content,
     );
   });
 
   it('a stream without event names is read by the data type (lenient proxies strip event lines)', () => {
-    const text = fixtureText('tool.sse').replace(/^event: .*\n/gm, '');
-    const expected = fixtureJson<Expected>('tool.expected.json');
-    expect(reassemble(runStream([text]).chunks).message).toEqual(expected.message);
+    const text = fixture.text('tool.sse').replace(/^event: .*\n/gm, '');
+    const expected = fixture.json<Expected>('tool.expected.json');
+    expect(reassembleAnthropic(runStream(createAnthropicStream, [text]).chunks).message).toEqual(
+      expected.message,
+    );
   });
 });

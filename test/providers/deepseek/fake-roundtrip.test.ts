@@ -3,7 +3,9 @@ import { startDeepSeekFake } from '../../../src/demo/fakes/deepseek/index.ts';
 import type { FakeServer } from '../../../src/demo/fakes/shared/fake-server.ts';
 import { deepseekAdapter } from '../../../src/providers/deepseek/index.ts';
 import { GatewayError } from '../../../src/errors/gateway-error.ts';
+import { WEATHER_TOOL } from '../../helpers/weather-tool.ts';
 import {
+  askBothWays,
   comparable,
   expectFailure,
   expectOk,
@@ -20,14 +22,6 @@ beforeAll(async () => {
 });
 afterAll(() => fake.stop());
 
-const weather = {
-  type: 'function' as const,
-  function: {
-    name: 'get_weather',
-    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-  },
-};
-
 describe('DeepSeek adapter ↔ fake DeepSeek', () => {
   it('plain text through keep-alives: streamed reassembly equals the JSON answer, usage exact', async () => {
     // OpenAI-only fields the fake would refuse (seed, user, parallel_tool_calls, max_completion_tokens) are handled.
@@ -38,8 +32,7 @@ describe('DeepSeek adapter ↔ fake DeepSeek', () => {
       user: 'u',
       parallel_tool_calls: true,
     };
-    const json = expectOk(await roundTrip(rt, request));
-    const streamed = expectOk(await roundTrip(rt, request, true));
+    const { json, streamed } = await askBothWays(rt, request);
     expect(json.choices[0]?.message.content).toContain('Hello from deepseek-chat');
     expect(json.finish_reason).toBe('stop');
     expect(comparable(streamed)).toEqual(comparable(json));
@@ -50,8 +43,7 @@ describe('DeepSeek adapter ↔ fake DeepSeek', () => {
 
   it('reasoning_effort turns thinking on and the reasoning arrives as reasoning_content', async () => {
     const request = { reasoning_effort: 'low' as const };
-    const json = expectOk(await roundTrip(rt, request));
-    const streamed = expectOk(await roundTrip(rt, request, true));
+    const { json, streamed } = await askBothWays(rt, request);
     expect(json.choices[0]?.message.reasoning_content).toContain('The user wrote');
     expect(json.usage?.completion_tokens_details?.reasoning_tokens).toBeGreaterThan(0);
     expect(comparable(streamed)).toEqual(comparable(json));
@@ -63,16 +55,18 @@ describe('DeepSeek adapter ↔ fake DeepSeek', () => {
 
   it('a thinking tool loop: tool_calls, then the result with the reasoning sent back as DeepSeek requires', async () => {
     const reasoner = { ...rt, model: 'deepseek-reasoner' };
-    const request = { messages: [{ role: 'user' as const, content: 'Weather in Paris?' }], tools: [weather] };
-    const json = expectOk(await roundTrip(reasoner, request));
-    const streamed = expectOk(await roundTrip(reasoner, request, true));
+    const request = {
+      messages: [{ role: 'user' as const, content: 'Weather in Paris?' }],
+      tools: [WEATHER_TOOL],
+    };
+    const { json, streamed } = await askBothWays(reasoner, request);
     expect(json.finish_reason).toBe('tool_calls');
     expect(comparable(streamed)).toEqual(comparable(json));
     const assistant = json.choices[0]?.message;
     const call = assistant?.tool_calls?.[0];
     const followUp = expectOk(
       await roundTrip(reasoner, {
-        tools: [weather],
+        tools: [WEATHER_TOOL],
         messages: [
           ...request.messages,
           {
@@ -89,7 +83,7 @@ describe('DeepSeek adapter ↔ fake DeepSeek', () => {
     // A tool turn from another provider (no reasoning to give back) is accepted too.
     const foreign = expectOk(
       await roundTrip(reasoner, {
-        tools: [weather],
+        tools: [WEATHER_TOOL],
         messages: [
           ...request.messages,
           {
@@ -127,15 +121,13 @@ describe('DeepSeek adapter ↔ fake DeepSeek', () => {
 
   it('max tokens: finish length, streamed and not', async () => {
     const request = { max_tokens: 2 };
-    const json = expectOk(await roundTrip(rt, request));
-    const streamed = expectOk(await roundTrip(rt, request, true));
+    const { json, streamed } = await askBothWays(rt, request);
     expect(json.finish_reason).toBe('length');
     expect(comparable(streamed)).toEqual(comparable(json));
   });
 
   it('logprobs pass natively in non-thinking mode, the same streamed and not', async () => {
-    const json = expectOk(await roundTrip(rt, { logprobs: true, top_logprobs: 2 }));
-    const streamed = expectOk(await roundTrip(rt, { logprobs: true, top_logprobs: 2 }, true));
+    const { json, streamed } = await askBothWays(rt, { logprobs: true, top_logprobs: 2 });
     expect(json.choices[0]?.logprobs?.content.length).toBeGreaterThan(0);
     expect(comparable(streamed)).toEqual(comparable(json));
   });

@@ -8,7 +8,9 @@ import {
   thinkingFor,
   toDeepSeekRequest,
 } from '../../../src/providers/deepseek/request.ts';
-import { deepFreeze, makeCall, thrown } from '../shared/openai-dialect/harness.ts';
+import { makeCall } from '../../helpers/adapter-call.ts';
+import { deepFreeze } from '../../helpers/deep-freeze.ts';
+import { thrown } from '../../helpers/thrown.ts';
 
 const call = makeCall('deepseek', 'deepseek-chat', 'https://api.deepseek.com');
 const req = (extra: Partial<ChatRequest> & Record<string, unknown>): ChatRequest =>

@@ -5,13 +5,9 @@ import {
   mapDeepSeekUsage,
 } from '../../../src/providers/deepseek/response.ts';
 import type { UpstreamStreamError } from '../../../src/providers/types.ts';
-import {
-  type Expected,
-  fixtures,
-  makeCtx,
-  responseOutcome,
-  thrown,
-} from '../shared/openai-dialect/harness.ts';
+import { fixtures, makeCtx } from '../../helpers/stream-harness.ts';
+import { thrown } from '../../helpers/thrown.ts';
+import { type Expected, responseOutcome } from '../shared/openai-dialect/expected-outcome.ts';
 
 const f = fixtures('deepseek');
 

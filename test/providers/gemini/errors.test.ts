@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { classifyGeminiError } from '../../../src/providers/gemini/errors.ts';
-import { fixtureText } from './harness.ts';
+import { fixtures } from '../../helpers/stream-harness.ts';
+
+const fixture = fixtures('gemini');
 
 const status = (code: number, rpc: string, message: string, details: unknown[] = []) =>
   JSON.stringify({ error: { code, message, status: rpc, details } });
 
 describe('classifyGeminiError', () => {
   it('recorded 429 RESOURCE_EXHAUSTED → rate_limited with RetryInfo 34.4s as retryAfterMs', () => {
-    expect(classifyGeminiError(429, {}, fixtureText('rate-limit-429.json'))).toEqual({
+    expect(classifyGeminiError(429, {}, fixture.text('rate-limit-429.json'))).toEqual({
       errorClass: 'rate_limited',
       status: 429,
       message: 'You exceeded your current quota, please check your plan.',

@@ -12,15 +12,14 @@ import { FAKE_SCRIPT_HEADER, type FakeScript } from '../../../src/demo/fakes/sha
 import type { ChatRequest } from '../../../src/protocol/chat-request.ts';
 import type { ChatCompletionMessage } from '../../../src/protocol/chat-response.ts';
 import { geminiAdapter } from '../../../src/providers/gemini/index.ts';
-import { SseParser } from '../../../src/providers/shared/sse.ts';
 import {
   type AdapterCall,
-  type ChunkKind,
   StreamProtocolError,
   type TranslationContext,
   UpstreamStreamError,
 } from '../../../src/providers/types.ts';
-import { type EmittedChunk, reassemble } from './harness.ts';
+import { reassemble } from '../../helpers/chunk-reassembly.ts';
+import { runStream } from '../../helpers/stream-harness.ts';
 
 const KEY = 'AIza-roundtrip-key';
 let fake: FakeServer;
@@ -83,9 +82,6 @@ async function complete(
 async function streamed(chatRequest: ChatRequest, model: string, options: { script?: FakeScript } = {}) {
   const response = await send(chatRequest, model, true, options);
   expect(response.statusCode).toBe(200);
-  const translator = geminiAdapter.createStreamTranslator(ctxFor(chatRequest));
-  const chunks: EmittedChunk[] = [];
-  const emit = (json: string, kind: ChunkKind) => chunks.push({ json, kind });
   const pieces: Uint8Array[] = [];
   try {
     for await (const piece of response.body) pieces.push(piece as Uint8Array);
@@ -93,10 +89,7 @@ async function streamed(chatRequest: ChatRequest, model: string, options: { scri
     // A cut connection ends the body with a socket error; what matters is what the bytes meant.
     if (!(error instanceof Error)) throw error;
   }
-  const parser = new SseParser();
-  for (const piece of pieces) parser.push(piece, (event) => translator.push(event, emit));
-  parser.end((event) => translator.push(event, emit));
-  translator.end(emit);
+  const { chunks, translator } = runStream(geminiAdapter.createStreamTranslator, pieces, ctxFor(chatRequest));
   return { chunks, translator, reassembled: reassemble(chunks) };
 }
 

@@ -6,6 +6,7 @@ import { usesThinkingLevels } from '../../../src/providers/gemini/generation-con
 import { toGeminiBody } from '../../../src/providers/gemini/request.ts';
 import { FOREIGN_SIGNATURE } from '../../../src/providers/gemini/thought-signature.ts';
 import type { AdapterCall } from '../../../src/providers/types.ts';
+import { deepFreeze } from '../../helpers/deep-freeze.ts';
 
 const PNG =
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
@@ -37,14 +38,6 @@ function gatewayError(fn: () => unknown): GatewayError {
     throw error;
   }
   throw new Error('expected a GatewayError');
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 describe('URL, headers and probe', () => {

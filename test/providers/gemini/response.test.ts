@@ -9,7 +9,11 @@ import {
 } from '../../../src/providers/gemini/response.ts';
 import type { GeminiResponse } from '../../../src/providers/gemini/wire.ts';
 import { UpstreamProtocolError } from '../../../src/providers/types.ts';
-import { fixtureJson, fixtureText, makeCtx, reassemble, runStream } from './harness.ts';
+import { createGeminiStream } from '../../../src/providers/gemini/stream.ts';
+import { reassemble } from '../../helpers/chunk-reassembly.ts';
+import { fixtures, makeCtx, runStream } from '../../helpers/stream-harness.ts';
+
+const fixture = fixtures('gemini');
 
 describe('mapGeminiFinishReason', () => {
   const table: Array<[string | undefined, boolean, string]> = [
@@ -96,7 +100,7 @@ describe('mapGeminiUsage', () => {
 describe('Gemini JSON fixtures', () => {
   for (const scenario of ['text', 'thoughts', 'tool', 'max-tokens', 'blocked-prompt']) {
     it(`${scenario}.json translates to ${scenario}.expected.json`, () => {
-      const result = fromGeminiResponse(fixtureText(`${scenario}.json`), makeCtx());
+      const result = fromGeminiResponse(fixture.text(`${scenario}.json`), makeCtx());
       expect({
         model: result.completion.model,
         choices: result.completion.choices.map(({ index, message, finish_reason }) => ({
@@ -106,7 +110,7 @@ describe('Gemini JSON fixtures', () => {
         })),
         usage: result.usage,
         raw_finish_reason: result.rawFinishReason,
-      }).toEqual(fixtureJson(`${scenario}.expected.json`));
+      }).toEqual(fixture.json(`${scenario}.expected.json`));
       expect(JSON.parse(result.body)).toEqual(result.completion);
       expect(result.completion).toMatchObject({
         id: 'chatcmpl-fixture01',
@@ -118,7 +122,7 @@ describe('Gemini JSON fixtures', () => {
   }
 
   it('never puts thought text into content', () => {
-    const message = fromGeminiResponse(fixtureText('thoughts.json'), makeCtx()).completion.choices[0]
+    const message = fromGeminiResponse(fixture.text('thoughts.json'), makeCtx()).completion.choices[0]
       ?.message;
     expect(message?.content).not.toContain('I need to count');
     expect(message?.reasoning_content).toContain('I need to count');
@@ -170,7 +174,7 @@ describe('fromGeminiResponse', () => {
   });
 
   it('a blocked prompt answers every requested choice with content_filter', () => {
-    const result = fromGeminiResponse(fixtureText('blocked-prompt.json'), makeCtx({ n: 2 }));
+    const result = fromGeminiResponse(fixture.text('blocked-prompt.json'), makeCtx({ n: 2 }));
     expect(result.completion.choices.map((c) => c.finish_reason)).toEqual([
       'content_filter',
       'content_filter',
@@ -209,14 +213,14 @@ describe('fromGeminiResponse', () => {
   it('does not change the context it was given', () => {
     const ctx = makeCtx();
     const before = JSON.stringify(ctx);
-    fromGeminiResponse(fixtureText('tool.json'), ctx);
+    fromGeminiResponse(fixture.text('tool.json'), ctx);
     expect(JSON.stringify(ctx)).toBe(before);
   });
 });
 
 describe('thought signatures survive a multi-turn conversation', () => {
   const signatureOf = (name: string): string => {
-    const response = fixtureJson<GeminiResponse>(name);
+    const response = fixture.json<GeminiResponse>(name);
     const signature = response.candidates?.[0]?.content?.parts?.[0]?.thoughtSignature;
     if (signature === undefined) throw new Error('fixture has no signature');
     return signature;
@@ -240,7 +244,7 @@ describe('thought signatures survive a multi-turn conversation', () => {
     }) as ChatRequest;
 
   it('a functionCall signature comes back on the same call, through the tool call id (non-streaming)', () => {
-    const assistant = fromGeminiResponse(fixtureText('tool.json'), makeCtx()).completion.choices[0]?.message;
+    const assistant = fromGeminiResponse(fixture.text('tool.json'), makeCtx()).completion.choices[0]?.message;
     if (assistant === undefined) throw new Error('no message');
     const body = toGeminiBody(nextTurn(assistant, '{"temp":18}'), 'gemini-3-pro-preview');
     expect(body.contents[1]).toEqual({
@@ -260,12 +264,13 @@ describe('thought signatures survive a multi-turn conversation', () => {
 
   it('the same through a stream, where only the client-visible id carries it', () => {
     const run = runStream(
-      [new TextEncoder().encode(fixtureText('tool-stream.sse'))],
+      createGeminiStream,
+      [new TextEncoder().encode(fixture.text('tool-stream.sse'))],
       makeCtx({ stream: true }),
     );
     const assistant = reassemble(run.chunks).choices[0]?.message;
     if (assistant === undefined) throw new Error('no message');
-    const streamed = fixtureText('tool-stream.sse').split('\r\n\r\n')[0]?.slice('data: '.length) ?? '';
+    const streamed = fixture.text('tool-stream.sse').split('\r\n\r\n')[0]?.slice('data: '.length) ?? '';
     const signature = (JSON.parse(streamed) as GeminiResponse).candidates?.[0]?.content?.parts?.[0]
       ?.thoughtSignature;
     const body = toGeminiBody(nextTurn(assistant, 'sunny'), 'gemini-3-pro-preview');
@@ -277,7 +282,7 @@ describe('thought signatures survive a multi-turn conversation', () => {
   });
 
   it('a text part signature comes back through reasoning_signature on the assistant message', () => {
-    const assistant = fromGeminiResponse(fixtureText('text.json'), makeCtx()).completion.choices[0]?.message;
+    const assistant = fromGeminiResponse(fixture.text('text.json'), makeCtx()).completion.choices[0]?.message;
     if (assistant === undefined) throw new Error('no message');
     const body = toGeminiBody(nextTurn(assistant), 'gemini-3-pro-preview');
     expect(body.contents[1]).toEqual({
@@ -287,7 +292,7 @@ describe('thought signatures survive a multi-turn conversation', () => {
   });
 
   it('survives a client that keeps only content and tool_calls (the id alone is enough for tools)', () => {
-    const full = fromGeminiResponse(fixtureText('tool.json'), makeCtx()).completion.choices[0]?.message;
+    const full = fromGeminiResponse(fixture.text('tool.json'), makeCtx()).completion.choices[0]?.message;
     if (full === undefined) throw new Error('no message');
     const minimal = {
       role: 'assistant',

@@ -3,17 +3,11 @@ import type { ChatCompletionChunk } from '../../../src/protocol/chat-response.ts
 import { fromGeminiResponse } from '../../../src/providers/gemini/response.ts';
 import type { GeminiPart, GeminiResponse } from '../../../src/providers/gemini/wire.ts';
 import { StreamProtocolError, UpstreamStreamError } from '../../../src/providers/types.ts';
-import {
-  fixtureBytes,
-  fixtureJson,
-  fixtureText,
-  makeCtx,
-  randomPieces,
-  reassemble,
-  runStream,
-  sdkFinalCompletion,
-  splitAt,
-} from './harness.ts';
+import { createGeminiStream } from '../../../src/providers/gemini/stream.ts';
+import { reassemble, sdkFinalCompletion } from '../../helpers/chunk-reassembly.ts';
+import { fixtures, makeCtx, randomPieces, runStream, splitAt } from '../../helpers/stream-harness.ts';
+
+const fixture = fixtures('gemini');
 
 const SCENARIOS = [
   ['text-stream.sse', 'text-stream.expected.json'],
@@ -27,7 +21,7 @@ const SCENARIOS = [
 const streamCtx = () => makeCtx({ stream: true });
 
 function outcome(pieces: Uint8Array[]) {
-  const run = runStream(pieces, streamCtx());
+  const run = runStream(createGeminiStream, pieces, streamCtx());
   return { ...reassemble(run.chunks), raw_finish_reason: run.translator.rawFinishReason };
 }
 
@@ -55,8 +49,8 @@ function mergeEvents(sse: string): GeminiResponse {
 describe('Gemini stream fixtures', () => {
   for (const [sse, expectedFile] of SCENARIOS) {
     describe(sse, () => {
-      const bytes = fixtureBytes(sse);
-      const expected = fixtureJson(expectedFile);
+      const bytes = fixture.bytes(sse);
+      const expected = fixture.json(expectedFile);
 
       it('translates the whole body', () => {
         expect(outcome([bytes])).toEqual(expected);
@@ -75,7 +69,7 @@ describe('Gemini stream fixtures', () => {
       });
 
       it('is accepted by the OpenAI SDK stream helper', async () => {
-        const run = runStream([bytes], streamCtx());
+        const run = runStream(createGeminiStream, [bytes], streamCtx());
         const final = await sdkFinalCompletion(run.chunks);
         const choice = final.choices[0];
         const mine = reassemble(run.chunks).choices[0];
@@ -88,7 +82,7 @@ describe('Gemini stream fixtures', () => {
       });
 
       it('agrees with the non-streaming translation of the same answer', () => {
-        const merged = JSON.stringify(mergeEvents(fixtureText(sse)));
+        const merged = JSON.stringify(mergeEvents(fixture.text(sse)));
         const nonStream = fromGeminiResponse(merged, streamCtx());
         const streamed = outcome([bytes]);
         expect(streamed.choices).toEqual(
@@ -106,7 +100,7 @@ describe('Gemini stream fixtures', () => {
   }
 
   it('emits one usage chunk, last, and sets usage and finish on the translator', () => {
-    const run = runStream([fixtureBytes('max-tokens-stream.sse')], streamCtx());
+    const run = runStream(createGeminiStream, [fixture.bytes('max-tokens-stream.sse')], streamCtx());
     expect(run.chunks.filter((c) => c.kind === 'usage')).toHaveLength(1);
     expect(run.chunks.at(-1)?.kind).toBe('usage');
     expect(run.translator.usage?.completion_tokens).toBe(200);
@@ -116,7 +110,7 @@ describe('Gemini stream fixtures', () => {
   });
 
   it('holds the finish chunk back until the body ends (Gemini has no end event)', () => {
-    const run = runStream([fixtureBytes('text-stream.sse')], streamCtx());
+    const run = runStream(createGeminiStream, [fixture.bytes('text-stream.sse')], streamCtx());
     const finishes = run.chunks
       .map((c, i) => ({ i, chunk: JSON.parse(c.json) as ChatCompletionChunk }))
       .filter(({ chunk }) => chunk.choices[0]?.finish_reason != null);
@@ -126,24 +120,25 @@ describe('Gemini stream fixtures', () => {
 
   it('puts "usage": null on every chunk when the client asked for include_usage, as OpenAI does', () => {
     const withUsage = runStream(
-      [fixtureBytes('text-stream.sse')],
+      createGeminiStream,
+      [fixture.bytes('text-stream.sse')],
       makeCtx({ stream: true, stream_options: { include_usage: true } }),
     );
     for (const { json, kind } of withUsage.chunks) {
       const chunk = JSON.parse(json) as ChatCompletionChunk;
       if (kind === 'chunk') expect(chunk.usage).toBeNull();
     }
-    const without = runStream([fixtureBytes('text-stream.sse')], streamCtx());
+    const without = runStream(createGeminiStream, [fixture.bytes('text-stream.sse')], streamCtx());
     expect(JSON.parse(without.chunks[0]?.json ?? '{}')).not.toHaveProperty('usage');
   });
 
   it('sends the role chunk first, with content null when the answer starts with a tool call', () => {
-    const tool = runStream([fixtureBytes('tool-stream.sse')], streamCtx());
+    const tool = runStream(createGeminiStream, [fixture.bytes('tool-stream.sse')], streamCtx());
     expect(JSON.parse(tool.chunks[0]?.json ?? '').choices[0].delta).toEqual({
       role: 'assistant',
       content: null,
     });
-    const text = runStream([fixtureBytes('text-stream.sse')], streamCtx());
+    const text = runStream(createGeminiStream, [fixture.bytes('text-stream.sse')], streamCtx());
     expect(JSON.parse(text.chunks[0]?.json ?? '').choices[0].delta).toEqual({
       role: 'assistant',
       content: '',
@@ -160,17 +155,20 @@ describe('malformed Gemini streams', () => {
   ] as const;
   for (const [file, errorType] of cases) {
     it(`${file} fails with ${errorType.name}, however the bytes are split`, () => {
-      const bytes = fixtureBytes(file);
-      expect(() => runStream([bytes], streamCtx())).toThrow(errorType);
+      const bytes = fixture.bytes(file);
+      expect(() => runStream(createGeminiStream, [bytes], streamCtx())).toThrow(errorType);
       for (let cut = 0; cut <= bytes.length; cut += 7) {
-        expect(() => runStream(splitAt(bytes, cut), streamCtx()), `cut at ${cut}`).toThrow(errorType);
+        expect(
+          () => runStream(createGeminiStream, splitAt(bytes, cut), streamCtx()),
+          `cut at ${cut}`,
+        ).toThrow(errorType);
       }
     });
   }
 
   it('classifies an in-band error like the same error over HTTP', () => {
     try {
-      runStream([fixtureBytes('in-band-error.sse')], streamCtx());
+      runStream(createGeminiStream, [fixture.bytes('in-band-error.sse')], streamCtx());
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(UpstreamStreamError);
@@ -181,9 +179,9 @@ describe('malformed Gemini streams', () => {
   });
 
   it('an in-band RESOURCE_EXHAUSTED keeps its RetryInfo delay', () => {
-    const body = `data: ${JSON.stringify(fixtureJson('rate-limit-429.json'))}\r\n\r\n`;
+    const body = `data: ${JSON.stringify(fixture.json('rate-limit-429.json'))}\r\n\r\n`;
     try {
-      runStream([body], streamCtx());
+      runStream(createGeminiStream, [body], streamCtx());
       expect.unreachable();
     } catch (error) {
       expect((error as UpstreamStreamError).failure).toMatchObject({
@@ -195,13 +193,13 @@ describe('malformed Gemini streams', () => {
   });
 
   it('an empty body is a truncated stream', () => {
-    expect(() => runStream([], streamCtx())).toThrow(StreamProtocolError);
+    expect(() => runStream(createGeminiStream, [], streamCtx())).toThrow(StreamProtocolError);
   });
 
   it('events with only usageMetadata and no candidate are a truncated stream', () => {
     const body =
       'data: {"usageMetadata":{"promptTokenCount":3,"totalTokenCount":3},"modelVersion":"gemini-2.5-flash","responseId":"r1"}\r\n\r\n';
-    expect(() => runStream([body], streamCtx())).toThrow(StreamProtocolError);
+    expect(() => runStream(createGeminiStream, [body], streamCtx())).toThrow(StreamProtocolError);
   });
 
   it('content for a candidate after its finishReason is a protocol violation', () => {
@@ -217,11 +215,15 @@ describe('malformed Gemini streams', () => {
         modelVersion: 'gemini-2.5-flash',
         responseId: 'r1',
       })}\r\n\r\n`;
-    expect(() => runStream([event('a', 'STOP') + event('b')], streamCtx())).toThrow(StreamProtocolError);
+    expect(() => runStream(createGeminiStream, [event('a', 'STOP') + event('b')], streamCtx())).toThrow(
+      StreamProtocolError,
+    );
   });
 
   it('an event that is not JSON is a protocol violation', () => {
-    expect(() => runStream(['data: {"candidates":[\r\n\r\n'], streamCtx())).toThrow(StreamProtocolError);
+    expect(() => runStream(createGeminiStream, ['data: {"candidates":[\r\n\r\n'], streamCtx())).toThrow(
+      StreamProtocolError,
+    );
   });
 });
 
@@ -250,7 +252,7 @@ describe('Gemini stream features', () => {
       ],
       usageMetadata: usage,
     });
-    const result = reassemble(runStream([body], streamCtx()).chunks);
+    const result = reassemble(runStream(createGeminiStream, [body], streamCtx()).chunks);
     expect(result.choices[0]?.finish_reason).toBe('tool_calls');
     expect(result.choices[0]?.message.tool_calls).toEqual([
       {
@@ -279,7 +281,7 @@ describe('Gemini stream features', () => {
       ],
     });
     const result = reassemble(
-      runStream([body], makeCtx({ stream: true, parallel_tool_calls: false })).chunks,
+      runStream(createGeminiStream, [body], makeCtx({ stream: true, parallel_tool_calls: false })).chunks,
     );
     expect(
       result.choices[0]?.message.tool_calls?.map((c) => c.type === 'function' && c.function.name),
@@ -301,7 +303,7 @@ describe('Gemini stream features', () => {
         ],
         usageMetadata: usage,
       });
-    const run = runStream([body], makeCtx({ stream: true, n: 2 }));
+    const run = runStream(createGeminiStream, [body], makeCtx({ stream: true, n: 2 }));
     const result = reassemble(run.chunks);
     expect(result.choices.map((c) => [c.index, c.message.content, c.finish_reason])).toEqual([
       [0, 'A1 A2', 'stop'],
@@ -335,7 +337,8 @@ describe('Gemini stream features', () => {
         usageMetadata: usage,
       });
     const result = reassemble(
-      runStream([body], makeCtx({ stream: true, logprobs: true, top_logprobs: 2 })).chunks,
+      runStream(createGeminiStream, [body], makeCtx({ stream: true, logprobs: true, top_logprobs: 2 }))
+        .chunks,
     );
     expect(result.choices[0]?.logprobs).toEqual({
       content: [
@@ -369,7 +372,9 @@ describe('Gemini stream features', () => {
         },
       ],
     });
-    expect(reassemble(runStream([body], streamCtx()).chunks).choices[0]?.message.content).toBe('done');
+    expect(
+      reassemble(runStream(createGeminiStream, [body], streamCtx()).chunks).choices[0]?.message.content,
+    ).toBe('done');
   });
 
   it('ignores keys Gemini may add later (unknown fields in events)', () => {
@@ -383,7 +388,9 @@ describe('Gemini stream features', () => {
       ],
       modelStatus: { state: 'ok' },
     });
-    expect(reassemble(runStream([body], streamCtx()).chunks).choices[0]?.message.content).toBe('ok');
+    expect(
+      reassemble(runStream(createGeminiStream, [body], streamCtx()).chunks).choices[0]?.message.content,
+    ).toBe('ok');
   });
 
   it('a model switch within one responseId is a splice too; a first event without modelVersion is not', () => {
@@ -393,16 +400,18 @@ describe('Gemini stream features', () => {
       ],
     });
     const switched = event(part('a')) + event({ ...part('b', 'STOP'), modelVersion: 'gemini-2.5-pro' });
-    expect(() => runStream([switched], streamCtx())).toThrow(StreamProtocolError);
+    expect(() => runStream(createGeminiStream, [switched], streamCtx())).toThrow(StreamProtocolError);
     const late = `data: ${JSON.stringify({ ...part('a'), responseId: 'resp-1' })}\r\n\r\n${event(part('b', 'STOP'))}`;
-    expect(reassemble(runStream([late], streamCtx()).chunks).choices[0]?.message.content).toBe('ab');
+    expect(
+      reassemble(runStream(createGeminiStream, [late], streamCtx()).chunks).choices[0]?.message.content,
+    ).toBe('ab');
   });
 
   it('maps an unknown finishReason to stop and keeps the raw value', () => {
     const body = event({
       candidates: [{ content: { role: 'model', parts: [{ text: 'x' }] }, finishReason: 'SOMETHING_NEW' }],
     });
-    const run = runStream([body], streamCtx());
+    const run = runStream(createGeminiStream, [body], streamCtx());
     expect(reassemble(run.chunks).choices[0]?.finish_reason).toBe('stop');
     expect(run.translator.rawFinishReason).toBe('SOMETHING_NEW');
   });

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMistralFake } from '../../../src/demo/fakes/mistral/index.ts';
 import type { FakeServer } from '../../../src/demo/fakes/shared/fake-server.ts';
 import { mistralAdapter } from '../../../src/providers/mistral/index.ts';
+import { WEATHER_TOOL } from '../../helpers/weather-tool.ts';
 import {
+  askBothWays,
   comparable,
   expectFailure,
   expectOk,
@@ -28,14 +30,6 @@ beforeAll(async () => {
 });
 afterAll(() => fake.stop());
 
-const weather = {
-  type: 'function' as const,
-  function: {
-    name: 'get_weather',
-    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-  },
-};
-
 describe('Mistral adapter ↔ fake Mistral', () => {
   it('plain text: streamed reassembly equals the non-streamed answer, usage exact', async () => {
     const request = {
@@ -59,11 +53,10 @@ describe('Mistral adapter ↔ fake Mistral', () => {
   it('tools: a 9-character call id, tool_calls finish, then the result goes back with a foreign id', async () => {
     const request = {
       messages: [{ role: 'user' as const, content: 'Weather in Paris?' }],
-      tools: [weather],
+      tools: [WEATHER_TOOL],
       tool_choice: 'required' as const,
     };
-    const json = expectOk(await roundTrip(rt, request));
-    const streamed = expectOk(await roundTrip(rt, request, true));
+    const { json, streamed } = await askBothWays(rt, request);
     expect(json.finish_reason).toBe('tool_calls');
     const call = json.choices[0]?.message.tool_calls?.[0];
     expect(call?.id).toMatch(/^[a-zA-Z0-9]{9}$/);
@@ -71,7 +64,7 @@ describe('Mistral adapter ↔ fake Mistral', () => {
     // A history from another provider: OpenAI-style ids are re-mapped, reasoning_content is left out.
     const followUp = expectOk(
       await roundTrip(rt, {
-        tools: [weather],
+        tools: [WEATHER_TOOL],
         messages: [
           { role: 'user', content: 'Weather in Paris?' },
           {
@@ -135,8 +128,7 @@ describe('Mistral adapter ↔ fake Mistral', () => {
 
   it('max tokens: finish length, streamed and not', async () => {
     const request = { messages: [{ role: 'user' as const, content: 'Tell me a long story' }], max_tokens: 3 };
-    const json = expectOk(await roundTrip(rt, request));
-    const streamed = expectOk(await roundTrip(rt, request, true));
+    const { json, streamed } = await askBothWays(rt, request);
     expect(json.finish_reason).toBe('length');
     expect(json.usage?.completion_tokens).toBe(3);
     expect(comparable(streamed)).toEqual(comparable(json));
@@ -153,8 +145,7 @@ describe('Mistral adapter ↔ fake Mistral', () => {
   });
 
   it('n = 2 streams two choices that reassemble like the JSON answer', async () => {
-    const json = expectOk(await roundTrip(rt, { n: 2 }));
-    const streamed = expectOk(await roundTrip(rt, { n: 2 }, true));
+    const { json, streamed } = await askBothWays(rt, { n: 2 });
     expect(json.choices).toHaveLength(2);
     expect(comparable(streamed)).toEqual(comparable(json));
   });

@@ -4,7 +4,9 @@ import type { ChatRequest } from '../../../src/protocol/chat-request.ts';
 import { mistralAdapter } from '../../../src/providers/mistral/index.ts';
 import { mistralEffortFor, toMistralRequest } from '../../../src/providers/mistral/request.ts';
 import { toMistralToolCallId } from '../../../src/providers/mistral/tool-call-id.ts';
-import { deepFreeze, makeCall, thrown } from '../shared/openai-dialect/harness.ts';
+import { makeCall } from '../../helpers/adapter-call.ts';
+import { deepFreeze } from '../../helpers/deep-freeze.ts';
+import { thrown } from '../../helpers/thrown.ts';
 
 const call = makeCall('mistral', 'mistral-small-latest', 'https://api.mistral.ai/v1');
 const req = (extra: Partial<ChatRequest> & Record<string, unknown>): ChatRequest =>

@@ -4,7 +4,8 @@ import {
   mapMistralFinishReason,
   mapMistralUsage,
 } from '../../../src/providers/mistral/response.ts';
-import { type Expected, fixtures, makeCtx, responseOutcome } from '../shared/openai-dialect/harness.ts';
+import { fixtures, makeCtx } from '../../helpers/stream-harness.ts';
+import { type Expected, responseOutcome } from '../shared/openai-dialect/expected-outcome.ts';
 
 const f = fixtures('mistral');
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyQwenError } from '../../../src/providers/qwen/errors.ts';
-import { fixtures } from '../shared/openai-dialect/harness.ts';
+import { fixtures } from '../../helpers/stream-harness.ts';
 
 const envelope = (code: string, message: string, type = code) =>
   JSON.stringify({ error: { code, param: null, message, type }, id: 'chatcmpl-x', request_id: 'r-1' });

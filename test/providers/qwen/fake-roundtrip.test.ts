@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { invalidParameter, qwenError } from '../../../src/demo/fakes/qwen/errors.ts';
 import { startQwenFake } from '../../../src/demo/fakes/qwen/index.ts';
 import type { FakeServer } from '../../../src/demo/fakes/shared/fake-server.ts';
 import { qwenAdapter } from '../../../src/providers/qwen/index.ts';
+import { WEATHER_TOOL } from '../../helpers/weather-tool.ts';
 import {
+  askBothWays,
   comparable,
   expectFailure,
   expectOk,
@@ -24,14 +27,6 @@ beforeAll(async () => {
 });
 afterAll(() => fake.stop());
 
-const weather = {
-  type: 'function' as const,
-  function: {
-    name: 'get_weather',
-    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-  },
-};
-
 describe('Qwen adapter ↔ fake Qwen', () => {
   it('plain text: streamed reassembly equals the JSON answer, usage exact', async () => {
     const request = {
@@ -40,8 +35,7 @@ describe('Qwen adapter ↔ fake Qwen', () => {
       seed: 9,
       user: 'u',
     };
-    const json = expectOk(await roundTrip(rt, request));
-    const streamed = expectOk(await roundTrip(rt, request, true));
+    const { json, streamed } = await askBothWays(rt, request);
     expect(json.choices[0]?.message.content).toContain('Hello from qwen-plus');
     expect(comparable(streamed)).toEqual(comparable(json));
     expect(json.usage?.total_tokens).toBe(
@@ -59,18 +53,17 @@ describe('Qwen adapter ↔ fake Qwen', () => {
     const qwen3 = { ...rt, model: 'qwen3-max' };
     const request = {
       messages: [{ role: 'user' as const, content: 'Weather in Paris?' }],
-      tools: [weather],
+      tools: [WEATHER_TOOL],
       parallel_tool_calls: false,
     };
-    const json = expectOk(await roundTrip(qwen3, request));
-    const streamed = expectOk(await roundTrip(qwen3, request, true));
+    const { json, streamed } = await askBothWays(qwen3, request);
     expect(json.finish_reason).toBe('tool_calls');
     expect(json.choices[0]?.message.content).toBeNull();
     expect(comparable(streamed)).toEqual(comparable(json));
     const call = json.choices[0]?.message.tool_calls?.[0];
     const followUp = expectOk(
       await roundTrip(qwen3, {
-        tools: [weather],
+        tools: [WEATHER_TOOL],
         messages: [
           ...request.messages,
           { role: 'assistant', content: null, tool_calls: [call as never] },
@@ -115,8 +108,7 @@ describe('Qwen adapter ↔ fake Qwen', () => {
       ],
       response_format: { type: 'json_schema' as const, json_schema: { name: 'c', schema } },
     };
-    const json = expectOk(await roundTrip({ ...rt, model: 'qwen-vl-plus' }, request));
-    const streamed = expectOk(await roundTrip({ ...rt, model: 'qwen-vl-plus' }, request, true));
+    const { json, streamed } = await askBothWays({ ...rt, model: 'qwen-vl-plus' }, request);
     expect(json.choices.map((c) => JSON.parse(c.message.content ?? ''))).toEqual([
       { city: 'Paris' },
       { city: 'Paris' },
@@ -125,15 +117,13 @@ describe('Qwen adapter ↔ fake Qwen', () => {
   });
 
   it('logprobs are native and survive streaming', async () => {
-    const json = expectOk(await roundTrip(rt, { logprobs: true, top_logprobs: 3 }));
-    const streamed = expectOk(await roundTrip(rt, { logprobs: true, top_logprobs: 3 }, true));
+    const { json, streamed } = await askBothWays(rt, { logprobs: true, top_logprobs: 3 });
     expect(json.choices[0]?.logprobs?.content.length).toBeGreaterThan(0);
     expect(comparable(streamed)).toEqual(comparable(json));
   });
 
   it('max tokens: finish length', async () => {
-    const json = expectOk(await roundTrip(rt, { max_tokens: 2 }));
-    const streamed = expectOk(await roundTrip(rt, { max_tokens: 2 }, true));
+    const { json, streamed } = await askBothWays(rt, { max_tokens: 2 });
     expect(json.finish_reason).toBe('length');
     expect(comparable(streamed)).toEqual(comparable(json));
   });
@@ -145,37 +135,15 @@ describe('Qwen adapter ↔ fake Qwen', () => {
       retryAfterMs: 2000,
       code: 'limit_requests',
     });
-    fake.control.enqueue({
-      fault: {
-        kind: 'status',
-        status: 400,
-        body: {
-          error: {
-            code: 'data_inspection_failed',
-            param: null,
-            message: 'Input data may contain inappropriate content.',
-            type: 'data_inspection_failed',
-          },
-          request_id: 'r',
-        },
-      },
-    });
+    const moderated = qwenError(
+      400,
+      'data_inspection_failed',
+      'Input data may contain inappropriate content.',
+    );
+    fake.control.enqueue({ fault: { kind: 'status', status: 400, body: moderated.body } });
     expect(expectFailure(await roundTrip(rt, {}, true))).toMatchObject({ errorClass: 'content_filter' });
-    fake.control.enqueue({
-      fault: {
-        kind: 'status',
-        status: 400,
-        body: {
-          error: {
-            code: 'invalid_parameter_error',
-            param: null,
-            message: 'Range of input length should be [1, 129024]',
-            type: 'invalid_request_error',
-          },
-          request_id: 'r',
-        },
-      },
-    });
+    const tooLong = invalidParameter('Range of input length should be [1, 129024]', 'r');
+    fake.control.enqueue({ fault: { kind: 'status', status: 400, body: tooLong.body } });
     expect(expectFailure(await roundTrip(rt, {}))).toMatchObject({ errorClass: 'context_length' });
     expect(expectFailure(await roundTrip({ ...rt, apiKey: 'nope' }, {}))).toMatchObject({
       errorClass: 'auth',

@@ -3,7 +3,9 @@ import { GatewayError } from '../../../src/errors/gateway-error.ts';
 import type { ChatRequest } from '../../../src/protocol/chat-request.ts';
 import { qwenAdapter } from '../../../src/providers/qwen/index.ts';
 import { qwenThinkingFor, toQwenRequest } from '../../../src/providers/qwen/request.ts';
-import { deepFreeze, makeCall, thrown } from '../shared/openai-dialect/harness.ts';
+import { makeCall } from '../../helpers/adapter-call.ts';
+import { deepFreeze } from '../../helpers/deep-freeze.ts';
+import { thrown } from '../../helpers/thrown.ts';
 
 const call = makeCall('qwen', 'qwen-plus', 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1');
 const req = (extra: Partial<ChatRequest> & Record<string, unknown>): ChatRequest =>

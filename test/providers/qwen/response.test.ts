@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromQwenResponse, mapQwenFinishReason, mapQwenUsage } from '../../../src/providers/qwen/response.ts';
-import { type Expected, fixtures, makeCtx, responseOutcome } from '../shared/openai-dialect/harness.ts';
+import { fixtures, makeCtx } from '../../helpers/stream-harness.ts';
+import { type Expected, responseOutcome } from '../shared/openai-dialect/expected-outcome.ts';
 
 const f = fixtures('qwen');
 

@@ -2,17 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { fromQwenResponse } from '../../../src/providers/qwen/response.ts';
 import { createQwenStream } from '../../../src/providers/qwen/stream.ts';
 import { StreamProtocolError, UpstreamStreamError } from '../../../src/providers/types.ts';
-import {
-  type Expected,
-  fixtures,
-  makeCtx,
-  responseOutcome,
-  runEveryCut,
-  runStream,
-  sdkFinalCompletion,
-  streamOutcome,
-  thrown,
-} from '../shared/openai-dialect/harness.ts';
+import { sdkFinalCompletion } from '../../helpers/chunk-reassembly.ts';
+import { fixtures, makeCtx, runEveryCut, runStream } from '../../helpers/stream-harness.ts';
+import { thrown } from '../../helpers/thrown.ts';
+import { type Expected, responseOutcome, streamOutcome } from '../shared/openai-dialect/expected-outcome.ts';
 
 /** The tool calls of the first choice without their ids, which differ between two calls. */
 const withoutIds = (outcome: Expected) =>

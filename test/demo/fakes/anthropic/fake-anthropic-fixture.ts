@@ -1,24 +1,17 @@
 // Starts a fake Anthropic per test and hands back the official SDK client pointed at it.
 import Anthropic from '@anthropic-ai/sdk';
 import { request } from 'undici';
-import { afterEach } from 'vitest';
 import { type AnthropicFakeOptions, startAnthropicFake } from '../../../../src/demo/fakes/anthropic/index.ts';
 import type { FakeServer } from '../../../../src/demo/fakes/shared/fake-server.ts';
+import { stopAfterTest } from '../../../helpers/fake-lifecycle.ts';
 
 export const API_KEY = 'sk-ant-test-0123456789';
 export const NOW_MS = 1_767_225_600_000;
 
-const running: FakeServer[] = [];
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((fake) => fake.stop()));
-});
-
 export async function startFake(
   options: AnthropicFakeOptions = {},
 ): Promise<{ fake: FakeServer; client: Anthropic }> {
-  const fake = await startAnthropicFake({ keys: [API_KEY], clock: () => NOW_MS, ...options });
-  running.push(fake);
+  const fake = stopAfterTest(await startAnthropicFake({ keys: [API_KEY], clock: () => NOW_MS, ...options }));
   const client = new Anthropic({ baseURL: fake.url, apiKey: API_KEY, maxRetries: 0 });
   return { fake, client };
 }

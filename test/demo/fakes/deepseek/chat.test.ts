@@ -1,6 +1,7 @@
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { describe, expect, it } from 'vitest';
-import { startFake, WEATHER_TOOL } from './deepseek-fixture.ts';
+import { WEATHER_TOOL } from '../../../helpers/weather-tool.ts';
+import { startFake } from './deepseek-fixture.ts';
 
 const messages = [{ role: 'user' as const, content: 'What is the weather in Paris?' }];
 type Thinking = { thinking?: { type: 'enabled' | 'disabled' } };

@@ -1,22 +1,17 @@
 // Starts a fake Gemini per test and hands back an official @google/genai client pointed at it.
 import { GoogleGenAI } from '@google/genai';
-import { afterEach } from 'vitest';
 import { type GeminiFakeOptions, startGeminiFake } from '../../../../src/demo/fakes/gemini/index.ts';
 import type { FakeServer } from '../../../../src/demo/fakes/shared/fake-server.ts';
+import { stopAfterTest } from '../../../helpers/fake-lifecycle.ts';
 
 export const API_KEY = 'AIzaSy-test-0123456789abcdefghijklmn';
-
-const running: FakeServer[] = [];
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((fake) => fake.stop()));
-});
 
 export async function startFake(
   options: GeminiFakeOptions = {},
 ): Promise<{ fake: FakeServer; ai: GoogleGenAI }> {
-  const fake = await startGeminiFake({ clock: () => 1_767_225_600_000, keys: [API_KEY], ...options });
-  running.push(fake);
+  const fake = stopAfterTest(
+    await startGeminiFake({ clock: () => 1_767_225_600_000, keys: [API_KEY], ...options }),
+  );
   const ai = new GoogleGenAI({ apiKey: API_KEY, httpOptions: { baseUrl: fake.url } });
   return { fake, ai };
 }

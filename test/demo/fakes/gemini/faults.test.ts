@@ -1,17 +1,10 @@
-import { ApiError, type GenerateContentResponse } from '@google/genai';
+import { ApiError } from '@google/genai';
 import { describe, expect, it } from 'vitest';
 import { FAKE_SCRIPT_HEADER } from '../../../../src/demo/fakes/shared/script.ts';
+import { drain } from '../../../helpers/drain-stream.ts';
 import { startFake } from './fake-gemini-fixture.ts';
 
 const request = { model: 'gemini-2.0-flash', contents: 'Tell me a story' };
-
-async function drain(stream: AsyncGenerator<GenerateContentResponse>) {
-  const received: GenerateContentResponse[] = [];
-  const failure = await (async () => {
-    for await (const chunk of stream) received.push(chunk);
-  })().catch((e: unknown) => e);
-  return { received, failure };
-}
 
 /** Gemini's ApiError carries the status and the JSON body as its message. */
 function body(error: unknown): {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { startFake, WEATHER_TOOL } from './mistral-fixture.ts';
+import { WEATHER_TOOL } from '../../../helpers/weather-tool.ts';
+import { startFake } from './mistral-fixture.ts';
 
 const messages = [{ role: 'user' as const, content: 'What is the weather in Paris?' }];
 

@@ -2,6 +2,7 @@ import { MistralError } from '@mistralai/mistralai/models/errors';
 import { ConnectionError, RequestTimeoutError } from '@mistralai/mistralai/models/errors';
 import { describe, expect, it } from 'vitest';
 import { FAKE_SCRIPT_HEADER } from '../../../../src/demo/fakes/shared/script.ts';
+import { drain } from '../../../helpers/drain-stream.ts';
 import { startFake } from './mistral-fixture.ts';
 
 const request = {
@@ -41,10 +42,7 @@ describe('fake Mistral faults, as the SDK sees them', () => {
     const { client, fake } = await startFake();
     fake.control.enqueue({ fault: { kind: 'cut', afterChunks: 3 } });
     const stream = await client.chat.stream(request);
-    const received: unknown[] = [];
-    const failure = await (async () => {
-      for await (const event of stream) received.push(event);
-    })().catch((e: unknown) => e);
+    const { received, failure } = await drain(stream);
     expect(failure).toBeInstanceOf(TypeError); // fetch's "terminated": the body read broke
     expect(received).toHaveLength(3);
     expect(fake.requests[0]?.completed).toBe(false);
@@ -55,10 +53,7 @@ describe('fake Mistral faults, as the SDK sees them', () => {
     const { client, fake } = await startFake();
     fake.control.enqueue({ fault: { kind: 'stream-error', afterChunks: 2 } });
     const stream = await client.chat.stream(request);
-    const received: unknown[] = [];
-    const failure = await (async () => {
-      for await (const event of stream) received.push(event);
-    })().catch((e: unknown) => e);
+    const { received, failure } = await drain(stream);
     expect(failure).toBeInstanceOf(Error);
     expect(received).toHaveLength(2);
   });

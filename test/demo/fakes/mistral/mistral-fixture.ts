@@ -1,33 +1,17 @@
 // Starts a fake Mistral per test and hands back the official SDK pointed at it.
 import { Mistral } from '@mistralai/mistralai';
-import { afterEach } from 'vitest';
 import { type MistralFakeOptions, startMistralFake } from '../../../../src/demo/fakes/mistral/index.ts';
 import type { FakeServer } from '../../../../src/demo/fakes/shared/fake-server.ts';
+import { stopAfterTest } from '../../../helpers/fake-lifecycle.ts';
 
 export const API_KEY = 'mk-test-0123456789abcdef';
-
-const running: FakeServer[] = [];
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((fake) => fake.stop()));
-});
 
 export async function startFake(
   options: MistralFakeOptions = {},
 ): Promise<{ fake: FakeServer; client: Mistral }> {
-  const fake = await startMistralFake({ clock: () => 1_767_225_630_000, ...options });
-  running.push(fake);
+  const fake = stopAfterTest(await startMistralFake({ clock: () => 1_767_225_630_000, ...options }));
   return { fake, client: new Mistral({ apiKey: API_KEY, serverURL: fake.url }) };
 }
-
-export const WEATHER_TOOL = {
-  type: 'function' as const,
-  function: {
-    name: 'get_weather',
-    description: 'Current weather for a city',
-    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-  },
-};
 
 /** POST a raw body, for what the SDK would never send. */
 export async function postRaw(

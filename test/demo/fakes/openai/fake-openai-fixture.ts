@@ -1,23 +1,16 @@
 // Starts a fake OpenAI per test and hands back an official SDK client pointed at it.
 import OpenAI from 'openai';
-import { afterEach } from 'vitest';
 import type { FakeOpenAIOptions } from '../../../../src/demo/fakes/openai/fake-openai.ts';
 import { startFakeOpenAI } from '../../../../src/demo/fakes/openai/fake-openai.ts';
 import type { FakeServer } from '../../../../src/demo/fakes/shared/fake-server.ts';
+import { stopAfterTest } from '../../../helpers/fake-lifecycle.ts';
 
 export const API_KEY = 'sk-test-0123456789abcdef';
-
-const running: FakeServer[] = [];
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((fake) => fake.stop()));
-});
 
 export async function startFake(
   options: FakeOpenAIOptions = {},
 ): Promise<{ fake: FakeServer; client: OpenAI }> {
-  const fake = await startFakeOpenAI({ clock: () => 1_767_225_600_000, ...options });
-  running.push(fake);
+  const fake = stopAfterTest(await startFakeOpenAI({ clock: () => 1_767_225_600_000, ...options }));
   const client = new OpenAI({ baseURL: `${fake.url}/v1`, apiKey: API_KEY, maxRetries: 0 });
   return { fake, client };
 }

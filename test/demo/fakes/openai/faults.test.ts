@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { FAKE_SCRIPT_HEADER } from '../../../../src/demo/fakes/shared/script.ts';
+import { drain } from '../../../helpers/drain-stream.ts';
 import { startFake } from './fake-openai-fixture.ts';
 
 const request = { model: 'gpt-4.1', messages: [{ role: 'user' as const, content: 'Tell me a story' }] };
@@ -40,10 +41,7 @@ describe('fake OpenAI faults, as the SDK sees them', () => {
     const { client, fake } = await startFake();
     fake.control.enqueue({ fault: { kind: 'cut', afterChunks: 3 } });
     const stream = await client.chat.completions.create({ ...request, stream: true });
-    const received: unknown[] = [];
-    const failure = await (async () => {
-      for await (const chunk of stream) received.push(chunk);
-    })().catch((e: unknown) => e);
+    const { received, failure } = await drain(stream);
     expect(failure).toBeInstanceOf(Error);
     expect(received).toHaveLength(3);
     expect(fake.requests[0]?.aborted).toBe(false);
@@ -62,10 +60,7 @@ describe('fake OpenAI faults, as the SDK sees them', () => {
     const { client, fake } = await startFake();
     fake.control.enqueue({ fault: { kind: 'stream-error', afterChunks: 2 } });
     const stream = await client.chat.completions.create({ ...request, stream: true });
-    const received: unknown[] = [];
-    const failure = await (async () => {
-      for await (const chunk of stream) received.push(chunk);
-    })().catch((e: unknown) => e);
+    const { received, failure } = await drain(stream);
     expect(failure).toBeInstanceOf(OpenAI.APIError);
     expect((failure as InstanceType<typeof OpenAI.APIError>).type).toBe('server_error');
     expect((failure as Error).message).toContain('The server had an error while processing your request.');

@@ -3,7 +3,8 @@ import type {
   ChatCompletionCreateParamsStreaming,
 } from 'openai/resources/chat/completions';
 import { describe, expect, it } from 'vitest';
-import { type QwenExtras, startFake, WEATHER_TOOL } from './qwen-fixture.ts';
+import { WEATHER_TOOL } from '../../../helpers/weather-tool.ts';
+import { type QwenExtras, startFake } from './qwen-fixture.ts';
 
 const messages = [{ role: 'user' as const, content: 'What is the weather in Paris?' }];
 

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
+import { qwenError } from '../../../../src/demo/fakes/qwen/errors.ts';
 import { postRaw, type QwenExtras, startFake } from './qwen-fixture.ts';
 
 const request = { model: 'qwen-plus', messages: [{ role: 'user' as const, content: 'Hi' }] };
@@ -94,21 +95,12 @@ describe('fake Qwen errors, as the openai SDK sees them', () => {
 
   it('moderation: a scripted data_inspection_failed body reaches the SDK as a 400', async () => {
     const { client, fake } = await startFake();
-    fake.control.enqueue({
-      fault: {
-        kind: 'status',
-        status: 400,
-        body: {
-          error: {
-            code: 'data_inspection_failed',
-            param: null,
-            message: 'Input data may contain inappropriate content.',
-            type: 'data_inspection_failed',
-          },
-          request_id: 'r',
-        },
-      },
-    });
+    const moderated = qwenError(
+      400,
+      'data_inspection_failed',
+      'Input data may contain inappropriate content.',
+    );
+    fake.control.enqueue({ fault: { kind: 'status', status: 400, body: moderated.body } });
     const error = await client.chat.completions.create(request).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('data_inspection_failed');

@@ -7,7 +7,7 @@ import {
   textOf,
   toDialectTools,
 } from '../../../../src/providers/shared/openai-dialect/request.ts';
-import { thrown } from './harness.ts';
+import { thrown } from '../../../helpers/thrown.ts';
 
 const fn = (name: string) => ({
   type: 'function' as const,

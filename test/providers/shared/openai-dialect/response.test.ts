@@ -3,7 +3,8 @@ import type { OpenAIDialect } from '../../../../src/providers/shared/openai-dial
 import { fromDialectResponse } from '../../../../src/providers/shared/openai-dialect/response.ts';
 import { makeUsage } from '../../../../src/providers/shared/usage.ts';
 import { UpstreamProtocolError, UpstreamStreamError } from '../../../../src/providers/types.ts';
-import { makeCtx, thrown } from './harness.ts';
+import { makeCtx } from '../../../helpers/stream-harness.ts';
+import { thrown } from '../../../helpers/thrown.ts';
 
 const plain: OpenAIDialect = {
   provider: 'test',

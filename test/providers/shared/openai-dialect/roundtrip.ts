@@ -5,21 +5,14 @@
  */
 import { request as send } from 'undici';
 import type { ChatRequest } from '../../../../src/protocol/chat-request.ts';
-import { SseParser } from '../../../../src/providers/shared/sse.ts';
 import type {
-  ChunkKind,
   ProviderAdapter,
   TranslatedResponse,
   UpstreamFailure,
 } from '../../../../src/providers/types.ts';
-import {
-  type EmittedChunk,
-  type Expected,
-  makeCall,
-  makeCtx,
-  streamOutcome,
-  responseOutcome,
-} from './harness.ts';
+import { makeCall } from '../../../helpers/adapter-call.ts';
+import { type EmittedChunk, makeCtx, runStreamBody } from '../../../helpers/stream-harness.ts';
+import { type Expected, responseOutcome, streamOutcome } from './expected-outcome.ts';
 
 export interface RoundTrip {
   adapter: ProviderAdapter;
@@ -64,15 +57,18 @@ export async function roundTrip(
     const translated = rt.adapter.fromResponse(await res.body.text(), ctx);
     return { ok: true, outcome: responseOutcome(translated), translated };
   }
-  const translator = rt.adapter.createStreamTranslator(ctx);
-  const chunks: EmittedChunk[] = [];
-  const emit = (json: string, kind: ChunkKind) => chunks.push({ json, kind });
-  const parser = new SseParser();
-  for await (const piece of res.body)
-    parser.push(piece as Uint8Array, (event) => translator.push(event, emit));
-  parser.end((event) => translator.push(event, emit));
-  translator.end(emit);
-  return { ok: true, outcome: streamOutcome({ chunks, translator }), chunks };
+  const run = await runStreamBody(rt.adapter.createStreamTranslator(ctx), res.body);
+  return { ok: true, outcome: streamOutcome(run), chunks: run.chunks };
+}
+
+/** The same request answered as JSON, then as a stream; both must succeed. */
+export async function askBothWays(
+  rt: RoundTrip,
+  partial: Partial<ChatRequest> & Record<string, unknown>,
+): Promise<{ json: Expected; streamed: Expected }> {
+  const json = expectOk(await roundTrip(rt, partial));
+  const streamed = expectOk(await roundTrip(rt, partial, true));
+  return { json, streamed };
 }
 
 /** The part of an outcome that must agree between a streamed and a non-streamed answer. */

@@ -3,7 +3,9 @@ import type { OpenAIDialect } from '../../../../src/providers/shared/openai-dial
 import { OpenAIDialectStream } from '../../../../src/providers/shared/openai-dialect/stream.ts';
 import { makeUsage } from '../../../../src/providers/shared/usage.ts';
 import { StreamProtocolError, type UpstreamStreamError } from '../../../../src/providers/types.ts';
-import { makeCtx, reassemble, runStream, thrown } from './harness.ts';
+import { reassemble } from '../../../helpers/chunk-reassembly.ts';
+import { makeCtx, runStream } from '../../../helpers/stream-harness.ts';
+import { thrown } from '../../../helpers/thrown.ts';
 
 /** A dialect with no quirks of its own, so these tests pin down the shared normalizer alone. */
 const plain: OpenAIDialect = {

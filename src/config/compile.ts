@@ -8,6 +8,20 @@ import { createHash } from 'node:crypto';
 import type { Pool } from 'undici';
 import { getAdapter, type ProviderType } from '../providers/registry.ts';
 import type { AdapterTarget, ProviderAdapter } from '../providers/types.ts';
+import type { BackoffPolicy } from '../routing/backoff.ts';
+import { probeProvider } from '../routing/health-probe.ts';
+import { lookupModelInfo, type ModelInfo } from '../routing/prices.ts';
+import { type CompiledRule, compileRule } from '../routing/rules.ts';
+import {
+  type ProviderRuntime,
+  type RoutingPolicies,
+  RoutingRuntime,
+  routingPolicies,
+  type TargetRuntime,
+} from '../routing/runtime.ts';
+import { MemoryState } from '../state/memory.ts';
+import { silentLogger } from '../observability/logger.ts';
+import { createMetrics } from '../observability/metrics.ts';
 import type { UpstreamPools } from '../transport/pools.ts';
 import type { Config } from './schema.ts';
 
@@ -36,10 +50,10 @@ export interface CompiledProvider {
   timeouts: ProviderTimeouts;
   /** Upstream models this provider offers, when configured; restricts `provider/model` names. */
   models: ReadonlySet<string> | undefined;
-  /** `provider/model` targets built on first use, so a direct name costs one Map lookup after that. */
-  directTargets: Map<string, CompiledTarget>;
-  /** Round-robin position over `keyHeaders`; the only mutable field, touched once per attempt. */
-  keyCursor: number;
+  /** `provider/model` names built on first use, so a direct name costs one Map lookup after that. */
+  directModels: Map<string, CompiledModel>;
+  /** Key pool (rotation, cooldowns) and probe results; outlives reloads (src/routing/runtime.ts). */
+  runtime: ProviderRuntime;
 }
 
 export interface CompiledTarget {
@@ -48,6 +62,10 @@ export interface CompiledTarget {
   provider: CompiledProvider;
   adapterTarget: AdapterTarget;
   weight: number;
+  /** Built-in list price and context window, when the model is known (src/routing/prices.ts). */
+  info: ModelInfo | undefined;
+  /** Breaker view and health; outlives reloads. */
+  runtime: TargetRuntime;
 }
 
 export type RoutingStrategy = Config['models'][string]['strategy'];
@@ -57,8 +75,28 @@ export interface CompiledModel {
   name: string;
   strategy: RoutingStrategy;
   targets: readonly CompiledTarget[];
+  /** Conditional routes, first match wins; empty for most models. */
+  rules: readonly CompiledRule[];
+  /** True when routing must look at the request's shape (rules, or cost routing's capability check). */
+  needsShape: boolean;
   /** False for `provider/model` names: one target, no fallback. */
   virtual: boolean;
+}
+
+export interface RetryPolicy {
+  /** Upstream attempts per request: first try, retries, fallbacks and key rotations together. */
+  maxAttempts: number;
+  backoff: BackoffPolicy;
+  /** The longest single wait (backoff or Retry-After) the loop takes before trying again. */
+  maxWaitMs: number;
+  /** Whether `provider/model` names get retries with backoff (key rotation always applies). */
+  retryDirectModels: boolean;
+}
+
+export interface CompiledRouting {
+  runtime: RoutingRuntime;
+  policies: RoutingPolicies;
+  retry: RetryPolicy;
 }
 
 export interface CompiledTenant {
@@ -78,25 +116,44 @@ export interface Snapshot {
   /** sha256(key) → tenant. Empty map = single-user mode, no key needed. */
   tenantsByKeyHash: ReadonlyMap<string, CompiledTenant>;
   tenancy: boolean;
+  routing: CompiledRouting;
 }
 
 const MAX_DIRECT_TARGETS_PER_PROVIDER = 1024;
 
-export function compileConfig(config: Config, pools: UpstreamPools, version: number): Snapshot {
+/**
+ * `runtime` carries routing state (breakers, health, key cooldowns) across reloads; the gateway passes
+ * the same one every time. Without one (tools, tests of other stages) the snapshot gets its own,
+ * on the memory store.
+ */
+export function compileConfig(
+  config: Config,
+  pools: UpstreamPools,
+  version: number,
+  runtime: RoutingRuntime = standaloneRuntime(),
+): Snapshot {
+  const policies = routingPolicies(config);
+  const halfLifeMs = policies.health.halfLifeMs;
   const providers = new Map<string, CompiledProvider>();
   for (const [name, provider] of Object.entries(config.providers)) {
-    providers.set(name, compileProvider(name, provider, pools, config.server.request_timeout_ms));
+    providers.set(name, compileProvider(name, provider, pools, config.server.request_timeout_ms, runtime));
   }
 
   const models = new Map<string, CompiledModel>();
   for (const [name, model] of Object.entries(config.models)) {
-    const targets = model.targets.map((entry) => {
+    const resolve = (entry: { target: string; provider: string; model: string; weight: number }) => {
       const provider = providers.get(entry.provider);
       // The schema has already checked every provider name; this guards against a schema change.
       if (provider === undefined) throw new Error(`models.${name}: unknown provider in ${entry.target}`);
-      return makeTarget(provider, entry.model, entry.weight);
-    });
-    models.set(name, { name, strategy: model.strategy, targets, virtual: true });
+      return makeTarget(provider, entry.model, entry.weight, runtime, halfLifeMs);
+    };
+    const targets = model.targets.map(resolve);
+    const rules = (model.rules ?? []).map((rule, index) =>
+      compileRule(rule, index, model.strategy, rule.targets.map(resolve)),
+    );
+    const needsShape =
+      rules.length > 0 || model.strategy === 'cost' || rules.some((rule) => rule.strategy === 'cost');
+    models.set(name, { name, strategy: model.strategy, targets, rules, needsShape, virtual: true });
   }
 
   const tenantsByKeyHash = new Map<string, CompiledTenant>();
@@ -110,14 +167,31 @@ export function compileConfig(config: Config, pools: UpstreamPools, version: num
     for (const key of tenant.keys) tenantsByKeyHash.set(hashKey(key), compiled);
   }
 
-  return {
+  const retry = config.retry;
+  const snapshot: Snapshot = {
     version,
     config,
     providers,
     models,
     tenantsByKeyHash,
     tenancy: Object.keys(config.tenants).length > 0,
+    routing: {
+      runtime,
+      policies,
+      retry: {
+        maxAttempts: retry.max_attempts,
+        backoff: { baseMs: retry.backoff_base_ms, maxMs: retry.backoff_max_ms },
+        maxWaitMs: retry.max_wait_ms,
+        retryDirectModels: retry.retry_direct_models,
+      },
+    },
   };
+  runtime.attach(policies, new Set(providers.keys()), (state) => {
+    const provider = providers.get(state.name);
+    if (provider === undefined) return Promise.resolve();
+    return probeProvider(provider, runtime, policies.probe.timeoutMs);
+  });
+  return snapshot;
 }
 
 /** A virtual model, or a `provider/model` name (split at the first slash: model ids may hold slashes). */
@@ -130,14 +204,37 @@ export function resolveModel(snapshot: Snapshot, name: string): CompiledModel | 
   if (provider === undefined) return undefined;
   const upstreamModel = name.slice(slash + 1);
   if (provider.models !== undefined && !provider.models.has(upstreamModel)) return undefined;
-  let target = provider.directTargets.get(upstreamModel);
-  if (target === undefined) {
-    target = makeTarget(provider, upstreamModel, 1);
-    // Bounded: a client inventing model names must not grow memory without limit.
-    if (provider.directTargets.size < MAX_DIRECT_TARGETS_PER_PROVIDER)
-      provider.directTargets.set(upstreamModel, target);
-  }
-  return { name, strategy: 'fallback', targets: [target], virtual: false };
+  const known = provider.directModels.get(upstreamModel);
+  if (known !== undefined) return known;
+  const routing = snapshot.routing;
+  // Bounded: a client inventing model names must not grow memory without limit.
+  const cacheable = provider.directModels.size < MAX_DIRECT_TARGETS_PER_PROVIDER;
+  const target = makeTarget(
+    provider,
+    upstreamModel,
+    1,
+    routing.runtime,
+    routing.policies.health.halfLifeMs,
+    cacheable,
+  );
+  const model: CompiledModel = {
+    name,
+    strategy: 'fallback',
+    targets: [target],
+    rules: [],
+    needsShape: false,
+    virtual: false,
+  };
+  if (cacheable) provider.directModels.set(upstreamModel, model);
+  return model;
+}
+
+function standaloneRuntime(): RoutingRuntime {
+  return new RoutingRuntime({
+    state: new MemoryState(),
+    logger: silentLogger(),
+    metrics: createMetrics({ defaultMetrics: false }),
+  });
 }
 
 export function hashKey(key: string): string {
@@ -154,12 +251,14 @@ function compileProvider(
   provider: Config['providers'][string],
   pools: UpstreamPools,
   requestTimeoutMs: number,
+  runtime: RoutingRuntime,
 ): CompiledProvider {
   const type = provider.type as ProviderType;
   const adapter = getAdapter(type);
   const baseUrl = (provider.base_url ?? adapter.defaultBaseUrl ?? '').replace(/\/+$/, '');
   const url = new URL(baseUrl);
   const keys = provider.keys.length > 0 ? provider.keys : [''];
+  const keyIds = keys.map(keyId);
   const extraHeaders = provider.headers ?? {};
   const totalMs = provider.timeout_ms ?? requestTimeoutMs;
   const timeouts: ProviderTimeouts = {
@@ -184,19 +283,28 @@ function compileProvider(
       ...extraHeaders,
       ...adapter.buildHeaders(key === '' ? undefined : key),
     })),
-    keyIds: keys.map(keyId),
+    keyIds,
     timeouts,
     models: provider.models === undefined ? undefined : new Set(provider.models),
-    directTargets: new Map(),
-    keyCursor: 0,
+    directModels: new Map(),
+    runtime: runtime.provider(name, keyIds),
   };
 }
 
-function makeTarget(provider: CompiledProvider, model: string, weight: number): CompiledTarget {
+function makeTarget(
+  provider: CompiledProvider,
+  model: string,
+  weight: number,
+  runtime: RoutingRuntime,
+  halfLifeMs: number,
+  register = true,
+): CompiledTarget {
   return {
     id: `${provider.name}/${model}`,
     provider,
     weight,
+    info: lookupModelInfo(provider.type, model),
+    runtime: runtime.target(provider.runtime, model, halfLifeMs, register),
     adapterTarget: {
       provider: provider.name,
       model,

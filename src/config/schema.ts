@@ -182,10 +182,39 @@ const HedgeSchema = z.strictObject({
   }),
 });
 
+export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'] as const;
+
+// A conditional route (issue 5): every condition given must hold; the first matching rule's targets
+// replace the model's. Conditions read the request's shape, never its text. Cross-field checks
+// (providers exist, weights only for weighted) are in checkModels.
+const RuleConditionSchema = z
+  .strictObject({
+    min_prompt_tokens: wholeNumber(0, Number.MAX_SAFE_INTEGER).optional(),
+    max_prompt_tokens: wholeNumber(0, Number.MAX_SAFE_INTEGER).optional(),
+    tools: z.boolean().optional(),
+    reasoning_effort: z.array(z.enum(REASONING_EFFORTS)).min(1).optional(),
+    metadata: z.record(z.string().min(1), z.string()).optional(),
+    headers: z
+      .record(z.string().regex(HEADER_NAME, { message: 'is not a valid HTTP header name' }), z.string())
+      .optional(),
+  })
+  .refine((when) => Object.values(when).some((value) => value !== undefined), {
+    message:
+      'needs at least one condition (min_prompt_tokens, max_prompt_tokens, tools, reasoning_effort, metadata, headers)',
+  });
+
+const RuleSchema = z.strictObject({
+  name: z.string().min(1).optional(),
+  when: RuleConditionSchema,
+  targets: z.array(TargetSchema).min(1),
+  strategy: z.enum(STRATEGIES).optional(),
+});
+
 const VirtualModelSchema = z.strictObject({
   strategy: z.enum(STRATEGIES).default(DEFAULTS.strategy),
   targets: z.array(TargetSchema).min(1),
   hedge: HedgeSchema.optional(),
+  rules: z.array(RuleSchema).min(1).optional(),
 });
 
 const count = wholeNumber(1, Number.MAX_SAFE_INTEGER);
@@ -210,6 +239,96 @@ const StoreSchema = z
       isUrl(value, ['postgres:', 'postgresql:']),
     { message: 'must be sqlite:PATH or a postgres:// or postgresql:// URL' },
   );
+
+// ---- resilience (issue 5; docs/configuration.md and docs/resilience.md explain each default) ----
+
+export const RESILIENCE_DEFAULTS = {
+  retry: {
+    maxAttempts: 5,
+    backoffBaseMs: 250,
+    backoffMaxMs: 4_000,
+    maxWaitMs: 10_000,
+    retryDirectModels: false,
+  },
+  breaker: {
+    consecutiveFailures: 5,
+    failureRate: 0.5,
+    minimumRequests: 20,
+    windowMs: 10_000,
+    openMs: 10_000,
+    maxOpenMs: 120_000,
+    halfOpenTrials: 3,
+    syncIntervalMs: 500,
+  },
+  health: {
+    probeIntervalMs: 30_000,
+    probeJitter: 0.2,
+    probeTimeoutMs: 5_000,
+    healthyRate: 0.95,
+    deadRate: 0.5,
+    halfLifeMs: 30_000,
+    minimumRequests: 20,
+    recoveryMs: 30_000,
+  },
+  routing: {
+    rateLimitCooldownMs: 2_000,
+    authCooldownMs: 600_000,
+  },
+} as const;
+
+const ratio = z.preprocess(fromNumericString, z.number().min(0).max(1));
+const D = RESILIENCE_DEFAULTS;
+
+const RetrySchema = z
+  .strictObject({
+    max_attempts: wholeNumber(1, 20).default(D.retry.maxAttempts),
+    backoff_base_ms: milliseconds.default(D.retry.backoffBaseMs),
+    backoff_max_ms: milliseconds.default(D.retry.backoffMaxMs),
+    max_wait_ms: wholeNumber(0, MAX_TIMER_MS).default(D.retry.maxWaitMs),
+    retry_direct_models: z.boolean().default(D.retry.retryDirectModels),
+  })
+  .superRefine((retry, ctx) => {
+    if (retry.backoff_max_ms < retry.backoff_base_ms)
+      ctx.addIssue({ code: 'custom', path: ['backoff_max_ms'], message: 'must be at least backoff_base_ms' });
+  });
+
+const BreakerSchema = z
+  .strictObject({
+    consecutive_failures: wholeNumber(1, 10_000).default(D.breaker.consecutiveFailures),
+    failure_rate: z.preprocess(fromNumericString, z.number().gt(0).max(1)).default(D.breaker.failureRate),
+    minimum_requests: wholeNumber(1, 1_000_000).default(D.breaker.minimumRequests),
+    window_ms: wholeNumber(100, MAX_TIMER_MS).default(D.breaker.windowMs),
+    open_ms: milliseconds.default(D.breaker.openMs),
+    max_open_ms: milliseconds.default(D.breaker.maxOpenMs),
+    half_open_trials: wholeNumber(1, 1000).default(D.breaker.halfOpenTrials),
+    sync_interval_ms: wholeNumber(10, MAX_TIMER_MS).default(D.breaker.syncIntervalMs),
+  })
+  .superRefine((breaker, ctx) => {
+    if (breaker.max_open_ms < breaker.open_ms)
+      ctx.addIssue({ code: 'custom', path: ['max_open_ms'], message: 'must be at least open_ms' });
+  });
+
+const HealthSchema = z
+  .strictObject({
+    // 0 turns active probes off.
+    probe_interval_ms: wholeNumber(0, MAX_TIMER_MS).default(D.health.probeIntervalMs),
+    probe_jitter: ratio.default(D.health.probeJitter),
+    probe_timeout_ms: milliseconds.default(D.health.probeTimeoutMs),
+    healthy_rate: ratio.default(D.health.healthyRate),
+    dead_rate: ratio.default(D.health.deadRate),
+    half_life_ms: milliseconds.default(D.health.halfLifeMs),
+    minimum_requests: wholeNumber(0, 1_000_000).default(D.health.minimumRequests),
+    recovery_ms: wholeNumber(0, MAX_TIMER_MS).default(D.health.recoveryMs),
+  })
+  .superRefine((health, ctx) => {
+    if (health.dead_rate >= health.healthy_rate)
+      ctx.addIssue({ code: 'custom', path: ['dead_rate'], message: 'must be less than healthy_rate' });
+  });
+
+const RoutingSchema = z.strictObject({
+  rate_limit_cooldown_ms: milliseconds.default(D.routing.rateLimitCooldownMs),
+  auth_cooldown_ms: milliseconds.default(D.routing.authCooldownMs),
+});
 
 export const configSections = {
   server: ServerSchema.prefault({}),
@@ -237,6 +356,10 @@ export const configSections = {
     .default(() => ({})),
   state: StateSchema.default(DEFAULTS.state),
   store: StoreSchema.default(DEFAULTS.store),
+  retry: RetrySchema.prefault({}),
+  breaker: BreakerSchema.prefault({}),
+  health: HealthSchema.prefault({}),
+  routing: RoutingSchema.prefault({}),
 };
 
 export const ConfigSchema = z.strictObject(configSections);
@@ -247,6 +370,7 @@ export type ServerConfig = Config['server'];
 export type ProviderConfig = z.output<typeof ProviderSchema>;
 export type VirtualModelConfig = z.output<typeof VirtualModelSchema>;
 export type TenantConfig = z.output<typeof TenantSchema>;
+export type RuleConfig = z.output<typeof RuleSchema>;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: ConfigIssue[] };
 
@@ -430,46 +554,74 @@ function checkModels(
         message: `a virtual model cannot be named "${provider}/…": that name routes straight to provider "${provider}"`,
       });
     }
-    if (!isRecord(model) || !Array.isArray(model.targets)) continue;
-    const path = ['models', name, 'targets'];
-    const targets: unknown[] = model.targets;
-    const seen = new Set<string>();
-    let weighted = 0;
-    targets.forEach((entry, index) => {
-      const target = typeof entry === 'string' ? entry : isRecord(entry) ? entry.target : undefined;
-      if (isRecord(entry) && entry.weight !== undefined) weighted++;
-      if (typeof target !== 'string' || !isTargetString(target)) return;
-      if (seen.has(target)) {
-        issues.push({ path: [...path, index], message: 'repeats a target already listed for this model' });
-      }
-      seen.add(target);
-      const problem = checkProviderModel(target, providers);
-      if (problem !== undefined) issues.push({ path: [...path, index], message: problem });
-    });
+    if (!isRecord(model)) continue;
+    if (Array.isArray(model.rules)) {
+      const rules: unknown[] = model.rules;
+      rules.forEach((rule, index) => {
+        if (!isRecord(rule) || !Array.isArray(rule.targets)) return;
+        const strategy = rule.strategy ?? model.strategy ?? DEFAULTS.strategy;
+        checkTargetList(
+          rule.targets,
+          strategy,
+          ['models', name, 'rules', index, 'targets'],
+          providers,
+          issues,
+        );
+      });
+    }
+    if (!Array.isArray(model.targets)) continue;
+    checkTargetList(
+      model.targets,
+      model.strategy ?? DEFAULTS.strategy,
+      ['models', name, 'targets'],
+      providers,
+      issues,
+    );
+  }
+}
 
-    const strategy = model.strategy ?? DEFAULTS.strategy;
-    if (strategy === 'weighted') {
-      if (targets.length < 2) {
-        issues.push({ path, message: 'a weighted model needs at least 2 targets (use "fallback" for one)' });
-      } else if (weighted > 0 && weighted < targets.length) {
-        targets.forEach((entry, index) => {
-          if (isRecord(entry) && entry.weight !== undefined) return;
-          issues.push({
-            path: [...path, index],
-            message:
-              'needs a weight: give every target of a weighted model a weight, or none for an equal split',
-          });
-        });
-      }
-    } else if (typeof strategy === 'string' && (STRATEGIES as readonly string[]).includes(strategy)) {
+function checkTargetList(
+  targets: unknown[],
+  strategy: unknown,
+  path: PathSegment[],
+  providers: Map<string, KnownProvider> | undefined,
+  issues: RawIssue[],
+) {
+  const seen = new Set<string>();
+  let weighted = 0;
+  targets.forEach((entry, index) => {
+    const target = typeof entry === 'string' ? entry : isRecord(entry) ? entry.target : undefined;
+    if (isRecord(entry) && entry.weight !== undefined) weighted++;
+    if (typeof target !== 'string' || !isTargetString(target)) return;
+    if (seen.has(target)) {
+      issues.push({ path: [...path, index], message: 'repeats a target already listed for this model' });
+    }
+    seen.add(target);
+    const problem = checkProviderModel(target, providers);
+    if (problem !== undefined) issues.push({ path: [...path, index], message: problem });
+  });
+
+  if (strategy === 'weighted') {
+    if (targets.length < 2) {
+      issues.push({ path, message: 'a weighted model needs at least 2 targets (use "fallback" for one)' });
+    } else if (weighted > 0 && weighted < targets.length) {
       targets.forEach((entry, index) => {
-        if (!isRecord(entry) || entry.weight === undefined) return;
+        if (isRecord(entry) && entry.weight !== undefined) return;
         issues.push({
-          path: [...path, index, 'weight'],
-          message: `only applies to strategy "weighted" (this model uses "${strategy}")`,
+          path: [...path, index],
+          message:
+            'needs a weight: give every target of a weighted model a weight, or none for an equal split',
         });
       });
     }
+  } else if (typeof strategy === 'string' && (STRATEGIES as readonly string[]).includes(strategy)) {
+    targets.forEach((entry, index) => {
+      if (!isRecord(entry) || entry.weight === undefined) return;
+      issues.push({
+        path: [...path, index, 'weight'],
+        message: `only applies to strategy "weighted" (this model uses "${strategy}")`,
+      });
+    });
   }
 }
 

@@ -43,6 +43,17 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   );
 }
 
+/**
+ * The logger for the one line per request (pipeline/log.ts): the same destination and level, without
+ * the redaction. That line has a fixed shape of ids, names and numbers (key ids, never keys), so no
+ * redact path can match in it, yet the wildcard paths above made pino walk every field of it: 8.3 µs a
+ * line against 4.4 µs for the whole line without them (bench/profile.ts, docs/performance.md). Every
+ * other log call keeps the redaction, since it may carry arbitrary objects.
+ */
+export function requestLineLogger(logger: Logger): Logger {
+  return logger.child({}, { redact: [] });
+}
+
 /** For tests and tools that want no output. */
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });

@@ -2,7 +2,7 @@
  * Prometheus metrics. Label sets are bounded (style.md §2.9): provider names and status classes come
  * from config and a fixed list, never from client input; tenants and keys are not labels.
  */
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface GatewayMetrics {
   registry: Registry;
@@ -11,14 +11,27 @@ export interface GatewayMetrics {
   upstreamAttempts: Counter<'provider' | 'outcome'>;
   tokens: Counter<'provider' | 'kind'>;
   streamErrors: Counter<'provider'>;
+  /** Resilience (issue 5). Targets are config entries, so provider and model labels stay bounded. */
+  breakerState: Gauge<'provider' | 'model'>;
+  breakerTransitions: Counter<'provider' | 'model' | 'state'>;
+  healthScore: Gauge<'provider' | 'model'>;
+  retries: Counter<'provider'>;
+  fallbacks: Counter<'provider'>;
+  keyCooldowns: Counter<'provider' | 'reason'>;
+  keyAuthFailures: Counter<'provider'>;
+  healthProbes: Counter<'provider' | 'outcome'>;
+  /** Called before each scrape to refresh gauges computed from live state (health scores). */
+  beforeCollect: Set<() => void>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): GatewayMetrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true)
     collectDefaultMetrics({ register: registry, prefix: 'switchyard_process_' });
+  const beforeCollect = new Set<() => void>();
   return {
     registry,
+    beforeCollect,
     requests: new Counter({
       name: 'switchyard_requests_total',
       help: 'Chat completion requests by the provider that answered (none when no attempt succeeded) and HTTP status class.',
@@ -48,6 +61,57 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
       name: 'switchyard_stream_errors_total',
       help: 'Streams that failed after their first byte reached the client.',
       labelNames: ['provider'],
+      registers: [registry],
+    }),
+    breakerState: new Gauge({
+      name: 'switchyard_breaker_state',
+      help: 'Circuit breaker per target: 0 closed, 1 half-open, 2 open, 3 isolated (held open by an operator).',
+      labelNames: ['provider', 'model'],
+      registers: [registry],
+    }),
+    breakerTransitions: new Counter({
+      name: 'switchyard_breaker_transitions_total',
+      help: 'Circuit breaker state changes seen by this process, by the state entered.',
+      labelNames: ['provider', 'model', 'state'],
+      registers: [registry],
+    }),
+    healthScore: new Gauge({
+      name: 'switchyard_target_health_score',
+      help: 'Health score per target (0.05..1) that scales its share of traffic; computed at scrape time.',
+      labelNames: ['provider', 'model'],
+      registers: [registry],
+      collect() {
+        for (const refresh of beforeCollect) refresh();
+      },
+    }),
+    retries: new Counter({
+      name: 'switchyard_retries_total',
+      help: 'Attempts that retried a target already tried for the same request (after a backoff or on another key).',
+      labelNames: ['provider'],
+      registers: [registry],
+    }),
+    fallbacks: new Counter({
+      name: 'switchyard_fallbacks_total',
+      help: 'Requests moved on to another target after a retryable failure, by the provider that failed.',
+      labelNames: ['provider'],
+      registers: [registry],
+    }),
+    keyCooldowns: new Counter({
+      name: 'switchyard_provider_key_cooldowns_total',
+      help: 'Provider keys taken out of rotation: reason rate_limited (429) or auth (401/403, alert on it).',
+      labelNames: ['provider', 'reason'],
+      registers: [registry],
+    }),
+    keyAuthFailures: new Counter({
+      name: 'switchyard_provider_key_auth_failures_total',
+      help: 'A provider refused one of the gateway keys (401/403); the key is out of service. Alert on any increase.',
+      labelNames: ['provider'],
+      registers: [registry],
+    }),
+    healthProbes: new Counter({
+      name: 'switchyard_health_probes_total',
+      help: 'Active health probes by outcome (ok, failed, auth).',
+      labelNames: ['provider', 'outcome'],
       registers: [registry],
     }),
   };

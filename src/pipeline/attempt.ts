@@ -1,9 +1,29 @@
 /**
- * The attempt loop (design.md §2): walk the planned targets, send, translate, and decide from the error
- * class alone whether to fail over, answer the client's mistake at once, or give up. Before the first
- * byte reaches the client every failure is invisible; after it, a stream can only end with an error
- * event (design.md §2, last paragraph).
+ * The attempt loop (design.md §2): walk the route's targets, send, translate, and decide from the error
+ * class alone what happens next. Before the first byte reaches the client every failure is invisible;
+ * after it, a stream can only end with an error event (design.md §2, last paragraph).
+ *
+ * The walk goes in rounds. A round tries each target of the route at most once, in the route's order:
+ *
+ * - 429 (rate_limited): that key cools down for the provider's retry-after (or reset header, else
+ *   `routing.rate_limit_cooldown_ms`) and the same target is tried at once with its next key, so a
+ *   throttled key costs the client nothing while another key has room.
+ * - 401/403 (auth): the key is out of service (`routing.auth_cooldown_ms`, alerted), next key.
+ * - 5xx, overload, refused or reset connection, malformed answer: the next target (fallback).
+ * - timeout (connect, first byte, idle, `timeout_ms`): the next target, and this target is not tried
+ *   again within the request: a target that stayed silent until its deadline costs one deadline.
+ * - context_length: the next target with a larger known context window, else the client's 400.
+ * - 400/422 and content filters: the client's own error, at once, never retried.
+ *
+ * When a round ends without an answer, the next round starts after a jittered exponential backoff
+ * (routing/backoff.ts), or later if every target's keys are cooling down (Retry-After is honoured:
+ * never sooner). A wait is taken only if it fits `retry.max_wait_ms` and the request's deadline
+ * (`server.request_timeout_ms`); otherwise the last failure is answered at once. `provider/model` names
+ * get one round unless `retry.retry_direct_models` (key rotation still applies). `retry.max_attempts`
+ * bounds the attempts of a request. Breakers (routing/breaker.ts) hear every outcome, and a target
+ * whose breaker is open is not tried at all; a half-open one only with a trial slot.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CompiledTarget } from '../config/compile.ts';
 import {
   contentFiltered,
@@ -15,17 +35,20 @@ import {
   upstreamUnavailable,
 } from '../errors/codes.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { SseParser, type SseEvent } from '../providers/shared/sse.ts';
+import type { HeaderBag } from '../providers/shared/retry-after.ts';
+import { type SseEvent, SseParser } from '../providers/shared/sse.ts';
 import {
   type AdapterCall,
   type EmitChunk,
-  type ErrorClass,
   type TranslationContext,
   type UpstreamFailure,
   UpstreamProtocolError,
   type UpstreamRequest,
   UpstreamStreamError,
 } from '../providers/types.ts';
+import { backoffDelayMs } from '../routing/backoff.ts';
+import { rateLimitResetMs } from '../routing/rate-limit-reset.ts';
+import type { RoutingRuntime } from '../routing/runtime.ts';
 import { SseWriter } from '../server/sse-writer.ts';
 import {
   classifyTransportError,
@@ -33,8 +56,9 @@ import {
   sendUpstream,
   type UpstreamResponse,
 } from '../transport/upstream-call.ts';
-import type { RequestContext } from './context.ts';
+import type { AttemptRecord, RequestContext } from './context.ts';
 import { sendCompletion, startEventStream } from './respond.ts';
+import { planRoute } from './route.ts';
 import type { Services } from './services.ts';
 
 /** Thrown when the client left: nothing is written, only logged. */
@@ -45,25 +69,38 @@ export class ClientGoneError extends Error {
   }
 }
 
-/** Classes another target may well succeed on (design.md §2; issue 5 adds retries with backoff). */
-const failoverClasses: ReadonlySet<ErrorClass> = new Set([
-  'rate_limited',
-  'overloaded',
-  'server',
-  'timeout',
-  'network',
-  'auth',
-]);
+/** Why an attempt was made: the route's first choice, another target, the same target again. */
+export type AttemptReason = 'first' | 'fallback' | 'retry' | 'next_key';
 
-type AttemptOutcome = 'done' | UpstreamFailure;
+/** The attempt record with the routing decision behind it (log.ts writes the base fields). */
+export interface RoutedAttemptRecord extends AttemptRecord {
+  reason: AttemptReason;
+  /** Backoff or Retry-After wait before this attempt, ms. */
+  waitMs: number;
+}
 
-export async function runAttempts(
-  ctx: RequestContext,
-  targets: readonly CompiledTarget[],
-  services: Services,
-): Promise<void> {
+type AttemptOutcome = { kind: 'done'; latencyMs: number } | { kind: 'failed'; failure: UpstreamFailure };
+
+/** Per target within one request: not yet tried this round, tried this round, never again. */
+const UNTRIED = 0;
+const TRIED = 1;
+const EXCLUDED = 2;
+
+export async function runAttempts(ctx: RequestContext, services: Services): Promise<void> {
   const request = ctx.request;
-  if (request === undefined) throw new Error('runAttempts before validation');
+  const model = ctx.model;
+  if (request === undefined || model === undefined) throw new Error('runAttempts before validation');
+  const routing = ctx.snapshot.routing;
+  const runtime = routing.runtime;
+  const retry = routing.retry;
+  const policies = routing.policies;
+  const deadlineAt = ctx.startedAt + ctx.snapshot.config.server.request_timeout_ms;
+  const plan = planRoute(ctx, model, runtime, services.random, runtime.now());
+  const targets = plan.targets;
+  const count = targets.length;
+  const slots = new Uint8Array(count);
+  const everTried = new Uint8Array(count);
+  const anotherRound = model.virtual || retry.retryDirectModels;
   const translation: TranslationContext = {
     completionId: `chatcmpl-${ctx.requestId.replace(/^req_/, '')}`,
     created: Math.floor(Date.now() / 1000),
@@ -71,11 +108,80 @@ export async function runAttempts(
   };
   let lastFailure: { failure: UpstreamFailure; target: CompiledTarget } | undefined;
   let untranslatable: GatewayError | undefined;
+  let previous = -1;
+  let previousRound = 0;
+  let round = 0;
+  /** A target failed this round in a way a plain backoff may cure (not one held by keys or a breaker). */
+  let failedThisRound = false;
+  let waitMs = 0;
+  /** When the first target held back by cooling keys or a full half-open breaker can be tried. */
+  let heldUntil = Number.POSITIVE_INFINITY;
+  let heldByKeys = false;
+  /** A provider all of whose keys it refused (401/403): an operator's problem, not a rate limit. */
+  let refusedProvider: string | undefined;
 
-  for (const target of targets) {
-    if (ctx.abort.signal.aborted) break;
+  while (!ctx.abort.signal.aborted && ctx.attemptCount < retry.maxAttempts) {
+    const nowMs = runtime.now();
+    let chosen = -1;
+    let keyIndex = -1;
+    for (let i = 0; i < count; i++) {
+      if (slots[i] !== UNTRIED) continue;
+      const target = targets[i] as CompiledTarget;
+      const state = target.runtime;
+      const gate = runtime.gate(state, nowMs);
+      if (gate === 'blocked') {
+        // Opened while this request ran: skip it this round; it may allow a trial by the next one.
+        slots[i] = TRIED;
+        if (state.breaker.state === 'open') heldUntil = Math.min(heldUntil, state.breaker.until);
+        continue;
+      }
+      const key = state.provider.keys.pick(nowMs);
+      if (key === -1) {
+        slots[i] = TRIED;
+        heldUntil = Math.min(heldUntil, state.provider.keys.availableAt(nowMs));
+        if (state.provider.keys.allRefused(nowMs)) refusedProvider = state.provider.name;
+        else heldByKeys = true;
+        continue;
+      }
+      if (gate === 'trial') {
+        let granted = runtime.acquireTrial(state, nowMs);
+        if (granted instanceof Promise) granted = await granted;
+        if (!granted) {
+          slots[i] = TRIED;
+          continue;
+        }
+      }
+      chosen = i;
+      keyIndex = key;
+      break;
+    }
+
+    if (chosen === -1) {
+      // The round is over. Another one only if something is left to try and the wait fits.
+      if (!anotherRound || !slots.includes(TRIED)) break;
+      const backoffMs = backoffDelayMs(round + 1, retry.backoff, services.random);
+      const delay =
+        failedThisRound || heldUntil === Number.POSITIVE_INFINITY
+          ? backoffMs
+          : Math.max(backoffMs, heldUntil - runtime.now());
+      if (delay > retry.maxWaitMs || performance.now() + delay >= deadlineAt) break;
+      try {
+        await sleep(delay, undefined, { signal: ctx.abort.signal });
+      } catch {
+        break; // the client left or the deadline passed: handled below
+      }
+      round++;
+      waitMs += delay;
+      heldUntil = Number.POSITIVE_INFINITY;
+      heldByKeys = false;
+      failedThisRound = false;
+      for (let i = 0; i < count; i++) if (slots[i] === TRIED) slots[i] = UNTRIED;
+      continue;
+    }
+
+    const target = targets[chosen] as CompiledTarget;
     const provider = target.provider;
-    const keyIndex = provider.keyCursor++ % provider.keyHeaders.length;
+    const state = target.runtime;
     const call: AdapterCall = { target: target.adapterTarget, headers: provider.keyHeaders[keyIndex] ?? {} };
     let upstreamRequest: UpstreamRequest;
     try {
@@ -84,39 +190,202 @@ export async function runAttempts(
       // This provider cannot express the request (e.g. logprobs on Anthropic); another target may.
       if (error instanceof GatewayError && error.status < 500) {
         untranslatable ??= error;
+        slots[chosen] = EXCLUDED;
         continue;
       }
       throw error;
     }
 
-    const started = performance.now();
-    ctx.attemptCount++;
-    const outcome = ctx.stream
-      ? await streamAttempt(ctx, target, upstreamRequest, translation)
-      : await jsonAttempt(ctx, target, upstreamRequest, translation);
-    const durationMs = performance.now() - started;
-    ctx.upstreamMs += durationMs;
-    const outcomeLabel = outcome === 'done' ? 'ok' : outcome.errorClass;
-    ctx.attempts.push({
+    const reason: AttemptReason =
+      previous === -1
+        ? 'first'
+        : previous === chosen && previousRound === round
+          ? 'next_key'
+          : everTried[chosen]
+            ? 'retry'
+            : 'fallback';
+    if (reason === 'retry' || reason === 'next_key')
+      services.metrics.retries.inc({ provider: provider.name });
+    else if (reason === 'fallback' && lastFailure !== undefined)
+      services.metrics.fallbacks.inc({ provider: lastFailure.target.provider.name });
+    everTried[chosen] = 1;
+    previous = chosen;
+    previousRound = round;
+    const record: RoutedAttemptRecord = {
       target: target.id,
       keyId: provider.keyIds[keyIndex] ?? 'none',
-      outcome: outcomeLabel,
-      status: outcome === 'done' ? 200 : outcome.status,
-      durationMs,
-    });
-    services.metrics.upstreamAttempts.inc({ provider: provider.name, outcome: outcomeLabel });
-    if (outcome === 'done') return;
-    if (!failoverClasses.has(outcome.errorClass)) throw clientFacingError(outcome);
-    lastFailure = { failure: outcome, target };
+      outcome: 'pending',
+      status: 0,
+      durationMs: 0,
+      reason,
+      waitMs,
+    };
+    waitMs = 0;
+
+    const started = performance.now();
+    const signal = attemptSignal(ctx, target, deadlineAt);
+    ctx.attemptCount++;
+    // A stream's verdict for breaker and health is its first byte: the provider is up and answering,
+    // and a half-open trial should not hold its slot for the minutes a long stream may run.
+    const onFirstByte = (latencyMs: number) => {
+      const at = runtime.now();
+      runtime.recordOutcome(state, 'success', at);
+      runtime.recordHealth(state, true, latencyMs, true, at);
+    };
+    let outcome: AttemptOutcome;
+    try {
+      outcome = ctx.stream
+        ? await streamAttempt(ctx, target, upstreamRequest, translation, signal, started, onFirstByte)
+        : await jsonAttempt(ctx, target, upstreamRequest, translation, signal, started);
+    } catch (error) {
+      // Past the first byte, the client gone, the request's deadline passed: no failover, but the log
+      // and (unless the client left) the breaker hear of it.
+      if (error instanceof ClientGoneError) finishRecord(ctx, record, started, 'client_gone', 499);
+      else if (error instanceof GatewayError)
+        finishRecord(
+          ctx,
+          record,
+          started,
+          error.code === 'upstream_timeout' ? 'timeout' : 'stream_error',
+          error.status,
+        );
+      else finishRecord(ctx, record, started, 'error', 500);
+      if (!(error instanceof ClientGoneError)) {
+        runtime.recordOutcome(state, 'failure', runtime.now());
+        runtime.recordHealth(state, false, undefined, ctx.stream, runtime.now());
+      }
+      throw error;
+    }
+
+    const afterMs = runtime.now();
+    if (outcome.kind === 'done') {
+      finishRecord(ctx, record, started, 'ok', 200);
+      services.metrics.upstreamAttempts.inc({ provider: provider.name, outcome: 'ok' });
+      if (!ctx.stream) {
+        runtime.recordOutcome(state, 'success', afterMs);
+        runtime.recordHealth(state, true, outcome.latencyMs, false, afterMs);
+      }
+      return;
+    }
+
+    const failure = outcome.failure;
+    finishRecord(ctx, record, started, failure.errorClass, failure.status);
+    services.metrics.upstreamAttempts.inc({ provider: provider.name, outcome: failure.errorClass });
+    lastFailure = { failure, target };
+    switch (failure.errorClass) {
+      case 'rate_limited': {
+        const waitForMs = failure.retryAfterMs ?? policies.rateLimitCooldownMs;
+        runtime.coolKey(
+          state.provider,
+          keyIndex,
+          afterMs + Math.min(waitForMs, MAX_COOLDOWN_MS),
+          'rate_limited',
+        );
+        recordFailure(runtime, state, ctx.stream, afterMs);
+        // The slot stays untried: the same target goes next, with its next key if one has room.
+        break;
+      }
+      case 'auth':
+        // The key, not the target, is broken: no breaker failure; the next key gets the request.
+        runtime.coolKey(state.provider, keyIndex, afterMs + policies.authCooldownMs, 'auth');
+        break;
+      case 'timeout':
+        recordFailure(runtime, state, ctx.stream, afterMs);
+        slots[chosen] = EXCLUDED;
+        break;
+      case 'server':
+      case 'overloaded':
+      case 'network':
+        recordFailure(runtime, state, ctx.stream, afterMs);
+        slots[chosen] = TRIED;
+        failedThisRound = true;
+        break;
+      case 'context_length': {
+        // The upstream answered correctly; the request is too long for this model. Only a target with
+        // a larger known window can do better.
+        runtime.recordOutcome(state, 'success', afterMs);
+        const window = target.info?.contextWindow ?? 0;
+        let larger = false;
+        for (let i = 0; i < count; i++) {
+          const other = (targets[i] as CompiledTarget).info?.contextWindow ?? 0;
+          if (other <= window) slots[i] = EXCLUDED;
+          else if (slots[i] !== EXCLUDED) larger = true;
+        }
+        if (!larger) throw clientFacingError(failure);
+        break;
+      }
+      default:
+        // bad_request, content_filter: the client's own mistake, answered at once, never retried.
+        runtime.recordOutcome(state, 'success', afterMs);
+        throw clientFacingError(failure);
+    }
   }
 
   if (ctx.clientAborted) throw new ClientGoneError();
   if (ctx.deadlineExceeded) throw upstreamTimeout('The request did not complete within its deadline.');
+  const retryAfterMs =
+    heldUntil === Number.POSITIVE_INFINITY ? undefined : Math.max(0, heldUntil - runtime.now());
   if (lastFailure === undefined) {
-    // No target could even take the request: the client asked for something none of them supports.
-    throw untranslatable ?? upstreamUnavailable('No upstream target is available for this model.');
+    if (untranslatable !== undefined) throw untranslatable;
+    if (refusedProvider !== undefined && !heldByKeys) throw upstreamAuthFailed(refusedProvider);
+    if (heldByKeys)
+      throw upstreamRateLimited(
+        `Every key of the providers serving '${model.name}' is cooling down after rate limits.`,
+        retryAfterMs,
+      );
+    if (plan.blocked > 0 || count === 0)
+      throw upstreamUnavailable(
+        `Every provider serving '${model.name}' is failing right now (circuit breakers open).`,
+        plan.blockedUntil === Number.POSITIVE_INFINITY
+          ? retryAfterMs
+          : Math.max(0, plan.blockedUntil - runtime.now()),
+      );
+    throw upstreamUnavailable('No upstream target is available for this model.');
   }
-  throw exhaustedError(lastFailure.failure, lastFailure.target, ctx.attempts.length);
+  throw exhaustedError(lastFailure.failure, lastFailure.target, ctx.attempts.length, retryAfterMs);
+}
+
+/** A cooldown longer than a day is a provider's mistake or a quota reset; a day is enough either way. */
+const MAX_COOLDOWN_MS = 86_400_000;
+
+function recordFailure(
+  runtime: RoutingRuntime,
+  state: CompiledTarget['runtime'],
+  stream: boolean,
+  nowMs: number,
+): void {
+  runtime.recordOutcome(state, 'failure', nowMs);
+  runtime.recordHealth(state, false, undefined, stream, nowMs);
+}
+
+function finishRecord(
+  ctx: RequestContext,
+  record: RoutedAttemptRecord,
+  started: number,
+  outcome: string,
+  status: number,
+): void {
+  const durationMs = performance.now() - started;
+  ctx.upstreamMs += durationMs;
+  record.durationMs = durationMs;
+  record.outcome = outcome;
+  record.status = status;
+  ctx.attempts.push(record);
+}
+
+/**
+ * The signal for one attempt: the request's own (client gone, request deadline), plus the provider's
+ * `timeout_ms` when it is shorter than what is left of the request, so a slow attempt fails over.
+ */
+function attemptSignal(ctx: RequestContext, target: CompiledTarget, deadlineAt: number): AbortSignal {
+  const totalMs = target.provider.timeouts.totalMs;
+  if (totalMs >= deadlineAt - performance.now()) return ctx.abort.signal;
+  return AbortSignal.any([ctx.abort.signal, AbortSignal.timeout(totalMs)]);
+}
+
+function firstByteTimeoutMs(target: CompiledTarget, ctx: RequestContext): number {
+  const remaining = ctx.startedAt + ctx.snapshot.config.server.request_timeout_ms - performance.now();
+  return Math.max(1, Math.min(target.provider.timeouts.firstByteMs, Math.ceil(remaining)));
 }
 
 async function jsonAttempt(
@@ -124,22 +393,24 @@ async function jsonAttempt(
   target: CompiledTarget,
   upstreamRequest: UpstreamRequest,
   translation: TranslationContext,
+  signal: AbortSignal,
+  started: number,
 ): Promise<AttemptOutcome> {
   const provider = target.provider;
   let response: UpstreamResponse;
   try {
     response = await sendUpstream(provider.pool, upstreamRequest, {
-      firstByteTimeoutMs: provider.timeouts.totalMs,
+      firstByteTimeoutMs: firstByteTimeoutMs(target, ctx),
       idleTimeoutMs: provider.timeouts.idleMs,
-      signal: ctx.abort.signal,
+      signal,
     });
   } catch (error) {
-    return transportFailure(ctx, error, provider.name);
+    return failed(transportFailure(ctx, error, provider.name));
   }
   try {
     const bodyText = await response.body.text();
     if (response.statusCode < 200 || response.statusCode >= 300) {
-      return provider.adapter.classifyError(response.statusCode, response.headers, bodyText);
+      return failed(classifyHttpFailure(target, response, bodyText));
     }
     const translated = provider.adapter.fromResponse(bodyText, translation);
     ctx.provider = provider.name;
@@ -148,10 +419,13 @@ async function jsonAttempt(
     ctx.finishReason = translated.finishReason;
     ctx.rawFinishReason = translated.rawFinishReason;
     sendCompletion(ctx, translated.body);
-    return 'done';
+    return { kind: 'done', latencyMs: performance.now() - started };
   } catch (error) {
-    if (error instanceof UpstreamProtocolError) return protocolFailure(error);
-    return transportFailure(ctx, error, provider.name);
+    // A 200 whose body reports a failure (Mistral finish_reason "error", DeepSeek
+    // "insufficient_system_resource") is classified by the adapter like any other upstream error.
+    if (error instanceof UpstreamStreamError) return failed(error.failure);
+    if (error instanceof UpstreamProtocolError) return failed(protocolFailure(error));
+    return failed(transportFailure(ctx, error, provider.name));
   }
 }
 
@@ -160,24 +434,27 @@ async function streamAttempt(
   target: CompiledTarget,
   upstreamRequest: UpstreamRequest,
   translation: TranslationContext,
+  signal: AbortSignal,
+  started: number,
+  onFirstByte: (latencyMs: number) => void,
 ): Promise<AttemptOutcome> {
   const provider = target.provider;
   let response: UpstreamResponse;
   try {
     response = await sendUpstream(provider.pool, upstreamRequest, {
-      firstByteTimeoutMs: provider.timeouts.firstByteMs,
+      firstByteTimeoutMs: firstByteTimeoutMs(target, ctx),
       idleTimeoutMs: provider.timeouts.idleMs,
-      signal: ctx.abort.signal,
+      signal,
     });
   } catch (error) {
-    return transportFailure(ctx, error, provider.name);
+    return failed(transportFailure(ctx, error, provider.name));
   }
   if (response.statusCode < 200 || response.statusCode >= 300) {
     try {
       const bodyText = await response.body.text();
-      return provider.adapter.classifyError(response.statusCode, response.headers, bodyText);
+      return failed(classifyHttpFailure(target, response, bodyText));
     } catch (error) {
-      return transportFailure(ctx, error, provider.name);
+      return failed(transportFailure(ctx, error, provider.name));
     }
   }
 
@@ -185,6 +462,7 @@ async function streamAttempt(
   const parser = new SseParser();
   const writer = new SseWriter(ctx.res);
   const includeUsage = ctx.includeUsage;
+  let firstByteMs = 0;
   const emit: EmitChunk = (json, kind) => {
     if (kind === 'usage' && !includeUsage) return;
     writer.data(json);
@@ -193,7 +471,9 @@ async function streamAttempt(
   const commit = () => {
     ctx.provider = provider.name;
     ctx.upstreamModel = translator.model ?? target.adapterTarget.model;
+    firstByteMs = performance.now() - started;
     startEventStream(ctx);
+    onFirstByte(firstByteMs);
   };
 
   try {
@@ -210,7 +490,7 @@ async function streamAttempt(
     ctx.finishReason = translator.finishReason;
     ctx.rawFinishReason = translator.rawFinishReason;
     await writer.finish();
-    return 'done';
+    return { kind: 'done', latencyMs: firstByteMs };
   } catch (error) {
     ctx.usage = translator.usage;
     let failure: UpstreamFailure;
@@ -219,7 +499,7 @@ async function streamAttempt(
     else failure = transportFailure(ctx, error, provider.name);
     if (!ctx.committed) {
       response.body.destroy();
-      return failure;
+      return failed(failure);
     }
     // Past the first byte: no failover. The stream ends with an error event, never a normal finish.
     throw new GatewayError({
@@ -232,11 +512,45 @@ async function streamAttempt(
   }
 }
 
-/** A transport error, unless it was our own abort: then the client left or the deadline passed. */
+function failed(failure: UpstreamFailure): AttemptOutcome {
+  return { kind: 'failed', failure };
+}
+
+/**
+ * The adapter's classification, plus the OpenAI-style reset headers when a 429 says nothing about when
+ * to come back (the key's cooldown and the client's retry-after then follow the provider's own clock).
+ */
+function classifyHttpFailure(
+  target: CompiledTarget,
+  response: UpstreamResponse,
+  bodyText: string,
+): UpstreamFailure {
+  const headers = response.headers as HeaderBag;
+  const failure = target.provider.adapter.classifyError(response.statusCode, headers, bodyText);
+  if (failure.errorClass !== 'rate_limited' || failure.retryAfterMs !== undefined) return failure;
+  const resetMs = rateLimitResetMs(headers);
+  return resetMs === undefined ? failure : { ...failure, retryAfterMs: resetMs };
+}
+
+/**
+ * A transport error. Our own abort means the client left or the request deadline passed, unless only
+ * the attempt's `timeout_ms` fired: then it is this target's timeout, and the loop fails over.
+ */
 function transportFailure(ctx: RequestContext, error: unknown, provider: string): UpstreamFailure {
-  if (isAbort(error) || ctx.abort.signal.aborted) {
+  const aborted = isAbort(error) || (error as { name?: string } | null)?.name === 'TimeoutError';
+  if (aborted || ctx.abort.signal.aborted) {
     if (ctx.clientAborted) throw new ClientGoneError();
     if (ctx.deadlineExceeded) throw upstreamTimeout('The request did not complete within its deadline.');
+    if (aborted) {
+      return {
+        errorClass: 'timeout',
+        status: 0,
+        message: `${provider} did not finish within its timeout_ms`,
+        code: 'attempt_timeout',
+        param: null,
+        retryAfterMs: undefined,
+      };
+    }
   }
   return classifyTransportError(error, provider);
 }
@@ -261,13 +575,18 @@ function clientFacingError(failure: UpstreamFailure): GatewayError {
   return upstreamClientError(status, failure.message, failure.code, failure.param);
 }
 
-function exhaustedError(failure: UpstreamFailure, target: CompiledTarget, attempts: number): GatewayError {
+function exhaustedError(
+  failure: UpstreamFailure,
+  target: CompiledTarget,
+  attempts: number,
+  heldForMs: number | undefined,
+): GatewayError {
   const tried = attempts === 1 ? `${target.id}` : `${attempts} attempts; last ${target.id}`;
   switch (failure.errorClass) {
     case 'rate_limited':
       return upstreamRateLimited(
         `Rate limited upstream (${tried}): ${failure.message}`,
-        failure.retryAfterMs,
+        failure.retryAfterMs ?? heldForMs,
       );
     case 'timeout':
       return upstreamTimeout(`Upstream timed out (${tried}): ${failure.message}`);

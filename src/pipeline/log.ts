@@ -2,9 +2,21 @@
  * One log line and the metrics per request, written after the response has ended (style.md §2.9):
  * nothing here runs while the client is waiting.
  */
+import { type Logger, requestLineLogger } from '../observability/logger.ts';
 import { statusClass } from '../observability/metrics.ts';
 import type { RequestContext } from './context.ts';
 import type { Services } from './services.ts';
+
+const requestLoggers = new WeakMap<Logger, Logger>();
+
+function requestLogger(logger: Logger): Logger {
+  let child = requestLoggers.get(logger);
+  if (child === undefined) {
+    child = requestLineLogger(logger);
+    requestLoggers.set(logger, child);
+  }
+  return child;
+}
 
 export function recordRequest(ctx: RequestContext, services: Services): void {
   const totalMs = performance.now() - ctx.startedAt;
@@ -25,7 +37,7 @@ export function recordRequest(ctx: RequestContext, services: Services): void {
   }
   if (ctx.errorCode === 'upstream_stream_error') metrics.streamErrors.inc({ provider });
 
-  logger.info(
+  requestLogger(logger).info(
     {
       request_id: ctx.requestId,
       tenant: ctx.tenant?.name ?? null,

@@ -11,7 +11,6 @@ import { authenticate, checkModelAllowed } from './auth.ts';
 import type { RequestContext } from './context.ts';
 import { recordRequest } from './log.ts';
 import { sendError } from './respond.ts';
-import { planTargets } from './route.ts';
 import type { Services } from './services.ts';
 import { parseChatRequest } from './validate.ts';
 
@@ -45,7 +44,7 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
     if (model === undefined) throw modelNotFound(request.model);
     checkModelAllowed(ctx, request.model);
     ctx.model = model;
-    await runAttempts(ctx, planTargets(model, services.random), services);
+    await runAttempts(ctx, services);
   } catch (error) {
     if (!(error instanceof ClientGoneError)) {
       if (!(error instanceof GatewayError))

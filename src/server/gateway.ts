@@ -14,7 +14,11 @@ import { RequestContext } from '../pipeline/context.ts';
 import { writeErrorResponse } from '../pipeline/respond.ts';
 import { handleChatCompletion } from '../pipeline/run.ts';
 import type { Services } from '../pipeline/services.ts';
+import { RoutingRuntime } from '../routing/runtime.ts';
+import { createStateStore } from '../state/from-config.ts';
+import type { StateStore } from '../state/types.ts';
 import { UpstreamPools } from '../transport/pools.ts';
+import { adminRoutingRoutes } from './admin-routing.ts';
 import { modelsListBody } from './models-endpoint.ts';
 import { requestIdFor } from './request-id.ts';
 
@@ -28,11 +32,15 @@ type Handler = (
 export interface GatewayOptions {
   config: Config;
   services: Services;
+  /** Routing state: a store other than the one `config.state` names (tests), an injected clock. */
+  routing?: { state?: StateStore; clock?: () => number };
 }
 
 export class Gateway {
   readonly services: Services;
   readonly pools = new UpstreamPools();
+  /** Breakers, health and key cooldowns; survives reloads. */
+  readonly routing: RoutingRuntime;
   readonly server: Server;
   #snapshot: Snapshot;
   #inFlight = 0;
@@ -42,7 +50,14 @@ export class Gateway {
 
   constructor(options: GatewayOptions) {
     this.services = options.services;
-    this.#snapshot = compileConfig(options.config, this.pools, 1);
+    this.routing = new RoutingRuntime({
+      state: options.routing?.state ?? createStateStore(options.config.state),
+      logger: options.services.logger,
+      metrics: options.services.metrics,
+      clock: options.routing?.clock,
+      random: options.services.random,
+    });
+    this.#snapshot = compileConfig(options.config, this.pools, 1, this.routing);
     this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) =>
       this.#dispatch(req, res),
     );
@@ -58,6 +73,7 @@ export class Gateway {
       '/healthz': { GET: (_req, res) => sendJson(res, 200, '{"status":"ok"}') },
       '/readyz': { GET: (_req, res) => this.#ready(res) },
       '/metrics': { GET: (_req, res) => this.#metrics(res) },
+      ...adminRoutingRoutes(() => this.#snapshot),
     };
   }
 
@@ -71,7 +87,7 @@ export class Gateway {
 
   /** Swap in a new config. Requests already running keep the snapshot they started with. */
   reload(config: Config): void {
-    const next = compileConfig(config, this.pools, this.#snapshot.version + 1);
+    const next = compileConfig(config, this.pools, this.#snapshot.version + 1, this.routing);
     this.#snapshot = next;
     const origins = new Set<string>();
     for (const provider of next.providers.values()) origins.add(provider.origin);
@@ -115,6 +131,7 @@ export class Gateway {
     this.server.closeAllConnections();
     await closed;
     await this.pools.destroy();
+    await this.routing.close();
   }
 
   #dispatch(req: IncomingMessage, res: ServerResponse): void {

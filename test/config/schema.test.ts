@@ -126,7 +126,7 @@ describe('structural errors, each at its exact path', () => {
       'tenant: unknown section (did you mean "tenants"?)',
     ]);
     expect(problems({ providers: { openai }, frobnicate: 1 })).toEqual([
-      'frobnicate: unknown section (sections: server, providers, models, tenants, state, store)',
+      'frobnicate: unknown section (sections: server, providers, models, tenants, state, store, retry, breaker, health, routing)',
     ]);
   });
 
@@ -301,7 +301,7 @@ describe('structural errors, each at its exact path', () => {
   it('quotes keys with dots in paths', () => {
     expect(
       problems({ providers: { openai }, models: { 'gpt-4.1': { targets: ['openai/gpt-4.1'], weight: 1 } } }),
-    ).toEqual(['models["gpt-4.1"].weight: unknown key (allowed keys: strategy, targets, hedge)']);
+    ).toEqual(['models["gpt-4.1"].weight: unknown key (allowed keys: strategy, targets, hedge, rules)']);
   });
 });
 

@@ -1,0 +1,57 @@
+/**
+ * One active health probe (design.md §2 "Routing"): the adapter's cheap probe request (a model list)
+ * sent with the next usable key, its outcome recorded in the provider's ProbeHealth. A provider whose
+ * probes fail loses share of traffic (health.ts) before real requests have to find out; a 401/403
+ * takes the key out of service like a real request would. Probes never move a breaker: a model list
+ * that answers does not prove completions work, and a breaker fed by probes would close on a lie.
+ */
+import type { CompiledProvider } from '../config/compile.ts';
+import { sendUpstream } from '../transport/upstream-call.ts';
+import type { ProviderRuntime, RoutingRuntime } from './runtime.ts';
+
+export async function probeProvider(
+  provider: CompiledProvider,
+  runtime: RoutingRuntime,
+  timeoutMs: number,
+): Promise<void> {
+  const state: ProviderRuntime = provider.runtime;
+  const startedAt = runtime.now();
+  const keyIndex = state.keys.pick(startedAt);
+  // Every key is cooling down or out of service: a probe would only add to the provider's load.
+  if (keyIndex === -1) return;
+  const request = provider.adapter.probeRequest({
+    target: {
+      provider: provider.name,
+      model: '',
+      baseUrl: provider.baseUrl,
+      origin: provider.origin,
+      basePath: provider.basePath,
+    },
+    headers: provider.keyHeaders[keyIndex] ?? {},
+  });
+  const started = performance.now();
+  let status = 0;
+  let error: string | null = null;
+  try {
+    const response = await sendUpstream(provider.pool, request, {
+      firstByteTimeoutMs: timeoutMs,
+      idleTimeoutMs: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    status = response.statusCode;
+    await response.body.dump();
+  } catch (caught) {
+    error = String((caught as { code?: unknown } | null)?.code ?? (caught as Error)?.name ?? 'error');
+  }
+  const latencyMs = performance.now() - started;
+  const nowMs = runtime.now();
+  if (status === 401 || status === 403) {
+    runtime.coolKey(state, keyIndex, nowMs + (runtime.policies?.authCooldownMs ?? 600_000), 'auth');
+    runtime.metrics.healthProbes.inc({ provider: provider.name, outcome: 'auth' });
+    return;
+  }
+  // A 429 means the provider is up and answering; only the key is busy.
+  const ok = (status >= 200 && status < 300) || status === 429;
+  state.probe.record(ok, ok ? latencyMs : undefined, nowMs, ok ? null : (error ?? `HTTP ${status}`));
+  runtime.metrics.healthProbes.inc({ provider: provider.name, outcome: ok ? 'ok' : 'failed' });
+}

@@ -1,0 +1,107 @@
+/**
+ * Key rotation for one provider (design.md §2 "Routing"): several keys spread the load round-robin; a
+ * key that got a 429 cools down for the provider's retry-after (or its reset header), and a key the
+ * provider refused (401/403) is out of service for `authCooldownMs`. Keys are named by their short id
+ * (`key_1a2b3c4d`) everywhere: the key itself never leaves the compiled header sets.
+ *
+ * This is the process-local view. Cooldowns are also written to the state store (scopes
+ * KEY_COOLDOWN_SCOPE and KEY_DISABLED_SCOPE) and read back by src/routing/runtime.ts, so a key that
+ * one gateway instance saw throttled is skipped by all of them.
+ */
+export type KeyCooldownReason = 'rate_limited' | 'auth';
+
+export const KEY_COOLDOWN_SCOPE = 'keys';
+export const KEY_DISABLED_SCOPE = 'keys-auth';
+
+export interface KeyStatus {
+  id: string;
+  state: 'available' | 'cooling' | 'disabled';
+  /** Epoch ms when it is usable again; 0 when available. */
+  until: number;
+}
+
+export class KeyPool {
+  readonly provider: string;
+  readonly ids: readonly string[];
+  readonly #until: Float64Array;
+  readonly #reason: Array<KeyCooldownReason | null>;
+  #cursor = 0;
+
+  constructor(provider: string, ids: readonly string[]) {
+    this.provider = provider;
+    this.ids = ids;
+    this.#until = new Float64Array(ids.length);
+    this.#reason = ids.map(() => null);
+  }
+
+  /** Store member name of key `index`: unique across providers. */
+  member(index: number): string {
+    return `${this.provider}:${this.ids[index]}`;
+  }
+
+  /** The next usable key, round-robin, or -1 when every key is cooling down or out of service. */
+  pick(nowMs: number): number {
+    const count = this.ids.length;
+    for (let i = 0; i < count; i++) {
+      const index = (this.#cursor + i) % count;
+      if ((this.#until[index] as number) <= nowMs) {
+        this.#cursor = index + 1;
+        return index;
+      }
+    }
+    return -1;
+  }
+
+  /** When the first key becomes usable again (`nowMs` if one is usable now). */
+  availableAt(nowMs: number): number {
+    let earliest = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < this.ids.length; i++) {
+      const until = this.#until[i] as number;
+      if (until <= nowMs) return nowMs;
+      if (until < earliest) earliest = until;
+    }
+    return earliest;
+  }
+
+  /** True when no key is usable and every one of them is out because the provider refused it. */
+  allRefused(nowMs: number): boolean {
+    for (let i = 0; i < this.ids.length; i++) {
+      if ((this.#until[i] as number) <= nowMs || this.#reason[i] !== 'auth') return false;
+    }
+    return this.ids.length > 0;
+  }
+
+  /** Takes key `index` out until `untilMs`; a later deadline already set is kept. True if it changed. */
+  coolDown(index: number, untilMs: number, reason: KeyCooldownReason): boolean {
+    if (untilMs <= (this.#until[index] ?? 0)) return false;
+    this.#until[index] = untilMs;
+    this.#reason[index] = reason;
+    return true;
+  }
+
+  /** Cooldowns other instances wrote (members of this provider only), merged into the local view. */
+  applyShared(members: ReadonlyMap<string, number>, reason: KeyCooldownReason): void {
+    for (let i = 0; i < this.ids.length; i++) {
+      const until = members.get(this.member(i));
+      if (until !== undefined) this.coolDown(i, until, reason);
+    }
+  }
+
+  /** Takes over the state of keys that are still configured, after a reload. */
+  inherit(previous: KeyPool): void {
+    for (let i = 0; i < this.ids.length; i++) {
+      const before = previous.ids.indexOf(this.ids[i] as string);
+      if (before === -1) continue;
+      this.#until[i] = previous.#until[before] as number;
+      this.#reason[i] = previous.#reason[before] ?? null;
+    }
+  }
+
+  status(nowMs: number): KeyStatus[] {
+    return this.ids.map((id, i) => {
+      const until = this.#until[i] as number;
+      if (until <= nowMs) return { id, state: 'available', until: 0 };
+      return { id, state: this.#reason[i] === 'auth' ? 'disabled' : 'cooling', until };
+    });
+  }
+}

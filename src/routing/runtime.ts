@@ -1,0 +1,464 @@
+/**
+ * The routing state of one gateway process: per target a breaker view and health, per provider a key
+ * pool and probe results. It outlives config reloads (a reload relinks the new snapshot's targets to
+ * the same objects, by id), and it is the only code that talks to the state store for routing.
+ *
+ * Reads on the hot path are local and synchronous: `gate`, `score` and `KeyPool.pick` never wait.
+ * Writes go to the state store: with the memory store they complete synchronously; with Redis they
+ * are sent without waiting and their reply updates the local view, and a timer polls what other
+ * instances changed (`breaker.sync_interval_ms`). The one awaited state call is `acquireTrial` for a
+ * half-open breaker, at most once per target per request.
+ */
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { GatewayMetrics } from '../observability/metrics.ts';
+import type { MaybePromise, StateStore } from '../state/types.ts';
+import {
+  type BreakerGate,
+  type BreakerOutcome,
+  type BreakerPolicy,
+  type BreakerView,
+  breakerGate,
+  CLOSED_VIEW,
+} from './breaker.ts';
+import { type HealthPolicy, healthScore, ProbeHealth, TargetHealth } from './health.ts';
+import { KEY_COOLDOWN_SCOPE, KEY_DISABLED_SCOPE, type KeyCooldownReason, KeyPool } from './key-pool.ts';
+
+export interface ProbePolicy {
+  /** 0: no active probes. */
+  intervalMs: number;
+  jitter: number;
+  timeoutMs: number;
+}
+
+export interface RoutingPolicies {
+  breaker: BreakerPolicy;
+  breakerSyncMs: number;
+  health: HealthPolicy;
+  probe: ProbePolicy;
+  rateLimitCooldownMs: number;
+  authCooldownMs: number;
+}
+
+/**
+ * undici runs first-byte timeouts on a shared timer that ticks about every 500 ms and counts ticks, not
+ * elapsed time (style.md §1.3), so a deadline fires up to a tick late, later still on a busy event loop.
+ */
+const TIMER_SLACK_MS = 1_000;
+const TIMER_STRETCH = 1.2;
+
+export function routingPolicies(config: Config): RoutingPolicies {
+  const { breaker, health, routing } = config;
+  // A trial gives its verdict by its first byte (streams report success then), so the longest
+  // first-byte deadline of any provider bounds how long a trial slot can legitimately stay taken.
+  let firstByteMs = 0;
+  for (const provider of Object.values(config.providers)) {
+    const limit = Math.min(
+      provider.first_byte_timeout_ms,
+      provider.timeout_ms ?? config.server.request_timeout_ms,
+      config.server.request_timeout_ms,
+    );
+    firstByteMs = Math.max(firstByteMs, limit);
+  }
+  return {
+    breaker: {
+      consecutiveFailures: breaker.consecutive_failures,
+      failureRate: breaker.failure_rate,
+      minimumRequests: breaker.minimum_requests,
+      windowMs: breaker.window_ms,
+      openMs: breaker.open_ms,
+      maxOpenMs: breaker.max_open_ms,
+      halfOpenTrials: breaker.half_open_trials,
+      trialTimeoutMs: Math.ceil(firstByteMs * TIMER_STRETCH) + TIMER_SLACK_MS,
+    },
+    breakerSyncMs: breaker.sync_interval_ms,
+    health: {
+      healthyRate: health.healthy_rate,
+      deadRate: health.dead_rate,
+      halfLifeMs: health.half_life_ms,
+      minimumRequests: health.minimum_requests,
+      recoveryMs: health.recovery_ms,
+    },
+    probe: {
+      intervalMs: health.probe_interval_ms,
+      jitter: health.probe_jitter,
+      timeoutMs: health.probe_timeout_ms,
+    },
+    rateLimitCooldownMs: routing.rate_limit_cooldown_ms,
+    authCooldownMs: routing.auth_cooldown_ms,
+  };
+}
+
+const BREAKER_STATE_VALUE = { closed: 0, half_open: 1, open: 2, isolated: 3 } as const;
+/** A failing state store is logged at most this often. */
+const STATE_WARN_INTERVAL_MS = 10_000;
+
+export class TargetRuntime {
+  readonly id: string;
+  readonly provider: ProviderRuntime;
+  readonly model: string;
+  breaker: BreakerView = CLOSED_VIEW;
+  /** When the breaker last closed after being open; starts the recovery ramp (0: never). */
+  closedAt = 0;
+  readonly health: TargetHealth;
+
+  constructor(id: string, provider: ProviderRuntime, model: string, halfLifeMs: number) {
+    this.id = id;
+    this.provider = provider;
+    this.model = model;
+    this.health = new TargetHealth(halfLifeMs);
+  }
+}
+
+export class ProviderRuntime {
+  readonly name: string;
+  keys: KeyPool;
+  readonly probe = new ProbeHealth();
+  /** When the next active probe is due (epoch ms). */
+  nextProbeAt = 0;
+
+  constructor(name: string, keyIds: readonly string[]) {
+    this.name = name;
+    this.keys = new KeyPool(name, keyIds);
+  }
+}
+
+/** Sends one health probe for a provider; src/routing/health-probe.ts, wired in by the runtime's owner. */
+export type ProbeRunner = (provider: ProviderRuntime) => Promise<void>;
+
+export interface RoutingRuntimeOptions {
+  state: StateStore;
+  logger: Logger;
+  metrics: GatewayMetrics;
+  /** Epoch milliseconds; injected in tests. Shared state compares these across processes. */
+  clock?: () => number;
+  random?: () => number;
+}
+
+export class RoutingRuntime {
+  readonly state: StateStore;
+  readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
+  readonly now: () => number;
+  readonly random: () => number;
+  policies: RoutingPolicies | undefined;
+  #targets = new Map<string, TargetRuntime>();
+  #providers = new Map<string, ProviderRuntime>();
+  #probeRunner: ProbeRunner | undefined;
+  #syncTimer: NodeJS.Timeout | undefined;
+  #probeTimer: NodeJS.Timeout | undefined;
+  #syncing = false;
+  #closed = false;
+  #stateWarnedAt = Number.NEGATIVE_INFINITY;
+  readonly #refreshGauges = () => this.#updateHealthGauges();
+
+  constructor(options: RoutingRuntimeOptions) {
+    this.state = options.state;
+    this.logger = options.logger;
+    this.metrics = options.metrics;
+    this.now = options.clock ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.metrics.beforeCollect.add(this.#refreshGauges);
+  }
+
+  get #policy(): RoutingPolicies {
+    if (this.policies === undefined) throw new Error('routing runtime used before a config was attached');
+    return this.policies;
+  }
+
+  /** The runtime of provider `name`; its key pool follows the configured keys (state kept by key id). */
+  provider(name: string, keyIds: readonly string[]): ProviderRuntime {
+    let provider = this.#providers.get(name);
+    if (provider === undefined) {
+      provider = new ProviderRuntime(name, keyIds);
+      this.#providers.set(name, provider);
+    } else if (!sameIds(provider.keys.ids, keyIds)) {
+      const pool = new KeyPool(name, keyIds);
+      pool.inherit(provider.keys);
+      provider.keys = pool;
+    }
+    return provider;
+  }
+
+  /**
+   * The runtime of target `provider/model`. `register: false` gives a throwaway one for a name a client
+   * made up past the direct-name cache's bound (config/compile.ts), so invented names cannot grow this
+   * map without limit; such a target gets a breaker view and health of its own for that one request.
+   */
+  target(provider: ProviderRuntime, model: string, halfLifeMs: number, register = true): TargetRuntime {
+    const id = `${provider.name}/${model}`;
+    let target = this.#targets.get(id);
+    if (target === undefined || target.provider !== provider) {
+      target = new TargetRuntime(id, provider, model, halfLifeMs);
+      if (register) this.#targets.set(id, target);
+    }
+    return target;
+  }
+
+  /**
+   * Makes a compiled config current: its policies apply from now on, providers no longer configured
+   * are forgotten, and the background timers (probes; shared-state sync with Redis) are (re)started.
+   */
+  attach(policies: RoutingPolicies, providerNames: ReadonlySet<string>, probeRunner: ProbeRunner): void {
+    this.policies = policies;
+    this.#probeRunner = probeRunner;
+    for (const name of this.#providers.keys()) if (!providerNames.has(name)) this.#providers.delete(name);
+    for (const [id, target] of this.#targets) {
+      if (providerNames.has(target.provider.name)) continue;
+      this.#targets.delete(id);
+      const labels = { provider: target.provider.name, model: target.model };
+      this.metrics.breakerState.remove(labels);
+      this.metrics.healthScore.remove(labels);
+    }
+    if (this.#closed) return;
+    clearInterval(this.#syncTimer);
+    this.#syncTimer = undefined;
+    if (this.state.kind !== 'memory') {
+      this.#syncTimer = setInterval(() => this.#syncShared(), policies.breakerSyncMs);
+      this.#syncTimer.unref();
+    }
+    this.#scheduleProbes();
+  }
+
+  get targets(): ReadonlyMap<string, TargetRuntime> {
+    return this.#targets;
+  }
+
+  get providers(): ReadonlyMap<string, ProviderRuntime> {
+    return this.#providers;
+  }
+
+  // ---- breakers ---------------------------------------------------------------------------------
+
+  gate(target: TargetRuntime, nowMs: number): BreakerGate {
+    return breakerGate(target.breaker, nowMs);
+  }
+
+  /** Asks the shared breaker for a trial slot; on a state store failure, the local view decides. */
+  acquireTrial(target: TargetRuntime, nowMs: number): MaybePromise<boolean> {
+    let result: ReturnType<StateStore['acquireTrial']>;
+    try {
+      result = this.state.acquireTrial(target.id, nowMs, this.#policy.breaker);
+    } catch (error) {
+      this.#stateFailed(error);
+      return true;
+    }
+    if (!(result instanceof Promise)) {
+      this.#applyView(target, result.view);
+      return result.granted;
+    }
+    return result.then(
+      (reply) => {
+        this.#applyView(target, reply.view);
+        return reply.granted;
+      },
+      (error: unknown) => {
+        // Fail open: a trial the shared breaker could not count is still only one request.
+        this.#stateFailed(error);
+        return true;
+      },
+    );
+  }
+
+  /** Feeds an outcome to the target's breaker; never waits. */
+  recordOutcome(target: TargetRuntime, outcome: BreakerOutcome, nowMs: number): void {
+    let result: ReturnType<StateStore['recordOutcome']>;
+    try {
+      result = this.state.recordOutcome(target.id, outcome, nowMs, this.#policy.breaker);
+    } catch (error) {
+      this.#stateFailed(error);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (view) => this.#applyView(target, view),
+        (error: unknown) => this.#stateFailed(error),
+      );
+    } else {
+      this.#applyView(target, result);
+    }
+  }
+
+  /** Admin: hold a breaker open, or close it. Works for any configured target id. */
+  async forceBreaker(target: TargetRuntime, action: 'isolate' | 'close'): Promise<BreakerView> {
+    const view = await this.state.forceBreaker(target.id, action, this.now());
+    this.#applyView(target, view);
+    // An operator closing a breaker vouches for the target: full traffic at once, no recovery ramp.
+    if (action === 'close') target.closedAt = 0;
+    return view;
+  }
+
+  // ---- health -------------------------------------------------------------------------------------
+
+  score(target: TargetRuntime, nowMs: number): number {
+    return healthScore(target.health, target.provider.probe, target.closedAt, nowMs, this.#policy.health);
+  }
+
+  /** Passive outcome of a real request; `latencyMs` only for successes. */
+  recordHealth(
+    target: TargetRuntime,
+    success: boolean,
+    latencyMs: number | undefined,
+    stream: boolean,
+    nowMs: number,
+  ): void {
+    target.health.outcomes.add(success, nowMs);
+    if (success && latencyMs !== undefined) {
+      (stream ? target.health.streamLatency : target.health.jsonLatency).add(latencyMs);
+    }
+  }
+
+  // ---- keys ---------------------------------------------------------------------------------------
+
+  /**
+   * Takes a key out of rotation until `untilMs`, here and (through the state store) in every other
+   * instance. A key the provider refused is an operator's problem: it is logged at error level and
+   * counted in switchyard_provider_key_auth_failures_total, by key id only.
+   */
+  coolKey(provider: ProviderRuntime, index: number, untilMs: number, reason: KeyCooldownReason): void {
+    const changed = provider.keys.coolDown(index, untilMs, reason);
+    if (!changed) return;
+    this.metrics.keyCooldowns.inc({ provider: provider.name, reason });
+    if (reason === 'auth') {
+      this.metrics.keyAuthFailures.inc({ provider: provider.name });
+      this.logger.error(
+        {
+          alert: 'provider_key_rejected',
+          provider: provider.name,
+          key_id: provider.keys.ids[index],
+          out_of_service_until: new Date(untilMs).toISOString(),
+        },
+        'provider rejected a gateway key (401/403); the key is out of service',
+      );
+    }
+    const scope = reason === 'auth' ? KEY_DISABLED_SCOPE : KEY_COOLDOWN_SCOPE;
+    try {
+      const written = this.state.setCooldown(scope, provider.keys.member(index), untilMs);
+      if (written instanceof Promise) written.catch((error: unknown) => this.#stateFailed(error));
+    } catch (error) {
+      this.#stateFailed(error);
+    }
+  }
+
+  // ---- background work ----------------------------------------------------------------------------
+
+  /** Reads what other instances changed: breaker transitions and key cooldowns. */
+  async syncShared(): Promise<void> {
+    const nowMs = this.now();
+    const [breakers, cooling, disabled] = await Promise.all([
+      this.state.breakers(),
+      this.state.cooldowns(KEY_COOLDOWN_SCOPE, nowMs),
+      this.state.cooldowns(KEY_DISABLED_SCOPE, nowMs),
+    ]);
+    for (const target of this.#targets.values()) {
+      const view = breakers.get(target.id);
+      if (view !== undefined) this.#applyView(target, view);
+    }
+    for (const provider of this.#providers.values()) {
+      provider.keys.applyShared(cooling, 'rate_limited');
+      provider.keys.applyShared(disabled, 'auth');
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#syncTimer);
+    clearTimeout(this.#probeTimer);
+    this.metrics.beforeCollect.delete(this.#refreshGauges);
+    await this.state.close();
+  }
+
+  #syncShared(): void {
+    if (this.#syncing) return;
+    this.#syncing = true;
+    this.syncShared()
+      .catch((error: unknown) => this.#stateFailed(error))
+      .finally(() => {
+        this.#syncing = false;
+      });
+  }
+
+  #scheduleProbes(): void {
+    clearTimeout(this.#probeTimer);
+    this.#probeTimer = undefined;
+    const policy = this.#policy.probe;
+    if (policy.intervalMs <= 0 || this.#closed || this.#providers.size === 0) return;
+    const nowMs = this.now();
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const provider of this.#providers.values()) {
+      // The first probe waits a whole interval: pre-warming (transport/prewarm.ts) already probed at start.
+      if (provider.nextProbeAt === 0) provider.nextProbeAt = nowMs + this.#probeDelay(policy);
+      earliest = Math.min(earliest, provider.nextProbeAt);
+    }
+    this.#probeTimer = setTimeout(() => this.#runDueProbes(), Math.max(0, earliest - nowMs));
+    this.#probeTimer.unref();
+  }
+
+  #runDueProbes(): void {
+    const policy = this.#policy.probe;
+    const nowMs = this.now();
+    const runner = this.#probeRunner;
+    for (const provider of this.#providers.values()) {
+      if (provider.nextProbeAt > nowMs || runner === undefined) continue;
+      provider.nextProbeAt = nowMs + this.#probeDelay(policy);
+      runner(provider).catch((error: unknown) =>
+        this.logger.warn({ err: error, provider: provider.name }, 'health probe failed unexpectedly'),
+      );
+    }
+    this.#scheduleProbes();
+  }
+
+  /** The interval, jittered by ±jitter so instances and providers do not probe in lockstep. */
+  #probeDelay(policy: ProbePolicy): number {
+    return Math.round(policy.intervalMs * (1 + policy.jitter * (2 * this.random() - 1)));
+  }
+
+  #applyView(target: TargetRuntime, view: BreakerView): void {
+    const previous = target.breaker;
+    if (view.generation < previous.generation) return;
+    target.breaker = view;
+    if (view.generation === previous.generation) return;
+    // Recovering by itself (trials passed) ramps traffic back up; releasing an isolation does not.
+    if (view.state === 'closed' && (previous.state === 'open' || previous.state === 'half_open'))
+      target.closedAt = view.since;
+    const labels = { provider: target.provider.name, model: target.model };
+    this.metrics.breakerState.set(labels, BREAKER_STATE_VALUE[view.state]);
+    this.metrics.breakerTransitions.inc({ ...labels, state: view.state });
+    const level = view.state === 'open' || view.state === 'isolated' ? 'warn' : 'info';
+    this.logger[level](
+      {
+        target: target.id,
+        breaker: view.state,
+        from: previous.state,
+        until: view.until === 0 ? null : new Date(view.until).toISOString(),
+        opens: view.opens,
+      },
+      'circuit breaker changed state',
+    );
+  }
+
+  #updateHealthGauges(): void {
+    if (this.policies === undefined) return;
+    const nowMs = this.now();
+    for (const target of this.#targets.values()) {
+      this.metrics.healthScore.set(
+        { provider: target.provider.name, model: target.model },
+        this.score(target, nowMs),
+      );
+    }
+  }
+
+  #stateFailed(error: unknown): void {
+    const nowMs = this.now();
+    if (nowMs - this.#stateWarnedAt < STATE_WARN_INTERVAL_MS) return;
+    this.#stateWarnedAt = nowMs;
+    this.logger.warn(
+      { err: error, state: this.state.kind },
+      'state store call failed; routing goes on with this instance’s own view',
+    );
+  }
+}
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
+}

@@ -1,0 +1,370 @@
+/**
+ * Retries, fallback, deadlines and key rotation through the real gateway (issue 5). Each test starts
+ * its own gateway, so breakers and cooldowns never carry over between tests.
+ */
+import OpenAI from 'openai';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
+import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
+import { waitFor } from '../helpers/gateway.ts';
+import { ask, type ResilienceGateway, requestLines, startGateway } from './resilience-harness.ts';
+
+let primary: FakeServer;
+let backup: FakeServer;
+let gw: ResilienceGateway | undefined;
+
+beforeAll(async () => {
+  primary = await startFakeOpenAI({ keys: ['sk-primary-a', 'sk-primary-b'] });
+  backup = await startFakeOpenAI({ keys: ['sk-backup'] });
+});
+afterAll(async () => {
+  await primary?.stop();
+  await backup?.stop();
+});
+beforeEach(() => {
+  primary.control.clear();
+  backup.control.clear();
+});
+afterEach(async () => {
+  await gw?.stop();
+  gw = undefined;
+});
+
+const FIRST_BYTE_MS = 1_000;
+
+function providers(primaryKeys = ['sk-primary-a']) {
+  return {
+    primary: {
+      type: 'openai',
+      keys: primaryKeys,
+      base_url: `${primary.url}/v1`,
+      first_byte_timeout_ms: FIRST_BYTE_MS,
+    },
+    backup: { type: 'openai', keys: ['sk-backup'], base_url: `${backup.url}/v1` },
+  };
+}
+
+async function start(models: Record<string, unknown>, extra: Record<string, unknown> = {}, keys?: string[]) {
+  gw = await startGateway({
+    providers: providers(keys),
+    models,
+    health: { probe_interval_ms: 0 },
+    ...extra,
+  });
+  return gw;
+}
+
+const chat = (client: OpenAI, model: string) =>
+  client.chat.completions
+    .create({ model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 })
+    .withResponse();
+
+function primaryChats(since: number): string[] {
+  return primary.requests
+    .slice(since)
+    .filter((r) => r.path === '/v1/chat/completions')
+    .map((r) => String(r.headers.authorization));
+}
+
+describe('key rotation', () => {
+  it('moves traffic to the other key when one key gets a 429 with retry-after, with no client-visible error', async () => {
+    const g = await start({ smart: { targets: ['primary/gpt-4.1', 'backup/gpt-4.1'] } }, {}, [
+      'sk-primary-a',
+      'sk-primary-b',
+    ]);
+    const before = primary.requests.length;
+    // The first request goes out on key a (round-robin starts there) and is throttled.
+    primary.control.enqueue({ fault: { kind: 'status', status: 429, retryAfterSeconds: 30 } });
+    const outcomes = [];
+    for (let i = 0; i < 6; i++) outcomes.push(await ask(g.client, 'smart'));
+    const keys = primaryChats(before);
+    console.log(`[key rotation] keys used, in order: ${keys.map((k) => k.slice(-1)).join(' ')}`);
+    expect(outcomes.every((o) => o.ok && o.provider === 'primary')).toBe(true);
+    expect(outcomes[0]?.attempts).toBe(2);
+    expect(keys[0]).toBe('Bearer sk-primary-a');
+    // Key a cools down for its retry-after: everything after the 429 goes to key b.
+    expect(keys.slice(1)).toEqual(Array(6).fill('Bearer sk-primary-b'));
+    const keyLines = requestLines(g.logs)[0]?.attempts.map(
+      (a) => (a as unknown as { key_id: string }).key_id,
+    );
+    expect(keyLines?.[0]).toMatch(/^key_[0-9a-f]{8}$/);
+    expect(JSON.stringify(g.logs)).not.toContain('sk-primary');
+  });
+
+  it('takes a key the provider refuses (401) out of service, alerts with its id, and serves from the next key', async () => {
+    const g = await start({ smart: { targets: ['primary/gpt-4.1'] } }, {}, ['sk-primary-a', 'sk-primary-b']);
+    primary.control.enqueue({ fault: { kind: 'status', status: 401 } });
+    const before = primary.requests.length;
+    const outcomes = [
+      await ask(g.client, 'smart'),
+      await ask(g.client, 'smart'),
+      await ask(g.client, 'smart'),
+    ];
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true, true]);
+    expect(primaryChats(before)).toEqual([
+      'Bearer sk-primary-a',
+      'Bearer sk-primary-b',
+      'Bearer sk-primary-b',
+      'Bearer sk-primary-b',
+    ]);
+    const alert = g.logs.find((line) => line.alert === 'provider_key_rejected');
+    expect(alert).toMatchObject({ level: 50, provider: 'primary' });
+    expect(String(alert?.key_id)).toMatch(/^key_[0-9a-f]{8}$/);
+    expect(JSON.stringify(g.logs)).not.toContain('sk-primary');
+    const metric = await g.metrics.keyAuthFailures.get();
+    expect(metric.values).toEqual([{ labels: { provider: 'primary' }, value: 1 }]);
+  });
+});
+
+describe('refused keys', () => {
+  it('answers 502 upstream_auth_failed, without calling the provider again, once every key is refused', async () => {
+    const g = await start({ solo: { targets: ['primary/gpt-4.1'] } });
+    primary.control.enqueue({ fault: { kind: 'status', status: 401 } });
+    const first = await chat(g.client, 'solo').catch((e: unknown) => e);
+    expect((first as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+    expect((first as InstanceType<typeof OpenAI.APIError>).code).toBe('upstream_auth_failed');
+    const before = primary.requests.length;
+    const second = await chat(g.client, 'solo').catch((e: unknown) => e);
+    expect((second as InstanceType<typeof OpenAI.APIError>).code).toBe('upstream_auth_failed');
+    expect(primaryChats(before)).toHaveLength(0);
+  });
+});
+
+describe('Retry-After', () => {
+  it('retries the same target after the retry-after of a 429 (2 s), never sooner', async () => {
+    const g = await start({ solo: { targets: ['primary/gpt-4.1'] } });
+    primary.control.enqueue({ fault: { kind: 'status', status: 429, retryAfterSeconds: 2 } });
+    const started = Date.now();
+    const { response } = await chat(g.client, 'solo');
+    const elapsed = Date.now() - started;
+    console.log(
+      `[retry-after: 2] answered after ${elapsed} ms with ${response.headers.get('x-switchyard-attempts')} attempts`,
+    );
+    expect(response.headers.get('x-switchyard-attempts')).toBe('2');
+    expect(elapsed).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('fails over at once instead of waiting when another target can answer', async () => {
+    const g = await start({ smart: { targets: ['primary/gpt-4.1', 'backup/gpt-4.1'] } });
+    primary.control.enqueue({ fault: { kind: 'status', status: 429, retryAfterSeconds: 2 } });
+    const before = primary.requests.length;
+    const started = Date.now();
+    const { response } = await chat(g.client, 'smart');
+    const elapsed = Date.now() - started;
+    console.log(
+      `[retry-after: 2, with a fallback] answered by ${response.headers.get('x-switchyard-provider')} after ${elapsed} ms`,
+    );
+    expect(response.headers.get('x-switchyard-provider')).toBe('backup');
+    expect(response.headers.get('x-switchyard-attempts')).toBe('2');
+    expect(elapsed).toBeLessThan(2_000);
+    expect(primaryChats(before)).toHaveLength(1);
+  });
+
+  it('answers 429 with the retry-after at once when the wait does not fit retry.max_wait_ms', async () => {
+    const g = await start({ solo: { targets: ['primary/gpt-4.1'] } }, { retry: { max_wait_ms: 1_000 } });
+    primary.control.enqueue({ fault: { kind: 'status', status: 429, retryAfterSeconds: 30 } });
+    const started = Date.now();
+    const error = await chat(g.client, 'solo').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((error as InstanceType<typeof OpenAI.RateLimitError>).headers?.get('retry-after')).toBe('30');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    // The key stays cooling: the next request does not hammer the provider, it is told to wait.
+    const before = primary.requests.length;
+    const again = await chat(g.client, 'solo').catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(primaryChats(before)).toHaveLength(0);
+  });
+});
+
+describe('retries and fallback', () => {
+  it('retries a single-target model after a 5xx with backoff, and logs why each attempt was made', async () => {
+    const g = await start({ solo: { targets: ['primary/gpt-4.1'] } });
+    primary.control.enqueue({ fault: { kind: 'status', status: 503 } }, 2);
+    const { response } = await chat(g.client, 'solo');
+    expect(response.headers.get('x-switchyard-attempts')).toBe('3');
+    const attempts = requestLines(g.logs).at(-1)?.attempts ?? [];
+    expect(attempts.map((a) => a.outcome)).toEqual(['overloaded', 'overloaded', 'ok']);
+    expect(attempts.map((a) => a.target)).toEqual(['primary/gpt-4.1', 'primary/gpt-4.1', 'primary/gpt-4.1']);
+  });
+
+  it('gives up after retry.max_attempts', async () => {
+    const g = await start({ solo: { targets: ['primary/gpt-4.1'] } }, { retry: { max_attempts: 3 } });
+    primary.control.setModelScript('gpt-4.1', { fault: { kind: 'status', status: 500 } });
+    const error = await chat(g.client, 'solo').catch((e: unknown) => e);
+    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+    expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get('x-switchyard-attempts')).toBe('3');
+  });
+
+  it.each([400, 422])('returns a %i at once, never retried or failed over', async (status) => {
+    const g = await start({ smart: { targets: ['primary/gpt-4.1', 'backup/gpt-4.1'] } });
+    primary.control.enqueue({ fault: { kind: 'status', status } });
+    const before = backup.requests.length;
+    const error = await chat(g.client, 'smart').catch((e: unknown) => e);
+    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(status);
+    expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get('x-switchyard-attempts')).toBe('1');
+    expect(backup.requests.length).toBe(before);
+  });
+
+  const contextError = {
+    kind: 'status' as const,
+    status: 400,
+    body: {
+      error: {
+        message: "This model's maximum context length is 128000 tokens.",
+        type: 'invalid_request_error',
+        param: 'messages',
+        code: 'context_length_exceeded',
+      },
+    },
+  };
+
+  it('falls over to a target with a larger context window on context_length', async () => {
+    const g = await start({ long: { targets: ['primary/gpt-4o', 'backup/gpt-4.1'] } });
+    primary.control.enqueue({ fault: contextError });
+    const { response } = await chat(g.client, 'long');
+    expect(response.headers.get('x-switchyard-provider')).toBe('backup');
+    expect(response.headers.get('x-switchyard-attempts')).toBe('2');
+  });
+
+  it('answers context_length_exceeded when no other target has a larger window', async () => {
+    const g = await start({ long: { targets: ['primary/gpt-4.1', 'backup/gpt-4o'] } });
+    primary.control.enqueue({ fault: contextError });
+    const before = backup.requests.length;
+    const error = await chat(g.client, 'long').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('context_length_exceeded');
+    expect(backup.requests.length).toBe(before);
+  });
+});
+
+describe('deadlines', () => {
+  it('a silent target costs one time-to-first-token deadline: the fallback answers right after it', async () => {
+    const g = await start({ smart: { targets: ['primary/gpt-4.1', 'backup/gpt-4.1'] } });
+    primary.control.setModelScript('gpt-4.1', { fault: { kind: 'stall' } });
+    const before = primary.requests.length;
+    const started = Date.now();
+    const { response } = await chat(g.client, 'smart');
+    const elapsed = Date.now() - started;
+    console.log(
+      `[silent target, first-byte deadline ${FIRST_BYTE_MS} ms] answered by the fallback after ${elapsed} ms`,
+    );
+    expect(response.headers.get('x-switchyard-provider')).toBe('backup');
+    expect(response.headers.get('x-switchyard-attempts')).toBe('2');
+    expect(primaryChats(before)).toHaveLength(1);
+    // One deadline, never several. undici checks first-byte deadlines on a shared ~0.5 s tick
+    // (style.md §1.3), so the wall time is the deadline give or take a tick; the count above is exact.
+    expect(elapsed).toBeLessThan(3 * FIRST_BYTE_MS);
+  });
+
+  it('does not retry a silent target within the request, even with no fallback', async () => {
+    const g = await start({ solo: { targets: ['primary/gpt-4.1'] } });
+    primary.control.setModelScript('gpt-4.1', { fault: { kind: 'stall' } });
+    const before = primary.requests.length;
+    const error = await chat(g.client, 'solo').catch((e: unknown) => e);
+    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(504);
+    expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get('x-switchyard-attempts')).toBe('1');
+    expect(primaryChats(before)).toHaveLength(1);
+  });
+
+  it('fails over when an answer takes longer than the provider timeout_ms', async () => {
+    gw = await startGateway({
+      providers: {
+        ...providers(),
+        primary: { type: 'openai', keys: ['sk-primary-a'], base_url: `${primary.url}/v1`, timeout_ms: 1_500 },
+      },
+      models: { smart: { targets: ['primary/gpt-4.1', 'backup/gpt-4.1'] } },
+      health: { probe_interval_ms: 0 },
+    });
+    // A non-streamed answer arrives when generation is done: here after about 3 s.
+    primary.control.enqueue({
+      tokenIntervalMs: 400,
+      reply: { content: 'one two three four five six seven' },
+    });
+    const { response } = await chat(gw.client, 'smart');
+    expect(response.headers.get('x-switchyard-provider')).toBe('backup');
+    expect(response.headers.get('x-switchyard-attempts')).toBe('2');
+  });
+
+  it('ends a stream that outlives timeout_ms after its first byte with an error event', async () => {
+    gw = await startGateway({
+      providers: {
+        ...providers(),
+        primary: { type: 'openai', keys: ['sk-primary-a'], base_url: `${primary.url}/v1`, timeout_ms: 1_500 },
+      },
+      models: { smart: { targets: ['primary/gpt-4.1', 'backup/gpt-4.1'] } },
+      health: { probe_interval_ms: 0 },
+    });
+    // Headers in time, then a body that drips far past timeout_ms.
+    primary.control.enqueue({
+      tokenIntervalMs: 400,
+      reply: { content: 'one two three four five six seven' },
+    });
+    const stream = await gw.client.chat.completions.create({
+      model: 'smart',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+    });
+    // The first chunk went out before the timeout: the stream ends with an error, not a failover.
+    await expect(
+      (async () => {
+        for await (const _chunk of stream) {
+          // drain
+        }
+      })(),
+    ).rejects.toThrow(/failed after it started/);
+  });
+});
+
+describe('streams', () => {
+  const faults = [
+    { name: 'a 500', fault: { kind: 'status' as const, status: 500 } },
+    { name: 'a reset connection', fault: { kind: 'reset' as const } },
+    { name: 'an in-band error as the first event', fault: { kind: 'stream-error' as const, afterChunks: 0 } },
+    { name: 'a cut before the first event', fault: { kind: 'cut' as const, afterChunks: 0 } },
+  ];
+
+  it.each(faults)(
+    'falls over invisibly when the stream fails before its first byte: $name',
+    async ({ fault }) => {
+      const g = await start({ smart: { targets: ['primary/gpt-4.1', 'backup/gpt-4.1'] } });
+      primary.control.enqueue({ fault });
+      const { data: stream, response } = await g.client.chat.completions
+        .create({ model: 'smart', messages: [{ role: 'user', content: 'hi' }], stream: true })
+        .withResponse();
+      let text = '';
+      let finish: string | null | undefined;
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta.content ?? '';
+        finish ??= chunk.choices[0]?.finish_reason;
+      }
+      expect(response.headers.get('x-switchyard-provider')).toBe('backup');
+      expect(response.headers.get('x-switchyard-attempts')).toBe('2');
+      expect(text.length).toBeGreaterThan(0);
+      expect(finish).toBe('stop');
+    },
+  );
+
+  it('ends with an OpenAI-shaped error event after the first byte, logs it, and tells the breaker', async () => {
+    const g = await start({ smart: { targets: ['primary/gpt-4.1', 'backup/gpt-4.1'] } });
+    primary.control.enqueue({ fault: { kind: 'cut', afterChunks: 3 } });
+    const stream = await g.client.chat.completions.create({
+      model: 'smart',
+      messages: [{ role: 'user', content: 'Tell me a story' }],
+      stream: true,
+    });
+    const finishes: Array<string | null | undefined> = [];
+    const error = await (async () => {
+      for await (const chunk of stream) finishes.push(chunk.choices[0]?.finish_reason);
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as Error).message).toMatch(/failed after it started/);
+    expect(finishes.filter(Boolean)).toEqual([]);
+    await waitFor(() => requestLines(g.logs).length > 0);
+    const line = requestLines(g.logs)[0];
+    expect(line?.error).toMatchObject({ code: 'upstream_stream_error' });
+    expect(line?.attempts.map((a) => a.outcome)).toEqual(['stream_error']);
+    const breaker = g.gateway.routing.targets.get('primary/gpt-4.1')?.breaker;
+    // The first byte counted as a success, the cut as a failure.
+    expect(breaker?.windowFailures).toBe(1);
+  });
+});

@@ -14,6 +14,10 @@ export interface AttemptRecord {
   outcome: string;
   status: number;
   durationMs: number;
+  /** Why this attempt happened: first, fallback, retry, next_key. */
+  reason?: string;
+  /** Backoff or Retry-After wait before it, ms. */
+  waitMs?: number;
 }
 
 export class RequestContext {

@@ -52,6 +52,8 @@ export function recordRequest(ctx: RequestContext, services: Services): void {
         outcome: attempt.outcome,
         status: attempt.status,
         duration_ms: round(attempt.durationMs),
+        reason: attempt.reason ?? null,
+        wait_ms: attempt.waitMs ?? 0,
       })),
       finish_reason: ctx.finishReason,
       raw_finish_reason: ctx.rawFinishReason,

@@ -7,20 +7,13 @@
 // `configSections`; `switchyard check` and the loader pick it up from there.
 
 import { z } from 'zod';
+import { type ProviderType, providerTypes } from '../providers/registry.ts';
 import type { ConfigIssue, PathSegment } from './errors.ts';
 import { didYouMean, formatPath, inDocumentOrder } from './errors.ts';
 
-// TODO(issue 3): derive from the keys of src/providers/registry.ts once it lands (style.md §2.2).
-export const PROVIDER_TYPES = [
-  'openai',
-  'anthropic',
-  'gemini',
-  'mistral',
-  'deepseek',
-  'qwen',
-  'openai-compatible',
-] as const;
-export type ProviderType = (typeof PROVIDER_TYPES)[number];
+// The registry is the only list of providers (style.md §2.2): a new adapter is a valid `type` at once.
+export const PROVIDER_TYPES = providerTypes;
+export type { ProviderType };
 
 export const STRATEGIES = ['fallback', 'weighted', 'cost', 'latency'] as const;
 export const BUDGET_PERIODS = ['day', 'month'] as const;

@@ -13,17 +13,18 @@ import type { ProviderAdapter } from './types.ts';
 
 export const providerRegistry = {
   openai: openaiAdapter,
-  'openai-compatible': openaiCompatibleAdapter,
   anthropic: anthropicAdapter,
   gemini: geminiAdapter,
   mistral: mistralAdapter,
   deepseek: deepseekAdapter,
   qwen: qwenAdapter,
+  'openai-compatible': openaiCompatibleAdapter,
 } as const satisfies Record<string, ProviderAdapter>;
 
 export type ProviderType = keyof typeof providerRegistry;
 
-export const providerTypes = Object.keys(providerRegistry) as ProviderType[];
+/** In design.md's order; non-empty, as zod's enum wants. */
+export const providerTypes = Object.keys(providerRegistry) as [ProviderType, ...ProviderType[]];
 
 export function getAdapter(type: ProviderType): ProviderAdapter {
   return providerRegistry[type];

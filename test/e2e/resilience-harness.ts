@@ -10,6 +10,13 @@ import { Gateway } from '../../src/server/gateway.ts';
 import type { StateStore } from '../../src/state/types.ts';
 import { testConfig } from '../helpers/gateway.ts';
 
+/**
+ * Rate limits far above what a test sends. The fakes enforce OpenAI's per-model limits faithfully
+ * (10,000 requests a minute by default), and these suites push thousands of requests through one fake
+ * in seconds: a 429 from the healthy fallback would be a test artefact, not the outage under test.
+ */
+export const UNLIMITED = { requestsPerMinute: 1_000_000_000, tokensPerMinute: 1_000_000_000_000 };
+
 export interface LogLine extends Record<string, unknown> {
   /** Date.now() when the line was written. */
   at: number;

@@ -18,6 +18,7 @@ import {
   type ResilienceGateway,
   requestLines,
   startGateway,
+  UNLIMITED,
 } from './resilience-harness.ts';
 
 const REQUESTS = 2_000;
@@ -29,8 +30,8 @@ let primary: FakeServer;
 let backup: FakeServer;
 
 beforeAll(async () => {
-  primary = await startFakeOpenAI({ keys: ['sk-primary'] });
-  backup = await startFakeOpenAI({ keys: ['sk-backup'] });
+  primary = await startFakeOpenAI({ keys: ['sk-primary'], rateLimits: UNLIMITED });
+  backup = await startFakeOpenAI({ keys: ['sk-backup'], rateLimits: UNLIMITED });
 });
 afterAll(async () => {
   await primary?.stop();

@@ -7,15 +7,15 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
 import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
 import { waitFor } from '../helpers/gateway.ts';
-import { ask, type ResilienceGateway, requestLines, startGateway } from './resilience-harness.ts';
+import { ask, type ResilienceGateway, requestLines, startGateway, UNLIMITED } from './resilience-harness.ts';
 
 let primary: FakeServer;
 let backup: FakeServer;
 let gw: ResilienceGateway | undefined;
 
 beforeAll(async () => {
-  primary = await startFakeOpenAI({ keys: ['sk-primary-a', 'sk-primary-b'] });
-  backup = await startFakeOpenAI({ keys: ['sk-backup'] });
+  primary = await startFakeOpenAI({ keys: ['sk-primary-a', 'sk-primary-b'], rateLimits: UNLIMITED });
+  backup = await startFakeOpenAI({ keys: ['sk-backup'], rateLimits: UNLIMITED });
 });
 afterAll(async () => {
   await primary?.stop();

@@ -8,15 +8,22 @@ import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
 import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
 import { seeded } from '../routing/fixtures.ts';
 import { testConfig, waitFor } from '../helpers/gateway.ts';
-import { ask, drive, type ResilienceGateway, requestLines, startGateway } from './resilience-harness.ts';
+import {
+  ask,
+  drive,
+  type ResilienceGateway,
+  requestLines,
+  startGateway,
+  UNLIMITED,
+} from './resilience-harness.ts';
 
 let primary: FakeServer;
 let backup: FakeServer;
 let gw: ResilienceGateway | undefined;
 
 beforeAll(async () => {
-  primary = await startFakeOpenAI({ keys: ['sk-primary'] });
-  backup = await startFakeOpenAI({ keys: ['sk-backup'] });
+  primary = await startFakeOpenAI({ keys: ['sk-primary'], rateLimits: UNLIMITED });
+  backup = await startFakeOpenAI({ keys: ['sk-backup'], rateLimits: UNLIMITED });
 });
 afterAll(async () => {
   await primary?.stop();

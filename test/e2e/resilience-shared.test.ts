@@ -8,7 +8,7 @@ import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
 import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
 import { RedisState } from '../../src/state/redis.ts';
 import { waitFor } from '../helpers/gateway.ts';
-import { ask, drive, type ResilienceGateway, startGateway } from './resilience-harness.ts';
+import { ask, drive, type ResilienceGateway, startGateway, UNLIMITED } from './resilience-harness.ts';
 
 const url = process.env.SWITCHYARD_TEST_REDIS_URL;
 
@@ -25,8 +25,8 @@ if (url === undefined) {
     let run = 0;
 
     beforeAll(async () => {
-      primary = await startFakeOpenAI({ keys: ['sk-primary-a', 'sk-primary-b'] });
-      backup = await startFakeOpenAI({ keys: ['sk-backup'] });
+      primary = await startFakeOpenAI({ keys: ['sk-primary-a', 'sk-primary-b'], rateLimits: UNLIMITED });
+      backup = await startFakeOpenAI({ keys: ['sk-backup'], rateLimits: UNLIMITED });
     });
     afterAll(async () => {
       await primary?.stop();

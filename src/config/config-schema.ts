@@ -1,0 +1,33 @@
+// The whole of switchyard.yaml (design.md §1): its sections in order, and the
+// types the rest of the gateway reads. Every object is strict: a typo in a
+// config must be an error, never a setting that silently does nothing.
+//
+// To add a section (health, breaker, cache…), give it a file under sections/
+// and add it to `configSections`; `switchyard check` and the loader pick it up
+// from there.
+
+import { z } from 'zod';
+import { modelsSection } from './sections/models.ts';
+import { providersSection } from './sections/providers.ts';
+import { breakerSection, healthSection, retrySection, routingSection } from './sections/resilience.ts';
+import { serverSection } from './sections/server.ts';
+import { stateSection, storeSection } from './sections/state-store.ts';
+import { tenantsSection } from './sections/tenants.ts';
+
+export const configSections = {
+  server: serverSection,
+  providers: providersSection,
+  models: modelsSection,
+  tenants: tenantsSection,
+  state: stateSection,
+  store: storeSection,
+  retry: retrySection,
+  breaker: breakerSection,
+  health: healthSection,
+  routing: routingSection,
+};
+
+export const ConfigSchema = z.strictObject(configSections);
+
+export type Config = z.output<typeof ConfigSchema>;
+export type ServerConfig = Config['server'];

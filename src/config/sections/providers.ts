@@ -1,0 +1,37 @@
+// The `providers` section: one entry per upstream, keyed by the name used in "provider/model".
+
+import { z } from 'zod';
+import { type ProviderType, providerTypes } from '../../providers/registry.ts';
+import { DEFAULTS } from './defaults.ts';
+import { PROVIDER_NAME, baseUrl, headers, milliseconds, modelName, secret, wholeNumber } from './values.ts';
+
+// The registry is the only list of providers (style.md §2.2): a new adapter is a valid `type` at once.
+export const PROVIDER_TYPES = providerTypes;
+export type { ProviderType };
+
+// Cross-field rules (keys required unless openai-compatible, base_url
+// required for it) live in checkCrossFieldRules so they are reported even
+// when this provider has other problems.
+const ProviderSchema = z.strictObject({
+  type: z.enum(PROVIDER_TYPES),
+  keys: z.array(secret).default(() => []),
+  base_url: baseUrl.optional(),
+  timeout_ms: milliseconds.optional(),
+  connect_timeout_ms: milliseconds.default(DEFAULTS.connectTimeoutMs),
+  first_byte_timeout_ms: milliseconds.default(DEFAULTS.firstByteTimeoutMs),
+  idle_timeout_ms: milliseconds.default(DEFAULTS.idleTimeoutMs),
+  max_connections: wholeNumber(1, 65_535).default(DEFAULTS.maxConnections),
+  headers: headers.default(() => ({})),
+  models: z.array(modelName).optional(),
+});
+
+export type ProviderConfig = z.output<typeof ProviderSchema>;
+
+export const providersSection = z
+  .record(
+    z.string().regex(PROVIDER_NAME, {
+      message: 'provider names may use only letters, digits, "_" and "-" (they appear in "provider/model")',
+    }),
+    ProviderSchema,
+  )
+  .refine((record) => Object.keys(record).length > 0, { message: 'configure at least one provider' });

@@ -20,8 +20,9 @@
  * never sooner). A wait is taken only if it fits `retry.max_wait_ms` and the request's deadline
  * (`server.request_timeout_ms`); otherwise the last failure is answered at once. `provider/model` names
  * get one round unless `retry.retry_direct_models` (key rotation still applies). `retry.max_attempts`
- * bounds the attempts of a request. Breakers (routing/breaker.ts) hear every outcome, and a target
- * whose breaker is open is not tried at all; a half-open one only with a trial slot.
+ * bounds the attempts of a request. Breakers (routing/breaker.ts) hear every outcome (a 429 with a
+ * retry-after shorter than `breaker.open_ms` as the provider answering: the key's cooldown covers it),
+ * and a target whose breaker is open is not tried at all; a half-open one only with a trial slot.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CompiledTarget } from '../config/compile.ts';
@@ -47,6 +48,7 @@ import {
   UpstreamStreamError,
 } from '../providers/types.ts';
 import { backoffDelayMs } from '../routing/backoff.ts';
+import { throttleOutcome } from '../routing/breaker.ts';
 import { rateLimitResetMs } from '../routing/rate-limit-reset.ts';
 import type { RoutingRuntime } from '../routing/runtime.ts';
 import { SseWriter } from '../server/sse-writer.ts';
@@ -281,7 +283,11 @@ export async function runAttempts(ctx: RequestContext, services: Services): Prom
           afterMs + Math.min(waitForMs, MAX_COOLDOWN_MS),
           'rate_limited',
         );
-        recordFailure(runtime, state, ctx.stream, afterMs);
+        // Health hears a failure (a throttled target sheds traffic in proportion). The breaker hears one
+        // only when the throttle is long or unhinted: a key at its rate limit for a few milliseconds must
+        // not exile the target for the breaker's open period (routing/breaker.ts, throttleOutcome).
+        runtime.recordOutcome(state, throttleOutcome(failure.retryAfterMs, policies.breaker), afterMs);
+        runtime.recordHealth(state, false, undefined, ctx.stream, afterMs);
         // The slot stays untried: the same target goes next, with its next key if one has room.
         break;
       }

@@ -10,6 +10,9 @@
  *   half_open ──(a trial fails)──▶ open, for twice as long (up to the maximum)
  *   isolated: held open by an operator (admin API) until closed by hand.
  *
+ * A 429 is a failure only when the throttle is long or has no hint (`throttleOutcome`); a short one is a
+ * key at its rate limit, which the key's cooldown handles.
+ *
  * No clock inside: every step takes `nowMs`.
  */
 
@@ -211,6 +214,20 @@ export function breakerGate(view: BreakerView, nowMs: number): BreakerGate {
     default:
       return 'blocked';
   }
+}
+
+/**
+ * What one 429 tells a target's breaker. When the provider says the throttle ends sooner than the
+ * breaker's shortest open period, it is a key at its rate limit, not a provider going down: the key's
+ * cooldown (that retry-after or reset header) keeps requests off the key for exactly as long as asked,
+ * while opening the breaker would exile the whole target for `openMs` or longer. With every other target
+ * open as well, that exile fails each request at once, with no attempt at all, although the throttled
+ * target would answer a few milliseconds later. Such a 429 counts as what it is, the provider answering
+ * ('success', like a 400; it also hands a half-open trial slot back). A 429 without a hint, or with a
+ * throttle of `openMs` or more, counts as a failure: a provider throttling us that long is down for us.
+ */
+export function throttleOutcome(retryAfterMs: number | undefined, policy: BreakerPolicy): BreakerOutcome {
+  return retryAfterMs !== undefined && retryAfterMs < policy.openMs ? 'success' : 'failure';
 }
 
 /** The open duration for the next opening: doubles with each failed trial, capped. */

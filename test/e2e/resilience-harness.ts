@@ -34,7 +34,7 @@ export interface ResilienceGateway {
 
 export async function startGateway(
   document: Record<string, unknown>,
-  options: { state?: StateStore; random?: () => number } = {},
+  options: { state?: StateStore; random?: () => number; clock?: () => number } = {},
 ): Promise<ResilienceGateway> {
   const logs: LogLine[] = [];
   const logger = pino(
@@ -48,7 +48,7 @@ export async function startGateway(
   const gateway = new Gateway({
     config: testConfig(document),
     services: { logger, metrics, random: options.random ?? Math.random },
-    routing: { state: options.state },
+    routing: { state: options.state, clock: options.clock },
   });
   const address = await gateway.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${address.port}`;

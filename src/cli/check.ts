@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import type { Env } from '../config/env-substitution.ts';
 import { formatIssue } from '../config/errors.ts';
 import { loadConfigFile } from '../config/load.ts';
+import { notYetEnforced } from '../config/not-yet-enforced.ts';
 
 type Output = { write(chunk: string): unknown };
 export type CheckIo = { stdout: Output; stderr: Output; env: Env };
@@ -46,6 +47,7 @@ export async function runCheck(argv: string[], io: CheckIo): Promise<number> {
     io.stdout.write(`${configPath}: ${plural(result.errors.length, 'problem')}\n`);
     return 1;
   }
+  for (const warning of notYetEnforced(result.config)) io.stdout.write(`warning: ${formatIssue(warning)}\n`);
   const { providers, models, tenants } = result.config;
   const counts = [
     plural(Object.keys(providers).length, 'provider'),

@@ -3,6 +3,7 @@
  * SIGTERM or SIGINT. Shared by `start` and `demo`.
  */
 import type { AddressInfo } from 'node:net';
+import { notYetEnforced } from '../config/not-yet-enforced.ts';
 import type { Config } from '../config/schema.ts';
 import { watchConfig } from '../config/watch.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
@@ -43,6 +44,8 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 
   void prewarmConnections(gateway.snapshot, logger);
+  for (const warning of notYetEnforced(options.config))
+    logger.warn(warning, 'config setting not enforced yet');
 
   const watcher =
     options.configPath === undefined
@@ -51,6 +54,8 @@ export async function serve(options: ServeOptions): Promise<Serving> {
           onReload: (config) => {
             gateway.reload(config);
             void prewarmConnections(gateway.snapshot, logger);
+            for (const warning of notYetEnforced(options.config))
+              logger.warn(warning, 'config setting not enforced yet');
             logger.info({ config_version: gateway.snapshot.version }, 'config reloaded');
           },
           onReject: (issues) =>

@@ -24,7 +24,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     {
       level: options.level ?? process.env.SWITCHYARD_LOG_LEVEL ?? 'info',
       base: { service: 'switchyard' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimeCachedPerMs,
       redact: {
         paths: [
           '*.authorization',
@@ -41,6 +41,22 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     destination,
   );
+}
+
+let lastMs = 0;
+let lastTime = '';
+
+/**
+ * pino's isoTime, formatted once per millisecond: under load many lines share a millisecond, and
+ * `toISOString` was 1 % of the gateway's profile at c=50.
+ */
+function isoTimeCachedPerMs(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return lastTime;
 }
 
 /**

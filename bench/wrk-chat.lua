@@ -1,0 +1,42 @@
+-- wrk request script for bench/run.ts: POSTs one chat completion per request and, when wrk finishes,
+-- writes one JSON line of results (latency percentiles in microseconds) to BENCH_RESULT.
+-- Settings come from the environment because wrk passes scripts no options of their own:
+--   BENCH_MODEL, BENCH_STREAM ("1" for a streamed completion with usage), BENCH_AUTH (bearer key),
+--   BENCH_RESULT (output file).
+local model = os.getenv("BENCH_MODEL") or "gpt-4o-mini"
+local auth = os.getenv("BENCH_AUTH") or ""
+local stream = os.getenv("BENCH_STREAM") == "1"
+
+local body = '{"model":"' .. model .. '","messages":['
+  .. '{"role":"system","content":"You answer in one short sentence."},'
+  .. '{"role":"user","content":"What does the quick brown fox do?"}],'
+  .. '"max_tokens":64,"temperature":0.3'
+if stream then
+  body = body .. ',"stream":true,"stream_options":{"include_usage":true}'
+end
+body = body .. '}'
+
+local headers = { ["Content-Type"] = "application/json" }
+if auth ~= "" then headers["Authorization"] = "Bearer " .. auth end
+local request_bytes = nil
+
+function init(args)
+  request_bytes = wrk.format("POST", "/v1/chat/completions", headers, body)
+end
+
+function request()
+  return request_bytes
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  local result = string.format(
+    '{"requests":%d,"duration_us":%d,"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},'
+      .. '"latency_us":{"mean":%.1f,"max":%d,"p50":%d,"p90":%d,"p99":%d,"p999":%d}}\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency.mean, latency.max, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency:percentile(99.9))
+  local file = assert(io.open(os.getenv("BENCH_RESULT"), "w"))
+  file:write(result)
+  file:close()
+end

@@ -27,49 +27,26 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CompiledTarget } from '../config/compile.ts';
 import {
-  contentFiltered,
-  contextLengthExceeded,
   upstreamAuthFailed,
-  upstreamClientError,
   upstreamRateLimited,
   upstreamTimeout,
   upstreamUnavailable,
 } from '../errors/codes.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import type { HeaderBag } from '../providers/shared/retry-after.ts';
-import { type SseEvent, SseParser } from '../providers/shared/sse.ts';
-import {
-  type AdapterCall,
-  type EmitChunk,
-  type TranslationContext,
-  type UpstreamFailure,
-  UpstreamProtocolError,
-  type UpstreamRequest,
-  UpstreamStreamError,
+import type {
+  AdapterCall,
+  TranslationContext,
+  UpstreamFailure,
+  UpstreamRequest,
 } from '../providers/types.ts';
 import { backoffDelayMs } from '../routing/backoff.ts';
 import { throttleOutcome } from '../routing/breaker.ts';
-import { rateLimitResetMs } from '../routing/rate-limit-reset.ts';
 import type { RoutingRuntime } from '../routing/runtime.ts';
-import { SseWriter } from '../server/sse-writer.ts';
-import {
-  classifyTransportError,
-  isAbort,
-  sendUpstream,
-  type UpstreamResponse,
-} from '../transport/upstream-call.ts';
 import type { AttemptRecord, RequestContext } from './context.ts';
-import { sendCompletion, startEventStream } from './respond.ts';
 import { planRoute } from './route.ts';
+import { type AttemptOutcome, ClientGoneError, jsonAttempt, streamAttempt } from './exchange.ts';
+import { clientFacingError, exhaustedError } from './failure-errors.ts';
 import type { Services } from './services.ts';
-
-/** Thrown when the client left: nothing is written, only logged. */
-export class ClientGoneError extends Error {
-  constructor() {
-    super('client closed the connection');
-    this.name = 'ClientGoneError';
-  }
-}
 
 /** Why an attempt was made: the route's first choice, another target, the same target again. */
 export type AttemptReason = 'first' | 'fallback' | 'retry' | 'next_key';
@@ -80,8 +57,6 @@ export interface RoutedAttemptRecord extends AttemptRecord {
   /** Backoff or Retry-After wait before this attempt, ms. */
   waitMs: number;
 }
-
-type AttemptOutcome = { kind: 'done'; latencyMs: number } | { kind: 'failed'; failure: UpstreamFailure };
 
 /** Per target within one request: not yet tried this round, tried this round, never again. */
 const UNTRIED = 0;
@@ -387,218 +362,4 @@ function attemptSignal(ctx: RequestContext, target: CompiledTarget, deadlineAt: 
   const totalMs = target.provider.timeouts.totalMs;
   if (totalMs >= deadlineAt - performance.now()) return ctx.abort.signal;
   return AbortSignal.any([ctx.abort.signal, AbortSignal.timeout(totalMs)]);
-}
-
-function firstByteTimeoutMs(target: CompiledTarget, ctx: RequestContext): number {
-  const remaining = ctx.startedAt + ctx.snapshot.config.server.request_timeout_ms - performance.now();
-  return Math.max(1, Math.min(target.provider.timeouts.firstByteMs, Math.ceil(remaining)));
-}
-
-async function jsonAttempt(
-  ctx: RequestContext,
-  target: CompiledTarget,
-  upstreamRequest: UpstreamRequest,
-  translation: TranslationContext,
-  signal: AbortSignal,
-  started: number,
-): Promise<AttemptOutcome> {
-  const provider = target.provider;
-  let response: UpstreamResponse;
-  try {
-    response = await sendUpstream(provider.pool, upstreamRequest, {
-      firstByteTimeoutMs: firstByteTimeoutMs(target, ctx),
-      idleTimeoutMs: provider.timeouts.idleMs,
-      signal,
-    });
-  } catch (error) {
-    return failed(transportFailure(ctx, error, provider.name));
-  }
-  try {
-    const bodyText = await response.body.text();
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      return failed(classifyHttpFailure(target, response, bodyText));
-    }
-    const translated = provider.adapter.fromResponse(bodyText, translation);
-    ctx.provider = provider.name;
-    ctx.upstreamModel = translated.completion.model || target.adapterTarget.model;
-    ctx.usage = translated.usage;
-    ctx.finishReason = translated.finishReason;
-    ctx.rawFinishReason = translated.rawFinishReason;
-    sendCompletion(ctx, translated.body);
-    return { kind: 'done', latencyMs: performance.now() - started };
-  } catch (error) {
-    // A 200 whose body reports a failure (Mistral finish_reason "error", DeepSeek
-    // "insufficient_system_resource") is classified by the adapter like any other upstream error.
-    if (error instanceof UpstreamStreamError) return failed(error.failure);
-    if (error instanceof UpstreamProtocolError) return failed(protocolFailure(error));
-    return failed(transportFailure(ctx, error, provider.name));
-  }
-}
-
-async function streamAttempt(
-  ctx: RequestContext,
-  target: CompiledTarget,
-  upstreamRequest: UpstreamRequest,
-  translation: TranslationContext,
-  signal: AbortSignal,
-  started: number,
-  onFirstByte: (latencyMs: number) => void,
-): Promise<AttemptOutcome> {
-  const provider = target.provider;
-  let response: UpstreamResponse;
-  try {
-    response = await sendUpstream(provider.pool, upstreamRequest, {
-      firstByteTimeoutMs: firstByteTimeoutMs(target, ctx),
-      idleTimeoutMs: provider.timeouts.idleMs,
-      signal,
-    });
-  } catch (error) {
-    return failed(transportFailure(ctx, error, provider.name));
-  }
-  if (response.statusCode < 200 || response.statusCode >= 300) {
-    try {
-      const bodyText = await response.body.text();
-      return failed(classifyHttpFailure(target, response, bodyText));
-    } catch (error) {
-      return failed(transportFailure(ctx, error, provider.name));
-    }
-  }
-
-  const translator = provider.adapter.createStreamTranslator(translation);
-  const parser = new SseParser();
-  const writer = new SseWriter(ctx.res);
-  const includeUsage = ctx.includeUsage;
-  let firstByteMs = 0;
-  const emit: EmitChunk = (json, kind) => {
-    if (kind === 'usage' && !includeUsage) return;
-    writer.data(json);
-  };
-  const onEvent = (event: SseEvent) => translator.push(event, emit);
-  const commit = () => {
-    ctx.provider = provider.name;
-    ctx.upstreamModel = translator.model ?? target.adapterTarget.model;
-    firstByteMs = performance.now() - started;
-    startEventStream(ctx);
-    onFirstByte(firstByteMs);
-  };
-
-  try {
-    for await (const bytes of response.body) {
-      parser.push(bytes as Buffer, onEvent);
-      if (!writer.hasPending) continue;
-      if (!ctx.committed) commit();
-      await writer.flush();
-    }
-    parser.end(onEvent);
-    translator.end(emit);
-    if (!ctx.committed) commit();
-    ctx.usage = translator.usage;
-    ctx.finishReason = translator.finishReason;
-    ctx.rawFinishReason = translator.rawFinishReason;
-    await writer.finish();
-    return { kind: 'done', latencyMs: firstByteMs };
-  } catch (error) {
-    ctx.usage = translator.usage;
-    let failure: UpstreamFailure;
-    if (error instanceof UpstreamStreamError) failure = error.failure;
-    else if (error instanceof UpstreamProtocolError) failure = protocolFailure(error);
-    else failure = transportFailure(ctx, error, provider.name);
-    if (!ctx.committed) {
-      response.body.destroy();
-      return failed(failure);
-    }
-    // Past the first byte: no failover. The stream ends with an error event, never a normal finish.
-    throw new GatewayError({
-      status: 502,
-      type: 'server_error',
-      code: 'upstream_stream_error',
-      message: `The stream from ${provider.name} failed after it started: ${failure.message}`,
-      cause: error,
-    });
-  }
-}
-
-function failed(failure: UpstreamFailure): AttemptOutcome {
-  return { kind: 'failed', failure };
-}
-
-/**
- * The adapter's classification, plus the OpenAI-style reset headers when a 429 says nothing about when
- * to come back (the key's cooldown and the client's retry-after then follow the provider's own clock).
- */
-function classifyHttpFailure(
-  target: CompiledTarget,
-  response: UpstreamResponse,
-  bodyText: string,
-): UpstreamFailure {
-  const headers = response.headers as HeaderBag;
-  const failure = target.provider.adapter.classifyError(response.statusCode, headers, bodyText);
-  if (failure.errorClass !== 'rate_limited' || failure.retryAfterMs !== undefined) return failure;
-  const resetMs = rateLimitResetMs(headers);
-  return resetMs === undefined ? failure : { ...failure, retryAfterMs: resetMs };
-}
-
-/**
- * A transport error. Our own abort means the client left or the request deadline passed, unless only
- * the attempt's `timeout_ms` fired: then it is this target's timeout, and the loop fails over.
- */
-function transportFailure(ctx: RequestContext, error: unknown, provider: string): UpstreamFailure {
-  const aborted = isAbort(error) || (error as { name?: string } | null)?.name === 'TimeoutError';
-  if (aborted || ctx.abort.signal.aborted) {
-    if (ctx.clientAborted) throw new ClientGoneError();
-    if (ctx.deadlineExceeded) throw upstreamTimeout('The request did not complete within its deadline.');
-    if (aborted) {
-      return {
-        errorClass: 'timeout',
-        status: 0,
-        message: `${provider} did not finish within its timeout_ms`,
-        code: 'attempt_timeout',
-        param: null,
-        retryAfterMs: undefined,
-      };
-    }
-  }
-  return classifyTransportError(error, provider);
-}
-
-function protocolFailure(error: UpstreamProtocolError): UpstreamFailure {
-  // A malformed answer is the upstream's fault and usually transient (a proxy's HTML page, a cut body).
-  return {
-    errorClass: 'server',
-    status: 200,
-    message: error.message,
-    code: 'malformed_response',
-    param: null,
-    retryAfterMs: undefined,
-  };
-}
-
-/** A failure the client caused: answered at once, never retried elsewhere. */
-function clientFacingError(failure: UpstreamFailure): GatewayError {
-  if (failure.errorClass === 'context_length') return contextLengthExceeded(failure.message);
-  if (failure.errorClass === 'content_filter') return contentFiltered(failure.message);
-  const status = failure.status >= 400 && failure.status < 500 ? failure.status : 400;
-  return upstreamClientError(status, failure.message, failure.code, failure.param);
-}
-
-function exhaustedError(
-  failure: UpstreamFailure,
-  target: CompiledTarget,
-  attempts: number,
-  heldForMs: number | undefined,
-): GatewayError {
-  const tried = attempts === 1 ? `${target.id}` : `${attempts} attempts; last ${target.id}`;
-  switch (failure.errorClass) {
-    case 'rate_limited':
-      return upstreamRateLimited(
-        `Rate limited upstream (${tried}): ${failure.message}`,
-        failure.retryAfterMs ?? heldForMs,
-      );
-    case 'timeout':
-      return upstreamTimeout(`Upstream timed out (${tried}): ${failure.message}`);
-    case 'auth':
-      return upstreamAuthFailed(target.provider.name);
-    default:
-      return upstreamUnavailable(`Upstream failed (${tried}): ${failure.message}`, failure.retryAfterMs);
-  }
 }

@@ -1,0 +1,225 @@
+/**
+ * One exchange with one upstream target: send, read, translate, and turn whatever went wrong into a
+ * classified failure. JSON answers are sent whole; a stream's response is committed to the client only
+ * when its first translated chunk exists (the first-byte boundary of design.md §2), and a failure after
+ * that ends the stream with an error event. The attempt loop (attempt.ts) decides what to do next.
+ */
+import type { CompiledTarget } from '../config/compile.ts';
+import { upstreamTimeout } from '../errors/codes.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import type { HeaderBag } from '../providers/shared/retry-after.ts';
+import { type SseEvent, SseParser } from '../providers/shared/sse.ts';
+import {
+  type EmitChunk,
+  type TranslationContext,
+  type UpstreamFailure,
+  UpstreamProtocolError,
+  type UpstreamRequest,
+  UpstreamStreamError,
+} from '../providers/types.ts';
+import { rateLimitResetMs } from '../routing/rate-limit-reset.ts';
+import { SseWriter } from '../server/sse-writer.ts';
+import {
+  classifyTransportError,
+  isAbort,
+  sendUpstream,
+  type UpstreamResponse,
+} from '../transport/upstream-call.ts';
+import type { RequestContext } from './context.ts';
+import { sendCompletion, startEventStream } from './respond.ts';
+
+/** Thrown when the client left: nothing is written, only logged. */
+export class ClientGoneError extends Error {
+  constructor() {
+    super('client closed the connection');
+    this.name = 'ClientGoneError';
+  }
+}
+
+export type AttemptOutcome =
+  | { kind: 'done'; latencyMs: number }
+  | { kind: 'failed'; failure: UpstreamFailure };
+
+export function firstByteTimeoutMs(target: CompiledTarget, ctx: RequestContext): number {
+  const remaining = ctx.startedAt + ctx.snapshot.config.server.request_timeout_ms - performance.now();
+  return Math.max(1, Math.min(target.provider.timeouts.firstByteMs, Math.ceil(remaining)));
+}
+
+export async function jsonAttempt(
+  ctx: RequestContext,
+  target: CompiledTarget,
+  upstreamRequest: UpstreamRequest,
+  translation: TranslationContext,
+  signal: AbortSignal,
+  started: number,
+): Promise<AttemptOutcome> {
+  const provider = target.provider;
+  let response: UpstreamResponse;
+  try {
+    response = await sendUpstream(provider.pool, upstreamRequest, {
+      firstByteTimeoutMs: firstByteTimeoutMs(target, ctx),
+      idleTimeoutMs: provider.timeouts.idleMs,
+      signal,
+    });
+  } catch (error) {
+    return failed(transportFailure(ctx, error, provider.name));
+  }
+  try {
+    const bodyText = await response.body.text();
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      return failed(classifyHttpFailure(target, response, bodyText));
+    }
+    const translated = provider.adapter.fromResponse(bodyText, translation);
+    ctx.provider = provider.name;
+    ctx.upstreamModel = translated.completion.model || target.adapterTarget.model;
+    ctx.usage = translated.usage;
+    ctx.finishReason = translated.finishReason;
+    ctx.rawFinishReason = translated.rawFinishReason;
+    sendCompletion(ctx, translated.body);
+    return { kind: 'done', latencyMs: performance.now() - started };
+  } catch (error) {
+    // A 200 whose body reports a failure (Mistral finish_reason "error", DeepSeek
+    // "insufficient_system_resource") is classified by the adapter like any other upstream error.
+    if (error instanceof UpstreamStreamError) return failed(error.failure);
+    if (error instanceof UpstreamProtocolError) return failed(protocolFailure(error));
+    return failed(transportFailure(ctx, error, provider.name));
+  }
+}
+
+export async function streamAttempt(
+  ctx: RequestContext,
+  target: CompiledTarget,
+  upstreamRequest: UpstreamRequest,
+  translation: TranslationContext,
+  signal: AbortSignal,
+  started: number,
+  onFirstByte: (latencyMs: number) => void,
+): Promise<AttemptOutcome> {
+  const provider = target.provider;
+  let response: UpstreamResponse;
+  try {
+    response = await sendUpstream(provider.pool, upstreamRequest, {
+      firstByteTimeoutMs: firstByteTimeoutMs(target, ctx),
+      idleTimeoutMs: provider.timeouts.idleMs,
+      signal,
+    });
+  } catch (error) {
+    return failed(transportFailure(ctx, error, provider.name));
+  }
+  if (response.statusCode < 200 || response.statusCode >= 300) {
+    try {
+      const bodyText = await response.body.text();
+      return failed(classifyHttpFailure(target, response, bodyText));
+    } catch (error) {
+      return failed(transportFailure(ctx, error, provider.name));
+    }
+  }
+
+  const translator = provider.adapter.createStreamTranslator(translation);
+  const parser = new SseParser();
+  const writer = new SseWriter(ctx.res);
+  const includeUsage = ctx.includeUsage;
+  let firstByteMs = 0;
+  const emit: EmitChunk = (json, kind) => {
+    if (kind === 'usage' && !includeUsage) return;
+    writer.data(json);
+  };
+  const onEvent = (event: SseEvent) => translator.push(event, emit);
+  const commit = () => {
+    ctx.provider = provider.name;
+    ctx.upstreamModel = translator.model ?? target.adapterTarget.model;
+    firstByteMs = performance.now() - started;
+    startEventStream(ctx);
+    onFirstByte(firstByteMs);
+  };
+
+  try {
+    for await (const bytes of response.body) {
+      parser.push(bytes as Buffer, onEvent);
+      if (!writer.hasPending) continue;
+      if (!ctx.committed) commit();
+      await writer.flush();
+    }
+    parser.end(onEvent);
+    translator.end(emit);
+    if (!ctx.committed) commit();
+    ctx.usage = translator.usage;
+    ctx.finishReason = translator.finishReason;
+    ctx.rawFinishReason = translator.rawFinishReason;
+    await writer.finish();
+    return { kind: 'done', latencyMs: firstByteMs };
+  } catch (error) {
+    ctx.usage = translator.usage;
+    let failure: UpstreamFailure;
+    if (error instanceof UpstreamStreamError) failure = error.failure;
+    else if (error instanceof UpstreamProtocolError) failure = protocolFailure(error);
+    else failure = transportFailure(ctx, error, provider.name);
+    if (!ctx.committed) {
+      response.body.destroy();
+      return failed(failure);
+    }
+    // Past the first byte: no failover. The stream ends with an error event, never a normal finish.
+    throw new GatewayError({
+      status: 502,
+      type: 'server_error',
+      code: 'upstream_stream_error',
+      message: `The stream from ${provider.name} failed after it started: ${failure.message}`,
+      cause: error,
+    });
+  }
+}
+
+export function failed(failure: UpstreamFailure): AttemptOutcome {
+  return { kind: 'failed', failure };
+}
+
+/**
+ * The adapter's classification, plus the OpenAI-style reset headers when a 429 says nothing about when
+ * to come back (the key's cooldown and the client's retry-after then follow the provider's own clock).
+ */
+export function classifyHttpFailure(
+  target: CompiledTarget,
+  response: UpstreamResponse,
+  bodyText: string,
+): UpstreamFailure {
+  const headers = response.headers as HeaderBag;
+  const failure = target.provider.adapter.classifyError(response.statusCode, headers, bodyText);
+  if (failure.errorClass !== 'rate_limited' || failure.retryAfterMs !== undefined) return failure;
+  const resetMs = rateLimitResetMs(headers);
+  return resetMs === undefined ? failure : { ...failure, retryAfterMs: resetMs };
+}
+
+/**
+ * A transport error. Our own abort means the client left or the request deadline passed, unless only
+ * the attempt's `timeout_ms` fired: then it is this target's timeout, and the loop fails over.
+ */
+export function transportFailure(ctx: RequestContext, error: unknown, provider: string): UpstreamFailure {
+  const aborted = isAbort(error) || (error as { name?: string } | null)?.name === 'TimeoutError';
+  if (aborted || ctx.abort.signal.aborted) {
+    if (ctx.clientAborted) throw new ClientGoneError();
+    if (ctx.deadlineExceeded) throw upstreamTimeout('The request did not complete within its deadline.');
+    if (aborted) {
+      return {
+        errorClass: 'timeout',
+        status: 0,
+        message: `${provider} did not finish within its timeout_ms`,
+        code: 'attempt_timeout',
+        param: null,
+        retryAfterMs: undefined,
+      };
+    }
+  }
+  return classifyTransportError(error, provider);
+}
+
+export function protocolFailure(error: UpstreamProtocolError): UpstreamFailure {
+  // A malformed answer is the upstream's fault and usually transient (a proxy's HTML page, a cut body).
+  return {
+    errorClass: 'server',
+    status: 200,
+    message: error.message,
+    code: 'malformed_response',
+    param: null,
+    retryAfterMs: undefined,
+  };
+}

@@ -63,4 +63,25 @@ describe('OpenAI passthrough stream', () => {
     expect(caught).toBeInstanceOf(UpstreamStreamError);
     expect((caught as UpstreamStreamError).failure.errorClass).toBe('server');
   });
+
+  it('reads usage and finish reason however the JSON is spaced, and ignores them inside text', () => {
+    const chunk = (rest: string) =>
+      `data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m",${rest}}\n\n`;
+    const bytes = Buffer.from(
+      chunk(
+        '"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}],"usage":null',
+      ) +
+        chunk('"choices":[{"index":0,"delta":{"content":"usage"},"finish_reason":null}],"usage": null') +
+        chunk(
+          '"choices":[{"index":0,"delta":{"content":"\\"usage\\": 5, \\"finish_reason\\": \\"x\\""},"finish_reason":null}]',
+        ) +
+        chunk('"choices":[{"index":0,"delta":{},"finish_reason" : "length"}]') +
+        chunk('"choices":[],"usage" :\t{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}') +
+        'data: [DONE]\n\n',
+    );
+    const { translator, out } = run([bytes]);
+    expect(translator.finishReason).toBe('length');
+    expect(translator.usage).toEqual({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 });
+    expect(out.map((o) => o.kind)).toEqual(['chunk', 'chunk', 'chunk', 'chunk', 'usage']);
+  });
 });

@@ -53,7 +53,12 @@ export async function runStart(argv: string[], io: CliIo): Promise<number> {
     host: values.host,
   });
   if (cluster.isPrimary) io.stdout.write(`Switchyard listening on ${serving.url}\n`);
-  return serving.stopped;
+  const code = await serving.stopped;
+  // A worker's IPC channel keeps its event loop alive, so a drained worker would never exit. Only the
+  // worker knows when its drain is over; disconnecting earlier (from the primary) closes its listener
+  // and channel before it has even handled SIGTERM, and it dies mid-drain.
+  cluster.worker?.disconnect();
+  return code;
 }
 
 async function resolveConfig(

@@ -4,7 +4,7 @@
  * hash). A reload compiles a new snapshot and swaps one reference; a request keeps the snapshot it
  * started with, so in-flight work never sees half a config.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Pool } from 'undici';
 import { getAdapter, type ProviderType } from '../providers/registry.ts';
 import type { AdapterTarget, ProviderAdapter } from '../providers/types.ts';
@@ -238,7 +238,8 @@ function standaloneRuntime(): RoutingRuntime {
 }
 
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  // The one-shot form: 0.5 µs against createHash's 1.1 µs, paid by every authenticated request.
+  return hash('sha256', key, 'hex');
 }
 
 /** A short id that names a key in logs without revealing it. */

@@ -3,7 +3,7 @@
  * nothing here runs while the client is waiting.
  */
 import { type Logger, requestLineLogger } from '../observability/logger.ts';
-import { statusClass } from '../observability/metrics.ts';
+import { requestMetricsFor } from '../observability/request-metrics.ts';
 import type { RequestContext } from './context.ts';
 import type { Services } from './services.ts';
 
@@ -21,21 +21,12 @@ function requestLogger(logger: Logger): Logger {
 export function recordRequest(ctx: RequestContext, services: Services): void {
   const totalMs = performance.now() - ctx.startedAt;
   const status = ctx.clientAborted && !ctx.res.writableFinished ? 499 : ctx.status;
-  const provider = ctx.provider ?? 'none';
-  const stream = ctx.stream ? 'true' : 'false';
   const { metrics, logger } = services;
-  metrics.requests.inc({ provider, status_class: statusClass(status), stream });
-  metrics.requestDuration.observe({ provider, stream }, totalMs / 1000);
+  const providerMetrics = requestMetricsFor(metrics, ctx.provider ?? 'none');
+  providerMetrics.request(status, ctx.stream, totalMs / 1000);
   const usage = ctx.usage;
-  if (usage !== undefined && ctx.provider !== null) {
-    metrics.tokens.inc({ provider, kind: 'prompt' }, usage.prompt_tokens);
-    metrics.tokens.inc({ provider, kind: 'completion' }, usage.completion_tokens);
-    const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
-    const reasoning = usage.completion_tokens_details?.reasoning_tokens ?? 0;
-    if (cached > 0) metrics.tokens.inc({ provider, kind: 'cached' }, cached);
-    if (reasoning > 0) metrics.tokens.inc({ provider, kind: 'reasoning' }, reasoning);
-  }
-  if (ctx.errorCode === 'upstream_stream_error') metrics.streamErrors.inc({ provider });
+  if (usage !== undefined && ctx.provider !== null) providerMetrics.tokens(usage);
+  if (ctx.errorCode === 'upstream_stream_error') providerMetrics.streamError();
 
   requestLogger(logger).info(
     {

@@ -1,0 +1,82 @@
+/**
+ * The per-request metrics of one provider, with every label child resolved once (style.md §2.9)
+ * instead of hashing a label object on each request. Provider names come from config (plus `none`),
+ * status classes from a fixed list, so the cache stays as small as the label sets it mirrors.
+ */
+import type { Counter, Histogram } from 'prom-client';
+import type { Usage } from '../protocol/chat-response.ts';
+import { type GatewayMetrics, statusClass } from './metrics.ts';
+
+type CounterChild = ReturnType<Counter<string>['labels']>;
+type HistogramChild = ReturnType<Histogram<string>['labels']>;
+
+interface StreamModeChildren {
+  duration: HistogramChild;
+  /** By status class, filled on first use: `2xx`, `4xx`, `client_closed`, ... */
+  requests: Map<string, CounterChild>;
+}
+
+class ProviderRequestMetrics {
+  readonly #metrics: GatewayMetrics;
+  readonly #provider: string;
+  readonly #json: StreamModeChildren;
+  readonly #stream: StreamModeChildren;
+  readonly #prompt: CounterChild;
+  readonly #completion: CounterChild;
+  readonly #cached: CounterChild;
+  readonly #reasoning: CounterChild;
+  readonly #streamErrors: CounterChild;
+
+  constructor(metrics: GatewayMetrics, provider: string) {
+    this.#metrics = metrics;
+    this.#provider = provider;
+    this.#json = { duration: metrics.requestDuration.labels(provider, 'false'), requests: new Map() };
+    this.#stream = { duration: metrics.requestDuration.labels(provider, 'true'), requests: new Map() };
+    this.#prompt = metrics.tokens.labels(provider, 'prompt');
+    this.#completion = metrics.tokens.labels(provider, 'completion');
+    this.#cached = metrics.tokens.labels(provider, 'cached');
+    this.#reasoning = metrics.tokens.labels(provider, 'reasoning');
+    this.#streamErrors = metrics.streamErrors.labels(provider);
+  }
+
+  request(status: number, stream: boolean, seconds: number): void {
+    const mode = stream ? this.#stream : this.#json;
+    const statusLabel = statusClass(status);
+    let requests = mode.requests.get(statusLabel);
+    if (requests === undefined) {
+      requests = this.#metrics.requests.labels(this.#provider, statusLabel, stream ? 'true' : 'false');
+      mode.requests.set(statusLabel, requests);
+    }
+    requests.inc();
+    mode.duration.observe(seconds);
+  }
+
+  tokens(usage: Usage): void {
+    this.#prompt.inc(usage.prompt_tokens);
+    this.#completion.inc(usage.completion_tokens);
+    const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
+    const reasoning = usage.completion_tokens_details?.reasoning_tokens ?? 0;
+    if (cached > 0) this.#cached.inc(cached);
+    if (reasoning > 0) this.#reasoning.inc(reasoning);
+  }
+
+  streamError(): void {
+    this.#streamErrors.inc();
+  }
+}
+
+const byMetrics = new WeakMap<GatewayMetrics, Map<string, ProviderRequestMetrics>>();
+
+export function requestMetricsFor(metrics: GatewayMetrics, provider: string): ProviderRequestMetrics {
+  let providers = byMetrics.get(metrics);
+  if (providers === undefined) {
+    providers = new Map();
+    byMetrics.set(metrics, providers);
+  }
+  let children = providers.get(provider);
+  if (children === undefined) {
+    children = new ProviderRequestMetrics(metrics, provider);
+    providers.set(provider, children);
+  }
+  return children;
+}

@@ -27,6 +27,37 @@ const weatherTool: OpenAI.ChatCompletionTool = {
 const pixel =
   'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
 
+/** Each call mints a fresh tool-call id, so two answers agree on having one, not on its value. */
+const hasId = (id: string) => id.length > 0;
+
+/**
+ * What a client reads from an answer: text, reasoning, tool calls (arguments as JSON: a provider may
+ * space a streamed argument string differently from the one it answers whole) and the finish reason.
+ */
+function answerOf(completion: OpenAI.ChatCompletion, streamedReasoning?: string) {
+  const choice = completion.choices[0];
+  const message = choice?.message as
+    | (OpenAI.ChatCompletionMessage & { reasoning_content?: string | null })
+    | undefined;
+  const reasoning = streamedReasoning ?? message?.reasoning_content ?? '';
+  return {
+    // An answer with no text at all (Gemini cut by max_tokens while thinking) is null unstreamed and ""
+    // streamed (the role chunk's); both mean "no text", so they compare equal here.
+    content: message?.content || null,
+    reasoning: reasoning === '' ? null : reasoning,
+    toolCalls: (message?.tool_calls ?? []).map((call) =>
+      call.type === 'function'
+        ? {
+            name: call.function.name,
+            arguments: JSON.parse(call.function.arguments) as unknown,
+            hasId: hasId(call.id),
+          }
+        : call,
+    ),
+    finishReason: choice?.finish_reason,
+  };
+}
+
 for (const row of providerMatrix) {
   describe(`${row.type} through the gateway`, () => {
     let fake: FakeServer;
@@ -79,6 +110,45 @@ for (const row of providerMatrix) {
       expect(usageChunk?.choices).toEqual([]);
       expect(usageChunk?.usage).toEqual(plain.usage);
       expect(chunks.slice(0, -1).every((chunk) => chunk.model === chunks[0]?.model)).toBe(true);
+    });
+
+    it('streams the same message, finish reason and usage as the non-streaming answer, exactly', async () => {
+      const cases: Array<
+        Omit<OpenAI.ChatCompletionCreateParamsNonStreaming, 'model' | 'stream'> & { model?: string }
+      > = [
+        { messages: [{ role: 'user', content: 'Tell me about the sea' }] },
+        {
+          messages: [{ role: 'user', content: 'What is the weather in Paris?' }],
+          tools: [weatherTool],
+          tool_choice: 'required',
+        },
+        { messages: [{ role: 'user', content: 'Tell me a long story about the sea' }], max_tokens: 3 },
+        {
+          model: `p/${row.reasoningModel}`,
+          messages: [{ role: 'user', content: 'Think about why the sky is blue' }],
+          reasoning_effort: 'low',
+        },
+      ];
+      for (const body of cases) {
+        const request = { model, ...body };
+        const plain = await gw.client.chat.completions.create(request);
+        const chunks: OpenAI.ChatCompletionChunk[] = [];
+        const stream = gw.client.chat.completions.stream({
+          ...request,
+          stream_options: { include_usage: true },
+        });
+        stream.on('chunk', (chunk) => chunks.push(chunk));
+        const streamed = await stream.finalChatCompletion();
+        const label = JSON.stringify(body.messages[0]?.content);
+        // The SDK helper keeps only the last piece of a field it does not know, so reasoning is summed here.
+        const reasoning = chunks
+          .map((chunk) => chunk.choices[0]?.delta as { reasoning_content?: string | null } | undefined)
+          .map((delta) => delta?.reasoning_content ?? '')
+          .join('');
+        expect(answerOf(streamed, reasoning), label).toEqual(answerOf(plain));
+        expect(chunks.at(-1)?.choices, label).toEqual([]);
+        expect(chunks.at(-1)?.usage, label).toEqual(plain.usage);
+      }
     });
 
     it('calls tools, and the streamed call reassembles to the same call', async () => {

@@ -88,6 +88,13 @@ export function splitAt(bytes: Uint8Array, cut: number): Uint8Array[] {
   return [bytes.subarray(0, cut), bytes.subarray(cut)];
 }
 
+/** One piece per byte: every position is a cut in a single run (inside fields, CRLFs, UTF-8 characters). */
+export function bytewise(bytes: Uint8Array): Uint8Array[] {
+  const pieces: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; at++) pieces.push(bytes.subarray(at, at + 1));
+  return pieces;
+}
+
 /** Deterministic pieces of 1..maxPiece bytes (mulberry32), cutting UTF-8 characters and CRLFs too. */
 export function randomPieces(bytes: Uint8Array, seed: number, maxPiece = 17): Uint8Array[] {
   let state = seed >>> 0;
@@ -109,10 +116,10 @@ export function randomPieces(bytes: Uint8Array, seed: number, maxPiece = 17): Ui
 }
 
 /**
- * The emitted chunks for every way of cutting the bytes: whole, at every byte, and in seeded random
- * pieces. Returns the whole run; throws if any other cut emits anything different. Above 8 KB (the
- * 17 KB DeepSeek recording) every third byte is cut, which still lands on every kind of position
- * (inside a field, on each CR/LF, inside a multi-byte character) and keeps the suite fast.
+ * The emitted chunks for every way of cutting the bytes: whole, at every byte, one byte at a time, and in
+ * seeded random pieces. Returns the whole run; throws if any other cut emits anything different. Above
+ * 8 KB (the 17 KB DeepSeek recording) the two-piece cuts step every third byte to keep the suite fast;
+ * the one-byte-at-a-time run still puts a cut at every position.
  */
 export function runEveryCut(factory: StreamFactory, bytes: Uint8Array, ctx?: TranslationContext): StreamRun {
   const stride = bytes.length > 8192 ? 3 : 1;
@@ -123,6 +130,7 @@ export function runEveryCut(factory: StreamFactory, bytes: Uint8Array, ctx?: Tra
     if (got !== expected) throw new Error(`${label}: emitted chunks differ from the whole run`);
   };
   for (let cut = 1; cut < bytes.length; cut += stride) check(splitAt(bytes, cut), `cut at byte ${cut}`);
+  check(bytewise(bytes), 'one byte at a time');
   for (const seed of [1, 7, 42, 2026]) check(randomPieces(bytes, seed), `random pieces (seed ${seed})`);
   return whole;
 }

@@ -3,8 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { OpenAIPassthroughStream } from '../../../src/providers/openai/stream.ts';
 import { type SseEvent, SseParser } from '../../../src/providers/shared/sse.ts';
 import { StreamProtocolError, UpstreamStreamError } from '../../../src/providers/types.ts';
+import type { ChatCompletionChunk } from '../../../src/protocol/chat-response.ts';
+import { sdkFinalCompletion } from '../../helpers/chunk-reassembly.ts';
+import { bytewise, type EmittedChunk } from '../../helpers/stream-harness.ts';
 
 const fixture = readFileSync(new URL('../../fixtures/openai/text.sse', import.meta.url));
+const recordedLines = readFileSync(
+  new URL('../../../../shared/fixtures/recorded/openai/openai-text.chunks.txt', import.meta.url),
+  'utf8',
+)
+  .trim()
+  .split('\n');
 
 function run(pieces: Uint8Array[]) {
   const translator = new OpenAIPassthroughStream();
@@ -21,13 +30,7 @@ function run(pieces: Uint8Array[]) {
 describe('OpenAI passthrough stream', () => {
   it('forwards every recorded event byte for byte and reads usage, finish reason and model', () => {
     const { translator, out } = run([fixture]);
-    const lines = readFileSync(
-      new URL('../../../../shared/fixtures/recorded/openai/openai-text.chunks.txt', import.meta.url),
-      'utf8',
-    )
-      .trim()
-      .split('\n');
-    expect(out.map((o) => o.json)).toEqual(lines);
+    expect(out.map((o) => o.json)).toEqual(recordedLines);
     expect(out.at(-1)?.kind).toBe('usage');
     expect(out.slice(0, -1).every((o) => o.kind === 'chunk')).toBe(true);
     expect(translator.model).toBe('gpt-4.1-nano-2025-04-14');
@@ -36,11 +39,33 @@ describe('OpenAI passthrough stream', () => {
     expect(translator.usage?.prompt_tokens).toBe(16);
   });
 
+  // 100 KB: a two-piece split at each of its 100,000 bytes would take minutes, so the two-piece cuts step
+  // 97 bytes and one run feeds a byte at a time, which puts a cut at every position at once.
   it('gives the same output when the bytes are split anywhere', () => {
     const whole = run([fixture]).out;
     for (let cut = 1; cut < fixture.length; cut += 97) {
       expect(run([fixture.subarray(0, cut), fixture.subarray(cut)]).out).toEqual(whole);
     }
+    expect(run(bytewise(fixture)).out).toEqual(whole);
+  });
+
+  it('reassembles with the OpenAI SDK stream helper to the recorded text, finish reason and usage', async () => {
+    const completion = await sdkFinalCompletion(run(bytewise(fixture)).out as EmittedChunk[]);
+    const text = recordedLines
+      .map((line) => JSON.parse(line) as ChatCompletionChunk)
+      .map((chunk) => chunk.choices[0]?.delta.content ?? '')
+      .join('');
+    expect(text.length).toBeGreaterThan(1000);
+    expect(completion.choices[0]?.message.content).toBe(text);
+    expect(completion.choices[0]?.finish_reason).toBe('stop');
+    expect(completion.model).toBe('gpt-4.1-nano-2025-04-14');
+    expect(completion.usage).toMatchObject({
+      prompt_tokens: 16,
+      completion_tokens: 300,
+      total_tokens: 316,
+      prompt_tokens_details: { cached_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: 0 },
+    });
   });
 
   it('reports a stream cut before [DONE] and before any finish reason as truncated', () => {

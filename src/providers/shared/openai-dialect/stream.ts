@@ -10,6 +10,10 @@
  * - usage that rides on the finish chunk (Mistral, DeepSeek) is split off into OpenAI's separate
  *   `choices: []` usage chunk, emitted with kind `usage` after the last finish;
  * - content chunk arrays (Mistral reasoning models) become `content` and `reasoning_content`;
+ * - a role chunk with `content: ""` and nothing else (Mistral, DeepSeek) is held until the next chunk:
+ *   before text it goes out as it came; before a tool call it is dropped and the role rides on the first
+ *   fragment, because OpenAI starts a tool-call answer with `content: null` and a forwarded "" would make
+ *   the SDK's reassembled message differ from the non-streaming one (content null, response.ts);
  * - finish reasons are mapped, and one that means failure (Mistral `error`) throws.
  */
 import type { ChunkDelta, FinishReason, Usage } from '../../../protocol/chat-response.ts';
@@ -58,6 +62,8 @@ export class OpenAIDialectStream implements StreamTranslator {
   #header: ChunkHeader | null = null;
   #choices = new Map<number, ChoiceState>();
   #usageEmitted = false;
+  /** A bare role chunk waiting to learn whether the answer opens with text or a tool call. */
+  #held: { data: string; choices: DialectChunkChoice[] } | null = null;
   /** OpenAI puts `"usage": null` on every chunk when the client asked for usage; so do our rebuilt ones. */
   #withUsageNull: boolean;
 
@@ -95,6 +101,12 @@ export class OpenAIDialectStream implements StreamTranslator {
       }
       return;
     }
+    if (this.#held !== null) this.#release(choices, emit);
+    if (this.#holdsBareRole(chunk, choices)) {
+      this.#held = { data, choices };
+      for (const choice of choices) if (choice !== null) this.#state(choice.index as number);
+      return;
+    }
     if (this.#isClean(chunk, choices, header)) {
       this.#record(choices);
       emit(data, 'chunk');
@@ -114,6 +126,7 @@ export class OpenAIDialectStream implements StreamTranslator {
   }
 
   #finishStream(emit: EmitChunk, where: string): void {
+    if (this.#held !== null) this.#release([], emit);
     if (this.#header === null)
       throw new StreamProtocolError(`${this.#dialect.provider} stream ended before any chunk`);
     let finished = 0;
@@ -193,6 +206,43 @@ export class OpenAIDialectStream implements StreamTranslator {
     return state;
   }
 
+  /**
+   * A first chunk that only says `role: "assistant", content: ""`: whether the answer starts with text or
+   * a tool call is not known yet, so it is held and #rebuild puts the role on the next delta.
+   */
+  #holdsBareRole(chunk: DialectChunk, choices: DialectChunkChoice[]): boolean {
+    if (chunk.usage !== undefined && chunk.usage !== null) return false;
+    for (const choice of choices) {
+      if (choice === null || typeof choice.index !== 'number') return false;
+      if (this.#choices.get(choice.index)?.started === true) return false;
+      const delta = choice.delta;
+      if (delta === undefined || delta === null || delta.role !== 'assistant' || delta.content !== '')
+        return false;
+      if (hasPayload(delta) || (delta.refusal !== undefined && delta.refusal !== null)) return false;
+      if (choice.finish_reason !== undefined && choice.finish_reason !== null) return false;
+      if (choice.logprobs !== undefined && choice.logprobs !== null) return false;
+    }
+    return choices.length > 0;
+  }
+
+  /**
+   * The chunk after a held role chunk: when it opens a choice with tool calls and no text, the held
+   * chunk is dropped (#rebuild puts the role on the first fragment); otherwise it goes out as it came.
+   */
+  #release(next: DialectChunkChoice[], emit: EmitChunk): void {
+    const held = this.#held as { data: string; choices: DialectChunkChoice[] };
+    this.#held = null;
+    const opensWithCall = next.some((choice) => {
+      const delta = choice?.delta;
+      if (delta === undefined || delta === null || !Array.isArray(delta.tool_calls)) return false;
+      const text = splitContent(delta.content).text;
+      return delta.tool_calls.length > 0 && (text === null || text === '');
+    });
+    if (opensWithCall) return;
+    this.#record(held.choices);
+    emit(held.data, 'chunk');
+  }
+
   /** True when the bytes can go to the client as they are: nothing in the chunk needs fixing. */
   #isClean(chunk: DialectChunk, choices: DialectChunkChoice[], header: ChunkHeader): boolean {
     if (chunk.usage !== undefined && chunk.usage !== null) return false;
@@ -270,7 +320,9 @@ export class OpenAIDialectStream implements StreamTranslator {
 
     const split = splitContent(delta.content);
     const text: ChunkDelta = {};
-    if (split.text !== null && (split.text !== '' || !state.started)) text.content = split.text;
+    const calls = Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0;
+    // An answer that opens with a tool call starts with no content, as OpenAI's does (null, not "").
+    if (split.text !== null && (split.text !== '' || (!state.started && !calls))) text.content = split.text;
     const reasoning = split.reasoning ?? delta.reasoning_content;
     if (typeof reasoning === 'string' && reasoning !== '') text.reasoning_content = reasoning;
     if (typeof delta.refusal === 'string' && delta.refusal !== '') text.refusal = delta.refusal;

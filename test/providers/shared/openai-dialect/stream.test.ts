@@ -77,12 +77,27 @@ describe('OpenAIDialectStream', () => {
       chunk({}, {}, { finish_reason: 'tool_calls' }),
       done,
     ]);
+    // The bare `content: ""` role chunk is dropped: the role rides on the first fragment, so the answer
+    // reassembles with content null, as OpenAI streams a tool call and as the non-streaming answer says.
     expect(chunks.map((c) => JSON.parse(c.json).choices[0]?.delta)).toEqual([
-      { role: 'assistant', content: '' },
-      { tool_calls: [{ index: 0, id: 'c9', type: 'function', function: { name: 'f', arguments: '' } }] },
+      {
+        role: 'assistant',
+        tool_calls: [{ index: 0, id: 'c9', type: 'function', function: { name: 'f', arguments: '' } }],
+      },
       { tool_calls: [{ index: 0, function: { arguments: '{}' } }] },
       {},
     ]);
+  });
+
+  it('forwards a held bare role chunk byte for byte when text follows it', () => {
+    const { chunks } = runStream(factory(), [
+      role,
+      chunk({ content: 'hi' }),
+      chunk({}, {}, { finish_reason: 'stop' }),
+      done,
+    ]);
+    expect(chunks[0]?.json).toBe(role.replace(/^data: /, '').trim());
+    expect(JSON.parse(chunks[1]?.json ?? '{}').choices[0].delta).toEqual({ content: 'hi' });
   });
 
   it('rejects a fragment for a call it never saw start', () => {

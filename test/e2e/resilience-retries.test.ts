@@ -91,29 +91,41 @@ describe('key rotation', () => {
     expect(JSON.stringify(g.logs)).not.toContain('sk-primary');
   });
 
-  it('takes a key the provider refuses (401) out of service, alerts with its id, and serves from the next key', async () => {
-    const g = await start({ smart: { targets: ['primary/gpt-4.1'] } }, {}, ['sk-primary-a', 'sk-primary-b']);
-    primary.control.enqueue({ fault: { kind: 'status', status: 401 } });
-    const before = primary.requests.length;
-    const outcomes = [
-      await ask(g.client, 'smart'),
-      await ask(g.client, 'smart'),
-      await ask(g.client, 'smart'),
-    ];
-    expect(outcomes.map((o) => o.ok)).toEqual([true, true, true]);
-    expect(primaryChats(before)).toEqual([
-      'Bearer sk-primary-a',
-      'Bearer sk-primary-b',
-      'Bearer sk-primary-b',
-      'Bearer sk-primary-b',
-    ]);
-    const alert = g.logs.find((line) => line.alert === 'provider_key_rejected');
-    expect(alert).toMatchObject({ level: 50, provider: 'primary' });
-    expect(String(alert?.key_id)).toMatch(/^key_[0-9a-f]{8}$/);
-    expect(JSON.stringify(g.logs)).not.toContain('sk-primary');
-    const metric = await g.metrics.keyAuthFailures.get();
-    expect(metric.values).toEqual([{ labels: { provider: 'primary' }, value: 1 }]);
-  });
+  it.each([401, 403])(
+    'takes a key the provider refuses (%i) out of service, alerts with its id, and serves from the next key',
+    async (status) => {
+      const g = await start({ smart: { targets: ['primary/gpt-4.1'] } }, {}, [
+        'sk-primary-a',
+        'sk-primary-b',
+      ]);
+      primary.control.enqueue({ fault: { kind: 'status', status } });
+      const before = primary.requests.length;
+      const outcomes = [
+        await ask(g.client, 'smart'),
+        await ask(g.client, 'smart'),
+        await ask(g.client, 'smart'),
+      ];
+      expect(outcomes.map((o) => o.ok)).toEqual([true, true, true]);
+      expect(primaryChats(before)).toEqual([
+        'Bearer sk-primary-a',
+        'Bearer sk-primary-b',
+        'Bearer sk-primary-b',
+        'Bearer sk-primary-b',
+      ]);
+      const alert = g.logs.find((line) => line.alert === 'provider_key_rejected');
+      expect(alert).toMatchObject({ level: 50, provider: 'primary' });
+      expect(String(alert?.key_id)).toMatch(/^key_[0-9a-f]{8}$/);
+      expect(JSON.stringify(g.logs)).not.toContain('sk-primary');
+      const metric = await g.metrics.keyAuthFailures.get();
+      expect(metric.values).toEqual([{ labels: { provider: 'primary' }, value: 1 }]);
+      // The alert is what an operator scrapes, too.
+      const scraped = await (await fetch(`${g.url}/metrics`)).text();
+      expect(scraped).toContain('switchyard_provider_key_auth_failures_total{provider="primary"} 1');
+      expect(scraped).toContain(
+        'switchyard_provider_key_cooldowns_total{provider="primary",reason="auth"} 1',
+      );
+    },
+  );
 });
 
 describe('refused keys', () => {
@@ -142,6 +154,40 @@ describe('Retry-After', () => {
     );
     expect(response.headers.get('x-switchyard-attempts')).toBe('2');
     expect(elapsed).toBeGreaterThanOrEqual(2_000);
+    // "About 2 s": the wait is the provider's, not a backoff stacked on top of it.
+    expect(elapsed).toBeLessThan(3_000);
+    const attempts = requestLines(g.logs).at(-1)?.attempts as unknown as Array<{ wait_ms: number }>;
+    expect(attempts[1]?.wait_ms).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('honours a retry-after given as an HTTP date, measured against the response date', async () => {
+    // A short no-hint cooldown, so a date the gateway failed to read would show as a 100 ms wait.
+    const g = await start(
+      { solo: { targets: ['primary/gpt-4.1'] } },
+      { routing: { rate_limit_cooldown_ms: 100 } },
+    );
+    // Three seconds from now, at HTTP-date resolution (whole seconds): against the fake's own `date`
+    // header (sent a few ms later) the wait is 3 s, or 2 s if a second boundary falls in between.
+    const at = new Date(Date.now() + 3_000).toUTCString();
+    primary.control.enqueue({ fault: { kind: 'status', status: 429, headers: { 'retry-after': at } } });
+    const before = primary.requests.length;
+    const started = Date.now();
+    const { response } = await chat(g.client, 'solo');
+    const elapsed = Date.now() - started;
+    const attempts = requestLines(g.logs).at(-1)?.attempts as unknown as Array<{
+      outcome: string;
+      wait_ms: number;
+    }>;
+    console.log(
+      `[retry-after: HTTP date ${at}] answered after ${elapsed} ms, second attempt waited ${attempts[1]?.wait_ms} ms`,
+    );
+    expect(response.headers.get('x-switchyard-attempts')).toBe('2');
+    expect(attempts.map((a) => a.outcome)).toEqual(['rate_limited', 'ok']);
+    expect(primaryChats(before)).toHaveLength(2);
+    // A date this far out can only be 2 or 3 s, and never less.
+    expect(attempts[1]?.wait_ms).toBeGreaterThanOrEqual(2_000);
+    expect(elapsed).toBeGreaterThanOrEqual(2_000);
+    expect(elapsed).toBeLessThan(4_000);
   });
 
   it('fails over at once instead of waiting when another target can answer', async () => {
@@ -195,6 +241,35 @@ describe('retries and fallback', () => {
     expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get('x-switchyard-attempts')).toBe('3');
   });
 
+  // Every retryable class of issue 5 falls over to the next target before the client sees a byte.
+  // (Connection refused and 500s: resilience-outage.test.ts; silence: the deadlines below.)
+  const retryable = [
+    { name: '529 overloaded', fault: { kind: 'status' as const, status: 529 }, outcome: 'overloaded' },
+    { name: '503', fault: { kind: 'status' as const, status: 503 }, outcome: 'overloaded' },
+    { name: '502', fault: { kind: 'status' as const, status: 502 }, outcome: 'server' },
+    { name: 'a reset connection', fault: { kind: 'reset' as const }, outcome: 'network' },
+    {
+      name: 'a malformed answer (an HTML page with status 200)',
+      fault: { kind: 'status' as const, status: 200, body: '<html><body>502 Bad Gateway</body></html>' },
+      outcome: 'server',
+    },
+    { name: 'a body cut halfway', fault: { kind: 'cut' as const, afterChunks: 0 }, outcome: 'network' },
+  ];
+  it.each(retryable)('falls over to the next target on $name', async ({ fault, outcome }) => {
+    const g = await start({ smart: { targets: ['primary/gpt-4.1', 'backup/gpt-4.1'] } });
+    primary.control.enqueue({ fault });
+    const { data, response } = await chat(g.client, 'smart');
+    expect(data.choices[0]?.message.content?.length).toBeGreaterThan(0);
+    expect(response.headers.get('x-switchyard-provider')).toBe('backup');
+    expect(response.headers.get('x-switchyard-attempts')).toBe('2');
+    await waitFor(() => requestLines(g.logs).length > 0);
+    const attempts = requestLines(g.logs)[0]?.attempts ?? [];
+    expect(attempts.map((a) => [a.target, a.outcome])).toEqual([
+      ['primary/gpt-4.1', outcome],
+      ['backup/gpt-4.1', 'ok'],
+    ]);
+  });
+
   it.each([400, 422])('returns a %i at once, never retried or failed over', async (status) => {
     const g = await start({ smart: { targets: ['primary/gpt-4.1', 'backup/gpt-4.1'] } });
     primary.control.enqueue({ fault: { kind: 'status', status } });
@@ -245,15 +320,27 @@ describe('deadlines', () => {
     const started = Date.now();
     const { response } = await chat(g.client, 'smart');
     const elapsed = Date.now() - started;
+    await waitFor(() => requestLines(g.logs).length > 0);
+    const attempts = requestLines(g.logs)[0]?.attempts as unknown as Array<{
+      outcome: string;
+      duration_ms: number;
+      wait_ms: number;
+    }>;
+    const [silent, fallback] = attempts;
     console.log(
-      `[silent target, first-byte deadline ${FIRST_BYTE_MS} ms] answered by the fallback after ${elapsed} ms`,
+      `[silent target, first-byte deadline ${FIRST_BYTE_MS} ms] answered by the fallback after ${elapsed} ms: the silent attempt took ${silent?.duration_ms} ms, the fallback's ${fallback?.duration_ms} ms`,
     );
     expect(response.headers.get('x-switchyard-provider')).toBe('backup');
     expect(response.headers.get('x-switchyard-attempts')).toBe('2');
+    expect(attempts.map((a) => a.outcome)).toEqual(['timeout', 'ok']);
     expect(primaryChats(before)).toHaveLength(1);
     // One deadline, never several. undici checks first-byte deadlines on a shared ~0.5 s tick
-    // (style.md §1.3), so the wall time is the deadline give or take a tick; the count above is exact.
-    expect(elapsed).toBeLessThan(3 * FIRST_BYTE_MS);
+    // (style.md §1.3), so the silent attempt ends within a second of its deadline; the fallback goes
+    // out at once (no backoff), so the whole request is that deadline plus the fallback's own latency.
+    expect(silent?.duration_ms).toBeGreaterThanOrEqual(FIRST_BYTE_MS - 10);
+    expect(silent?.duration_ms).toBeLessThan(FIRST_BYTE_MS + 1_000);
+    expect(fallback?.wait_ms).toBe(0);
+    expect(elapsed).toBeLessThan((silent?.duration_ms ?? 0) + (fallback?.duration_ms ?? 0) + 250);
   });
 
   it('does not retry a silent target within the request, even with no fallback', async () => {
@@ -321,6 +408,7 @@ describe('streams', () => {
     { name: 'a reset connection', fault: { kind: 'reset' as const } },
     { name: 'an in-band error as the first event', fault: { kind: 'stream-error' as const, afterChunks: 0 } },
     { name: 'a cut before the first event', fault: { kind: 'cut' as const, afterChunks: 0 } },
+    { name: 'silence until the first-byte deadline', fault: { kind: 'stall' as const } },
   ];
 
   it.each(faults)(

@@ -155,6 +155,13 @@ describe('admin API', () => {
     });
     expect(opened.status).toBe(200);
     expect(await opened.json()).toMatchObject({ target: 'primary/gpt-4.1', breaker: { state: 'isolated' } });
+    // Breaker state is in /metrics too (0 closed, 1 half-open, 2 open, 3 isolated).
+    const scrape = async () => (await fetch(`${gw?.url}/metrics`)).text();
+    const isolatedMetrics = await scrape();
+    expect(isolatedMetrics).toContain('switchyard_breaker_state{provider="primary",model="gpt-4.1"} 3');
+    expect(isolatedMetrics).toContain(
+      'switchyard_breaker_transitions_total{provider="primary",model="gpt-4.1",state="isolated"} 1',
+    );
     const before = primary.requests.length;
     const isolated = await drive(20, 5, () => ask(gw?.client as never, 'smart'));
     expect(isolated.every((o) => o.ok && o.provider === 'backup' && o.attempts === 1)).toBe(true);
@@ -165,6 +172,7 @@ describe('admin API', () => {
       body: JSON.stringify({ target: 'primary/gpt-4.1' }),
     });
     expect(await closed.json()).toMatchObject({ breaker: { state: 'closed' } });
+    expect(await scrape()).toContain('switchyard_breaker_state{provider="primary",model="gpt-4.1"} 0');
     expect((await ask(gw.client, 'smart')).provider).toBe('primary');
 
     const unknown = await admin('/admin/breakers/open', { method: 'POST', body: '{"target":"nope/x"}' });

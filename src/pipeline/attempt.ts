@@ -200,7 +200,8 @@ export async function runAttempts(ctx: RequestContext, services: Services): Prom
     waitMs = 0;
 
     const started = performance.now();
-    const signal = attemptSignal(ctx, target, deadlineAt);
+    const attemptDeadline = attemptDeadlineFor(ctx, target, deadlineAt);
+    const signal = attemptDeadline?.signal ?? ctx.abort.signal;
     ctx.attemptCount++;
     // A stream's verdict for breaker and health is its first byte: the provider is up and answering,
     // and a half-open trial should not hold its slot for the minutes a long stream may run.
@@ -232,6 +233,8 @@ export async function runAttempts(ctx: RequestContext, services: Services): Prom
         runtime.recordHealth(state, false, undefined, ctx.stream, runtime.now());
       }
       throw error;
+    } finally {
+      attemptDeadline?.release();
     }
 
     const afterMs = runtime.now();
@@ -355,11 +358,45 @@ function finishRecord(
 }
 
 /**
- * The signal for one attempt: the request's own (client gone, request deadline), plus the provider's
- * `timeout_ms` when it is shorter than what is left of the request, so a slow attempt fails over.
+ * The signal for one attempt when the provider's `timeout_ms` is shorter than what is left of the
+ * request: the request's own signal (client gone, request deadline) plus one timer, cleared when the
+ * attempt ends. AbortSignal.any with AbortSignal.timeout would do the same, but its timer and signal live
+ * for the whole timeout after the attempt is over (a minute of them at thousands of requests a second),
+ * and any() keeps its sources through weak references that every garbage collection has to walk.
  */
-function attemptSignal(ctx: RequestContext, target: CompiledTarget, deadlineAt: number): AbortSignal {
+function attemptDeadlineFor(
+  ctx: RequestContext,
+  target: CompiledTarget,
+  deadlineAt: number,
+): AttemptDeadline | undefined {
   const totalMs = target.provider.timeouts.totalMs;
-  if (totalMs >= deadlineAt - performance.now()) return ctx.abort.signal;
-  return AbortSignal.any([ctx.abort.signal, AbortSignal.timeout(totalMs)]);
+  if (totalMs >= deadlineAt - performance.now()) return undefined;
+  return new AttemptDeadline(ctx.abort.signal, totalMs);
+}
+
+class AttemptDeadline {
+  readonly #controller = new AbortController();
+  readonly #request: AbortSignal;
+  readonly #timer: NodeJS.Timeout;
+  readonly #forward = () => this.#controller.abort(this.#request.reason);
+
+  constructor(request: AbortSignal, timeoutMs: number) {
+    this.#request = request;
+    request.addEventListener('abort', this.#forward, { once: true });
+    // Named TimeoutError like AbortSignal.timeout's, so the exchange tells it from the client leaving.
+    this.#timer = setTimeout(
+      () => this.#controller.abort(new DOMException('the attempt timed out', 'TimeoutError')),
+      timeoutMs,
+    );
+    this.#timer.unref();
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  release(): void {
+    clearTimeout(this.#timer);
+    this.#request.removeEventListener('abort', this.#forward);
+  }
 }

@@ -7,7 +7,7 @@
 import type { CompiledTarget } from '../config/compile.ts';
 import { upstreamTimeout } from '../errors/codes.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import type { HeaderBag } from '../providers/shared/retry-after.ts';
+import { type HeaderBag, parseRetryAfterMs } from '../providers/shared/retry-after.ts';
 import { type SseEvent, SseParser } from '../providers/shared/sse.ts';
 import {
   type EmitChunk,
@@ -125,7 +125,15 @@ export async function streamAttempt(
     writer.data(json);
   };
   const onEvent = (event: SseEvent) => translator.push(event, emit);
+  // Providers flush a stream's headers at once and may then think for minutes: undici's headers timeout
+  // has passed, and its body timeout is the (longer) idle deadline. So the time-to-first-token deadline
+  // runs on until the first translated chunk, with one timer per attempt, cleared at commit.
+  const firstToken = new FirstTokenDeadline(
+    response,
+    firstByteTimeoutMs(target, ctx) - (performance.now() - started),
+  );
   const commit = () => {
+    firstToken.clear();
     ctx.provider = provider.name;
     ctx.upstreamModel = translator.model ?? target.adapterTarget.model;
     firstByteMs = performance.now() - started;
@@ -140,6 +148,7 @@ export async function streamAttempt(
       if (!ctx.committed) commit();
       await writer.flush();
     }
+    firstToken.clear();
     parser.end(onEvent);
     translator.end(emit);
     if (!ctx.committed) commit();
@@ -149,9 +158,11 @@ export async function streamAttempt(
     await writer.finish();
     return { kind: 'done', latencyMs: firstByteMs };
   } catch (error) {
+    firstToken.clear();
     ctx.usage = translator.usage;
     let failure: UpstreamFailure;
-    if (error instanceof UpstreamStreamError) failure = error.failure;
+    if (firstToken.fired) failure = firstTokenTimeout(provider.name);
+    else if (error instanceof UpstreamStreamError) failure = error.failure;
     else if (error instanceof UpstreamProtocolError) failure = protocolFailure(error);
     else failure = transportFailure(ctx, error, provider.name);
     if (!ctx.committed) {
@@ -169,13 +180,48 @@ export async function streamAttempt(
   }
 }
 
+/** Ends a stream's body when no event arrived before the attempt's first-byte deadline. */
+class FirstTokenDeadline {
+  fired = false;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(response: UpstreamResponse, remainingMs: number) {
+    this.#timer = setTimeout(
+      () => {
+        this.fired = true;
+        response.body.destroy(new Error('no stream event before the first-byte deadline'));
+      },
+      Math.max(1, Math.ceil(remainingMs)),
+    );
+    this.#timer.unref();
+  }
+
+  clear(): void {
+    if (this.#timer === undefined) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+function firstTokenTimeout(provider: string): UpstreamFailure {
+  return {
+    errorClass: 'timeout',
+    status: 0,
+    message: `${provider} sent its stream headers but no event before the first-byte deadline`,
+    code: 'first_token_timeout',
+    param: null,
+    retryAfterMs: undefined,
+  };
+}
+
 export function failed(failure: UpstreamFailure): AttemptOutcome {
   return { kind: 'failed', failure };
 }
 
 /**
- * The adapter's classification, plus the OpenAI-style reset headers when a 429 says nothing about when
- * to come back (the key's cooldown and the client's retry-after then follow the provider's own clock).
+ * The adapter's classification, plus a retry-after date read against our clock, or the OpenAI-style
+ * reset headers when a 429 says nothing about when to come back (the key's cooldown and the client's
+ * retry-after then follow the provider's own clock).
  */
 export function classifyHttpFailure(
   target: CompiledTarget,
@@ -184,7 +230,12 @@ export function classifyHttpFailure(
 ): UpstreamFailure {
   const headers = response.headers as HeaderBag;
   const failure = target.provider.adapter.classifyError(response.statusCode, headers, bodyText);
-  if (failure.errorClass !== 'rate_limited' || failure.retryAfterMs !== undefined) return failure;
+  if (failure.retryAfterMs !== undefined) return failure;
+  // Adapters hold no clock, so they measure an HTTP-date retry-after against the response's `date`
+  // header only; a response without one is measured here, against ours.
+  const untilDateMs = parseRetryAfterMs(headers, Date.now());
+  if (untilDateMs !== undefined) return { ...failure, retryAfterMs: untilDateMs };
+  if (failure.errorClass !== 'rate_limited') return failure;
   const resetMs = rateLimitResetMs(headers);
   return resetMs === undefined ? failure : { ...failure, retryAfterMs: resetMs };
 }

@@ -5,6 +5,8 @@
  *     true when the fault took the response over and the handler must stop:
  *       reset         → after firstByteMs, TCP reset with no response byte
  *       stall         → nothing, until the client (or stop()) goes away
+ *       stall-after-headers → after firstByteMs, a 200's headers (SSE or JSON), then nothing until
+ *                       the client goes away
  *       status        → after firstByteMs, that status with fault.body, or errorFor(status) — the
  *                       provider's own error body —, plus retry-after when retryAfterSeconds is set
  *       stream-error  → on a non-streamed request: as status (fault.status ?? 500)
@@ -48,6 +50,15 @@ export async function applyEarlyFault(
     return true;
   }
   if (!(await sleep(script.firstByteMs, options.signal))) return true;
+  if (fault.kind === 'stall-after-headers') {
+    res.writeHead(200, {
+      ...options.headers,
+      'content-type': options.streaming ? 'text/event-stream' : 'application/json',
+    });
+    res.flushHeaders();
+    await untilAborted(options.signal);
+    return true;
+  }
   if (fault.kind === 'reset') {
     resetConnection(res);
     return true;

@@ -35,6 +35,11 @@ export type FakeFault =
   | { kind: 'reset' }
   /** Accept the request and never answer, until the client goes away. */
   | { kind: 'stall' }
+  /**
+   * Send a 200's status line and headers, then nothing until the client goes away: a provider that
+   * flushes a stream's headers at once and never produces a token.
+   */
+  | { kind: 'stall-after-headers' }
   /** Stream: destroy the connection after N data events. Non-stream: send headers and half the body, then destroy. */
   | { kind: 'cut'; afterChunks: number }
   /** Stream: the provider's in-band error event after N data events, then end. Non-stream: answers `status` (default 500). */

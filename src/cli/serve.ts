@@ -54,7 +54,8 @@ export async function serve(options: ServeOptions): Promise<Serving> {
           onReload: (config) => {
             gateway.reload(config);
             void prewarmConnections(gateway.snapshot, logger);
-            for (const warning of notYetEnforced(options.config))
+            // Warn about the config now in force, not the one the process started with.
+            for (const warning of notYetEnforced(config))
               logger.warn(warning, 'config setting not enforced yet');
             logger.info({ config_version: gateway.snapshot.version }, 'config reloaded');
           },

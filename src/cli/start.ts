@@ -61,7 +61,11 @@ export async function runStart(argv: string[], io: CliIo): Promise<number> {
   return code;
 }
 
-async function resolveConfig(
+/**
+ * Which config `start` runs: --config, else $SWITCHYARD_CONFIG, else ./switchyard.yaml, else one built
+ * from provider keys in the environment (said on stderr). Undefined, with the reason printed, when none.
+ */
+export async function resolveConfig(
   flag: string | undefined,
   io: CliIo,
 ): Promise<{ config: Config; path?: string } | undefined> {

@@ -27,13 +27,18 @@ const ADMIN_BODY_LIMIT = 16 * 1024;
 export function adminRoutingRoutes(snapshot: () => Snapshot): Record<string, Record<string, AdminHandler>> {
   const guarded =
     (
-      handler: (req: IncomingMessage, res: ServerResponse, current: Snapshot) => Promise<void>,
+      handler: (
+        req: IncomingMessage,
+        res: ServerResponse,
+        current: Snapshot,
+        requestId: string,
+      ) => Promise<void>,
     ): AdminHandler =>
     async (req, res, requestId) => {
       const current = snapshot();
       try {
         authorize(req, current.config.server.admin_key);
-        await handler(req, res, current);
+        await handler(req, res, current, requestId);
       } catch (error) {
         req.resume();
         if (error instanceof GatewayError) writeErrorResponse(res, error, requestId);
@@ -42,10 +47,14 @@ export function adminRoutingRoutes(snapshot: () => Snapshot): Record<string, Rec
     };
   return {
     '/admin/routing': {
-      GET: guarded(async (_req, res, current) => sendJson(res, 200, routingReport(current))),
+      GET: guarded(async (_req, res, current, id) => sendJson(res, 200, routingReport(current), id)),
     },
-    '/admin/breakers/open': { POST: guarded((req, res, current) => force(req, res, current, 'isolate')) },
-    '/admin/breakers/close': { POST: guarded((req, res, current) => force(req, res, current, 'close')) },
+    '/admin/breakers/open': {
+      POST: guarded((req, res, current, id) => force(req, res, current, 'isolate', id)),
+    },
+    '/admin/breakers/close': {
+      POST: guarded((req, res, current, id) => force(req, res, current, 'close', id)),
+    },
   };
 }
 
@@ -68,6 +77,7 @@ async function force(
   res: ServerResponse,
   snapshot: Snapshot,
   action: 'isolate' | 'close',
+  requestId: string,
 ): Promise<void> {
   const body = await readBody(req, ADMIN_BODY_LIMIT);
   let parsed: unknown;
@@ -82,7 +92,7 @@ async function force(
   if (target === undefined)
     throw invalidRequest(`'${id}' is not a configured provider/model target.`, 'target', 'unknown_target');
   const view = await snapshot.routing.runtime.forceBreaker(target, action);
-  sendJson(res, 200, { target: target.id, breaker: breakerJson(view) });
+  sendJson(res, 200, { target: target.id, breaker: breakerJson(view) }, requestId);
 }
 
 function findTarget(snapshot: Snapshot, id: string): TargetRuntime | undefined {
@@ -145,11 +155,12 @@ function round(value: number | undefined, digits = 1): number | null {
   return Math.round(value * factor) / factor;
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
+function sendJson(res: ServerResponse, status: number, value: unknown, requestId: string): void {
   const body = JSON.stringify(value);
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),
+    'x-request-id': requestId,
   });
   res.end(body);
 }

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { compileConfig, type Snapshot } from '../config/compile.ts';
 import type { Config } from '../config/schema.ts';
-import { methodNotAllowed, routeNotFound, shuttingDown } from '../errors/codes.ts';
+import { internalError, methodNotAllowed, routeNotFound, shuttingDown } from '../errors/codes.ts';
 import type { GatewayError } from '../errors/gateway-error.ts';
 import { authenticate } from '../pipeline/auth.ts';
 import { RequestContext } from '../pipeline/context.ts';
@@ -58,11 +58,12 @@ export class Gateway {
       random: options.services.random,
     });
     this.#snapshot = compileConfig(options.config, this.pools, 1, this.routing);
-    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) =>
+    // Node checks both timeouts below on this interval (default 30 s, which would let a stalled client
+    // overstay its deadline by that much); the check walks a native list of open sockets, off the hot path.
+    this.server = createServer({ keepAliveTimeout: 65_000, connectionsCheckingInterval: 1000 }, (req, res) =>
       this.#dispatch(req, res),
     );
-    // Slow-loris protection without cutting long streams: headers must arrive within 30 s.
-    this.server.headersTimeout = 30_000;
+    applyClientTimeouts(this.server, options.config);
     const chat: Handler = (req, res, id, at) => this.#chat(req, res, id, at);
     const models: Handler = (req, res, id) => this.#models(req, res, id);
     this.#routes = {
@@ -70,9 +71,9 @@ export class Gateway {
       '/chat/completions': { POST: chat },
       '/v1/models': { GET: models },
       '/models': { GET: models },
-      '/healthz': { GET: (_req, res) => sendJson(res, 200, '{"status":"ok"}') },
-      '/readyz': { GET: (_req, res) => this.#ready(res) },
-      '/metrics': { GET: (_req, res) => this.#metrics(res) },
+      '/healthz': { GET: (_req, res, id) => sendJson(res, 200, '{"status":"ok"}', id) },
+      '/readyz': { GET: (_req, res, id) => this.#ready(res, id) },
+      '/metrics': { GET: (_req, res, id) => this.#metrics(res, id) },
       ...adminRoutingRoutes(() => this.#snapshot),
     };
   }
@@ -89,6 +90,7 @@ export class Gateway {
   reload(config: Config): void {
     const next = compileConfig(config, this.pools, this.#snapshot.version + 1, this.routing);
     this.#snapshot = next;
+    applyClientTimeouts(this.server, config);
     const origins = new Set<string>();
     for (const provider of next.providers.values()) origins.add(provider.origin);
     this.pools
@@ -164,7 +166,9 @@ export class Gateway {
     if (result instanceof Promise) {
       result.catch((error: unknown) => {
         this.services.logger.error({ err: error, request_id: requestId }, 'handler failed');
-        if (!res.headersSent) res.writeHead(500).end();
+        // Before the first byte the client still gets the envelope and the id to quote; after it, a
+        // half-written response can only be cut so the client sees it broke.
+        if (!res.headersSent) writeErrorResponse(res, internalError(requestId, error), requestId);
         else res.destroy();
       });
     }
@@ -188,24 +192,25 @@ export class Gateway {
     sendJson(res, 200, modelsListBody(ctx.snapshot, ctx.tenant), requestId);
   }
 
-  #ready(res: ServerResponse): void {
+  #ready(res: ServerResponse, requestId: string): void {
     if (this.#draining) {
-      sendJson(res, 503, '{"status":"draining"}');
+      sendJson(res, 503, '{"status":"draining"}', requestId);
       return;
     }
-    sendJson(res, 200, JSON.stringify({ status: 'ready', config_version: this.#snapshot.version }));
+    const body = JSON.stringify({ status: 'ready', config_version: this.#snapshot.version });
+    sendJson(res, 200, body, requestId);
   }
 
-  #metrics(res: ServerResponse): void {
+  #metrics(res: ServerResponse, requestId: string): void {
     const registry = this.services.metrics.registry;
     registry.metrics().then(
       (text) => {
-        res.writeHead(200, { 'content-type': registry.contentType });
+        res.writeHead(200, { 'content-type': registry.contentType, 'x-request-id': requestId });
         res.end(text);
       },
       (error: unknown) => {
-        this.services.logger.error({ err: error }, 'metrics collection failed');
-        res.writeHead(500).end();
+        this.services.logger.error({ err: error, request_id: requestId }, 'metrics collection failed');
+        writeErrorResponse(res, internalError(requestId, error), requestId);
       },
     );
   }
@@ -217,12 +222,26 @@ export class Gateway {
   }
 }
 
-function sendJson(res: ServerResponse, status: number, body: string, requestId?: string): void {
-  const headers: Record<string, string> = {
+/**
+ * Slow-loris protection: headers must arrive within 30 s, and the whole request (body included) within
+ * the request deadline, or Node answers 408 and closes. Both bound only what the client sends, not the
+ * response (the pipeline's own deadline bounds that). Without the second, an upload that stalls
+ * mid-body would hold its socket and handler for ever.
+ */
+function applyClientTimeouts(server: Server, config: Config): void {
+  const requestMs = config.server.request_timeout_ms;
+  // Node swaps the two when the headers timeout is the longer one, which would turn a short request
+  // deadline into a 30 s one; the headers can never need longer than the whole request anyway.
+  server.headersTimeout = Math.min(30_000, requestMs);
+  server.requestTimeout = requestMs;
+}
+
+function sendJson(res: ServerResponse, status: number, body: string, requestId: string): void {
+  res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),
-  };
-  if (requestId !== undefined) headers['x-request-id'] = requestId;
-  res.writeHead(status, headers);
+    // design.md: every response carries x-request-id, probes and metrics included.
+    'x-request-id': requestId,
+  });
   res.end(body);
 }

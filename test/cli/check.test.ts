@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are config text, and ${VAR} is its syntax.
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/cli/check.ts';
@@ -104,5 +105,19 @@ describe('switchyard check', () => {
     const { code, stdout } = await check(['--help']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Usage: switchyard check --config FILE/);
+  });
+
+  it('exits the process with status 1 for a broken config, as a user runs it', () => {
+    const path = fixture('invalid.yaml');
+    const bin = fileURLToPath(new URL('../../bin/switchyard.js', import.meta.url));
+    const result = spawnSync(process.execPath, [bin, 'check', '--config', path], {
+      env: { PATH: process.env.PATH ?? '' },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('providers.claude.type: must be one of');
+    expect(result.stdout).toContain('models.smart.targets[1]: unknown provider "claud"');
+    expect(result.stdout).toContain(`${path}: 7 problems`);
   });
 });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/cli/start.ts';
 import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
 import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
 import { waitFor } from '../helpers/gateway.ts';
@@ -62,8 +63,14 @@ describe('switchyard start', () => {
       });
       expect(first.choices[0]?.message.content).toBeTruthy();
 
-      await writeFile(path, configText('  second:\n    targets: [up/gpt-4.1-mini]\n'));
+      // The new config carries a setting no stage enforces yet: the warning must name it, since it
+      // is the config now in force (it used to repeat the warnings of the config started with).
+      await writeFile(
+        path,
+        configText('  second:\n    targets: [up/gpt-4.1-mini]\n    hedge: { after_ms: 200 }\n'),
+      );
       await waitFor(() => output().includes('config reloaded'), 10_000, 'the reload');
+      expect(output()).toContain('models.second.hedge');
       const second = await client.chat.completions.create({
         model: 'second',
         messages: [{ role: 'user', content: 'hi' }],
@@ -121,5 +128,117 @@ describe('switchyard start', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('providers.up.type');
     expect(stderr).toContain('models.m.targets[0]');
+  }, 20_000);
+});
+
+describe('switchyard start, reload on SIGHUP', () => {
+  it('reloads on SIGHUP while a stream started before it finishes whole', async () => {
+    const path = join(dir, 'hangup.yaml');
+    await writeFile(path, configText('  first:\n    targets: [up/gpt-4.1]\n'));
+    const { child, url, output } = await startCli(path);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const version = async () =>
+      ((await (await fetch(`${url}/readyz`)).json()) as { config_version: number }).config_version;
+    try {
+      expect(await version()).toBe(1);
+      fake.control.enqueue({
+        tokenIntervalMs: 30,
+        reply: { content: 'one two three four five six seven eight nine ten' },
+      });
+      const stream = await client.chat.completions.create({
+        model: 'first',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+      });
+      let text = '';
+      let hungUp = false;
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta.content ?? '';
+        if (!hungUp) {
+          // The file is unchanged, so only the signal can cause this reload.
+          child.kill('SIGHUP');
+          hungUp = true;
+        }
+      }
+      expect(text).toBe('one two three four five six seven eight nine ten');
+      await waitFor(() => output().includes('config reloaded'), 10_000, 'the SIGHUP reload');
+      expect(await version()).toBe(2);
+      const after = await client.chat.completions.create({
+        model: 'first',
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      expect(after.choices[0]?.message.content).toBeTruthy();
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 30_000);
+});
+
+describe('switchyard start without a config file', () => {
+  const io = (env: Record<string, string>) => {
+    let stderr = '';
+    return {
+      io: { stdout: { write: () => true }, stderr: { write: (text: string) => (stderr += text) }, env },
+      stderr: () => stderr,
+    };
+  };
+
+  // In-process and in an empty directory, so ./switchyard.yaml is absent and no request leaves the
+  // machine (serving this config would pre-warm a connection to the real api.openai.com).
+  async function inEmptyDir<T>(run: () => Promise<T>): Promise<T> {
+    const empty = await mkdtemp(join(tmpdir(), 'switchyard-noconfig-'));
+    const previous = process.cwd();
+    process.chdir(empty);
+    try {
+      return await run();
+    } finally {
+      process.chdir(previous);
+      await rm(empty, { recursive: true, force: true });
+    }
+  }
+
+  it('builds its config from the provider keys in the environment, and says so', async () => {
+    const { io: cliIo, stderr } = io({ OPENAI_API_KEY: 'sk-a,sk-b', MISTRAL_API_KEY: 'm-key' });
+    const resolved = await inEmptyDir(() => resolveConfig(undefined, cliIo));
+    expect(resolved?.path).toBeUndefined();
+    expect(Object.keys(resolved?.config.providers ?? {})).toEqual(['openai', 'mistral']);
+    expect(resolved?.config.providers.openai?.keys).toEqual(['sk-a', 'sk-b']);
+    expect(stderr()).toContain('using providers from the environment: openai, mistral');
+  });
+
+  it('prefers ./switchyard.yaml over keys in the environment', async () => {
+    const { io: cliIo, stderr } = io({ OPENAI_API_KEY: 'sk-env', UP_KEY: 'sk-file' });
+    const resolved = await inEmptyDir(async () => {
+      await writeFile('switchyard.yaml', configText('  first:\n    targets: [up/gpt-4.1]\n'));
+      return resolveConfig(undefined, cliIo);
+    });
+    expect(resolved?.path).toBe('switchyard.yaml');
+    expect(Object.keys(resolved?.config.providers ?? {})).toEqual(['up']);
+    expect(stderr()).toBe('');
+  });
+
+  it('exits 1 and says what to do when there is neither a file nor a key', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'switchyard-nothing-'));
+    try {
+      const child = spawn(process.execPath, [bin, 'start'], {
+        cwd: empty,
+        env: { PATH: process.env.PATH ?? '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (data: Buffer) => {
+        stderr += data.toString();
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      expect(code).toBe(1);
+      expect(stderr).toContain('No config');
+      expect(stderr).toContain('OPENAI_API_KEY');
+      expect(stderr).toContain('npm start');
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
   }, 20_000);
 });

@@ -2,6 +2,7 @@
  * Bad input gets a 4xx OpenAI error with `param` where it applies, and the server stays up after each
  * (issue 3, "Done when"). Raw fetch, since the SDK would refuse to send most of these.
  */
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
 import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
@@ -49,6 +50,27 @@ describe('bad input', () => {
       code: 'invalid_json',
     },
     {
+      name: 'a body that is not JSON at all',
+      body: 'hello, gateway',
+      status: 400,
+      param: null,
+      code: 'invalid_json',
+    },
+    {
+      name: 'an empty body',
+      body: '',
+      status: 400,
+      param: null,
+      code: 'invalid_json',
+    },
+    {
+      name: 'JSON null instead of an object',
+      body: 'null',
+      status: 400,
+      param: null,
+      code: 'invalid_type',
+    },
+    {
       name: 'a JSON array instead of an object',
       body: '[1,2]',
       status: 400,
@@ -67,6 +89,34 @@ describe('bad input', () => {
       body: JSON.stringify({ model: 'smart', messages: [] }),
       status: 400,
       param: 'messages',
+      code: 'invalid_value',
+    },
+    {
+      name: 'messages that are a string, not a list',
+      body: JSON.stringify({ model: 'smart', messages: 'x' }),
+      status: 400,
+      param: 'messages',
+      code: 'invalid_value',
+    },
+    {
+      name: 'a message that is null',
+      body: JSON.stringify({ model: 'smart', messages: [null] }),
+      status: 400,
+      param: 'messages[0]',
+      code: 'invalid_value',
+    },
+    {
+      name: 'a model that is a number',
+      body: JSON.stringify({ ...valid, model: 5 }),
+      status: 400,
+      param: 'model',
+      code: 'invalid_value',
+    },
+    {
+      name: 'stream that is a string, not a boolean',
+      body: JSON.stringify({ ...valid, stream: 'yes' }),
+      status: 400,
+      param: 'stream',
       code: 'invalid_value',
     },
     {
@@ -155,6 +205,49 @@ describe('bad input', () => {
     const { status, error } = await post(big);
     expect(status).toBe(413);
     expect(error.code).toBe('request_too_large');
+    await stillUp();
+  });
+
+  it('refuses an oversized body sent without a length (chunked) with 413 once it passes the limit', async () => {
+    // No content-length to refuse up front: the limit has to hold while the body streams in.
+    const outcome = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      });
+      let answered = false;
+      req.on('response', (res) => {
+        answered = true;
+        let body = '';
+        res.on('data', (chunk: Buffer) => {
+          body += chunk.toString();
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      // The gateway closes the connection after its 413; writes racing that close may fail.
+      req.on('error', (error) => {
+        if (!answered) reject(error);
+      });
+      const piece = Buffer.alloc(16 * 1024, 'x');
+      let sent = 0;
+      const pump = () => {
+        // Up to 40 times the limit, stopping as soon as the answer is in: the gateway must not wait
+        // for the end of a body it has already refused.
+        while (!answered && sent < 40 * 64 * 1024) {
+          sent += piece.length;
+          if (!req.write(piece)) {
+            req.once('drain', pump);
+            return;
+          }
+        }
+        if (!answered) req.end();
+      };
+      pump();
+    });
+    expect(outcome.status).toBe(413);
+    const { error } = JSON.parse(outcome.body) as { error: { code: string; param: unknown; type: string } };
+    expect(error.code).toBe('request_too_large');
+    expect(error.type).toBe('invalid_request_error');
     await stillUp();
   });
 

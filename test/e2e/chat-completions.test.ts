@@ -2,6 +2,7 @@
  * The foundation contract end to end (issue 3): the real server on an ephemeral port, the fake OpenAI
  * upstream behind it, and the official `openai` SDK as the client.
  */
+import { createServer, type Server, type Socket } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
@@ -11,6 +12,9 @@ import { startTestGateway, type TestGateway, waitFor } from '../helpers/gateway.
 let fake: FakeServer;
 let backup: FakeServer;
 let gw: TestGateway;
+// Accepts TCP connections and never says a word: a TLS handshake against it can only time out.
+let silent: Server;
+const silentSockets = new Set<Socket>();
 
 const weatherTool: OpenAI.ChatCompletionTool = {
   type: 'function',
@@ -24,6 +28,12 @@ const weatherTool: OpenAI.ChatCompletionTool = {
 beforeAll(async () => {
   fake = await startFakeOpenAI({ keys: ['sk-primary'] });
   backup = await startFakeOpenAI({ keys: ['sk-backup'] });
+  silent = createServer((socket) => {
+    silentSockets.add(socket);
+    socket.on('close', () => silentSockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const silentPort = (silent.address() as { port: number }).port;
   gw = await startTestGateway({
     providers: {
       primary: {
@@ -34,6 +44,14 @@ beforeAll(async () => {
         timeout_ms: 400,
       },
       backup: { type: 'openai', keys: ['sk-backup'], base_url: `${backup.url}/v1` },
+      compat: { type: 'openai-compatible', keys: ['sk-primary'], base_url: `${fake.url}/v1` },
+      gappy: { type: 'openai', keys: ['sk-primary'], base_url: `${fake.url}/v1`, idle_timeout_ms: 300 },
+      unreachable: {
+        type: 'openai',
+        keys: ['sk-x'],
+        base_url: `https://127.0.0.1:${silentPort}/v1`,
+        connect_timeout_ms: 300,
+      },
     },
     models: {
       smart: { strategy: 'fallback', targets: ['primary/gpt-4.1', 'backup/gpt-4.1-mini'] },
@@ -45,6 +63,8 @@ afterAll(async () => {
   await gw?.stop();
   await fake?.stop();
   await backup?.stop();
+  for (const socket of silentSockets) socket.destroy();
+  await new Promise((resolve) => silent?.close(resolve));
 });
 
 beforeEach(() => {
@@ -103,6 +123,27 @@ describe('non-streaming', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as Error).message).toContain('future_field');
+  });
+
+  it('forwards fields it does not know to an openai-compatible upstream, never dropping them', async () => {
+    // vLLM, Ollama and friends take sampling fields OpenAI does not (top_k, repetition_penalty, ...).
+    const before = fake.requests.length;
+    await gw.client.chat.completions
+      .create({
+        model: 'compat/llama-3.3-70b',
+        messages: [{ role: 'user', content: 'hi' }],
+        // @ts-expect-error fields of a self-hosted server, not in OpenAI's types
+        top_k: 40,
+        repetition_penalty: 1.1,
+        guided_choice: ['yes', 'no'],
+      })
+      // The fake is OpenAI and refuses them; what matters is that they reached it.
+      .catch(() => undefined);
+    const body = fake.requests[before]?.body as Record<string, unknown>;
+    expect(body.model).toBe('llama-3.3-70b');
+    expect(body.top_k).toBe(40);
+    expect(body.repetition_penalty).toBe(1.1);
+    expect(body.guided_choice).toEqual(['yes', 'no']);
   });
 
   it('returns tool calls', async () => {
@@ -265,6 +306,41 @@ describe('upstream errors', () => {
       .create({ model: 'primary/gpt-4.1', messages: [{ role: 'user', content: 'hi' }] })
       .catch((e: unknown) => e);
     expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(504);
+  });
+
+  it('maps a connect timeout (a TLS handshake that never completes) to 504', async () => {
+    const error = await gw.client.chat.completions
+      .create({ model: 'unreachable/gpt-4.1', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(504);
+    expect((error as InstanceType<typeof OpenAI.APIError>).message).toMatch(/timed out connecting/);
+  });
+
+  it('ends a stream whose upstream falls silent between chunks with an error, never a normal finish', async () => {
+    // Chunks every 1.5 s against an idle timeout of 300 ms: the first gap is fatal.
+    fake.control.enqueue({ tokenIntervalMs: 1500, reply: { content: 'one two three four' } });
+    const before = fake.requests.length;
+    const finishes: Array<string | null | undefined> = [];
+    const failure = await (async () => {
+      const stream = await gw.client.chat.completions.create({
+        model: 'gappy/gpt-4.1',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+      });
+      for await (const chunk of stream) finishes.push(chunk.choices[0]?.finish_reason);
+    })().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(Error);
+    expect(finishes.filter(Boolean)).toEqual([]);
+    // The gateway gave up on the upstream rather than waiting out its slow answer.
+    await waitFor(() => fake.requests[before]?.aborted === true, 5000, 'upstream request aborted');
+    await waitFor(() =>
+      gw.logs.some(
+        (line) =>
+          line.model === 'gappy/gpt-4.1' &&
+          /timed out between stream chunks/.test((line.error as { message?: string } | null)?.message ?? ''),
+      ),
+    );
   });
 
   it('maps a 429 with no fallback left to 429 with retry-after', async () => {

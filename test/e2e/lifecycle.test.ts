@@ -137,4 +137,38 @@ describe('graceful shutdown', () => {
     expect(text).toBe('alpha beta gamma delta epsilon zeta eta theta');
     await expect(fetch(`${gw.url}/healthz`)).rejects.toThrow();
   });
+
+  it('lets an in-flight non-streaming request finish before it closes', async () => {
+    const gw = await gateway({ providers: providers() });
+    fake.control.enqueue({ firstByteMs: 400, reply: { content: 'slow but whole' } });
+    const before = fake.requests.length;
+    const pending = gw.client.chat.completions.create({
+      model: 'fake/gpt-4.1',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    await fake.waitFor((requests) => requests.length > before);
+    expect(gw.gateway.inFlight).toBe(1);
+    let shutDown = false;
+    const shutdown = gw.gateway.shutdown(10_000).then(() => {
+      shutDown = true;
+    });
+    const completion = await pending;
+    expect(completion.choices[0]?.message.content).toBe('slow but whole');
+    await shutdown;
+    expect(shutDown).toBe(true);
+    expect(gw.gateway.inFlight).toBe(0);
+  });
+
+  it('cuts what is still running once the grace period is over, so shutdown always ends', async () => {
+    const gw = await gateway({ providers: providers() });
+    fake.control.enqueue({ fault: { kind: 'stall' } });
+    const before = fake.requests.length;
+    const pending = gw.client.chat.completions
+      .create({ model: 'fake/gpt-4.1', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
+    await fake.waitFor((requests) => requests.length > before);
+    await gw.gateway.shutdown(200);
+    expect(await pending).toBeInstanceOf(OpenAI.APIConnectionError);
+    await fake.waitFor((requests) => requests[before]?.aborted === true);
+  });
 });

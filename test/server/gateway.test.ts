@@ -1,0 +1,97 @@
+/**
+ * The listener's own duties (design.md §1 HTTP, §2 "server: parse, size limits, request id"): an
+ * `x-request-id` on every response, probes and metrics included; a stalled upload cannot hold a
+ * socket for ever; draining refuses new work in the envelope while /healthz stays up.
+ */
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
+import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
+import { startTestGateway, type TestGateway, waitFor } from '../helpers/gateway.ts';
+
+const ADMIN_KEY = 'admin-key-0123456789abcdef';
+let fake: FakeServer;
+let gw: TestGateway;
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI({});
+  gw = await startTestGateway({
+    server: { request_timeout_ms: 1500, admin_key: ADMIN_KEY },
+    providers: { fake: { type: 'openai', keys: ['k'], base_url: `${fake.url}/v1`, models: ['gpt-4.1'] } },
+    models: { smart: { targets: ['fake/gpt-4.1'] } },
+  });
+});
+
+afterAll(async () => {
+  await gw?.stop();
+  await fake?.stop();
+});
+
+describe('x-request-id', () => {
+  const requests: Array<[string, RequestInit?]> = [
+    ['/healthz'],
+    ['/readyz'],
+    ['/metrics'],
+    ['/v1/models'],
+    ['/v1/nothing'],
+    ['/admin/routing', { headers: { authorization: `Bearer ${ADMIN_KEY}` } }],
+    ['/admin/routing'],
+    ['/v1/chat/completions'],
+    [
+      '/v1/chat/completions',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'smart', messages: [{ role: 'user', content: 'hi' }] }),
+      },
+    ],
+  ];
+
+  for (const [path, init] of requests) {
+    const admin = path.startsWith('/admin')
+      ? init === undefined
+        ? ' without a key'
+        : ' with the admin key'
+      : '';
+    it(`is on the answer to ${init?.method ?? 'GET'} ${path}${admin}`, async () => {
+      const response = await fetch(`${gw.url}${path}`, init);
+      await response.arrayBuffer();
+      expect(response.status).toBeLessThan(500);
+      expect(response.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/);
+    });
+  }
+
+  it("keeps a caller's own id, and replaces one that is not safe to echo", async () => {
+    const kept = await fetch(`${gw.url}/healthz`, { headers: { 'x-request-id': 'trace-42.a:b_c' } });
+    expect(kept.headers.get('x-request-id')).toBe('trace-42.a:b_c');
+    const odd = await fetch(`${gw.url}/healthz`, { headers: { 'x-request-id': 'a b<script>' } });
+    expect(odd.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/);
+    const long = await fetch(`${gw.url}/healthz`, { headers: { 'x-request-id': 'x'.repeat(200) } });
+    expect(long.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/);
+  });
+});
+
+describe('a stalled upload', () => {
+  it('is answered 408 and closed once the request deadline passes, and the server stays up', async () => {
+    const before = gw.gateway.inFlight;
+    const outcome = await new Promise<{ status?: number; error?: string }>((resolve) => {
+      const req = request(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': '1000' },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve({ status: res.statusCode });
+      });
+      req.on('error', (error) => resolve({ error: (error as NodeJS.ErrnoException).code ?? error.message }));
+      // A tenth of the declared body, then silence.
+      req.write('{"model":"smart","messages":[{"role":"user","content":"');
+    });
+    // Node answers 408 when it can; a socket it had to destroy mid-write is a reset. Either way the
+    // client is not left waiting, which is what this pins down.
+    if (outcome.status !== undefined) expect(outcome.status).toBe(408);
+    else expect(outcome.error).toMatch(/ECONNRESET|socket hang up/);
+    await waitFor(() => gw.gateway.inFlight === before, 2000, 'the stalled request to be let go');
+    expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+  }, 10_000);
+});

@@ -134,10 +134,24 @@ export function cpuSeconds(pids: number[]): number {
  * the time of the processes the bench runs, it tells how much else ran during a measurement: on a
  * shared machine a type-check or a test run steals the target's core and halves its figure.
  */
-export function machineCpuSeconds(): number {
+function machineCpuFields(): number[] {
+  // cpu user nice system idle iowait irq softirq steal ...
   const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]?.trim().split(/\s+/) ?? [];
-  // cpu user nice system idle iowait irq softirq ...
-  return (Number(fields[1]) + Number(fields[2]) + Number(fields[3])) / clockTicks;
+  return fields.slice(1).map(Number);
+}
+
+export function machineCpuSeconds(): number {
+  const [user = 0, nice = 0, system = 0] = machineCpuFields();
+  return (user + nice + system) / clockTicks;
+}
+
+/**
+ * Time the hypervisor ran other guests while this one's CPUs wanted to run (`steal` in /proc/stat), in
+ * CPU-seconds. On a busy host it makes every figure noisy (cross-CPU wake-ups turn from microseconds into
+ * milliseconds), and no process on this machine shows it.
+ */
+export function machineStealSeconds(): number {
+  return (machineCpuFields()[7] ?? 0) / clockTicks;
 }
 
 function statusKb(pid: number, field: string): number {

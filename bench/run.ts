@@ -34,6 +34,7 @@ import {
   cpuSeconds,
   hasTaskset,
   machineCpuSeconds,
+  machineStealSeconds,
   peakRssMb,
   processTree,
   resetPeakRss,
@@ -94,12 +95,16 @@ interface CellResult {
   peakRssMb: number;
   /** CPUs' worth of time other processes on the machine used during the measurement. */
   otherCpu: number;
+  /** CPUs' worth of time the hypervisor gave to other guests during the measurement. */
+  stealCpu: number;
 }
 
 const started: Started[] = [];
 let workDir = '';
 
 async function main(): Promise<void> {
+  const runStartedAt = performance.now();
+  const runStealBefore = machineStealSeconds();
   workDir = await mkdtemp(join(tmpdir(), 'switchyard-bench-'));
   const configs = await writeConfigs(workDir, upstreamUrl);
   const node = process.execPath;
@@ -295,6 +300,12 @@ async function main(): Promise<void> {
   );
 
   emit(budget(budgetLines(results, ttfb, open, sizes)));
+  const runSeconds = (performance.now() - runStartedAt) / 1000;
+  const stealShare = (machineStealSeconds() - runStealBefore) / (runSeconds * cpuCount);
+  emit(
+    `Hypervisor steal over the whole run: ${(stealShare * 100).toFixed(1)} % of the machine's CPU time` +
+      (stealShare > 0.02 ? ' (a busy host: compare ratios within this run, not figures across runs)' : ''),
+  );
   await stop(upstream);
 
   const resultsDir = join(here, 'results');
@@ -346,12 +357,14 @@ async function measureOnce(target: Target, base: Omit<LoadOptions, 'seconds'>): 
   const ourPids = () => started.flatMap((server) => processTree(server.child.pid as number));
   resetPeakRss(targetPids);
   const machineBefore = machineCpuSeconds();
+  const stealBefore = machineStealSeconds();
   const oursBefore = cpuSeconds(ourPids());
   const targetBefore = cpuSeconds(targetPids);
   const load = await runLoad({ ...base, seconds });
   const targetAfter = cpuSeconds(processTree(target.server.child.pid as number));
   const oursAfter = cpuSeconds(ourPids());
   const machineAfter = machineCpuSeconds();
+  const stealAfter = machineStealSeconds();
   const other = machineAfter - machineBefore - (oursAfter - oursBefore) - load.loadCpuSeconds;
   return {
     load,
@@ -359,6 +372,7 @@ async function measureOnce(target: Target, base: Omit<LoadOptions, 'seconds'>): 
       load.requests > 0 ? ((targetAfter - targetBefore) * 1e6) / load.requests : Number.NaN,
     peakRssMb: peakRssMb(processTree(target.server.child.pid as number)),
     otherCpu: Math.max(0, other / load.seconds),
+    stealCpu: Math.max(0, (stealAfter - stealBefore) / load.seconds),
   };
 }
 
@@ -555,6 +569,7 @@ function latencyTable(
         cell.peakRssMb,
         String(l.errors),
         `${(cell.otherCpu * 100).toFixed(0)} %${cell.otherCpu > NOISE_LIMIT ? ' !' : ''}`,
+        `${(cell.stealCpu * 100).toFixed(0)} %`,
       );
       rows.push(row);
     }
@@ -572,13 +587,15 @@ function latencyTable(
     'RSS MB',
     'errors',
     'others',
+    'steal',
   );
   const title = stream
     ? `Streaming (${chunks.switchyard ?? '?'} chunks per stream incl. usage, then [DONE]; latency = whole stream; chunks/s = streams/s × chunks)`
     : 'Non-streaming';
   const note =
     'others: CPU used by other processes on the machine during the cell, in % of one CPU; above ' +
-    `${NOISE_LIMIT * 100} % a cell is measured again (up to ${MAX_ATTEMPTS} times) and "!" marks one that never got quiet`;
+    `${NOISE_LIMIT * 100} % a cell is measured again (up to ${MAX_ATTEMPTS} times) and "!" marks one that never got quiet\n` +
+    'steal: CPU time the hypervisor gave to other guests during the cell, in % of one CPU; a few % already turn cross-CPU wake-ups from microseconds into milliseconds, so c=1 latencies are not comparable with a quiet run';
   return `${table(title, columns, rows)}\n${note}`;
 }
 

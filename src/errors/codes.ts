@@ -88,6 +88,33 @@ export function methodNotAllowed(method: string, path: string, allowed: string):
   });
 }
 
+export function requestTimedOut(timeoutMs: number): GatewayError {
+  return new GatewayError({
+    status: 408,
+    type: 'invalid_request_error',
+    code: 'request_timeout',
+    message: `The request did not arrive in full within ${timeoutMs} ms; the connection is closed.`,
+  });
+}
+
+export function headersTooLarge(): GatewayError {
+  return new GatewayError({
+    status: 431,
+    type: 'invalid_request_error',
+    code: 'headers_too_large',
+    message: 'The request headers are larger than this gateway accepts.',
+  });
+}
+
+export function malformedHttp(): GatewayError {
+  return new GatewayError({
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'malformed_request',
+    message: 'The request is not valid HTTP/1.1; the connection is closed.',
+  });
+}
+
 export function invalidApiKey(): GatewayError {
   return new GatewayError({
     status: 401,

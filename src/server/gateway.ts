@@ -19,6 +19,7 @@ import { createStateStore } from '../state/from-config.ts';
 import type { StateStore } from '../state/types.ts';
 import { UpstreamPools } from '../transport/pools.ts';
 import { adminRoutingRoutes } from './admin-routing.ts';
+import { answerClientError } from './client-error.ts';
 import { modelsListBody } from './models-endpoint.ts';
 import { requestIdFor } from './request-id.ts';
 
@@ -64,6 +65,9 @@ export class Gateway {
       this.#dispatch(req, res),
     );
     applyClientTimeouts(this.server, options.config);
+    this.server.on('clientError', (error, socket) =>
+      answerClientError(error, socket, this.#snapshot.config.server.request_timeout_ms),
+    );
     const chat: Handler = (req, res, id, at) => this.#chat(req, res, id, at);
     const models: Handler = (req, res, id) => this.#models(req, res, id);
     this.#routes = {

@@ -4,6 +4,7 @@
  * socket for ever; draining refuses new work in the envelope while /healthz stays up.
  */
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
 import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
@@ -87,11 +88,60 @@ describe('a stalled upload', () => {
       // A tenth of the declared body, then silence.
       req.write('{"model":"smart","messages":[{"role":"user","content":"');
     });
-    // Node answers 408 when it can; a socket it had to destroy mid-write is a reset. Either way the
-    // client is not left waiting, which is what this pins down.
+    // The 408 comes when the socket can still take it; a socket destroyed mid-write is a reset. Either
+    // way the client is not left waiting, which is what this pins down.
     if (outcome.status !== undefined) expect(outcome.status).toBe(408);
     else expect(outcome.error).toMatch(/ECONNRESET|socket hang up/);
     await waitFor(() => gw.gateway.inFlight === before, 2000, 'the stalled request to be let go');
     expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
   }, 10_000);
+});
+
+/** Sends raw bytes on a fresh connection and returns everything the server wrote before it closed. */
+function rawExchange(url: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(bytes));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('utf8');
+    });
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+function envelopeOf(answer: string): { status: number; error: Record<string, unknown> } {
+  const [head = '', body = ''] = answer.split('\r\n\r\n');
+  const status = Number(head.split(' ')[1]);
+  expect(head.toLowerCase()).toContain('content-type: application/json');
+  return { status, error: (JSON.parse(body) as { error: Record<string, unknown> }).error };
+}
+
+describe('requests Node refuses before any handler', () => {
+  it('answers a stalled upload with 408 in the OpenAI envelope', async () => {
+    const answer = await rawExchange(
+      gw.url,
+      'POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"model":',
+    );
+    const { status, error } = envelopeOf(answer);
+    expect(status).toBe(408);
+    expect(error).toMatchObject({ type: 'invalid_request_error', code: 'request_timeout', param: null });
+    expect(String(error.message)).toContain('1500 ms');
+  }, 10_000);
+
+  it('answers bytes that are not HTTP with 400 in the envelope', async () => {
+    const { status, error } = envelopeOf(await rawExchange(gw.url, 'HELLO WORLD\r\n\r\n'));
+    expect(status).toBe(400);
+    expect(error).toMatchObject({ code: 'malformed_request', type: 'invalid_request_error' });
+  });
+
+  it('answers oversized headers with 431 in the envelope, and the server stays up', async () => {
+    const huge = `x-filler: ${'a'.repeat(20_000)}\r\n`;
+    const answer = await rawExchange(gw.url, `GET /healthz HTTP/1.1\r\nhost: x\r\n${huge}\r\n`);
+    const { status, error } = envelopeOf(answer);
+    expect(status).toBe(431);
+    expect(error).toMatchObject({ code: 'headers_too_large' });
+    expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+  });
 });

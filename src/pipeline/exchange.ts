@@ -19,12 +19,8 @@ import {
 } from '../providers/types.ts';
 import { rateLimitResetMs } from '../routing/rate-limit-reset.ts';
 import { SseWriter } from '../server/sse-writer.ts';
-import {
-  classifyTransportError,
-  isAbort,
-  sendUpstream,
-  type UpstreamResponse,
-} from '../transport/upstream-call.ts';
+import { classifyTransportError, isAbort } from '../transport/upstream-call.ts';
+import { type UpstreamHead, UpstreamExchange } from '../transport/upstream-exchange.ts';
 import type { RequestContext } from './context.ts';
 import { sendCompletion, startEventStream } from './respond.ts';
 
@@ -54,20 +50,17 @@ export async function jsonAttempt(
   started: number,
 ): Promise<AttemptOutcome> {
   const provider = target.provider;
-  let response: UpstreamResponse;
+  const exchange = openExchange(ctx, target, upstreamRequest, signal);
+  let head: UpstreamHead;
   try {
-    response = await sendUpstream(provider.pool, upstreamRequest, {
-      firstByteTimeoutMs: firstByteTimeoutMs(target, ctx),
-      idleTimeoutMs: provider.timeouts.idleMs,
-      signal,
-    });
+    head = await exchange.head;
   } catch (error) {
     return failed(transportFailure(ctx, error, provider.name));
   }
   try {
-    const bodyText = await response.body.text();
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      return failed(classifyHttpFailure(target, response, bodyText));
+    const bodyText = await exchange.text();
+    if (head.statusCode < 200 || head.statusCode >= 300) {
+      return failed(classifyHttpFailure(target, head, bodyText));
     }
     const translated = provider.adapter.fromResponse(bodyText, translation);
     ctx.provider = provider.name;
@@ -96,20 +89,17 @@ export async function streamAttempt(
   onFirstByte: (latencyMs: number) => void,
 ): Promise<AttemptOutcome> {
   const provider = target.provider;
-  let response: UpstreamResponse;
+  const exchange = openExchange(ctx, target, upstreamRequest, signal);
+  let head: UpstreamHead;
   try {
-    response = await sendUpstream(provider.pool, upstreamRequest, {
-      firstByteTimeoutMs: firstByteTimeoutMs(target, ctx),
-      idleTimeoutMs: provider.timeouts.idleMs,
-      signal,
-    });
+    head = await exchange.head;
   } catch (error) {
     return failed(transportFailure(ctx, error, provider.name));
   }
-  if (response.statusCode < 200 || response.statusCode >= 300) {
+  if (head.statusCode < 200 || head.statusCode >= 300) {
     try {
-      const bodyText = await response.body.text();
-      return failed(classifyHttpFailure(target, response, bodyText));
+      const bodyText = await exchange.text();
+      return failed(classifyHttpFailure(target, head, bodyText));
     } catch (error) {
       return failed(transportFailure(ctx, error, provider.name));
     }
@@ -129,7 +119,7 @@ export async function streamAttempt(
   // has passed, and its body timeout is the (longer) idle deadline. So the time-to-first-token deadline
   // runs on until the first translated chunk, with one timer per attempt, cleared at commit.
   const firstToken = new FirstTokenDeadline(
-    response,
+    exchange,
     firstByteTimeoutMs(target, ctx) - (performance.now() - started),
   );
   const commit = () => {
@@ -141,13 +131,16 @@ export async function streamAttempt(
     onFirstByte(firstByteMs);
   };
 
+  // A full client socket pauses the upstream read until it drains, so a slow client slows the
+  // upstream instead of growing our memory.
+  const resume = () => exchange.resume();
   try {
-    for await (const bytes of response.body) {
-      parser.push(bytes as Buffer, onEvent);
-      if (!writer.hasPending) continue;
+    await exchange.consume((bytes) => {
+      parser.push(bytes, onEvent);
+      if (!writer.hasPending) return true;
       if (!ctx.committed) commit();
-      await writer.flush();
-    }
+      return writer.flush(resume);
+    });
     firstToken.clear();
     parser.end(onEvent);
     translator.end(emit);
@@ -166,7 +159,7 @@ export async function streamAttempt(
     else if (error instanceof UpstreamProtocolError) failure = protocolFailure(error);
     else failure = transportFailure(ctx, error, provider.name);
     if (!ctx.committed) {
-      response.body.destroy();
+      exchange.abort(new Error('attempt abandoned'));
       return failed(failure);
     }
     // Past the first byte: no failover. The stream ends with an error event, never a normal finish.
@@ -185,11 +178,11 @@ class FirstTokenDeadline {
   fired = false;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(response: UpstreamResponse, remainingMs: number) {
+  constructor(exchange: UpstreamExchange, remainingMs: number) {
     this.#timer = setTimeout(
       () => {
         this.fired = true;
-        response.body.destroy(new Error('no stream event before the first-byte deadline'));
+        exchange.abort(new Error('no stream event before the first-byte deadline'));
       },
       Math.max(1, Math.ceil(remainingMs)),
     );
@@ -214,6 +207,19 @@ function firstTokenTimeout(provider: string): UpstreamFailure {
   };
 }
 
+function openExchange(
+  ctx: RequestContext,
+  target: CompiledTarget,
+  upstreamRequest: UpstreamRequest,
+  signal: AbortSignal,
+): UpstreamExchange {
+  return new UpstreamExchange(target.provider.pool, upstreamRequest, {
+    firstByteTimeoutMs: firstByteTimeoutMs(target, ctx),
+    idleTimeoutMs: target.provider.timeouts.idleMs,
+    signal,
+  });
+}
+
 export function failed(failure: UpstreamFailure): AttemptOutcome {
   return { kind: 'failed', failure };
 }
@@ -225,11 +231,11 @@ export function failed(failure: UpstreamFailure): AttemptOutcome {
  */
 export function classifyHttpFailure(
   target: CompiledTarget,
-  response: UpstreamResponse,
+  head: UpstreamHead,
   bodyText: string,
 ): UpstreamFailure {
-  const headers = response.headers as HeaderBag;
-  const failure = target.provider.adapter.classifyError(response.statusCode, headers, bodyText);
+  const headers = head.headers as HeaderBag;
+  const failure = target.provider.adapter.classifyError(head.statusCode, headers, bodyText);
   if (failure.retryAfterMs !== undefined) return failure;
   // Adapters hold no clock, so they measure an HTTP-date retry-after against the response's `date`
   // header only; a response without one is measured here, against ours.

@@ -1,7 +1,7 @@
 /**
  * Writes an SSE response to the client. Chunks produced by one upstream read are joined and written
- * with one `write` call, and the writer waits for `drain` when the socket buffer is full, so a slow
- * client slows the upstream read instead of growing our memory.
+ * with one `write` call; when the socket buffer is full the caller pauses its upstream read until
+ * `drain`, so a slow client slows the upstream instead of growing our memory.
  */
 import type { ServerResponse } from 'node:http';
 
@@ -22,13 +22,18 @@ export class SseWriter {
     return this.#pending.length > 0;
   }
 
-  /** Write what is queued; resolves once the socket can take more. */
-  async flush(): Promise<void> {
-    if (this.#pending.length === 0) return;
+  /**
+   * Write what is queued. False when the socket buffer is full: `onDrain` is then called once it can
+   * take more (or the client has gone), and the caller holds its reads until then.
+   */
+  flush(onDrain: () => void): boolean {
+    if (this.#pending.length === 0) return true;
     const text = this.#pending;
     this.#pending = '';
-    if (this.#res.destroyed) return;
-    if (!this.#res.write(text)) await waitForDrain(this.#res);
+    if (this.#res.destroyed) return true;
+    if (this.#res.write(text)) return true;
+    whenDrained(this.#res, onDrain);
+    return false;
   }
 
   /** Queue `[DONE]`, flush and end the response. */
@@ -40,15 +45,13 @@ export class SseWriter {
   }
 }
 
-function waitForDrain(res: ServerResponse): Promise<void> {
+function whenDrained(res: ServerResponse, callback: () => void): void {
   // 'close' also ends the wait: a client that left will never drain.
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
+  const done = () => {
+    res.off('drain', done);
+    res.off('close', done);
+    callback();
+  };
+  res.on('drain', done);
+  res.on('close', done);
 }

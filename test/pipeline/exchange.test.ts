@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { CompiledTarget } from '../../src/config/compile.ts';
 import { classifyHttpFailure } from '../../src/pipeline/exchange.ts';
 import { getAdapter } from '../../src/providers/registry.ts';
-import type { UpstreamResponse } from '../../src/transport/upstream-call.ts';
+import type { UpstreamHead } from '../../src/transport/upstream-exchange.ts';
 
 const target = { provider: { adapter: getAdapter('openai') } } as unknown as CompiledTarget;
 const rateLimited =
   '{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}';
 
-function response(status: number, headers: Record<string, string>): UpstreamResponse {
-  return { statusCode: status, headers } as unknown as UpstreamResponse;
+function response(status: number, headers: Record<string, string>): UpstreamHead {
+  return { statusCode: status, headers };
 }
 
 describe('classifyHttpFailure', () => {

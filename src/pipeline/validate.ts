@@ -107,6 +107,8 @@ interface Issue {
   code: string;
   path: PropertyKey[];
   message: string;
+  /** On `invalid_type`: the type zod wanted (`string`, `array`, `object`, `int`, …). */
+  expected?: string;
 }
 
 function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
@@ -122,10 +124,40 @@ function toRequestError(issues: ReadonlyArray<Issue>, body: unknown): GatewayErr
   const issue = deepestIssue(issues);
   const param = formatParam(issue.path);
   const where = param === null ? 'the request' : `'${param}'`;
-  if (issue.code === 'invalid_type' && valueAt(body, issue.path) === undefined) {
-    return invalidRequest(`Missing required parameter: ${where}.`, param, 'missing_required_parameter');
+  if (issue.code === 'invalid_type') {
+    const value = valueAt(body, issue.path);
+    if (value === undefined)
+      return invalidRequest(`Missing required parameter: ${where}.`, param, 'missing_required_parameter');
+    if (issue.expected !== undefined) {
+      // OpenAI's own wording and code for a value of the wrong type, which clients may match on.
+      return invalidRequest(
+        `Invalid type for ${where}: expected ${typeName(issue.expected)}, but got ${typeOf(value)} instead.`,
+        param,
+        'invalid_type',
+      );
+    }
   }
   return invalidRequest(`Invalid value for ${where}: ${issue.message}.`, param, 'invalid_value');
+}
+
+const typeNames: Readonly<Record<string, string>> = {
+  array: 'an array',
+  object: 'an object',
+  int: 'an integer',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'a boolean',
+};
+
+function typeName(expected: string): string {
+  return typeNames[expected] ?? expected;
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (Number.isInteger(value)) return 'an integer';
+  return typeNames[typeof value] ?? typeof value;
 }
 
 /** A union failure reports the branch that got furthest, which names the real culprit. */

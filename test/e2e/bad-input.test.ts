@@ -96,28 +96,28 @@ describe('bad input', () => {
       body: JSON.stringify({ model: 'smart', messages: 'x' }),
       status: 400,
       param: 'messages',
-      code: 'invalid_value',
+      code: 'invalid_type',
     },
     {
       name: 'a message that is null',
       body: JSON.stringify({ model: 'smart', messages: [null] }),
       status: 400,
       param: 'messages[0]',
-      code: 'invalid_value',
+      code: 'invalid_type',
     },
     {
       name: 'a model that is a number',
       body: JSON.stringify({ ...valid, model: 5 }),
       status: 400,
       param: 'model',
-      code: 'invalid_value',
+      code: 'invalid_type',
     },
     {
       name: 'stream that is a string, not a boolean',
       body: JSON.stringify({ ...valid, stream: 'yes' }),
       status: 400,
       param: 'stream',
-      code: 'invalid_value',
+      code: 'invalid_type',
     },
     {
       name: 'missing model',
@@ -131,7 +131,7 @@ describe('bad input', () => {
       body: JSON.stringify({ ...valid, temperature: 'hot' }),
       status: 400,
       param: 'temperature',
-      code: 'invalid_value',
+      code: 'invalid_type',
     },
     {
       name: 'temperature out of range',
@@ -155,7 +155,7 @@ describe('bad input', () => {
       }),
       status: 400,
       param: 'messages[0].content[0].text',
-      code: 'invalid_value',
+      code: 'invalid_type',
     },
     {
       name: 'a tool message without tool_call_id',
@@ -199,6 +199,15 @@ describe('bad input', () => {
       await stillUp();
     });
   }
+
+  it('words a value of the wrong type as OpenAI does', async () => {
+    const { error } = await post(JSON.stringify({ model: 'smart', messages: 'x' }));
+    expect(error.message).toBe("Invalid type for 'messages': expected an array, but got a string instead.");
+    const model = await post(JSON.stringify({ ...valid, model: 5 }));
+    expect(model.error.message).toBe(
+      "Invalid type for 'model': expected a string, but got an integer instead.",
+    );
+  });
 
   it('refuses an oversized body with 413 and stays up', async () => {
     const big = JSON.stringify({ ...valid, messages: [{ role: 'user', content: 'x'.repeat(200 * 1024) }] });

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { Env } from './env-substitution.ts';
 import type { ConfigIssue } from './errors.ts';
-import { parseConfigText, readIssue } from './load.ts';
+import { parseConfig, readIssue } from './load.ts';
 import type { Config } from './schema.ts';
 
 export type ConfigWatchHandlers = {
@@ -67,7 +67,8 @@ export function watchConfig(path: string, env: Env, handlers: ConfigWatchHandler
     // progress (no valid config is empty), and its write brings another event.
     if (!force && text === '') return;
     lastText = text;
-    const result = parseConfigText(text, path, env);
+    const result = await parseConfig(text, path, env);
+    if (closed) return;
     if (!result.ok) {
       handlers.onReject(result.errors);
       return;

@@ -12,6 +12,7 @@ import { resolveConfig } from '../../src/cli/start.ts';
 import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
 import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
 import { waitFor } from '../helpers/gateway.ts';
+import { streamSignallingMidway } from '../helpers/signal-mid-stream.ts';
 
 const bin = new URL('../../bin/switchyard.js', import.meta.url).pathname;
 let fake: FakeServer;
@@ -89,20 +90,7 @@ describe('switchyard start', () => {
         tokenIntervalMs: 30,
         reply: { content: 'one two three four five six seven eight nine ten' },
       });
-      const stream = await client.chat.completions.create({
-        model: 'second',
-        messages: [{ role: 'user', content: 'hi' }],
-        stream: true,
-      });
-      let text = '';
-      let signalled = false;
-      for await (const chunk of stream) {
-        text += chunk.choices[0]?.delta.content ?? '';
-        if (!signalled) {
-          child.kill('SIGTERM');
-          signalled = true;
-        }
-      }
+      const text = await streamSignallingMidway(client, 'second', child, 'SIGTERM');
       expect(text).toBe('one two three four five six seven eight nine ten');
       expect(await exited).toBe(0);
       expect(output()).toContain('draining');
@@ -146,21 +134,8 @@ describe('switchyard start, reload on SIGHUP', () => {
         tokenIntervalMs: 30,
         reply: { content: 'one two three four five six seven eight nine ten' },
       });
-      const stream = await client.chat.completions.create({
-        model: 'first',
-        messages: [{ role: 'user', content: 'hi' }],
-        stream: true,
-      });
-      let text = '';
-      let hungUp = false;
-      for await (const chunk of stream) {
-        text += chunk.choices[0]?.delta.content ?? '';
-        if (!hungUp) {
-          // The file is unchanged, so only the signal can cause this reload.
-          child.kill('SIGHUP');
-          hungUp = true;
-        }
-      }
+      // The file is unchanged, so only the signal can cause this reload.
+      const text = await streamSignallingMidway(client, 'first', child, 'SIGHUP');
       expect(text).toBe('one two three four five six seven eight nine ten');
       await waitFor(() => output().includes('config reloaded'), 10_000, 'the SIGHUP reload');
       expect(await version()).toBe(2);

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
 import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
 import { waitFor } from '../helpers/gateway.ts';
+import { streamSignallingMidway } from '../helpers/signal-mid-stream.ts';
 
 const bin = new URL('../../bin/switchyard.js', import.meta.url).pathname;
 let fake: FakeServer;
@@ -56,20 +57,7 @@ describe('switchyard start --workers 2', () => {
       expect(first.choices[0]?.message.content).toBeTruthy();
 
       fake.control.enqueue({ tokenIntervalMs: 30, reply: { content: 'one two three four five six' } });
-      const stream = await client.chat.completions.create({
-        model: 'm',
-        messages: [{ role: 'user', content: 'hi' }],
-        stream: true,
-      });
-      let text = '';
-      let signalled = false;
-      for await (const chunk of stream) {
-        text += chunk.choices[0]?.delta.content ?? '';
-        if (!signalled) {
-          child.kill('SIGTERM');
-          signalled = true;
-        }
-      }
+      const text = await streamSignallingMidway(client, 'm', child, 'SIGTERM');
       expect(text).toBe('one two three four five six');
       expect(await exited).toBe(0);
       expect((output.match(/"msg":"stopped"/g) ?? []).length).toBe(2);

@@ -50,6 +50,20 @@ async function startCli(
   return { child, url, output: () => output };
 }
 
+/** Runs the CLI until it exits on its own (a refusal to start) and returns its exit code and stderr. */
+async function runCliToExit(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [bin, ...args], { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (data: Buffer) => {
+    stderr += data.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  return { code, stderr };
+}
+
 describe('switchyard start', () => {
   it('serves the config file, reloads it on change, keeps the old one when the new one is invalid, and drains on SIGTERM', async () => {
     const path = join(dir, 'switchyard.yaml');
@@ -105,14 +119,7 @@ describe('switchyard start', () => {
       path,
       'providers:\n  up:\n    type: openia\n    keys: []\nmodels:\n  m:\n    targets: [ghost/x]\n',
     );
-    const child = spawn(process.execPath, [bin, 'start', '--config', path], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (data: Buffer) => {
-      stderr += data.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const { code, stderr } = await runCliToExit(['start', '--config', path]);
     expect(code).toBe(1);
     expect(stderr).toContain('providers.up.type');
     expect(stderr).toContain('models.m.targets[0]');
@@ -198,16 +205,10 @@ describe('switchyard start without a config file', () => {
   it('exits 1 and says what to do when there is neither a file nor a key', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'switchyard-nothing-'));
     try {
-      const child = spawn(process.execPath, [bin, 'start'], {
+      const { code, stderr } = await runCliToExit(['start'], {
         cwd: empty,
         env: { PATH: process.env.PATH ?? '' },
-        stdio: ['ignore', 'pipe', 'pipe'],
       });
-      let stderr = '';
-      child.stderr.on('data', (data: Buffer) => {
-        stderr += data.toString();
-      });
-      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
       expect(code).toBe(1);
       expect(stderr).toContain('No config');
       expect(stderr).toContain('OPENAI_API_KEY');

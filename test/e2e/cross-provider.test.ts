@@ -96,14 +96,7 @@ for (const row of providerMatrix) {
 
     it('streams chunks that reassemble to the non-streaming answer, usage included', async () => {
       const request = { model, messages: [{ role: 'user' as const, content: 'Tell me about the sea' }] };
-      const plain = await gw.client.chat.completions.create(request);
-      const chunks: OpenAI.ChatCompletionChunk[] = [];
-      const stream = gw.client.chat.completions.stream({
-        ...request,
-        stream_options: { include_usage: true },
-      });
-      stream.on('chunk', (chunk) => chunks.push(chunk));
-      const final = await stream.finalChatCompletion();
+      const { plain, streamed: final, chunks } = await plainAndStreamed(gw.client, request);
       expect(final.choices[0]?.message.content).toBe(plain.choices[0]?.message.content);
       expect(final.choices[0]?.finish_reason).toBe(plain.choices[0]?.finish_reason);
       const usageChunk = chunks.at(-1);
@@ -130,15 +123,7 @@ for (const row of providerMatrix) {
         },
       ];
       for (const body of cases) {
-        const request = { model, ...body };
-        const plain = await gw.client.chat.completions.create(request);
-        const chunks: OpenAI.ChatCompletionChunk[] = [];
-        const stream = gw.client.chat.completions.stream({
-          ...request,
-          stream_options: { include_usage: true },
-        });
-        stream.on('chunk', (chunk) => chunks.push(chunk));
-        const streamed = await stream.finalChatCompletion();
+        const { plain, streamed, chunks } = await plainAndStreamed(gw.client, { model, ...body });
         const label = JSON.stringify(body.messages[0]?.content);
         // The SDK helper keeps only the last piece of a field it does not know, so reasoning is summed here.
         const reasoning = chunks
@@ -349,4 +334,21 @@ for (const row of providerMatrix) {
       expect((error as InstanceType<typeof OpenAI.RateLimitError>).headers?.get('retry-after')).toBe('3');
     });
   });
+}
+
+/** The same request answered whole and streamed (with the usage chunk), and the stream's chunks. */
+async function plainAndStreamed(
+  client: OpenAI,
+  request: Omit<OpenAI.ChatCompletionCreateParamsNonStreaming, 'stream'>,
+): Promise<{
+  plain: OpenAI.ChatCompletion;
+  streamed: OpenAI.ChatCompletion;
+  chunks: OpenAI.ChatCompletionChunk[];
+}> {
+  const plain = await client.chat.completions.create(request);
+  const chunks: OpenAI.ChatCompletionChunk[] = [];
+  const stream = client.chat.completions.stream({ ...request, stream_options: { include_usage: true } });
+  stream.on('chunk', (chunk) => chunks.push(chunk));
+  const streamed = await stream.finalChatCompletion();
+  return { plain, streamed, chunks };
 }

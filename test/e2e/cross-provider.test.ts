@@ -41,9 +41,7 @@ function answerOf(completion: OpenAI.ChatCompletion, streamedReasoning?: string)
     | undefined;
   const reasoning = streamedReasoning ?? message?.reasoning_content ?? '';
   return {
-    // An answer with no text at all (Gemini cut by max_tokens while thinking) is null unstreamed and ""
-    // streamed (the role chunk's); both mean "no text", so they compare equal here.
-    content: message?.content || null,
+    content: message?.content,
     reasoning: reasoning === '' ? null : reasoning,
     toolCalls: (message?.tool_calls ?? []).map((call) =>
       call.type === 'function'

@@ -176,6 +176,9 @@ function translateCandidate(
     // Other parts (inline images, executable code) have no Chat Completions form and are skipped.
   }
   const raw = candidate.finishReason ?? null;
+  // An answer that ended normally with no text and no call (thoughts used up max_tokens) is "" in
+  // OpenAI's shape, as its stream is; null stays for tool-call answers and blocked candidates.
+  if (content === null && toolCalls.length === 0 && (raw === 'STOP' || raw === 'MAX_TOKENS')) content = '';
   const message: ChatCompletionMessage = { role: 'assistant', content, refusal: null };
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   if (reasoning !== null) message.reasoning_content = reasoning;

@@ -133,6 +133,21 @@ describe('fromGeminiResponse', () => {
   const response = (body: GeminiResponse) =>
     JSON.stringify({ modelVersion: 'gemini-2.5-flash', responseId: 'r', ...body });
 
+  it('answers "" when thoughts used up max_tokens and no text came, as OpenAI and the stream do', () => {
+    const body = response({
+      candidates: [
+        {
+          index: 0,
+          content: { role: 'model', parts: [{ text: 'Let me think', thought: true }] },
+          finishReason: 'MAX_TOKENS',
+        },
+      ],
+    });
+    const message = fromGeminiResponse(body, makeCtx()).completion.choices[0]?.message;
+    expect(message?.content).toBe('');
+    expect(message?.reasoning_content).toBe('Let me think');
+  });
+
   it('turns n candidates into n choices ordered by index, with their own ids', () => {
     const result = fromGeminiResponse(
       response({

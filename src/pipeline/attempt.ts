@@ -43,6 +43,7 @@ import { backoffDelayMs } from '../routing/backoff.ts';
 import { throttleOutcome } from '../routing/breaker.ts';
 import type { RoutingRuntime } from '../routing/runtime.ts';
 import type { AttemptRecord, RequestContext } from './context.ts';
+import { attemptDeadlineFor } from './attempt-deadline.ts';
 import { planRoute } from './route.ts';
 import { type AttemptOutcome, ClientGoneError, jsonAttempt, streamAttempt } from './exchange.ts';
 import { clientFacingError, exhaustedError } from './failure-errors.ts';
@@ -355,48 +356,4 @@ function finishRecord(
   record.outcome = outcome;
   record.status = status;
   ctx.attempts.push(record);
-}
-
-/**
- * The signal for one attempt when the provider's `timeout_ms` is shorter than what is left of the
- * request: the request's own signal (client gone, request deadline) plus one timer, cleared when the
- * attempt ends. AbortSignal.any with AbortSignal.timeout would do the same, but its timer and signal live
- * for the whole timeout after the attempt is over (a minute of them at thousands of requests a second),
- * and any() keeps its sources through weak references that every garbage collection has to walk.
- */
-function attemptDeadlineFor(
-  ctx: RequestContext,
-  target: CompiledTarget,
-  deadlineAt: number,
-): AttemptDeadline | undefined {
-  const totalMs = target.provider.timeouts.totalMs;
-  if (totalMs >= deadlineAt - performance.now()) return undefined;
-  return new AttemptDeadline(ctx.abort.signal, totalMs);
-}
-
-class AttemptDeadline {
-  readonly #controller = new AbortController();
-  readonly #request: AbortSignal;
-  readonly #timer: NodeJS.Timeout;
-  readonly #forward = () => this.#controller.abort(this.#request.reason);
-
-  constructor(request: AbortSignal, timeoutMs: number) {
-    this.#request = request;
-    request.addEventListener('abort', this.#forward, { once: true });
-    // Named TimeoutError like AbortSignal.timeout's, so the exchange tells it from the client leaving.
-    this.#timer = setTimeout(
-      () => this.#controller.abort(new DOMException('the attempt timed out', 'TimeoutError')),
-      timeoutMs,
-    );
-    this.#timer.unref();
-  }
-
-  get signal(): AbortSignal {
-    return this.#controller.signal;
-  }
-
-  release(): void {
-    clearTimeout(this.#timer);
-    this.#request.removeEventListener('abort', this.#forward);
-  }
 }

@@ -64,6 +64,16 @@ export class UpstreamExchange {
       return;
     }
     this.#signal.addEventListener('abort', this.#onSignal, { once: true });
+    try {
+      this.#dispatch(pool, request, options);
+    } catch (error) {
+      // A pool closed by a reload while a request still held the old snapshot, say: a transport failure
+      // like any other, which the attempt loop can fail over from.
+      this.#fail(error as Error);
+    }
+  }
+
+  #dispatch(pool: Pool, request: UpstreamRequest, options: UpstreamCallOptions): void {
     pool.dispatch(
       {
         method: request.method,

@@ -135,4 +135,13 @@ describe('UpstreamExchange', () => {
     await expect(open(pool, '/json', client.signal).head).rejects.toMatchObject({ name: 'AbortError' });
     await pool.close();
   });
+
+  it('rejects, instead of throwing, on a pool that was closed (a reload removed its origin)', async () => {
+    const pool = new Pool(origin);
+    await pool.close();
+    // A closed pool reports itself destroyed once its requests are done; both are network failures.
+    await expect(open(pool, '/json').head).rejects.toMatchObject({
+      code: expect.stringMatching(/^UND_ERR_(CLOSED|DESTROYED)$/),
+    });
+  });
 });

@@ -40,7 +40,7 @@ export function parseConfig(text: string, sourceName: string, env: Env): Promise
   return parseConfigTextOffThread(text, sourceName, env);
 }
 
-export function parseConfigTextOffThread(text: string, sourceName: string, env: Env): Promise<LoadResult> {
+function parseConfigTextOffThread(text: string, sourceName: string, env: Env): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./parse-worker.ts', import.meta.url), {
       workerData: { text, sourceName, env: { ...env } },

@@ -1,6 +1,7 @@
 /**
- * The worker side of parseConfigTextOffThread (config/load.ts): one parse of one config text, posted back as plain
- * data (a validated Config is strings, numbers and plain objects, so it survives the structured clone).
+ * The worker side of parseConfig (config/load.ts) for large configs: one parse of one config text,
+ * posted back as plain data (a validated Config is strings, numbers and plain objects, so it survives
+ * the structured clone).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Env } from './env-substitution.ts';

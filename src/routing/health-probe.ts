@@ -6,7 +6,7 @@
  * that answers does not prove completions work, and a breaker fed by probes would close on a lie.
  */
 import type { CompiledProvider } from '../config/compile.ts';
-import { sendUpstream } from '../transport/upstream-call.ts';
+import { UpstreamExchange } from '../transport/upstream-exchange.ts';
 import type { ProviderRuntime, RoutingRuntime } from './runtime.ts';
 
 export async function probeProvider(
@@ -33,13 +33,13 @@ export async function probeProvider(
   let status = 0;
   let error: string | null = null;
   try {
-    const response = await sendUpstream(provider.pool, request, {
+    const exchange = new UpstreamExchange(provider.pool, request, {
       firstByteTimeoutMs: timeoutMs,
       idleTimeoutMs: timeoutMs,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    status = response.statusCode;
-    await response.body.dump();
+    status = (await exchange.head).statusCode;
+    await exchange.discard();
   } catch (caught) {
     error = String((caught as { code?: unknown } | null)?.code ?? (caught as Error)?.name ?? 'error');
   }

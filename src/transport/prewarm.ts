@@ -6,7 +6,7 @@
  */
 import type { Snapshot } from '../config/compile.ts';
 import type { Logger } from '../observability/logger.ts';
-import { sendUpstream } from './upstream-call.ts';
+import { UpstreamExchange } from './upstream-exchange.ts';
 
 const PREWARM_TIMEOUT_MS = 10_000;
 
@@ -31,29 +31,27 @@ export async function prewarmConnections(
       headers: provider.keyHeaders[0] ?? {},
     });
     const timeout = AbortSignal.timeout(PREWARM_TIMEOUT_MS);
-    probes.push(
-      sendUpstream(provider.pool, request, {
-        firstByteTimeoutMs: PREWARM_TIMEOUT_MS,
-        idleTimeoutMs: PREWARM_TIMEOUT_MS,
-        signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
-      }).then(
-        async (response) => {
-          await response.body.dump();
-          const level = response.statusCode >= 400 ? 'warn' : 'debug';
-          logger[level](
-            { provider: provider.name, status: response.statusCode },
-            'upstream connection warmed',
-          );
-        },
-        (error: unknown) => {
-          // Not fatal: the provider may be down right now; routing and health checks deal with that.
-          logger.warn(
-            { provider: provider.name, err_code: (error as { code?: string }).code },
-            'could not reach upstream at start',
-          );
-        },
-      ),
-    );
+    const exchange = new UpstreamExchange(provider.pool, request, {
+      firstByteTimeoutMs: PREWARM_TIMEOUT_MS,
+      idleTimeoutMs: PREWARM_TIMEOUT_MS,
+      signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
+    });
+    probes.push(warm(exchange, provider.name, logger));
   }
   await Promise.all(probes);
+}
+
+async function warm(exchange: UpstreamExchange, provider: string, logger: Logger): Promise<void> {
+  try {
+    const { statusCode } = await exchange.head;
+    await exchange.discard();
+    const level = statusCode >= 400 ? 'warn' : 'debug';
+    logger[level]({ provider, status: statusCode }, 'upstream connection warmed');
+  } catch (error) {
+    // Not fatal: the provider may be down right now; routing and health checks deal with that.
+    logger.warn(
+      { provider, err_code: (error as { code?: string }).code },
+      'could not reach upstream at start',
+    );
+  }
 }

@@ -1,9 +1,9 @@
 /**
- * One HTTP exchange with an upstream, and the mapping of undici's failure codes to the error classes
- * the attempt loop decides from (style.md §1.3: by `code`, never by message text).
+ * The options of one upstream exchange (upstream-exchange.ts), and the mapping of undici's failure
+ * codes to the error classes the attempt loop decides from (style.md §1.3: by `code`, never by
+ * message text).
  */
-import type { Dispatcher, Pool } from 'undici';
-import type { UpstreamFailure, UpstreamRequest } from '../providers/types.ts';
+import type { UpstreamFailure } from '../providers/types.ts';
 
 export interface UpstreamCallOptions {
   /** Time from sending the request to the response headers: for a stream, to its first byte. */
@@ -12,24 +12,6 @@ export interface UpstreamCallOptions {
   idleTimeoutMs: number;
   /** Aborts when the client goes away or the request's deadline passes. */
   signal: AbortSignal;
-}
-
-export type UpstreamResponse = Dispatcher.ResponseData;
-
-export function sendUpstream(
-  pool: Pool,
-  request: UpstreamRequest,
-  options: UpstreamCallOptions,
-): Promise<UpstreamResponse> {
-  return pool.request({
-    method: request.method,
-    path: request.path,
-    headers: request.headers,
-    body: request.body,
-    signal: options.signal,
-    headersTimeout: options.firstByteTimeoutMs,
-    bodyTimeout: options.idleTimeoutMs,
-  });
 }
 
 const timeoutCodes = new Set([

@@ -8,6 +8,7 @@
  *   const head = await exchange.head;           // status and headers, or the transport error
  *   const text = await exchange.text();         // a whole body: JSON answers, error bodies
  *   await exchange.consume((bytes) => ...);     // a stream, with backpressure (return false → paused)
+ *   await exchange.discard();                   // read to the end, keeping nothing (probes)
  *   exchange.abort(error);                      // from a deadline; the consumer sees `error`
  *
  * The request's signal (client gone, request deadline, `timeout_ms`) aborts the exchange with the
@@ -113,6 +114,11 @@ export class UpstreamExchange {
     return pieces.length === 1
       ? (pieces[0] as Buffer).toString('utf8')
       : Buffer.concat(pieces).toString('utf8');
+  }
+
+  /** Reads the body to its end without keeping it, so the connection can serve the next request. */
+  discard(): Promise<void> {
+    return this.consume(() => true);
   }
 
   /**

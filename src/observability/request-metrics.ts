@@ -26,6 +26,7 @@ class ProviderRequestMetrics {
   readonly #cached: CounterChild;
   readonly #reasoning: CounterChild;
   readonly #streamErrors: CounterChild;
+  readonly #attemptsOk: CounterChild;
 
   constructor(metrics: GatewayMetrics, provider: string) {
     this.#metrics = metrics;
@@ -37,6 +38,12 @@ class ProviderRequestMetrics {
     this.#cached = metrics.tokens.labels(provider, 'cached');
     this.#reasoning = metrics.tokens.labels(provider, 'reasoning');
     this.#streamErrors = metrics.streamErrors.labels(provider);
+    this.#attemptsOk = metrics.upstreamAttempts.labels(provider, 'ok');
+  }
+
+  /** An upstream attempt that answered (failures are rarer and counted by their class directly). */
+  attemptOk(): void {
+    this.#attemptsOk.inc();
   }
 
   request(status: number, stream: boolean, seconds: number): void {

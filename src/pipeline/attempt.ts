@@ -39,6 +39,7 @@ import type {
   UpstreamFailure,
   UpstreamRequest,
 } from '../providers/types.ts';
+import { requestMetricsFor } from '../observability/request-metrics.ts';
 import { backoffDelayMs } from '../routing/backoff.ts';
 import { throttleOutcome } from '../routing/breaker.ts';
 import type { RoutingRuntime } from '../routing/runtime.ts';
@@ -76,11 +77,12 @@ export async function runAttempts(ctx: RequestContext, services: Services): Prom
   const plan = planRoute(ctx, model, runtime, services.random, runtime.now());
   const targets = plan.targets;
   const count = targets.length;
-  const slots = new Uint8Array(count);
-  const everTried = new Uint8Array(count);
+  // Plain arrays: a typed array costs more to create than these few entries ever cost to use.
+  const slots: number[] = new Array<number>(count).fill(UNTRIED);
+  const everTried: boolean[] = new Array<boolean>(count).fill(false);
   const anotherRound = model.virtual || retry.retryDirectModels;
   const translation: TranslationContext = {
-    completionId: `chatcmpl-${ctx.requestId.replace(/^req_/, '')}`,
+    completionId: `chatcmpl-${ctx.requestId.startsWith('req_') ? ctx.requestId.slice(4) : ctx.requestId}`,
     created: Math.floor(Date.now() / 1000),
     request,
   };
@@ -186,7 +188,7 @@ export async function runAttempts(ctx: RequestContext, services: Services): Prom
       services.metrics.retries.inc({ provider: provider.name });
     else if (reason === 'fallback' && lastFailure !== undefined)
       services.metrics.fallbacks.inc({ provider: lastFailure.target.provider.name });
-    everTried[chosen] = 1;
+    everTried[chosen] = true;
     previous = chosen;
     previousRound = round;
     const record: RoutedAttemptRecord = {
@@ -241,7 +243,7 @@ export async function runAttempts(ctx: RequestContext, services: Services): Prom
     const afterMs = runtime.now();
     if (outcome.kind === 'done') {
       finishRecord(ctx, record, started, 'ok', 200);
-      services.metrics.upstreamAttempts.inc({ provider: provider.name, outcome: 'ok' });
+      requestMetricsFor(services.metrics, provider.name).attemptOk();
       if (!ctx.stream) {
         runtime.recordOutcome(state, 'success', afterMs);
         runtime.recordHealth(state, true, outcome.latencyMs, false, afterMs);

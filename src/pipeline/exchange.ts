@@ -58,7 +58,8 @@ export async function jsonAttempt(
     return failed(transportFailure(ctx, error, provider.name));
   }
   try {
-    const bodyText = await exchange.text();
+    const bodyBytes = await exchange.bytes();
+    const bodyText = bodyBytes.toString('utf8');
     if (head.statusCode < 200 || head.statusCode >= 300) {
       return failed(classifyHttpFailure(target, head, bodyText));
     }
@@ -68,7 +69,8 @@ export async function jsonAttempt(
     ctx.usage = translated.usage;
     ctx.finishReason = translated.finishReason;
     ctx.rawFinishReason = translated.rawFinishReason;
-    sendCompletion(ctx, translated.body);
+    // A passthrough adapter answers with the upstream's own text: its bytes go out as they came.
+    sendCompletion(ctx, translated.body === bodyText ? bodyBytes : translated.body);
     return { kind: 'done', latencyMs: performance.now() - started };
   } catch (error) {
     // A 200 whose body reports a failure (Mistral finish_reason "error", DeepSeek

@@ -2,21 +2,10 @@
  * One log line and the metrics per request, written after the response has ended (style.md §2.9):
  * nothing here runs while the client is waiting.
  */
-import { type Logger, requestLineLogger } from '../observability/logger.ts';
+import { requestLineWriter } from '../observability/request-line.ts';
 import { requestMetricsFor } from '../observability/request-metrics.ts';
 import type { RequestContext } from './context.ts';
 import type { Services } from './services.ts';
-
-const requestLoggers = new WeakMap<Logger, Logger>();
-
-function requestLogger(logger: Logger): Logger {
-  let child = requestLoggers.get(logger);
-  if (child === undefined) {
-    child = requestLineLogger(logger);
-    requestLoggers.set(logger, child);
-  }
-  return child;
-}
 
 export function recordRequest(ctx: RequestContext, services: Services): void {
   const totalMs = performance.now() - ctx.startedAt;
@@ -28,46 +17,43 @@ export function recordRequest(ctx: RequestContext, services: Services): void {
   if (usage !== undefined && ctx.provider !== null) providerMetrics.tokens(usage);
   if (ctx.errorCode === 'upstream_stream_error') providerMetrics.streamError();
 
-  requestLogger(logger).info(
-    {
-      request_id: ctx.requestId,
-      tenant: ctx.tenant?.name ?? null,
-      model: ctx.request?.model ?? null,
-      provider: ctx.provider,
-      upstream_model: ctx.upstreamModel,
-      stream: ctx.stream,
-      status,
-      attempts: ctx.attempts.map((attempt) => ({
-        target: attempt.target,
-        key_id: attempt.keyId,
-        outcome: attempt.outcome,
-        status: attempt.status,
-        duration_ms: round(attempt.durationMs),
-        reason: attempt.reason ?? null,
-        wait_ms: attempt.waitMs ?? 0,
-      })),
-      finish_reason: ctx.finishReason,
-      raw_finish_reason: ctx.rawFinishReason,
-      usage:
-        usage === undefined
-          ? null
-          : {
-              prompt: usage.prompt_tokens,
-              completion: usage.completion_tokens,
-              cached: usage.prompt_tokens_details?.cached_tokens ?? 0,
-              reasoning: usage.completion_tokens_details?.reasoning_tokens ?? 0,
-            },
-      latency_ms: {
-        total: round(totalMs),
-        gateway: round(Math.max(0, totalMs - ctx.upstreamMs)),
-        upstream: round(ctx.upstreamMs),
-        first_byte: ctx.firstByteMs === null ? null : round(ctx.firstByteMs),
-      },
-      error: ctx.errorCode === null ? null : { code: ctx.errorCode, message: ctx.errorMessage },
-      client_aborted: ctx.clientAborted,
+  requestLineWriter(logger).write({
+    request_id: ctx.requestId,
+    tenant: ctx.tenant?.name ?? null,
+    model: ctx.request?.model ?? null,
+    provider: ctx.provider,
+    upstream_model: ctx.upstreamModel,
+    stream: ctx.stream,
+    status,
+    attempts: ctx.attempts.map((attempt) => ({
+      target: attempt.target,
+      key_id: attempt.keyId,
+      outcome: attempt.outcome,
+      status: attempt.status,
+      duration_ms: round(attempt.durationMs),
+      reason: attempt.reason ?? null,
+      wait_ms: attempt.waitMs ?? 0,
+    })),
+    finish_reason: ctx.finishReason,
+    raw_finish_reason: ctx.rawFinishReason,
+    usage:
+      usage === undefined
+        ? null
+        : {
+            prompt: usage.prompt_tokens,
+            completion: usage.completion_tokens,
+            cached: usage.prompt_tokens_details?.cached_tokens ?? 0,
+            reasoning: usage.completion_tokens_details?.reasoning_tokens ?? 0,
+          },
+    latency_ms: {
+      total: round(totalMs),
+      gateway: round(Math.max(0, totalMs - ctx.upstreamMs)),
+      upstream: round(ctx.upstreamMs),
+      first_byte: ctx.firstByteMs === null ? null : round(ctx.firstByteMs),
     },
-    'request',
-  );
+    error: ctx.errorCode === null ? null : { code: ctx.errorCode, message: ctx.errorMessage },
+    client_aborted: ctx.clientAborted,
+  });
 }
 
 function round(ms: number): number {

@@ -31,7 +31,9 @@ export class SseWriter {
     const text = this.#pending;
     this.#pending = '';
     if (this.#res.destroyed) return true;
-    if (this.#res.write(text)) return true;
+    // Bytes: a chunked string write measures the text with V8's scalar UTF-8 length for the chunk
+    // header, then encodes it; Buffer.from does the one SIMD pass both need.
+    if (this.#res.write(Buffer.from(text))) return true;
     whenDrained(this.#res, onDrain);
     return false;
   }
@@ -41,7 +43,7 @@ export class SseWriter {
     this.#pending += 'data: [DONE]\n\n';
     const text = this.#pending;
     this.#pending = '';
-    if (!this.#res.destroyed) this.#res.end(text);
+    if (!this.#res.destroyed) this.#res.end(Buffer.from(text));
   }
 }
 

@@ -7,6 +7,7 @@
  *   const exchange = new UpstreamExchange(pool, request, options);
  *   const head = await exchange.head;           // status and headers, or the transport error
  *   const text = await exchange.text();         // a whole body: JSON answers, error bodies
+ *   const bytes = await exchange.bytes();       // the same, undecoded
  *   await exchange.consume((bytes) => ...);     // a stream, with backpressure (return false → paused)
  *   await exchange.discard();                   // read to the end, keeping nothing (probes)
  *   exchange.abort(error);                      // from a deadline; the consumer sees `error`
@@ -80,7 +81,9 @@ export class UpstreamExchange {
         method: request.method,
         path: request.path,
         headers: request.headers,
-        body: request.body,
+        // Bytes, not text: undici would measure a string with V8's scalar UTF-8 length and encode it
+        // again on write; Buffer.from does both in one SIMD pass.
+        body: request.body === undefined ? undefined : Buffer.from(request.body),
         headersTimeout: options.firstByteTimeoutMs,
         bodyTimeout: options.idleTimeoutMs,
       },
@@ -106,14 +109,17 @@ export class UpstreamExchange {
 
   /** The whole body as text (JSON answers, error bodies). */
   async text(): Promise<string> {
+    return (await this.bytes()).toString('utf8');
+  }
+
+  /** The whole body as bytes: a passthrough answer goes to the client as it came. */
+  async bytes(): Promise<Buffer> {
     const pieces: Buffer[] = [];
     await this.consume((bytes) => {
       pieces.push(bytes);
       return true;
     });
-    return pieces.length === 1
-      ? (pieces[0] as Buffer).toString('utf8')
-      : Buffer.concat(pieces).toString('utf8');
+    return pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
   }
 
   /** Reads the body to its end without keeping it, so the connection can serve the next request. */

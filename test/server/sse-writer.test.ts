@@ -9,12 +9,12 @@ function fakeResponse(capacity: number) {
   const written: string[] = [];
   const res = Object.assign(emitter, {
     destroyed: false,
-    write(text: string) {
-      written.push(text);
+    write(bytes: Buffer | string) {
+      written.push(String(bytes));
       return written.length < capacity;
     },
-    end(text: string) {
-      written.push(`END:${text}`);
+    end(bytes: Buffer | string) {
+      written.push(`END:${String(bytes)}`);
     },
   });
   return { res: res as unknown as ServerResponse & EventEmitter, written };

@@ -4,9 +4,10 @@
  * process with production settings, drives each from a separate load process, and prints one table
  * per scenario family and the budget check.
  *
- *   npm run bench                 full run, about 4 minutes
- *   npm run bench -- --quick      shorter cells, about 2 minutes
- *   options: --seconds N --warmup N (per cell), --streams N (open-streams scenario), --keep (temp dir)
+ *   npm run bench                 full run, about 9 minutes
+ *   npm run bench -- --quick      shorter cells, about 4 minutes
+ *   options: --seconds N --warmup N (per cell), --rounds N (interleaved rounds of the throughput cells),
+ *            --streams N (open-streams scenario), --keep (temp dir)
  *
  * CPU placement: with two or more CPUs the measured server runs alone on CPU 1 and the load generator
  * and fake upstream share CPU 0, so the gateway's cost is never hidden by the load's (or the other
@@ -57,11 +58,18 @@ const { values: flags } = parseArgs({
     warmup: { type: 'string' },
     streams: { type: 'string', default: '1000' },
     keep: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
   },
 });
 const quick = flags.quick === true;
 const seconds = Number(flags.seconds ?? (quick ? 3 : 6));
 const warmupSeconds = Number(flags.warmup ?? (quick ? 1 : 2));
+/**
+ * The throughput cells run in this many interleaved rounds (bare, gateway, gateway, bare, …), and the
+ * ratio to bare is the median of the rounds' ratios: on a shared host the same build's CPU per request
+ * drifts by ±25 % within minutes, far more than one cell of each target can tell apart.
+ */
+const rounds = Math.max(1, Number(flags.rounds ?? (quick ? 2 : 3)));
 const openStreams = Number(flags.streams);
 const ttfbCount = quick ? 500 : 2000;
 // Each open stream drips 20 chunks this far apart, so every stream stays open for 20 × dripMs.
@@ -176,17 +184,34 @@ async function main(): Promise<void> {
 
   // ---- throughput and latency: non-streaming and streaming at c = 1, 50, 500 ----------------------
   const results: Record<string, CellResult> = {};
+  /** Per kind and concurrency (`json|50`): the gateway's throughput over bare's, one per round. */
+  const roundRatios: Record<string, number[]> = {};
   for (const stream of [false, true]) {
     for (const connections of [1, 50, 500]) {
-      for (const name of targetNames) {
-        const key = `${stream ? 'stream' : 'json'}|${connections}|${name}`;
-        results[key] = await measureCell(targets[name], { connections, stream });
-        progress(`${key}: ${results[key].load.requestsPerSecond.toFixed(0)} req/s`);
+      const kind = `${stream ? 'stream' : 'json'}|${connections}`;
+      const cells: Record<TargetName, CellResult[]> = { direct: [], bare: [], switchyard: [] };
+      for (let round = 0; round < rounds; round++) {
+        // Alternating the order keeps a drifting host from favouring either target.
+        const order = round % 2 === 0 ? targetNames : [...targetNames].reverse();
+        for (const name of order) {
+          const cell = await measureCell(targets[name], {
+            connections,
+            stream,
+            warmupSeconds: round === 0 ? warmupSeconds : Math.min(1, warmupSeconds),
+          });
+          cells[name].push(cell);
+          progress(`${kind}|${name} round ${round + 1}: ${cell.load.requestsPerSecond.toFixed(0)} req/s`);
+        }
       }
+      for (const name of targetNames) results[`${kind}|${name}`] = medianCell(cells[name] ?? []);
+      roundRatios[kind] = (cells.switchyard ?? []).map(
+        (cell, i) =>
+          cell.load.requestsPerSecond / ((cells.bare ?? [])[i]?.load.requestsPerSecond ?? Number.NaN),
+      );
     }
   }
-  emit(latencyTable(results, false, chunksPerStream));
-  emit(latencyTable(results, true, chunksPerStream));
+  emit(latencyTable(results, false, chunksPerStream, roundRatios));
+  emit(latencyTable(results, true, chunksPerStream, roundRatios));
 
   // ---- streaming time to first byte, one stream at a time ----------------------------------------
   const ttfb: Record<string, TtfbResult> = {};
@@ -299,7 +324,7 @@ async function main(): Promise<void> {
     ),
   );
 
-  emit(budget(budgetLines(results, ttfb, open, sizes)));
+  emit(budget(budgetLines(roundRatios, results, ttfb, open, sizes)));
   const runSeconds = (performance.now() - runStartedAt) / 1000;
   const stealShare = (machineStealSeconds() - runStealBefore) / (runSeconds * cpuCount);
   emit(
@@ -324,9 +349,24 @@ const MAX_ATTEMPTS = 3;
 /** Longest wait for other processes (a type-check, a test run) to finish before a measurement. */
 const QUIET_WAIT_MS = 15_000;
 
+/** The round whose throughput is the median (the lower middle one of an even count). */
+function medianCell(cells: CellResult[]): CellResult {
+  const sorted = [...cells].sort((a, b) => a.load.requestsPerSecond - b.load.requestsPerSecond);
+  return sorted[Math.floor((sorted.length - 1) / 2)] as CellResult;
+}
+
+function median(values: number[]): number {
+  const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = sorted.length / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[Math.floor(mid)] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
 async function measureCell(
   target: Target,
-  options: { connections: number; stream: boolean; unpinned?: boolean },
+  options: { connections: number; stream: boolean; unpinned?: boolean; warmupSeconds?: number },
 ): Promise<CellResult> {
   const cpu = options.unpinned ? undefined : LOAD_CPU;
   const base = {
@@ -338,7 +378,7 @@ async function measureCell(
     cpu,
   };
   await waitForQuiet(QUIET_WAIT_MS);
-  await runLoad({ ...base, seconds: warmupSeconds });
+  await runLoad({ ...base, seconds: options.warmupSeconds ?? warmupSeconds });
   let best: CellResult | undefined;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     if (attempt > 1) await waitForQuiet(QUIET_WAIT_MS);
@@ -544,6 +584,7 @@ function latencyTable(
   results: Record<string, CellResult>,
   stream: boolean,
   chunks: Record<string, number>,
+  roundRatios: Record<string, number[]>,
 ): string {
   const kind = stream ? 'stream' : 'json';
   const rows: Cell[][] = [];
@@ -556,10 +597,13 @@ function latencyTable(
       const l = cell.load;
       const row: Cell[] = [name === 'direct' ? `c=${connections}` : '', name, l.requestsPerSecond];
       if (stream) row.push(l.requestsPerSecond * (chunks[name] ?? 0));
+      const perRound = roundRatios[`${kind}|${connections}`];
       row.push(
         name === 'direct' || bare === undefined
           ? ''
-          : ratio(l.requestsPerSecond / bare.load.requestsPerSecond),
+          : name === 'switchyard' && perRound !== undefined && perRound.length > 0
+            ? ratio(median(perRound))
+            : ratio(l.requestsPerSecond / bare.load.requestsPerSecond),
         ms(l.latency.p50),
         ms(l.latency.p99),
         ms(l.latency.p999),
@@ -592,7 +636,11 @@ function latencyTable(
   const title = stream
     ? `Streaming (${chunks.switchyard ?? '?'} chunks per stream incl. usage, then [DONE]; latency = whole stream; chunks/s = streams/s × chunks)`
     : 'Non-streaming';
+  const perRound = [1, 50, 500]
+    .map((c) => `c=${c} ${(roundRatios[`${kind}|${c}`] ?? []).map(ratio).join(' ')}`)
+    .join(', ');
   const note =
+    `each row: the median of ${rounds} interleaved round(s); switchyard's "vs bare" is the median of the rounds' ratios (${perRound})\n` +
     'others: CPU used by other processes on the machine during the cell, in % of one CPU; above ' +
     `${NOISE_LIMIT * 100} % a cell is measured again (up to ${MAX_ATTEMPTS} times) and "!" marks one that never got quiet\n` +
     'steal: CPU time the hypervisor gave to other guests during the cell, in % of one CPU; a few % already turn cross-CPU wake-ups from microseconds into milliseconds, so c=1 latencies are not comparable with a quiet run';
@@ -706,14 +754,14 @@ function workersTable(workers: Record<string, CellResult>): string {
 }
 
 function budgetLines(
+  roundRatios: Record<string, number[]>,
   results: Record<string, CellResult>,
   ttfb: Record<string, TtfbResult>,
   open: Record<string, OpenResult>,
   sizes: Record<string, { c1: CellResult; c50: CellResult }>,
 ): BudgetLine[] {
   const get = (key: string) => results[key]?.load as LoadResult;
-  const throughput = (kind: string, c: number) =>
-    get(`${kind}|${c}|switchyard`).requestsPerSecond / get(`${kind}|${c}|bare`).requestsPerSecond;
+  const throughput = (kind: string, c: number) => median(roundRatios[`${kind}|${c}`] ?? []);
   const addedP50 = get('json|1|switchyard').latency.p50 - get('json|1|direct').latency.p50;
   const addedP99 = get('json|1|switchyard').latency.p99 - get('json|1|direct').latency.p99;
   const bareP50 = get('json|1|bare').latency.p50 - get('json|1|direct').latency.p50;

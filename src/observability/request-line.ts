@@ -1,9 +1,10 @@
 /**
  * Writes the one log line per request (pipeline/log.ts) straight to the logger's destination, framed
  * byte for byte as pino frames it: the level and time prefix, the logger's bindings, the fields, then
- * `"msg":"request"`. pino's generic path (a stringifier and serializer lookup per field, the redaction
- * walk) cost ~3× a plain `JSON.stringify` of the same object, on a line every request writes. That line
- * has a fixed shape of ids, names and numbers (key ids, never keys), so it needs neither.
+ * `"msg":"request"`. pino's generic path (a stringifier and serializer lookup per field, and the
+ * redaction walk) cost about twice a plain `JSON.stringify` of the same object, on a line every request
+ * writes. That line has a fixed shape of ids, names and numbers (key ids, never keys), so it needs
+ * neither.
  *
  * The framing comes from pino's public integration symbols (`pino.symbols`). A logger that transforms
  * lines (a mixin, a stream-write hook, a `log` formatter, a nested key, a message prefix, a destination

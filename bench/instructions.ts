@@ -1,0 +1,142 @@
+/**
+ * Instructions per request, counted by valgrind's callgrind: the one figure of this machine that other
+ * guests on the host cannot move (wall-clock CPU per request drifts by ±25 % here within minutes).
+ * It counts user-space instructions of every thread of the target (JIT code, GC, the compiler), not
+ * the kernel's share (syscalls, wake-ups) nor how fast they run (cache misses), so it complements the
+ * bench's CPU figures rather than replacing them.
+ *
+ *   node bench/instructions.ts [--target switchyard|bare] [--stream] [--warmup 5000] [--requests 2000]
+ *
+ * The target runs under callgrind with instrumentation off; after the warm-up requests (the JIT has
+ * tiered up by then) it is switched on for exactly `--requests` requests at 50 in flight, then off.
+ * Expect ±3 % between runs of the same build (the JIT and the GC do not run at the same moments).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Pool } from 'undici';
+import { BENCH_MODEL, BENCH_TENANT_KEY, writeConfigs } from './configs.ts';
+import { commandExists, type Started, sleep, startServer, stopServer, waitForPort } from './processes.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+
+const { values } = parseArgs({
+  options: {
+    target: { type: 'string', default: 'switchyard' },
+    stream: { type: 'boolean', default: false },
+    warmup: { type: 'string', default: '5000' },
+    requests: { type: 'string', default: '2000' },
+  },
+});
+const CONCURRENCY = 50;
+const ports = { upstream: 19_431, target: 19_432 };
+
+async function main(): Promise<void> {
+  if (!commandExists('valgrind') || !commandExists('callgrind_control')) {
+    process.stderr.write('valgrind is not installed (apt-get install -y valgrind)\n');
+    process.exit(2);
+  }
+  const workDir = await mkdtemp(join(tmpdir(), 'switchyard-instructions-'));
+  const upstreamUrl = `http://127.0.0.1:${ports.upstream}`;
+  const node = process.execPath;
+  const isGateway = values.target === 'switchyard';
+  const configs = await writeConfigs(workDir, upstreamUrl);
+  const targetArgv = isGateway
+    ? [join(root, 'bin', 'switchyard.js'), 'start', '--config', configs.small, '--port', String(ports.target)]
+    : [join(here, 'bare-proxy.ts'), String(ports.target), upstreamUrl];
+  const outFile = join(workDir, 'callgrind.out');
+  const servers: Started[] = [];
+  try {
+    const upstream = startServer({
+      name: 'upstream',
+      port: ports.upstream,
+      argv: [node, join(here, 'fake-upstream.ts'), String(ports.upstream)],
+      cpu: undefined,
+      logFile: join(workDir, 'upstream.log'),
+    });
+    servers.push(upstream);
+    await waitForPort(upstream, 20_000);
+    const target = startServer({
+      name: String(values.target),
+      port: ports.target,
+      argv: [
+        'valgrind',
+        '--tool=callgrind',
+        '--instr-atstart=no',
+        `--callgrind-out-file=${outFile}`,
+        node,
+        ...targetArgv,
+      ],
+      cpu: undefined,
+      logFile: join(workDir, 'target.log'),
+    });
+    servers.push(target);
+    await waitForPort(target, 180_000);
+    const pid = String(target.child.pid);
+
+    const send = requestSender(ports.target, isGateway ? BENCH_TENANT_KEY : undefined, values.stream);
+    await send(Number(values.warmup));
+    execFileSync('callgrind_control', ['--instr=on', pid], { stdio: 'ignore' });
+    const measured = Number(values.requests);
+    await send(measured);
+    execFileSync('callgrind_control', ['--instr=off', pid], { stdio: 'ignore' });
+    execFileSync('callgrind_control', ['--dump', pid], { stdio: 'ignore' });
+    await sleep(500);
+    const total = await countedInstructions(workDir);
+    const kind = values.stream ? 'streamed' : 'JSON';
+    process.stdout.write(
+      `${values.target}: ${Math.round(total / measured).toLocaleString('en-US')} instructions per ${kind} request ` +
+        `(${total.toLocaleString('en-US')} over ${measured} requests after ${values.warmup} to warm up)\n`,
+    );
+  } finally {
+    for (const server of servers.reverse()) await stopServer(server);
+  }
+}
+
+/** Sends exactly `count` completions with CONCURRENCY in flight and reads each answer to its end. */
+function requestSender(port: number, key: string | undefined, stream: boolean) {
+  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: CONCURRENCY });
+  const body = JSON.stringify({
+    model: BENCH_MODEL,
+    messages: [
+      { role: 'system', content: 'You answer in one short sentence.' },
+      { role: 'user', content: 'What does the quick brown fox do?' },
+    ],
+    max_tokens: 64,
+    temperature: 0.3,
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  });
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (key !== undefined) headers.authorization = `Bearer ${key}`;
+  return async (count: number): Promise<void> => {
+    let left = count;
+    const worker = async () => {
+      while (left > 0) {
+        left--;
+        const response = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers, body });
+        await response.body.text();
+        if (response.statusCode !== 200) throw new Error(`the target answered ${response.statusCode}`);
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  };
+}
+
+/** The `totals:` line of every dump callgrind wrote (one per `--dump`, one at exit). */
+async function countedInstructions(workDir: string): Promise<number> {
+  let total = 0;
+  for (const name of await readdir(workDir)) {
+    if (!name.startsWith('callgrind.out')) continue;
+    const text = await readFile(join(workDir, name), 'utf8');
+    for (const line of text.split('\n')) {
+      if (line.startsWith('totals:')) total += Number(line.split(/\s+/)[1]);
+    }
+  }
+  return total;
+}
+
+await main();

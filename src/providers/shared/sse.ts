@@ -82,6 +82,19 @@ export class SseParser {
   }
 
   #takeLine(text: string, start: number, end: number, onEvent: OnSseEvent): void {
+    // Nearly every line is `data: …` or the blank line ending an event: read those in place, without
+    // slicing the line and then its field name and value out of it.
+    if (this.#partialLine === '') {
+      if (start === end) {
+        this.#dispatch(onEvent);
+        return;
+      }
+      if (text.startsWith('data: ', start)) {
+        const value = text.slice(start + 6, end);
+        this.#data = this.#data === undefined ? value : `${this.#data}\n${value}`;
+        return;
+      }
+    }
     let line = text.slice(start, end);
     if (this.#partialLine !== '') {
       line = this.#partialLine + line;

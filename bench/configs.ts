@@ -12,6 +12,23 @@ export const BENCH_TENANT_KEY = 'sk-bench-tenant-0123456789abcdef';
 /** Sent by wrk to every target: the direct upstream and the bare proxy take any model name. */
 export const BENCH_MODEL = 'gpt-4o-mini';
 
+/**
+ * The chat completion every bench client sends (wrk-chat.lua spells the same body out in Lua): two short
+ * messages and two settings, the shape of a typical plain request.
+ */
+export function benchRequestBody(model: string, stream: boolean): string {
+  return JSON.stringify({
+    model,
+    messages: [
+      { role: 'system', content: 'You answer in one short sentence.' },
+      { role: 'user', content: 'What does the quick brown fox do?' },
+    ],
+    max_tokens: 64,
+    temperature: 0.3,
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  });
+}
+
 export const LARGE_MODELS = 1_000;
 export const LARGE_TENANTS = 10_000;
 export const LARGE_PROVIDERS = 20;

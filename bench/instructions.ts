@@ -20,7 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
-import { BENCH_MODEL, BENCH_TENANT_KEY, writeConfigs } from './configs.ts';
+import { BENCH_MODEL, BENCH_TENANT_KEY, benchRequestBody, writeConfigs } from './configs.ts';
 import { commandExists, type Started, sleep, startServer, stopServer, waitForPort } from './processes.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -103,16 +103,7 @@ async function main(): Promise<void> {
 /** Sends exactly `count` completions with CONCURRENCY in flight and reads each answer to its end. */
 function requestSender(port: number, key: string | undefined, stream: boolean) {
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: CONCURRENCY });
-  const body = JSON.stringify({
-    model: BENCH_MODEL,
-    messages: [
-      { role: 'system', content: 'You answer in one short sentence.' },
-      { role: 'user', content: 'What does the quick brown fox do?' },
-    ],
-    max_tokens: 64,
-    temperature: 0.3,
-    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-  });
+  const body = benchRequestBody(BENCH_MODEL, stream);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (key !== undefined) headers.authorization = `Bearer ${key}`;
   return async (count: number): Promise<void> => {

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchRequestBody } from './configs.ts';
 import { commandExists, pinned, runMeasured } from './processes.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -89,16 +90,7 @@ async function runWrk(options: LoadOptions): Promise<LoadResult> {
 }
 
 async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
-  const body = JSON.stringify({
-    model: options.model,
-    messages: [
-      { role: 'system', content: 'You answer in one short sentence.' },
-      { role: 'user', content: 'What does the quick brown fox do?' },
-    ],
-    max_tokens: 64,
-    temperature: 0.3,
-    ...(options.stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-  });
+  const body = benchRequestBody(options.model, options.stream);
   const headers = ['-H', 'content-type=application/json'];
   if (options.key !== undefined) headers.push('-H', `authorization=Bearer ${options.key}`);
   const { stdout, cpuSeconds } = await runMeasured(

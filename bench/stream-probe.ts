@@ -10,6 +10,7 @@
  *     its own connection: how many were open together, how many ended well, events seen.
  */
 import { Agent, type IncomingMessage, request } from 'node:http';
+import { benchRequestBody } from './configs.ts';
 
 const [mode, url, countArg, ...rest] = process.argv.slice(2);
 if ((mode !== 'ttfb' && mode !== 'open') || url === undefined || countArg === undefined) {
@@ -22,20 +23,6 @@ const key = mode === 'open' ? rest[1] : rest[0];
 
 const headers: Record<string, string> = { 'content-type': 'application/json' };
 if (key !== undefined && key !== '') headers.authorization = `Bearer ${key}`;
-
-function body(modelName: string): string {
-  return JSON.stringify({
-    model: modelName,
-    messages: [
-      { role: 'system', content: 'You answer in one short sentence.' },
-      { role: 'user', content: 'What does the quick brown fox do?' },
-    ],
-    max_tokens: 64,
-    temperature: 0.3,
-    stream: true,
-    stream_options: { include_usage: true },
-  });
-}
 
 interface StreamTiming {
   headersMs: number;
@@ -103,7 +90,7 @@ function summary(values: number[]): { p50: number; p99: number; p999: number } {
 
 if (mode === 'ttfb') {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const payload = body(model);
+  const payload = benchRequestBody(model, true);
   const timings: StreamTiming[] = [];
   for (let i = 0; i < 50; i++) await streamOnce(agent, payload); // warm the connection and the JIT
   const started = performance.now();
@@ -125,7 +112,7 @@ if (mode === 'ttfb') {
 } else {
   // One connection per stream, as 1,000 separate clients would have.
   const agent = new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
-  const payload = body(model);
+  const payload = benchRequestBody(model, true);
   let open = 0;
   let peakOpen = 0;
   const started = performance.now();

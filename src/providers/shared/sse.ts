@@ -90,8 +90,7 @@ export class SseParser {
         return;
       }
       if (text.startsWith('data: ', start)) {
-        const value = text.slice(start + 6, end);
-        this.#data = this.#data === undefined ? value : `${this.#data}\n${value}`;
+        this.#appendData(text.slice(start + 6, end));
         return;
       }
     }
@@ -114,9 +113,14 @@ export class SseParser {
     let value = '';
     if (colon !== -1)
       value = line.charCodeAt(colon + 1) === SPACE ? line.slice(colon + 2) : line.slice(colon + 1);
-    if (field === 'data') this.#data = this.#data === undefined ? value : `${this.#data}\n${value}`;
+    if (field === 'data') this.#appendData(value);
     else if (field === 'event') this.#eventName = value;
     // `id:` and `retry:` mean nothing to a gateway reading one response; other fields are ignored by spec.
+  }
+
+  /** Multiple `data:` lines of one event join with `\n` (SSE spec). */
+  #appendData(value: string): void {
+    this.#data = this.#data === undefined ? value : `${this.#data}\n${value}`;
   }
 
   #dispatch(onEvent: OnSseEvent): void {

@@ -10,6 +10,7 @@
  * synchronously and callers stay synchronous with it (style.md §2.9); the Redis store answers with a
  * promise, one round trip per call.
  */
+import type { AdmissionResult, AdmissionSpec, BudgetView, Settlement } from '../limits/types.ts';
 import type { BreakerOutcome, BreakerPolicy, BreakerView } from '../routing/breaker.ts';
 
 export type MaybePromise<T> = T | Promise<T>;
@@ -70,6 +71,23 @@ export interface StateStore {
   forceBreaker(id: string, action: BreakerAction, nowMs: number): MaybePromise<BreakerView>;
   /** Every breaker that has ever changed state, by id (a breaker absent here is closed and untouched). */
   breakers(): MaybePromise<ReadonlyMap<string, BreakerView>>;
+
+  /**
+   * The limits and budget decision for one request under `scope` (a tenant, or a key with a tier of its
+   * own), atomically: every check passes and every counter moves, or nothing moves.
+   */
+  admit(scope: string, spec: AdmissionSpec, nowMs: number): MaybePromise<AdmissionResult>;
+  /** After the answer: release the lease, correct the tokens, settle the reservation with the real cost. */
+  settle(scope: string, settlement: Settlement, nowMs: number): MaybePromise<void>;
+  /** Spent and reserved (live reservations only) of a scope's budget period. */
+  budgetView(scope: string, periodKey: string, nowMs: number): MaybePromise<BudgetView>;
+  /**
+   * Sets the period's spent figure when the state has none yet (a memory state after a restart is seeded
+   * from the store's ledger); never lowers or overwrites one that exists.
+   */
+  seedSpend(scope: string, periodKey: string, periodEndMs: number, spentNanoUsd: number): MaybePromise<void>;
+  /** True for the first caller of `key` within `ttlMs`, on every instance (a webhook signature's single use). */
+  claimOnce(key: string, ttlMs: number, nowMs: number): MaybePromise<boolean>;
 
   close(): Promise<void>;
 }

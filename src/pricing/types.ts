@@ -1,0 +1,36 @@
+/**
+ * Prices and costs (design.md §1, `pricing`): USD per 1M tokens. A cost is the usage the provider
+ * reported times the price of the upstream model that answered:
+ * `((prompt − cached) × input + cached × cached_input + completion × output) / 1e6`, reasoning tokens
+ * being part of `completion_tokens`; batch lines are multiplied by `batch_discount`. A model without a
+ * price has an unknown cost (null), never a zero one.
+ */
+
+export type PriceSource = 'built-in' | 'config' | 'webhook';
+
+export interface Price {
+  input: number;
+  output: number;
+  /** Cached prompt tokens; null: billed as `input`. */
+  cachedInput: number | null;
+  /** Multiplier for batch lines (0.5: half price); null: no batch discount known. */
+  batchDiscount: number | null;
+  source: PriceSource;
+  /** Built-in entries: the day the price was read and the provider page it comes from. */
+  asOf: string | null;
+  url: string | null;
+}
+
+/** One row of GET /admin/pricing. */
+export interface PriceEntry {
+  /** `model` (any provider) or `provider/model` for config and webhook entries; `type:model-prefix` for built-ins. */
+  name: string;
+  price: Price;
+}
+
+/** The normalized usage a cost is computed from (OpenAI's meaning: cached and reasoning are parts). */
+export interface CostUsage {
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+}

@@ -4,6 +4,7 @@
  */
 import { runCheck } from './check.ts';
 import { runDemo } from './demo.ts';
+import { runKeys } from './keys.ts';
 import { runStart } from './start.ts';
 
 const usage = `Usage: switchyard <command> [options]
@@ -12,6 +13,7 @@ Commands:
   start  [--config FILE] [--port N] [--host H] [--workers N]   run the gateway
   demo   [--port N]                                           run the gateway on built-in simulated providers
   check  --config FILE                                        validate a config file
+  keys   create|list|revoke [options]                         manage virtual keys in the store
 
 Without --config, start reads ./switchyard.yaml, or else builds a config from provider keys in the
 environment (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, DEEPSEEK_API_KEY, DASHSCOPE_API_KEY,
@@ -27,6 +29,8 @@ async function main(argv: string[]): Promise<number> {
       return runDemo(rest, io);
     case 'check':
       return runCheck(rest, io);
+    case 'keys':
+      return runKeys(rest, io);
     case undefined:
     case 'help':
     case '--help':

@@ -9,6 +9,8 @@ import { watchConfig } from '../config/watch.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { Gateway } from '../server/gateway.ts';
+import { describeStoreSetting, openStore } from '../store/from-config.ts';
+import type { Store } from '../store/types.ts';
 import { prewarmConnections } from '../transport/prewarm.ts';
 
 export interface ServeOptions {
@@ -19,6 +21,8 @@ export interface ServeOptions {
   port?: number;
   host?: string;
   logger?: Logger;
+  /** The store to use instead of opening the one `config.store` names (the demo, tests). */
+  store?: Store;
   /** Called after the gateway has drained, before the process exits. */
   onStopped?: () => Promise<void>;
 }
@@ -35,9 +39,11 @@ export interface Serving {
 
 export async function serve(options: ServeOptions): Promise<Serving> {
   const logger = options.logger ?? createLogger();
+  const store = options.store ?? (await openConfiguredStore(options.config.store));
   const gateway = new Gateway({
     config: options.config,
     services: { logger, metrics: createMetrics(), random: Math.random },
+    store,
   });
   const host = options.host ?? options.config.server.host;
   const address = await gateway.listen(options.port ?? options.config.server.port, host);
@@ -102,4 +108,15 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     'listening',
   );
   return { gateway, address, url, logger, stopped, stop };
+}
+
+/** Opens the store, or fails the start with one clear line: a gateway must not run without its keys. */
+async function openConfiguredStore(setting: string): Promise<Store> {
+  try {
+    return await openStore(setting);
+  } catch (error) {
+    throw new Error(`cannot open the store ${describeStoreSetting(setting)}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
 }

@@ -23,6 +23,7 @@ import { MemoryState } from '../state/memory.ts';
 import { silentLogger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import type { UpstreamPools } from '../transport/pools.ts';
+import { type CompiledTenant, compileTenant } from '../control-plane/tenant-policy.ts';
 import type { Config } from './schema.ts';
 
 export interface ProviderTimeouts {
@@ -99,13 +100,7 @@ export interface CompiledRouting {
   retry: RetryPolicy;
 }
 
-export interface CompiledTenant {
-  name: string;
-  /** Allowed model names; undefined means all. */
-  models: ReadonlySet<string> | undefined;
-  rateLimit: Config['tenants'][string]['rate_limit'];
-  budget: Config['tenants'][string]['budget'];
-}
+export type { CompiledTenant } from '../control-plane/tenant-policy.ts';
 
 export interface Snapshot {
   /** Increments with every successful (re)load, for logs and /readyz. */
@@ -113,8 +108,11 @@ export interface Snapshot {
   config: Config;
   providers: ReadonlyMap<string, CompiledProvider>;
   models: ReadonlyMap<string, CompiledModel>;
-  /** sha256(key) → tenant. Empty map = single-user mode, no key needed. */
+  /** sha256(key) → tenant, for keys written in the config; store keys are in the KeyRegistry. */
   tenantsByKeyHash: ReadonlyMap<string, CompiledTenant>;
+  /** Config tenants by name, tier defaults applied. */
+  tenantsByName: ReadonlyMap<string, CompiledTenant>;
+  /** Config tenants exist: a key is required (the key registry can turn this on too). */
   tenancy: boolean;
   routing: CompiledRouting;
 }
@@ -157,13 +155,10 @@ export function compileConfig(
   }
 
   const tenantsByKeyHash = new Map<string, CompiledTenant>();
+  const tenantsByName = new Map<string, CompiledTenant>();
   for (const [name, tenant] of Object.entries(config.tenants)) {
-    const compiled: CompiledTenant = {
-      name,
-      models: tenant.models === undefined ? undefined : new Set(tenant.models),
-      rateLimit: tenant.rate_limit,
-      budget: tenant.budget,
-    };
+    const compiled = compileTenant(name, tenant, config.tiers);
+    tenantsByName.set(name, compiled);
     for (const key of tenant.keys) tenantsByKeyHash.set(hashKey(key), compiled);
   }
 
@@ -174,6 +169,7 @@ export function compileConfig(
     providers,
     models,
     tenantsByKeyHash,
+    tenantsByName,
     tenancy: Object.keys(config.tenants).length > 0,
     routing: {
       runtime,

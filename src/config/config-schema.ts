@@ -12,13 +12,18 @@ import { providersSection } from './sections/providers.ts';
 import { breakerSection, healthSection, retrySection, routingSection } from './sections/resilience.ts';
 import { serverSection } from './sections/server.ts';
 import { stateSection, storeSection } from './sections/state-store.ts';
-import { tenantsSection } from './sections/tenants.ts';
+import { alertsSection, limitsSection, pricingSection } from './sections/control-plane.ts';
+import { tenantsSection, tiersSection } from './sections/tenants.ts';
 
 export const configSections = {
   server: serverSection,
   providers: providersSection,
   models: modelsSection,
+  tiers: tiersSection,
   tenants: tenantsSection,
+  pricing: pricingSection,
+  alerts: alertsSection,
+  limits: limitsSection,
   state: stateSection,
   store: storeSection,
   retry: retrySection,

@@ -21,9 +21,36 @@ export function checkCrossFieldRules(root: Record<string, unknown>): RawIssue[] 
   const providers = checkProviders(root.providers, issues);
   const virtualModels = isRecord(root.models) ? new Set(Object.keys(root.models)) : undefined;
   if (isRecord(root.models)) checkModels(root.models, providers, issues);
+  const tiers = isRecord(root.tiers) ? root.tiers : undefined;
+  if (tiers !== undefined) {
+    for (const [name, tier] of Object.entries(tiers)) {
+      if (isRecord(tier)) checkAllowList(tier.models, ['tiers', name], providers, virtualModels, issues);
+    }
+  }
   if (isRecord(root.tenants)) {
     const adminKey = isRecord(root.server) ? root.server.admin_key : undefined;
     checkTenants(root.tenants, providers, virtualModels, adminKey, issues);
+    for (const [name, tenant] of Object.entries(root.tenants)) {
+      if (!isRecord(tenant) || typeof tenant.tier !== 'string') continue;
+      if (tiers === undefined || !Object.hasOwn(tiers, tenant.tier)) {
+        const known = new Set(Object.keys(tiers ?? {}));
+        issues.push({
+          path: ['tenants', name, 'tier'],
+          message: `unknown tier "${tenant.tier}"${didYouMean(tenant.tier, known)}: tiers are defined in the tiers section`,
+        });
+      }
+    }
+  }
+  if (isRecord(root.pricing) && isRecord(root.pricing.models) && providers !== undefined) {
+    for (const name of Object.keys(root.pricing.models)) {
+      const slash = name.indexOf('/');
+      if (slash > 0 && !providers.has(name.slice(0, slash))) {
+        issues.push({
+          path: ['pricing', 'models', name],
+          message: `names provider "${name.slice(0, slash)}", which is not configured${didYouMean(name.slice(0, slash), new Set(providers.keys()))}`,
+        });
+      }
+    }
   }
   return issues;
 }
@@ -172,20 +199,28 @@ function checkTenants(
         owners.set(key, owner ?? name);
       });
     }
-    if (Array.isArray(tenant.models)) {
-      const models: unknown[] = tenant.models;
-      models.forEach((model, index) => {
-        if (typeof model !== 'string' || model === '' || virtualModels?.has(model)) return;
-        const problem = model.includes('/')
-          ? checkProviderModel(model, providers)
-          : virtualModels === undefined
-            ? undefined
-            : `unknown model "${model}"${didYouMean(model, virtualModels)}: not a virtual model, nor "provider/model"`;
-        if (problem !== undefined)
-          issues.push({ path: ['tenants', name, 'models', index], message: problem });
-      });
-    }
+    checkAllowList(tenant.models, ['tenants', name], providers, virtualModels, issues);
   }
+}
+
+function checkAllowList(
+  list: unknown,
+  path: PathSegment[],
+  providers: Map<string, KnownProvider> | undefined,
+  virtualModels: Set<string> | undefined,
+  issues: RawIssue[],
+) {
+  if (!Array.isArray(list)) return;
+  const models: unknown[] = list;
+  models.forEach((model, index) => {
+    if (typeof model !== 'string' || model === '' || virtualModels?.has(model)) return;
+    const problem = model.includes('/')
+      ? checkProviderModel(model, providers)
+      : virtualModels === undefined
+        ? undefined
+        : `unknown model "${model}"${didYouMean(model, virtualModels)}: not a virtual model, nor "provider/model"`;
+    if (problem !== undefined) issues.push({ path: [...path, 'models', index], message: problem });
+  });
 }
 
 function checkProviderModel(

@@ -12,26 +12,10 @@ export function notYetEnforced(config: Config): ConfigIssue[] {
     if (model.hedge !== undefined) {
       warnings.push({
         path: `models.${name}.hedge`,
+        // TODO(issue 13): hedged requests.
         message: 'hedged requests are not implemented yet; ignored',
       });
     }
-  }
-  for (const [name, tenant] of Object.entries(config.tenants)) {
-    if (tenant.rate_limit !== undefined) {
-      warnings.push({
-        path: `tenants.${name}.rate_limit`,
-        message: 'tenant rate limits are not enforced yet; ignored',
-      });
-    }
-    if (tenant.budget !== undefined) {
-      warnings.push({
-        path: `tenants.${name}.budget`,
-        message: 'tenant budgets are not enforced yet; ignored',
-      });
-    }
-  }
-  if (config.store !== 'sqlite:./data/switchyard.db') {
-    warnings.push({ path: 'store', message: 'the request-log store is not implemented yet; ignored' });
   }
   return warnings;
 }

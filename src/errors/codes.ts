@@ -120,7 +120,98 @@ export function invalidApiKey(): GatewayError {
     status: 401,
     type: 'authentication_error',
     code: 'invalid_api_key',
-    message: 'Missing or invalid API key. Send it as "Authorization: Bearer <key>".',
+    message:
+      'Missing, invalid or revoked API key. Send a virtual key as "Authorization: Bearer <key>" (or "x-api-key").',
+  });
+}
+
+const LIMIT_NAMES = {
+  rpm: 'requests per minute',
+  tpm: 'tokens per minute',
+  concurrent: 'concurrent requests',
+} as const;
+
+/** A tenant over one of its rate limits (design.md §1: 429 `rate_limit_exceeded`, with retry-after). */
+export function rateLimitExceeded(
+  limit: keyof typeof LIMIT_NAMES,
+  value: number,
+  retryAfterMs: number,
+  headers?: Record<string, string>,
+): GatewayError {
+  return new GatewayError({
+    status: 429,
+    type: 'rate_limit_error',
+    code: 'rate_limit_exceeded',
+    message: `Rate limit reached: your key allows ${value} ${LIMIT_NAMES[limit]}. Retry after the time in the retry-after header.`,
+    retryAfterMs,
+    headers,
+  });
+}
+
+/** A tenant whose hard budget cannot fit this request (design.md §1: 429 `budget_exceeded`, insufficient_quota). */
+export function budgetExceeded(
+  budgetUsd: number,
+  period: 'day' | 'month',
+  retryAfterMs: number,
+  headers?: Record<string, string>,
+): GatewayError {
+  return new GatewayError({
+    status: 429,
+    type: 'insufficient_quota',
+    code: 'budget_exceeded',
+    message: `Your budget of $${budgetUsd} per ${period} (UTC) is spent, or this request's estimated cost does not fit what is left. It renews at the start of the next ${period}.`,
+    retryAfterMs,
+    headers,
+  });
+}
+
+/** `limits.on_state_failure: closed` while the shared state does not answer. */
+export function limitsUnavailable(): GatewayError {
+  return new GatewayError({
+    status: 503,
+    type: 'server_error',
+    code: 'limits_unavailable',
+    message: 'Rate limits and budgets cannot be checked right now (shared state unreachable); retry shortly.',
+    retryAfterMs: 1000,
+  });
+}
+
+export function tenantNotFound(tenant: string): GatewayError {
+  return new GatewayError({
+    status: 404,
+    type: 'not_found_error',
+    code: 'tenant_not_found',
+    param: 'tenant',
+    message: `There is no tenant '${tenant}': define it under tenants in the config, or create it with PUT /admin/tenants/${tenant}.`,
+  });
+}
+
+export function keyNotFound(id: string): GatewayError {
+  return new GatewayError({
+    status: 404,
+    type: 'not_found_error',
+    code: 'key_not_found',
+    message: `There is no live virtual key with id '${id}'.`,
+  });
+}
+
+/** The admin API needs the store for keys and tenants; a gateway started without one says so. */
+export function storeNotConfigured(): GatewayError {
+  return new GatewayError({
+    status: 503,
+    type: 'server_error',
+    code: 'store_unavailable',
+    message: 'This gateway has no store open, so it cannot create, list or revoke keys or tenants.',
+  });
+}
+
+/** The pricing webhook's signature is missing, malformed, wrong, stale or already used. */
+export function invalidSignature(why: string): GatewayError {
+  return new GatewayError({
+    status: 401,
+    type: 'authentication_error',
+    code: 'invalid_signature',
+    message: `The x-switchyard-signature header was refused: ${why}. Nothing was changed.`,
   });
 }
 

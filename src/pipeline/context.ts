@@ -6,6 +6,24 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CompiledModel, CompiledTenant, Snapshot } from '../config/compile.ts';
 import type { ChatRequest } from '../protocol/chat-request.ts';
 import type { FinishReason, Usage } from '../protocol/chat-response.ts';
+import type { AdmissionSpec } from '../limits/types.ts';
+import type { PriceBook } from '../pricing/price-book.ts';
+
+/** The pre-flight estimate (pipeline/budget.ts): what admission reserves. */
+export interface PreflightEstimate {
+  promptTokens: number;
+  maxOutputTokens: number;
+  /** Null when no target of the route has a known price. */
+  costUsd: number | null;
+}
+
+/** What the account stage settles after the answer (pipeline/limits.ts admitted it). */
+export interface Admission {
+  scope: string;
+  spec: AdmissionSpec;
+  /** The budget period's spent figure when this request was admitted, nano-USD (for threshold alerts). */
+  spentNanoUsd: number;
+}
 
 export interface AttemptRecord {
   target: string;
@@ -31,6 +49,14 @@ export class RequestContext {
   readonly abort = new AbortController();
 
   tenant: CompiledTenant | undefined = undefined;
+  /** Id of the virtual key that authenticated (store keys), for the log; never the key. */
+  keyId: string | null = null;
+  /** The price book in force when the request started (a webhook update applies from the next one). */
+  prices: PriceBook | undefined = undefined;
+  estimate: PreflightEstimate | undefined = undefined;
+  admission: Admission | undefined = undefined;
+  /** Real cost of the answer, USD; null while unknown (no usage yet, or no price). */
+  costUsd: number | null = null;
   request: ChatRequest | undefined = undefined;
   model: CompiledModel | undefined = undefined;
   stream = false;

@@ -5,6 +5,7 @@
  * that ends the stream with an error event. The attempt loop (attempt.ts) decides what to do next.
  */
 import type { CompiledTarget } from '../config/compile.ts';
+import { priceAnswer } from './account.ts';
 import { upstreamTimeout } from '../errors/codes.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { type HeaderBag, parseRetryAfterMs } from '../providers/shared/retry-after.ts';
@@ -69,6 +70,7 @@ export async function jsonAttempt(
     ctx.usage = translated.usage;
     ctx.finishReason = translated.finishReason;
     ctx.rawFinishReason = translated.rawFinishReason;
+    priceAnswer(ctx);
     // A passthrough adapter answers with the upstream's own text: its bytes go out as they came.
     sendCompletion(ctx, translated.body === bodyText ? bodyBytes : translated.body);
     return { kind: 'done', latencyMs: performance.now() - started };

@@ -20,6 +20,7 @@ export function recordRequest(ctx: RequestContext, services: Services): void {
   requestLineWriter(logger).write({
     request_id: ctx.requestId,
     tenant: ctx.tenant?.name ?? null,
+    key_id: ctx.keyId,
     model: ctx.request?.model ?? null,
     provider: ctx.provider,
     upstream_model: ctx.upstreamModel,
@@ -45,6 +46,8 @@ export function recordRequest(ctx: RequestContext, services: Services): void {
             cached: usage.prompt_tokens_details?.cached_tokens ?? 0,
             reasoning: usage.completion_tokens_details?.reasoning_tokens ?? 0,
           },
+    cost_usd: ctx.costUsd,
+    cost_estimate_usd: ctx.estimate?.costUsd ?? null,
     latency_ms: {
       total: round(totalMs),
       gateway: round(Math.max(0, totalMs - ctx.upstreamMs)),

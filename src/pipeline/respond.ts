@@ -28,8 +28,15 @@ export function sendCompletion(ctx: RequestContext, body: string | Buffer): void
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   const headers = completionHeaders(ctx, 'application/json');
   headers['content-length'] = String(bytes.length);
+  // design.md §1: a non-streaming answer with a known price says what it cost (a stream's is in the log).
+  if (ctx.costUsd !== null) headers['x-switchyard-cost-usd'] = formatUsd(ctx.costUsd);
   ctx.res.writeHead(200, headers);
   ctx.res.end(bytes);
+}
+
+/** Plain decimal, never exponent notation (1e-7 would break a client that parses a decimal). */
+export function formatUsd(usd: number): string {
+  return usd.toFixed(10).replace(/0+$/, '').replace(/\.$/, '');
 }
 
 export function startEventStream(ctx: RequestContext): void {

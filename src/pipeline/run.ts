@@ -8,7 +8,10 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import { readBody } from '../server/body.ts';
 import { runAttempts } from './attempt.ts';
 import { ClientGoneError } from './exchange.ts';
+import { settleRequest } from './account.ts';
 import { authenticate, checkModelAllowed } from './auth.ts';
+import { estimateCost } from './budget.ts';
+import { admitRequest } from './limits.ts';
 import type { RequestContext } from './context.ts';
 import { recordRequest } from './log.ts';
 import { sendError } from './respond.ts';
@@ -32,7 +35,8 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
   deadline.unref();
 
   try {
-    authenticate(ctx);
+    const controlPlane = services.controlPlane;
+    authenticate(ctx, controlPlane?.keys);
     const contentType = req.headers['content-type'];
     if (contentType !== undefined && !contentType.toLowerCase().includes('json'))
       throw unsupportedMediaType(contentType);
@@ -45,6 +49,12 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
     if (model === undefined) throw modelNotFound(request.model);
     checkModelAllowed(ctx, request.model);
     ctx.model = model;
+    if (controlPlane !== undefined) {
+      ctx.prices = controlPlane.prices;
+      estimateCost(ctx);
+      const admitted = admitRequest(ctx, controlPlane.state);
+      if (admitted !== undefined) await admitted;
+    }
     await runAttempts(ctx, services);
   } catch (error) {
     if (!(error instanceof ClientGoneError)) {
@@ -55,8 +65,13 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
   } finally {
     clearTimeout(deadline);
     res.off('close', onClose);
-    // The log line waits for the response to be fully handed to the socket (or the socket to die).
-    if (res.writableFinished || res.destroyed) recordRequest(ctx, services);
-    else res.once('close', () => recordRequest(ctx, services));
+    // Settling and the log line wait for the response to be fully handed to the socket (or the socket
+    // to die): the concurrency lease is held until then, and the cost of a stream is known only then.
+    const finish = () => {
+      settleRequest(ctx, services);
+      recordRequest(ctx, services);
+    };
+    if (res.writableFinished || res.destroyed) finish();
+    else res.once('close', finish);
   }
 }

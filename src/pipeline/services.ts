@@ -1,3 +1,4 @@
+import type { ControlPlane } from '../control-plane/control-plane.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 
@@ -7,4 +8,6 @@ export interface Services {
   metrics: GatewayMetrics;
   /** Injected so weighted routing is reproducible in tests. */
   random: () => number;
+  /** Keys, limits, prices, spend and alerts; the gateway creates it when the caller gives none. */
+  controlPlane?: ControlPlane;
 }

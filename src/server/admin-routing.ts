@@ -9,67 +9,27 @@
  *
  * With `state: redis://…` a forced breaker holds for every instance.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolveModel, type Snapshot } from '../config/compile.ts';
-import { invalidApiKey, invalidJson, invalidRequest, routeNotFound } from '../errors/codes.ts';
-import { GatewayError } from '../errors/gateway-error.ts';
-import { writeErrorResponse } from '../pipeline/respond.ts';
+import { invalidRequest } from '../errors/codes.ts';
 import type { BreakerView } from '../routing/breaker.ts';
 import type { TargetRuntime } from '../routing/runtime.ts';
-import { readBody } from './body.ts';
-
-export type AdminHandler = (req: IncomingMessage, res: ServerResponse, requestId: string) => Promise<void>;
-
-const ADMIN_BODY_LIMIT = 16 * 1024;
+import { type AdminRoutes, adminRoute, readJsonBody, sendJson } from './admin-http.ts';
 
 /** The routes, keyed like the gateway's route table; `snapshot` returns the current one. */
-export function adminRoutingRoutes(snapshot: () => Snapshot): Record<string, Record<string, AdminHandler>> {
-  const guarded =
-    (
-      handler: (
-        req: IncomingMessage,
-        res: ServerResponse,
-        current: Snapshot,
-        requestId: string,
-      ) => Promise<void>,
-    ): AdminHandler =>
-    async (req, res, requestId) => {
-      const current = snapshot();
-      try {
-        authorize(req, current.config.server.admin_key);
-        await handler(req, res, current, requestId);
-      } catch (error) {
-        req.resume();
-        if (error instanceof GatewayError) writeErrorResponse(res, error, requestId);
-        else throw error;
-      }
-    };
+export function adminRoutingRoutes(snapshot: () => Snapshot): AdminRoutes {
+  const adminKey = () => snapshot().config.server.admin_key;
   return {
     '/admin/routing': {
-      GET: guarded(async (_req, res, current, id) => sendJson(res, 200, routingReport(current), id)),
+      GET: adminRoute(adminKey, async (_req, res, id) => sendJson(res, 200, routingReport(snapshot()), id)),
     },
     '/admin/breakers/open': {
-      POST: guarded((req, res, current, id) => force(req, res, current, 'isolate', id)),
+      POST: adminRoute(adminKey, (req, res, id) => force(req, res, snapshot(), 'isolate', id)),
     },
     '/admin/breakers/close': {
-      POST: guarded((req, res, current, id) => force(req, res, current, 'close', id)),
+      POST: adminRoute(adminKey, (req, res, id) => force(req, res, snapshot(), 'close', id)),
     },
   };
-}
-
-function authorize(req: IncomingMessage, adminKey: string | undefined): void {
-  // No admin key: the admin API is off and its routes answer as if they did not exist.
-  if (adminKey === undefined) throw routeNotFound(req.method ?? 'GET', req.url ?? '/');
-  const header = req.headers.authorization;
-  const given = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
-  // Hashes have equal length, so the comparison takes the same time whatever was sent.
-  const ok = timingSafeEqual(digest(given), digest(adminKey));
-  if (!ok || given === '') throw invalidApiKey();
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
 }
 
 async function force(
@@ -79,13 +39,7 @@ async function force(
   action: 'isolate' | 'close',
   requestId: string,
 ): Promise<void> {
-  const body = await readBody(req, ADMIN_BODY_LIMIT);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    throw invalidJson((error as Error).message);
-  }
+  const parsed = (await readJsonBody(req)).value;
   const id = (parsed as { target?: unknown } | null)?.target;
   if (typeof id !== 'string') throw invalidRequest('Send {"target":"provider/model"}.', 'target');
   const target = findTarget(snapshot, id);
@@ -153,14 +107,4 @@ function round(value: number | undefined, digits = 1): number | null {
   if (value === undefined) return null;
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown, requestId: string): void {
-  const body = JSON.stringify(value);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': String(Buffer.byteLength(body)),
-    'x-request-id': requestId,
-  });
-  res.end(body);
 }

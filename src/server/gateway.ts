@@ -18,7 +18,12 @@ import { RoutingRuntime } from '../routing/runtime.ts';
 import { createStateStore } from '../state/from-config.ts';
 import type { StateStore } from '../state/types.ts';
 import { UpstreamPools } from '../transport/pools.ts';
+import { ControlPlane } from '../control-plane/control-plane.ts';
+import type { Store } from '../store/types.ts';
+import { keyAdminRoutes } from './admin-keys.ts';
+import { pricingAdminRoutes } from './admin-pricing.ts';
 import { adminRoutingRoutes } from './admin-routing.ts';
+import { spendAdminRoutes } from './admin-spend.ts';
 import { answerClientError } from './client-error.ts';
 import { modelsListBody } from './models-endpoint.ts';
 import { requestIdFor } from './request-id.ts';
@@ -30,11 +35,16 @@ type Handler = (
   startedAt: number,
 ) => void | Promise<void>;
 
+/** A route whose path ends in an id (`/admin/keys/:id`): the handler gets the decoded id. */
+type IdHandler = (req: IncomingMessage, res: ServerResponse, requestId: string, id: string) => void | Promise<void>;
+
 export interface GatewayOptions {
   config: Config;
   services: Services;
   /** Routing state: a store other than the one `config.state` names (tests), an injected clock. */
   routing?: { state?: StateStore; clock?: () => number };
+  /** The opened store (`serve` opens the one `config.store` names); none: nothing persists. */
+  store?: Store;
 }
 
 export class Gateway {
@@ -42,17 +52,30 @@ export class Gateway {
   readonly pools = new UpstreamPools();
   /** Breakers, health and key cooldowns; survives reloads. */
   readonly routing: RoutingRuntime;
+  /** Keys, limits, prices, spend and alerts. */
+  readonly controlPlane: ControlPlane;
   readonly server: Server;
   #snapshot: Snapshot;
   #inFlight = 0;
   #draining = false;
   #idle: (() => void) | undefined;
   #routes: Record<string, Record<string, Handler>>;
+  /** Prefix → method → handler, tried in order when no exact route matches. */
+  #idRoutes: Array<[string, Record<string, IdHandler>]>;
 
   constructor(options: GatewayOptions) {
-    this.services = options.services;
+    const state = options.routing?.state ?? createStateStore(options.config.state);
+    this.controlPlane =
+      options.services.controlPlane ??
+      new ControlPlane({
+        config: options.config,
+        state,
+        store: options.store,
+        logger: options.services.logger,
+      });
+    this.services = { ...options.services, controlPlane: this.controlPlane };
     this.routing = new RoutingRuntime({
-      state: options.routing?.state ?? createStateStore(options.config.state),
+      state,
       logger: options.services.logger,
       metrics: options.services.metrics,
       clock: options.routing?.clock,
@@ -79,7 +102,12 @@ export class Gateway {
       '/readyz': { GET: (_req, res, id) => this.#ready(res, id) },
       '/metrics': { GET: (_req, res, id) => this.#metrics(res, id) },
       ...adminRoutingRoutes(() => this.#snapshot),
+      ...pricingAdminRoutes(() => this.#snapshot, this.controlPlane),
+      ...spendAdminRoutes(() => this.#snapshot, this.controlPlane),
     };
+    const keyRoutes = keyAdminRoutes(() => this.#snapshot, this.controlPlane);
+    Object.assign(this.#routes, keyRoutes.exact);
+    this.#idRoutes = Object.entries(keyRoutes.prefixed);
   }
 
   get snapshot(): Snapshot {
@@ -94,6 +122,7 @@ export class Gateway {
   reload(config: Config): void {
     const next = compileConfig(config, this.pools, this.#snapshot.version + 1, this.routing);
     this.#snapshot = next;
+    this.controlPlane.reload(config);
     applyClientTimeouts(this.server, config);
     const origins = new Set<string>();
     for (const provider of next.providers.values()) origins.add(provider.origin);
@@ -105,6 +134,8 @@ export class Gateway {
   }
 
   async listen(port: number, host: string): Promise<AddressInfo> {
+    // Store keys must be in memory before the first request, or a valid key would get a 401.
+    await this.controlPlane.start();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
@@ -137,6 +168,7 @@ export class Gateway {
     this.server.closeAllConnections();
     await closed;
     await this.pools.destroy();
+    await this.controlPlane.close();
     await this.routing.close();
   }
 
@@ -146,7 +178,7 @@ export class Gateway {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
-    const methods = this.#routes[path];
+    const methods = this.#routes[path] ?? this.#idRouteFor(path);
     if (methods === undefined) {
       this.#fail(res, routeNotFound(req.method ?? 'GET', path), requestId);
       return;
@@ -178,6 +210,24 @@ export class Gateway {
     }
   }
 
+  /** The methods of an id route (`/admin/keys/:id`) with the id bound; undefined when none matches. */
+  #idRouteFor(path: string): Record<string, Handler> | undefined {
+    for (const [prefix, methods] of this.#idRoutes) {
+      if (!path.startsWith(prefix) || path.length === prefix.length) continue;
+      let id: string;
+      try {
+        id = decodeURIComponent(path.slice(prefix.length));
+      } catch {
+        return undefined;
+      }
+      const bound: Record<string, Handler> = {};
+      for (const [method, handler] of Object.entries(methods))
+        bound[method] = (req, res, requestId) => handler(req, res, requestId, id);
+      return bound;
+    }
+    return undefined;
+  }
+
   #chat(req: IncomingMessage, res: ServerResponse, requestId: string, startedAt: number): Promise<void> {
     return handleChatCompletion(
       new RequestContext(requestId, this.#snapshot, req, res, startedAt),
@@ -188,7 +238,7 @@ export class Gateway {
   #models(req: IncomingMessage, res: ServerResponse, requestId: string): void {
     const ctx = new RequestContext(requestId, this.#snapshot, req, res, performance.now());
     try {
-      authenticate(ctx);
+      authenticate(ctx, this.controlPlane.keys);
     } catch (error) {
       this.#fail(res, error as GatewayError, requestId);
       return;
@@ -201,8 +251,17 @@ export class Gateway {
       sendJson(res, 503, '{"status":"draining"}', requestId);
       return;
     }
-    const body = JSON.stringify({ status: 'ready', config_version: this.#snapshot.version });
-    sendJson(res, 200, body, requestId);
+    // design.md §1: ready means the config is loaded and the store answers.
+    this.controlPlane.ready().then(
+      () => {
+        const body = JSON.stringify({ status: 'ready', config_version: this.#snapshot.version });
+        sendJson(res, 200, body, requestId);
+      },
+      (error: unknown) => {
+        this.services.logger.warn({ err: error }, 'readiness: the store does not answer');
+        sendJson(res, 503, '{"status":"store_unavailable"}', requestId);
+      },
+    );
   }
 
   #metrics(res: ServerResponse, requestId: string): void {

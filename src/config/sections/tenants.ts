@@ -1,25 +1,55 @@
-// The `tenants` section: virtual keys, rate limits, budgets and model allow-lists.
+// The `tiers` and `tenants` sections: virtual keys, rate limits, budgets and model allow-lists. A tier is
+// a set of defaults a tenant inherits; the tenant's own values win, field by field.
 
 import { z } from 'zod';
 import { count, positiveNumber, secret } from './values.ts';
 
 export const BUDGET_PERIODS = ['day', 'month'] as const;
+export const BUDGET_MODES = ['hard', 'soft'] as const;
 
-const TENANT_NAME = /^[A-Za-z0-9_.-]+$/;
+export const TENANT_NAME = /^[A-Za-z0-9_.-]+$/;
+const tenantName = z
+  .string()
+  .max(128)
+  .regex(TENANT_NAME, { message: 'names may use only letters, digits, "_", "." and "-"' });
 
-const TenantSchema = z.strictObject({
-  // Empty is fine: keys can be created later with `switchyard keys create`.
-  keys: z.array(secret).default(() => []),
-  rate_limit: z.strictObject({ rpm: count.optional(), tpm: count.optional() }).optional(),
-  budget: z.strictObject({ usd: positiveNumber, period: z.enum(BUDGET_PERIODS) }).optional(),
+export const RateLimitSchema = z.strictObject({
+  rpm: count.optional(),
+  tpm: count.optional(),
+  concurrent: count.optional(),
+});
+
+export const BudgetSchema = z.strictObject({
+  usd: positiveNumber,
+  period: z.enum(BUDGET_PERIODS),
+  // hard refuses once the budget is spent (429 budget_exceeded); soft only alerts.
+  mode: z.enum(BUDGET_MODES).default('hard'),
+});
+
+const TierSchema = z.strictObject({
+  rate_limit: RateLimitSchema.optional(),
+  budget: BudgetSchema.optional(),
   models: z.array(z.string().min(1)).optional(),
 });
 
-export type TenantConfig = z.output<typeof TenantSchema>;
+export const TenantSettingsSchema = z.strictObject({
+  tier: tenantName.optional(),
+  rate_limit: RateLimitSchema.optional(),
+  budget: BudgetSchema.optional(),
+  models: z.array(z.string().min(1)).optional(),
+});
 
-export const tenantsSection = z
-  .record(
-    z.string().regex(TENANT_NAME, { message: 'tenant names may use only letters, digits, "_", "." and "-"' }),
-    TenantSchema,
-  )
-  .default(() => ({}));
+const TenantSchema = TenantSettingsSchema.extend({
+  // Empty is fine: keys can be created later with `switchyard keys create`.
+  keys: z.array(secret).default(() => []),
+});
+
+export type RateLimitConfig = z.output<typeof RateLimitSchema>;
+export type BudgetConfig = z.output<typeof BudgetSchema>;
+export type TierConfig = z.output<typeof TierSchema>;
+export type TenantConfig = z.output<typeof TenantSchema>;
+export type TenantSettings = z.output<typeof TenantSettingsSchema>;
+
+export const tiersSection = z.record(tenantName, TierSchema).default(() => ({}));
+
+export const tenantsSection = z.record(tenantName, TenantSchema).default(() => ({}));

@@ -1,0 +1,114 @@
+/**
+ * A tenant's effective policy: its own settings over its tier's, field by field (design.md §1 `tiers`:
+ * "the tenant's own values win"), resolved once per config snapshot (or once per store key), never per
+ * request. A key with a tier of its own is limited as its own unit: that tier's values apply on top of
+ * the tenant's, its counters and budget have their own scope, and its model list narrows the tenant's.
+ */
+import type { BudgetConfig, RateLimitConfig, TenantSettings, TierConfig } from '../config/sections/tenants.ts';
+
+export interface CompiledTenant {
+  name: string;
+  tier: string | null;
+  /** Allowed model names; undefined means all. */
+  models: ReadonlySet<string> | undefined;
+  rpm: number | undefined;
+  tpm: number | undefined;
+  concurrent: number | undefined;
+  budget: BudgetConfig | undefined;
+  /** Where its counters live in the state store: `t:<tenant>`, or `k:<key id>` for a key with a tier. */
+  scope: string;
+  /** Any limit or budget applies: the admission stage calls the state store only then. */
+  limited: boolean;
+}
+
+export function compileTenant(
+  name: string,
+  settings: TenantSettings,
+  tiers: Readonly<Record<string, TierConfig>>,
+): CompiledTenant {
+  const tier = settings.tier === undefined ? undefined : tiers[settings.tier];
+  return withPolicy({
+    name,
+    tier: settings.tier ?? null,
+    models: toSet(settings.models ?? tier?.models),
+    rateLimit: { ...tier?.rate_limit, ...settings.rate_limit },
+    budget: settings.budget ?? tier?.budget,
+    scope: `t:${name}`,
+  });
+}
+
+export interface KeyGrant {
+  id: string;
+  tier: string | null;
+  models: readonly string[] | null;
+}
+
+/** The policy a store key gets: its tenant's, narrowed by the key's own tier and model list. */
+export function compileKeyPolicy(
+  tenant: CompiledTenant,
+  key: KeyGrant,
+  tiers: Readonly<Record<string, TierConfig>>,
+): CompiledTenant {
+  const tier = key.tier === null ? undefined : tiers[key.tier];
+  const narrowed = narrowModels(tenant.models, key.models ?? tier?.models);
+  if (tier === undefined) {
+    return narrowed === tenant.models ? tenant : { ...tenant, models: narrowed };
+  }
+  return withPolicy({
+    name: tenant.name,
+    tier: key.tier,
+    models: narrowed,
+    rateLimit: {
+      rpm: tenant.rpm,
+      tpm: tenant.tpm,
+      concurrent: tenant.concurrent,
+      ...definedOnly(tier.rate_limit),
+    },
+    budget: tier.budget ?? tenant.budget,
+    scope: `k:${key.id}`,
+  });
+}
+
+function withPolicy(fields: {
+  name: string;
+  tier: string | null;
+  models: ReadonlySet<string> | undefined;
+  rateLimit: RateLimitConfig;
+  budget: BudgetConfig | undefined;
+  scope: string;
+}): CompiledTenant {
+  const { rpm, tpm, concurrent } = fields.rateLimit;
+  return {
+    name: fields.name,
+    tier: fields.tier,
+    models: fields.models,
+    rpm,
+    tpm,
+    concurrent,
+    budget: fields.budget,
+    scope: fields.scope,
+    limited: rpm !== undefined || tpm !== undefined || concurrent !== undefined || fields.budget !== undefined,
+  };
+}
+
+function toSet(models: readonly string[] | undefined): ReadonlySet<string> | undefined {
+  return models === undefined ? undefined : new Set(models);
+}
+
+/** A key's list can only narrow its tenant's: the intersection, or the key's list when the tenant has none. */
+function narrowModels(
+  tenant: ReadonlySet<string> | undefined,
+  key: readonly string[] | undefined,
+): ReadonlySet<string> | undefined {
+  if (key === undefined) return tenant;
+  if (tenant === undefined) return new Set(key);
+  return new Set(key.filter((model) => tenant.has(model)));
+}
+
+function definedOnly(limits: RateLimitConfig | undefined): RateLimitConfig {
+  const out: RateLimitConfig = {};
+  if (limits?.rpm !== undefined) out.rpm = limits.rpm;
+  if (limits?.tpm !== undefined) out.tpm = limits.tpm;
+  if (limits?.concurrent !== undefined) out.concurrent = limits.concurrent;
+  return out;
+}

@@ -1,0 +1,120 @@
+/**
+ * The account stage (design.md §2): the real cost of the answer from the usage the provider reported
+ * and the price of the upstream model that answered, then, after the response has ended, the
+ * settlement: the concurrency lease released, the token estimate replaced by the real count, the budget
+ * reservation replaced by the real cost, the spend ledgered in the store and budget thresholds checked.
+ * Nothing here waits on I/O while the client does: the settlement and the ledger are fire-and-forget
+ * with their failures logged.
+ */
+import type { ControlPlane } from '../control-plane/control-plane.ts';
+import { NANO_USD_PER_USD, type Settlement } from '../limits/types.ts';
+import { costUsd } from '../pricing/cost.ts';
+import type { RequestContext } from './context.ts';
+import type { Services } from './services.ts';
+
+const HOUR_MS = 3_600_000;
+
+/** Sets `ctx.costUsd` from the usage and the price; called before a JSON answer's headers and at a stream's end. */
+export function priceAnswer(ctx: RequestContext): void {
+  const usage = ctx.usage;
+  const prices = ctx.prices;
+  const providerName = ctx.provider;
+  if (usage === undefined || prices === undefined || providerName === null) return;
+  const provider = ctx.snapshot.providers.get(providerName);
+  if (provider === undefined) return;
+  const price = prices.priceFor(providerName, provider.type, ctx.upstreamModel ?? '');
+  if (price === undefined) return;
+  ctx.costUsd = costUsd(
+    {
+      promptTokens: usage.prompt_tokens,
+      completionTokens: usage.completion_tokens,
+      cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+    },
+    price,
+  );
+}
+
+/** After the response ended (or the client left): settle admission, ledger the spend, check alerts. */
+export function settleRequest(ctx: RequestContext, services: Services): void {
+  const controlPlane = services.controlPlane;
+  if (controlPlane === undefined) return;
+  if (ctx.costUsd === null) priceAnswer(ctx);
+  if (ctx.costUsd === null && ctx.usage !== undefined && ctx.provider !== null)
+    controlPlane.unknownPrice(ctx.provider, ctx.upstreamModel ?? '');
+  const chargedUsd = chargedCostUsd(ctx);
+  const admission = ctx.admission;
+  const nowMs = Date.now();
+  if (admission !== undefined) settleAdmission(ctx, controlPlane, chargedUsd, nowMs, services);
+  const tenant = ctx.tenant;
+  if (tenant !== undefined && chargedUsd > 0) {
+    controlPlane.spend?.enqueueSpend({
+      tenant: tenant.name,
+      hourStart: Math.floor(nowMs / HOUR_MS) * HOUR_MS,
+      usd: chargedUsd,
+      requests: 1,
+    });
+  }
+}
+
+/**
+ * What the request is charged: its real cost; else, for an answer that started but whose usage never
+ * came (a client gone mid-stream, a cut stream), the prompt part of the estimate, since the upstream
+ * read the prompt and bills it; else nothing (it failed before any upstream charged).
+ */
+function chargedCostUsd(ctx: RequestContext): number {
+  if (ctx.costUsd !== null) return ctx.costUsd;
+  const estimate = ctx.estimate;
+  if (!ctx.committed || estimate === undefined || estimate.costUsd === null) return 0;
+  const totalTokens = estimate.promptTokens + estimate.maxOutputTokens;
+  return totalTokens === 0 ? 0 : (estimate.costUsd * estimate.promptTokens) / totalTokens;
+}
+
+function settleAdmission(
+  ctx: RequestContext,
+  controlPlane: ControlPlane,
+  chargedUsd: number,
+  nowMs: number,
+  services: Services,
+): void {
+  const admission = ctx.admission;
+  if (admission === undefined) return;
+  const spec = admission.spec;
+  const usage = ctx.usage;
+  const actualNanoUsd = Math.round(chargedUsd * NANO_USD_PER_USD);
+  const settlement: Settlement = {
+    requestId: spec.requestId,
+    releaseConcurrent: spec.concurrent !== undefined,
+    tokens:
+      spec.tpm === undefined
+        ? undefined
+        : {
+            estimated: spec.estimatedTokens,
+            // Unknown usage after a committed answer: keep the estimate, it is the best figure there is.
+            actual:
+              usage !== undefined
+                ? usage.prompt_tokens + usage.completion_tokens
+                : ctx.committed
+                  ? spec.estimatedTokens
+                  : 0,
+          },
+    budget:
+      spec.budget === undefined
+        ? undefined
+        : { periodKey: spec.budget.periodKey, periodEndMs: spec.budget.periodEndMs, actualNanoUsd },
+  };
+  try {
+    const settled = controlPlane.state.settle(admission.scope, settlement, nowMs);
+    if (settled instanceof Promise)
+      settled.catch((error: unknown) =>
+        services.logger.warn({ err: error, request_id: ctx.requestId }, 'settling limits and budget failed'),
+      );
+  } catch (error) {
+    // The lease and reservation expire on their own (AdmissionSpec.leaseMs); the request is answered.
+    services.logger.warn({ err: error, request_id: ctx.requestId }, 'settling limits and budget failed');
+  }
+  const tenant = ctx.tenant;
+  if (tenant?.budget !== undefined && spec.budget !== undefined) {
+    const spentUsd = (admission.spentNanoUsd + actualNanoUsd) / NANO_USD_PER_USD;
+    controlPlane.monitor.onSettled(tenant.name, tenant.budget, spentUsd);
+  }
+}

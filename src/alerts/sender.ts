@@ -97,6 +97,11 @@ export class AlertSender implements AlertSink {
     this.#random = options.random ?? Math.random;
   }
 
+  /** A reload's `alerts.webhook_url`: alerts not yet sent go to the new one. */
+  setWebhookUrl(webhookUrl: string | undefined): void {
+    this.#url = webhookUrl === undefined ? undefined : parseWebhookUrl(webhookUrl);
+  }
+
   /** Queues the alert and returns at once. */
   raise(alert: Alert): void {
     if (this.#closing || this.#queue.length >= this.#capacity) {

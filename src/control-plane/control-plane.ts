@@ -9,7 +9,7 @@ import type { Logger } from '../observability/logger.ts';
 import { AlertSender } from '../alerts/sender.ts';
 import { SpendMonitor } from '../alerts/spend-monitor.ts';
 import { unknownPriceAlert } from '../alerts/unknown-price.ts';
-import { budgetPeriodOf } from '../limits/budget-period.ts';
+import { periodOf } from '../limits/budget-period.ts';
 import { NANO_USD_PER_USD } from '../limits/types.ts';
 import { PriceBook } from '../pricing/price-book.ts';
 import type { StateStore } from '../state/types.ts';
@@ -17,6 +17,8 @@ import { StoreWriter } from '../store/writer.ts';
 import type { PriceOverride, Store } from '../store/types.ts';
 import { KeyRegistry } from './key-registry.ts';
 import type { CompiledTenant } from './tenant-policy.ts';
+
+const EMPTY_LEDGER = { spendByHour: async () => [] };
 
 export interface ControlPlaneOptions {
   config: Config;
@@ -64,12 +66,13 @@ export class ControlPlane {
               logger.warn({ err: error, queue, retry }, 'writing to the store failed; retrying'),
             onInvalid: (queue, problem) => logger.error({ queue, problem }, 'a malformed store row was refused'),
           });
+    // Without a store there is no ledger to project from; threshold alerts still work (onSettled).
     this.monitor = new SpendMonitor({
-      store: options.store,
+      store: options.store ?? EMPTY_LEDGER,
       sink: this.alerts,
-      budgets: () => this.#budgetedTenants(),
+      tenants: () => this.#budgetedTenants(),
       intervalMs: options.config.alerts.check_interval_s * 1000,
-      clock: this.#clock,
+      now: this.#clock,
       logger: options.logger,
     });
     this.#prices = this.#priceBook();
@@ -90,7 +93,7 @@ export class ControlPlane {
       await this.#seedSpend(store);
       this.keys.start(this.#config.limits.key_refresh_ms);
     }
-    this.monitor.start();
+    if (store !== undefined) this.monitor.start();
   }
 
   reload(config: Config): void {
@@ -158,7 +161,7 @@ export class ControlPlane {
   async #seedSpend(store: Store): Promise<void> {
     const nowMs = this.#clock();
     for (const { tenant, budget } of this.#budgetedTenants()) {
-      const period = budgetPeriodOf(budget.period, nowMs);
+      const period = periodOf(budget.period, nowMs);
       const rows = await store.spendByHour({ tenant, fromMs: period.startMs, toMs: period.endMs });
       let usd = 0;
       for (const row of rows) usd += row.usd;

@@ -7,7 +7,7 @@
 import type { CompiledTenant } from '../control-plane/tenant-policy.ts';
 import { budgetExceeded, limitsUnavailable, rateLimitExceeded } from '../errors/codes.ts';
 import type { GatewayError } from '../errors/gateway-error.ts';
-import { currentBudgetPeriod } from '../limits/budget-period.ts';
+import { periodOf } from '../limits/budget-period.ts';
 import { formatResetDuration } from '../limits/reset-duration.ts';
 import {
   type AdmissionResult,
@@ -47,7 +47,7 @@ function admissionSpec(ctx: RequestContext, tenant: CompiledTenant, nowMs: numbe
 function budgetSpec(tenant: CompiledTenant, costUsd: number | null, nowMs: number): BudgetSpec | undefined {
   const budget = tenant.budget;
   if (budget === undefined) return undefined;
-  const period = currentBudgetPeriod(budget.period, nowMs);
+  const period = periodOf(budget.period, nowMs);
   return {
     periodKey: period.key,
     periodEndMs: period.endMs,

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Snapshot } from '../config/compile.ts';
 import type { ControlPlane } from '../control-plane/control-plane.ts';
 import { invalidRequest, tenantNotFound } from '../errors/codes.ts';
-import { budgetPeriodOf } from '../limits/budget-period.ts';
+import { periodOf } from '../limits/budget-period.ts';
 import { NANO_USD_PER_USD } from '../limits/types.ts';
 import { type AdminRoutes, adminRoute, queryOf, sendJson } from './admin-http.ts';
 
@@ -37,7 +37,7 @@ async function spend(
   if (periodParam !== 'day' && periodParam !== 'month')
     throw invalidRequest(`period must be "day" or "month", not "${periodParam}".`, 'period');
   const nowMs = Date.now();
-  const period = budgetPeriodOf(periodParam, nowMs);
+  const period = periodOf(periodParam, nowMs);
   const budget = tenant.budget?.period === periodParam ? tenant.budget : undefined;
   let spentUsd: number;
   let reservedUsd = 0;

@@ -5,7 +5,7 @@
  * overspend.
  *
  * Prompt tokens: the message texts counted with o200k_base (OpenAI's tokenizer for gpt-4o, 4.1, 5 and
- * o-series; gpt-tokenizer), plus OpenAI's documented framing (3 tokens per message, 1 per name, 3 to
+ * o-series; gpt-tokenizer), plus OpenAI's chat framing (4 tokens per message, 1 per name, 3 to
  * prime the reply), tool definitions and a json_schema as their JSON text, and a flat FLAT_PART_TOKENS
  * for each image, audio or file part. The count is then multiplied by the provider family's
  * correction factor (TOKENIZER_FACTOR) and rounded up.
@@ -50,8 +50,12 @@ export const TOKENIZER_FACTOR: Readonly<Record<string, number>> = {
 };
 export const OTHER_FACTOR = 1.35;
 
-/** OpenAI's cookbook: every message is framed by 3 tokens, a `name` adds 1, the reply is primed with 3. */
-const TOKENS_PER_MESSAGE = 3;
+/**
+ * OpenAI's chat framing on o200k: `<|im_start|>` role `<|im_sep|>` … `<|im_end|>` is 4 tokens per
+ * message (the cookbook's 3 plus the role it counts as a value), a `name` about 1 more, and the reply
+ * is primed with `<|im_start|>assistant<|im_sep|>`, 3 tokens.
+ */
+const TOKENS_PER_MESSAGE = 4;
 const TOKENS_PER_NAME = 1;
 const REPLY_PRIMING_TOKENS = 3;
 /**
@@ -63,10 +67,14 @@ export const FLAT_PART_TOKENS = 1_600;
 /** When the model's largest output is unknown: the common output cap of 2025 chat models. */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 16_384;
 
-/** Measured in bench/pricing-estimate.ts: tokenizing 32 K chars of prose takes about 1–2 ms. */
-export const EXACT_CHARS = 32_768;
+/**
+ * bench/pricing-estimate.ts, this machine: a short chat ~4 µs; 12 KB of code (exact) ~0.22 ms; with
+ * 32 KB exact and 32 sampled windows a 30 KB prompt took ~1.1 ms and 100 KB ~0.7 ms, so both budgets
+ * were halved: 100 KB of prose now ~0.25 ms, 0.5 % above the exact count.
+ */
+export const EXACT_CHARS = 16_384;
 const PIECE_CHARS = 2_048;
-const SAMPLE_WINDOWS = 32;
+const SAMPLE_WINDOWS = 16;
 const SAMPLE_WINDOW_CHARS = 1_024;
 
 export interface RequestEstimate {

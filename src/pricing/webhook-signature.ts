@@ -19,6 +19,9 @@ export const TOLERANCE_S = 300;
  */
 export const SIGNATURE_CLAIM_TTL_MS = (2 * TOLERANCE_S + 60) * 1000;
 
+/** For the 401 when StateStore.claimOnce(claimKey) finds the signature already used. */
+export const REPLAYED_SIGNATURE_MESSAGE = `This ${SIGNATURE_HEADER} was already used; sign each request anew.`;
+
 /** Longer headers are not ours: bounded so a hostile header costs nothing to refuse. */
 const MAX_HEADER_LENGTH = 1024;
 const SHA256_HEX_LENGTH = 64;

@@ -304,3 +304,11 @@ export function internalError(requestId: string, cause: unknown): GatewayError {
     cause,
   });
 }
+
+/**
+ * POST /admin/pricing with a signature that is missing, malformed, wrong, outside the time tolerance or
+ * already used (src/pricing/webhook-signature.ts says which, in `message`); nothing was changed.
+ */
+export function invalidWebhookSignature(message: string): GatewayError {
+  return new GatewayError({ status: 401, type: 'authentication_error', code: 'invalid_signature', message });
+}

@@ -1,0 +1,132 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { costOfUsage, costUsageFromUsage, costUsd } from '../../src/pricing/cost.ts';
+import type { Price } from '../../src/pricing/types.ts';
+
+const price = (fields: Partial<Price> = {}): Price => ({
+  input: 2,
+  output: 8,
+  cachedInput: 0.5,
+  batchDiscount: 0.5,
+  source: 'config',
+  asOf: null,
+  url: null,
+  ...fields,
+});
+
+describe('costUsd', () => {
+  it('bills uncached prompt at input, cached at cached_input and completion at output', () => {
+    // (1000 − 400) × 2 + 400 × 0.5 + 500 × 8 = 1200 + 200 + 4000 = 5400 per 1M
+    expect(costUsd({ promptTokens: 1000, cachedTokens: 400, completionTokens: 500 }, price())).toBeCloseTo(
+      0.0054,
+      12,
+    );
+  });
+
+  it('counts reasoning tokens once, as part of completion_tokens', () => {
+    const usage = costUsageFromUsage({
+      prompt_tokens: 100,
+      completion_tokens: 300,
+      total_tokens: 400,
+      completion_tokens_details: { reasoning_tokens: 250 },
+    });
+    expect(usage).toEqual({ promptTokens: 100, completionTokens: 300, cachedTokens: 0 });
+    expect(costUsd(usage, price())).toBeCloseTo((100 * 2 + 300 * 8) / 1e6, 12);
+  });
+
+  it('reads cached tokens from prompt_tokens_details', () => {
+    const usage = costUsageFromUsage({
+      prompt_tokens: 2048,
+      completion_tokens: 10,
+      total_tokens: 2058,
+      prompt_tokens_details: { cached_tokens: 2000 },
+    });
+    expect(usage.cachedTokens).toBe(2000);
+  });
+
+  it('bills cached tokens at the input price when no cached price is known', () => {
+    const usage = { promptTokens: 1000, cachedTokens: 1000, completionTokens: 0 };
+    expect(costUsd(usage, price({ cachedInput: null }))).toBeCloseTo(0.002, 12);
+  });
+
+  it('applies the batch discount to batch lines only, and not at all when none is known', () => {
+    const usage = { promptTokens: 1000, cachedTokens: 0, completionTokens: 1000 };
+    expect(costUsd(usage, price(), true)).toBeCloseTo(costUsd(usage, price()) * 0.5, 12);
+    expect(costUsd(usage, price({ batchDiscount: null }), true)).toBe(costUsd(usage, price()));
+  });
+
+  it('never goes negative on a broken usage (negative counts, more cached than prompt)', () => {
+    expect(costUsd({ promptTokens: -5, cachedTokens: -1, completionTokens: -9 }, price())).toBe(0);
+    expect(costUsd({ promptTokens: 10, cachedTokens: 50, completionTokens: 0 }, price())).toBeCloseTo(
+      (10 * 0.5) / 1e6,
+      12,
+    );
+  });
+
+  it('is null, never zero, when the price or the usage is unknown', () => {
+    const usage = { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 };
+    expect(costOfUsage(usage, undefined)).toBeNull();
+    expect(costOfUsage(undefined, price())).toBeNull();
+    expect(costOfUsage(usage, price())).toBeCloseTo(10 / 1e6, 12);
+  });
+});
+
+describe('costUsd properties', () => {
+  const counts = fc.integer({ min: 0, max: 10_000_000 });
+  const usd = fc.double({ min: 0, max: 1_000, noNaN: true, noDefaultInfinity: true });
+  const usage = fc.tuple(counts, counts, counts).map(([prompt, cachedShare, completion]) => ({
+    promptTokens: prompt,
+    cachedTokens: prompt === 0 ? 0 : cachedShare % (prompt + 1),
+    completionTokens: completion,
+  }));
+  const prices = fc.record({
+    input: usd,
+    output: usd,
+    cachedInput: fc.option(usd, { nil: null }),
+    batchDiscount: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
+  });
+
+  it('is non-negative and finite for any valid usage and price', () => {
+    fc.assert(
+      fc.property(usage, prices, fc.boolean(), (u, p, batch) => {
+        const cost = costUsd(u, price(p), batch);
+        return Number.isFinite(cost) && cost >= 0;
+      }),
+    );
+  });
+
+  it('is linear: the cost of two usages together is the sum of their costs', () => {
+    fc.assert(
+      fc.property(usage, usage, prices, fc.boolean(), (a, b, p, batch) => {
+        const together = costUsd(
+          {
+            promptTokens: a.promptTokens + b.promptTokens,
+            cachedTokens: a.cachedTokens + b.cachedTokens,
+            completionTokens: a.completionTokens + b.completionTokens,
+          },
+          price(p),
+          batch,
+        );
+        const apart = costUsd(a, price(p), batch) + costUsd(b, price(p), batch);
+        return Math.abs(together - apart) <= 1e-9 * Math.max(1, apart);
+      }),
+    );
+  });
+
+  it('scales with the token counts', () => {
+    fc.assert(
+      fc.property(usage, prices, fc.integer({ min: 0, max: 100 }), (u, p, k) => {
+        const scaled = costUsd(
+          {
+            promptTokens: u.promptTokens * k,
+            cachedTokens: u.cachedTokens * k,
+            completionTokens: u.completionTokens * k,
+          },
+          price(p),
+        );
+        const expected = costUsd(u, price(p)) * k;
+        return Math.abs(scaled - expected) <= 1e-9 * Math.max(1, expected);
+      }),
+    );
+  });
+});

@@ -5,7 +5,7 @@
  * and find the work done.
  */
 import { createRequire } from 'node:module';
-import type { Pool, PoolClient, PoolConfig } from 'pg';
+import type { Pool, PoolClient, PoolConfig, QueryConfig } from 'pg';
 import { postgresMigrations } from './migrations/postgres.ts';
 import { type Migration, pendingMigrations } from './migrations/types.ts';
 import { assertSpendEntries, coalesceSpend } from './spend-entries.ts';
@@ -34,6 +34,8 @@ function loadPool(): typeof Pool {
 /** Advisory lock ids (database-wide; any fixed bigint works as long as nothing else in the database uses it). */
 const MIGRATION_LOCK = 0x5357_0001; // "SW" 1
 const KEY_CHANGE_LOCK = 0x5357_0002; // "SW" 2
+
+const MIGRATION_TIMEOUT_MS = 600_000;
 
 type Row = Record<string, unknown>;
 
@@ -125,16 +127,22 @@ export class PostgresStore implements Store {
   }
 
   async #migrate(migrations: readonly Migration[]): Promise<void> {
+    // Waiting for another instance's migration, or building an index on a big table, may take longer
+    // than the everyday timeouts; a start that gives up halfway through would only start again.
     await this.#transaction(async (client) => {
+      // pg honours a per-query `query_timeout` (lib/client.js); @types/pg does not declare it.
+      const query = (text: string, values?: unknown[]) =>
+        client.query({ text, values, query_timeout: MIGRATION_TIMEOUT_MS } as QueryConfig);
+      await query(`SET LOCAL statement_timeout = ${MIGRATION_TIMEOUT_MS}`);
       // Held to the end of the transaction: a second instance waits here, then sees every version applied.
-      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      await query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await query(`CREATE TABLE IF NOT EXISTS schema_migrations (
         version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-      const { rows } = await client.query('SELECT version FROM schema_migrations');
+      const { rows } = await query('SELECT version FROM schema_migrations');
       const applied = new Set(rows.map((row: Row) => Number(row.version)));
       for (const migration of pendingMigrations(migrations, applied)) {
-        await client.query(migration.sql);
-        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+        await query(migration.sql);
+        await query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
           migration.version,
           migration.name,
         ]);

@@ -211,7 +211,7 @@ export function invalidSignature(why: string): GatewayError {
     status: 401,
     type: 'authentication_error',
     code: 'invalid_signature',
-    message: `The x-switchyard-signature header was refused: ${why}. Nothing was changed.`,
+    message: `${why} Nothing was changed.`,
   });
 }
 
@@ -305,10 +305,3 @@ export function internalError(requestId: string, cause: unknown): GatewayError {
   });
 }
 
-/**
- * POST /admin/pricing with a signature that is missing, malformed, wrong, outside the time tolerance or
- * already used (src/pricing/webhook-signature.ts says which, in `message`); nothing was changed.
- */
-export function invalidWebhookSignature(message: string): GatewayError {
-  return new GatewayError({ status: 401, type: 'authentication_error', code: 'invalid_signature', message });
-}

@@ -10,6 +10,7 @@ import type { ControlPlane } from '../control-plane/control-plane.ts';
 import { invalidRequest, invalidSignature, routeNotFound } from '../errors/codes.ts';
 import { parsePricingBody } from '../pricing/webhook-body.ts';
 import {
+  REPLAYED_SIGNATURE_MESSAGE,
   SIGNATURE_CLAIM_TTL_MS,
   SIGNATURE_HEADER,
   verifyPricingSignature,
@@ -53,7 +54,7 @@ async function pricingWebhook(
   if (!body.ok) throw invalidRequest(body.message, body.param);
   let claimed = controlPlane.state.claimOnce(check.claimKey, SIGNATURE_CLAIM_TTL_MS, nowMs);
   if (claimed instanceof Promise) claimed = await claimed;
-  if (!claimed) throw invalidSignature('this signature was already used');
+  if (!claimed) throw invalidSignature(REPLAYED_SIGNATURE_MESSAGE);
   await controlPlane.applyWebhookPrices(body.overrides);
   sendJson(res, 200, { updated: body.overrides.map((entry) => entry.name) }, requestId);
 }

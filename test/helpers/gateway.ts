@@ -7,6 +7,8 @@ import pino from 'pino';
 import { type Config, validateConfig } from '../../src/config/schema.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { Gateway } from '../../src/server/gateway.ts';
+import type { StateStore } from '../../src/state/types.ts';
+import type { Store } from '../../src/store/types.ts';
 
 export interface TestGateway {
   gateway: Gateway;
@@ -26,7 +28,7 @@ export function testConfig(document: Record<string, unknown>): Config {
 
 export async function startTestGateway(
   document: Record<string, unknown>,
-  options: { random?: () => number; apiKey?: string } = {},
+  options: { random?: () => number; apiKey?: string; store?: Store; state?: StateStore } = {},
 ): Promise<TestGateway> {
   const logs: Array<Record<string, unknown>> = [];
   const logger = pino(
@@ -40,6 +42,8 @@ export async function startTestGateway(
       metrics: createMetrics({ defaultMetrics: false }),
       random: options.random ?? Math.random,
     },
+    store: options.store,
+    routing: options.state === undefined ? undefined : { state: options.state },
   });
   const address = await gateway.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${address.port}`;

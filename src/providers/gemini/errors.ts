@@ -8,6 +8,7 @@ import { classifyStatus, failure, fallbackMessage, parseErrorBody } from '../sha
 import { type HeaderBag, parseDurationMs } from '../shared/retry-after.ts';
 import type { ErrorClass, UpstreamFailure } from '../types.ts';
 import type { GeminiErrorDetail, GeminiStatus } from './wire.ts';
+import { ownValue } from '../shared/own-property.ts';
 
 /** What each canonical status means to the attempt loop. */
 const STATUS_CLASS: Record<string, ErrorClass> = {
@@ -79,7 +80,7 @@ function classifyRpcStatus(
     if (CONTEXT_LENGTH.test(message)) return 'context_length';
     return 'bad_request';
   }
-  const mapped = code === null ? undefined : STATUS_CLASS[code];
+  const mapped = code === null ? undefined : ownValue(STATUS_CLASS, code);
   return mapped ?? classifyStatus(status);
 }
 

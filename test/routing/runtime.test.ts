@@ -70,6 +70,45 @@ describe('RoutingRuntime', () => {
   });
 });
 
+describe('refused keys (issue 10)', () => {
+  // Issue 10: one 401 provoked by one request took the key out of service for everyone for 10 minutes.
+  it('counts refusals and takes a key out only at the third within the window, alerting once', async () => {
+    const c = compile({ providers, models: { smart: { targets: ['openai/a'] } } });
+    compiled = c;
+    const provider = c.snapshot.providers.get('openai');
+    if (provider === undefined) throw new Error('no provider');
+    const keys = provider.runtime.keys;
+    c.runtime.keyRefused(provider.runtime, 1, c.clock.now);
+    c.runtime.keyRefused(provider.runtime, 1, c.clock.now + 1_000);
+    expect(keys.status(c.clock.now + 1_000)[1]?.state).toBe('available');
+    expect(c.logs.some((l) => l.alert === 'provider_key_rejected')).toBe(false);
+    c.runtime.keyRefused(provider.runtime, 1, c.clock.now + 2_000);
+    expect(keys.status(c.clock.now + 2_000)[1]).toMatchObject({
+      state: 'disabled',
+      until: c.clock.now + 602_000,
+    });
+    expect(c.logs.filter((l) => l.alert === 'provider_key_rejected')).toHaveLength(1);
+    expect((await c.metrics.keyAuthFailures.get()).values[0]?.value).toBe(3);
+    expect(JSON.stringify(c.logs)).not.toContain('sk-openai-2');
+    const disabled = await c.runtime.state.cooldowns('keys-auth', c.clock.now);
+    expect([...disabled.keys()]).toEqual([`openai:${provider.keyIds[1]}`]);
+  });
+
+  it('forgets refusals spread wider than the window, and counts each key on its own', () => {
+    const c = compile({ providers, models: { smart: { targets: ['openai/a'] } } });
+    compiled = c;
+    const provider = c.snapshot.providers.get('openai');
+    if (provider === undefined) throw new Error('no provider');
+    const at = c.clock.now;
+    c.runtime.keyRefused(provider.runtime, 0, at);
+    c.runtime.keyRefused(provider.runtime, 1, at);
+    c.runtime.keyRefused(provider.runtime, 0, at + 30_000);
+    c.runtime.keyRefused(provider.runtime, 0, at + 61_000);
+    c.runtime.keyRefused(provider.runtime, 1, at + 61_000);
+    expect(provider.runtime.keys.status(at + 61_000).map((k) => k.state)).toEqual(['available', 'available']);
+  });
+});
+
 describe('health probes', () => {
   it('records a good probe, a failed one, and takes a refused key out of service', async () => {
     fake = await startFakeOpenAI({ keys: ['sk-good'] });

@@ -16,8 +16,9 @@ const TYPE_CLASS: Readonly<Record<string, ErrorClass>> = {
   authentication_error: 'auth',
   // 402 — the organization's billing is in trouble: waiting does not help, like a bad key.
   billing_error: 'auth',
-  // 403 — the key may not use this model or feature.
-  permission_error: 'auth',
+  // 403 — this request's model or feature is not open to the key: the client's answer (a 403), not
+  // evidence that the key is bad, so it neither cools the key nor falls over (issue 10).
+  permission_error: 'bad_request',
   // 404 — unknown model or path.
   not_found_error: 'bad_request',
   // 413 — body over the 32 MB Messages limit (usually the CDN answers, often without this body).

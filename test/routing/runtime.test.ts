@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
 import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
 import { probeProvider } from '../../src/routing/health-probe.ts';
+import { RedisState } from '../../src/state/redis.ts';
+import { waitFor } from '../helpers/gateway.ts';
 import { type Compiled, compile, providers } from './fixtures.ts';
 
 let compiled: Compiled | undefined;
@@ -106,6 +108,42 @@ describe('refused keys (issue 10)', () => {
     c.runtime.keyRefused(provider.runtime, 0, at + 61_000);
     c.runtime.keyRefused(provider.runtime, 1, at + 61_000);
     expect(provider.runtime.keys.status(at + 61_000).map((k) => k.state)).toEqual(['available', 'available']);
+  });
+});
+
+const redisUrl = process.env.SWITCHYARD_TEST_REDIS_URL;
+describe('refused keys across instances (Redis)', () => {
+  if (redisUrl === undefined) {
+    it.skip('needs SWITCHYARD_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15)', () => {});
+    console.log('[refused keys across instances] skipped: SWITCHYARD_TEST_REDIS_URL is not set');
+    return;
+  }
+  const others: Compiled[] = [];
+  afterEach(async () => {
+    for (const other of others.splice(0)) await other.close();
+  });
+
+  it('adds up refusals seen by different instances: the third takes the key out for both', async () => {
+    const prefix = `sy-test:strikes:${process.pid}:${Date.now()}:`;
+    const document = { providers, models: { smart: { targets: ['openai/a'] } } };
+    const one = compile(document, new RedisState(redisUrl, { prefix }));
+    const two = compile(document, new RedisState(redisUrl, { prefix }));
+    compiled = one;
+    others.push(two);
+    const first = one.snapshot.providers.get('openai')?.runtime;
+    const second = two.snapshot.providers.get('openai')?.runtime;
+    if (first === undefined || second === undefined) throw new Error('no provider');
+    const now = one.clock.now;
+    one.runtime.keyRefused(first, 1, now);
+    two.runtime.keyRefused(second, 1, now);
+    // Both strikes are in Redis before the third: each instance has logged its own.
+    await waitFor(() => one.logs.length + two.logs.length >= 2, 5000, 'two strikes');
+    expect(second.keys.status(now)[1]?.state).toBe('available');
+    two.runtime.keyRefused(second, 1, now);
+    await waitFor(() => second.keys.status(now)[1]?.state === 'disabled', 5000, 'the key disabled');
+    await one.runtime.syncShared();
+    expect(first.keys.status(now)[1]?.state).toBe('disabled');
+    expect(first.keys.status(now)[0]?.state).toBe('available');
   });
 });
 

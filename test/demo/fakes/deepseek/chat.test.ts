@@ -171,4 +171,13 @@ describe('fake DeepSeek through the official openai SDK', () => {
     expect(Object.getOwnPropertyDescriptor(args, '__proto__')?.value).toEqual({ x: 'example x' });
     expect(args.constructor).toBe('example constructor');
   });
+
+  // Issue 10: a role named like an Object member read the prototype out of the fake's field table.
+  it('refuses a message role such as constructor with a 400, not a crash', async () => {
+    const { fake } = await startFake();
+    for (const role of ['constructor', '__proto__', 'toString']) {
+      const res = await postRaw(fake, { model: 'deepseek-chat', messages: [{ role, content: 'hi' }] });
+      expect(res.status).toBe(400);
+    }
+  });
 });

@@ -42,6 +42,17 @@ export function modelNotFound(model: string): GatewayError {
   });
 }
 
+/** A model name that cannot be a path segment upstream (`.`, `..`: proxies normalise them away). */
+export function invalidModelName(model: string, why: string): GatewayError {
+  return new GatewayError({
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'invalid_model_name',
+    param: 'model',
+    message: `The model name '${model}' cannot be sent upstream: ${why}.`,
+  });
+}
+
 export function modelNotAllowed(model: string): GatewayError {
   return new GatewayError({
     status: 403,
@@ -225,11 +236,13 @@ export function upstreamClientError(
   return new GatewayError({
     status,
     type:
-      status === 401 || status === 403
+      status === 401
         ? 'authentication_error'
-        : status === 404
-          ? 'not_found_error'
-          : 'invalid_request_error',
+        : status === 403
+          ? 'permission_error'
+          : status === 404
+            ? 'not_found_error'
+            : 'invalid_request_error',
     code: code ?? 'upstream_error',
     param,
     message,
@@ -250,6 +263,17 @@ export function contentFiltered(message: string): GatewayError {
   return new GatewayError({ status: 400, type: 'invalid_request_error', code: 'content_filter', message });
 }
 
+/**
+ * The longest `retry-after` we relay from an upstream (issue 10). A provider may ask for hours (a daily
+ * quota, a misconfigured proxy); a client told to wait that long stops using the gateway although another
+ * key, target or instance may serve it in seconds. Our own key cooldowns still honour the full wait.
+ */
+export const MAX_RELAYED_RETRY_AFTER_MS = 60_000;
+
+function relayedRetryAfterMs(retryAfterMs: number | undefined): number | undefined {
+  return retryAfterMs === undefined ? undefined : Math.min(retryAfterMs, MAX_RELAYED_RETRY_AFTER_MS);
+}
+
 /** Every attempt failed with a server-side class (5xx, overload, network, malformed response). */
 export function upstreamUnavailable(message: string, retryAfterMs?: number): GatewayError {
   return new GatewayError({
@@ -257,7 +281,7 @@ export function upstreamUnavailable(message: string, retryAfterMs?: number): Gat
     type: 'server_error',
     code: 'upstream_error',
     message,
-    retryAfterMs,
+    retryAfterMs: relayedRetryAfterMs(retryAfterMs),
   });
 }
 
@@ -267,7 +291,7 @@ export function upstreamRateLimited(message: string, retryAfterMs?: number): Gat
     type: 'rate_limit_error',
     code: 'rate_limit_exceeded',
     message,
-    retryAfterMs,
+    retryAfterMs: relayedRetryAfterMs(retryAfterMs),
   });
 }
 

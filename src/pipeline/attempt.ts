@@ -8,7 +8,9 @@
  * - 429 (rate_limited): that key cools down for the provider's retry-after (or reset header, else
  *   `routing.rate_limit_cooldown_ms`) and the same target is tried at once with its next key, so a
  *   throttled key costs the client nothing while another key has room.
- * - 401/403 (auth): the key is out of service (`routing.auth_cooldown_ms`, alerted), next key.
+ * - 401, billing (auth): the refusal is counted against the key (out of service after a few, key-pool.ts)
+ *   and the request moves on to the next key, never the refused one again.
+ * - 403 about a resource is the request's own (bad_request below): the key is not touched.
  * - 5xx, overload, refused or reset connection, malformed answer: the next target (fallback).
  * - timeout (connect, first byte, idle, `timeout_ms`): the next target, and this target is not tried
  *   again within the request: a target that stayed silent until its deadline costs one deadline.
@@ -42,7 +44,7 @@ import type {
 import { requestMetricsFor } from '../observability/request-metrics.ts';
 import { backoffDelayMs } from '../routing/backoff.ts';
 import { throttleOutcome } from '../routing/breaker.ts';
-import type { RoutingRuntime } from '../routing/runtime.ts';
+import type { ProviderRuntime, RoutingRuntime } from '../routing/runtime.ts';
 import type { AttemptRecord, RequestContext } from './context.ts';
 import { attemptDeadlineFor } from './attempt-deadline.ts';
 import { planRoute } from './route.ts';
@@ -99,6 +101,8 @@ export async function runAttempts(ctx: RequestContext, services: Services): Prom
   let heldByKeys = false;
   /** A provider all of whose keys it refused (401/403): an operator's problem, not a rate limit. */
   let refusedProvider: string | undefined;
+  /** Keys a provider refused for this request, by provider: not tried again by it. Rare: made on demand. */
+  let refusedKeys: Map<ProviderRuntime, Set<number>> | undefined;
 
   while (!ctx.abort.signal.aborted && ctx.attemptCount < retry.maxAttempts) {
     const nowMs = runtime.now();
@@ -115,7 +119,14 @@ export async function runAttempts(ctx: RequestContext, services: Services): Prom
         if (state.breaker.state === 'open') heldUntil = Math.min(heldUntil, state.breaker.until);
         continue;
       }
-      const key = state.provider.keys.pick(nowMs);
+      const skip = refusedKeys?.get(state.provider);
+      const key = state.provider.keys.pick(nowMs, skip);
+      if (key === -1 && skip !== undefined && state.provider.keys.availableAt(nowMs) <= nowMs) {
+        // Every key still in service refused this request: no other round will change that.
+        slots[i] = EXCLUDED;
+        refusedProvider = state.provider.name;
+        continue;
+      }
       if (key === -1) {
         slots[i] = TRIED;
         heldUntil = Math.min(heldUntil, state.provider.keys.availableAt(nowMs));
@@ -272,10 +283,15 @@ export async function runAttempts(ctx: RequestContext, services: Services): Prom
         // The slot stays untried: the same target goes next, with its next key if one has room.
         break;
       }
-      case 'auth':
-        // The key, not the target, is broken: no breaker failure; the next key gets the request.
-        runtime.coolKey(state.provider, keyIndex, afterMs + policies.authCooldownMs, 'auth');
+      case 'auth': {
+        // The key, not the target, may be broken: no breaker failure; the next key gets the request.
+        runtime.keyRefused(state.provider, keyIndex, afterMs);
+        refusedKeys ??= new Map();
+        const refused = refusedKeys.get(state.provider);
+        if (refused === undefined) refusedKeys.set(state.provider, new Set([keyIndex]));
+        else refused.add(keyIndex);
         break;
+      }
       case 'timeout':
         recordFailure(runtime, state, ctx.stream, afterMs);
         slots[chosen] = EXCLUDED;

@@ -23,7 +23,9 @@ import { SseWriter } from '../server/sse-writer.ts';
 import { classifyTransportError, isAbort } from '../transport/upstream-call.ts';
 import { type UpstreamHead, UpstreamExchange } from '../transport/upstream-exchange.ts';
 import type { RequestContext } from './context.ts';
+import { relayableFailure, UPSTREAM_ERROR_BODY_MAX_BYTES } from './relayed-failure.ts';
 import { sendCompletion, startEventStream } from './respond.ts';
+import { scrubberFor } from './secret-scrubber.ts';
 
 /** Thrown when the client left: nothing is written, only logged. */
 export class ClientGoneError extends Error {
@@ -56,14 +58,14 @@ export async function jsonAttempt(
   try {
     head = await exchange.head;
   } catch (error) {
-    return failed(transportFailure(ctx, error, provider.name));
+    return failed(ctx, transportFailure(ctx, error, provider.name));
   }
   try {
+    if (head.statusCode < 200 || head.statusCode >= 300) {
+      return failed(ctx, classifyHttpFailure(target, head, await readErrorBody(exchange)));
+    }
     const bodyBytes = await exchange.bytes();
     const bodyText = bodyBytes.toString('utf8');
-    if (head.statusCode < 200 || head.statusCode >= 300) {
-      return failed(classifyHttpFailure(target, head, bodyText));
-    }
     const translated = provider.adapter.fromResponse(bodyText, translation);
     ctx.provider = provider.name;
     ctx.upstreamModel = translated.completion.model || target.adapterTarget.model;
@@ -77,9 +79,9 @@ export async function jsonAttempt(
   } catch (error) {
     // A 200 whose body reports a failure (Mistral finish_reason "error", DeepSeek
     // "insufficient_system_resource") is classified by the adapter like any other upstream error.
-    if (error instanceof UpstreamStreamError) return failed(error.failure);
-    if (error instanceof UpstreamProtocolError) return failed(protocolFailure(error));
-    return failed(transportFailure(ctx, error, provider.name));
+    if (error instanceof UpstreamStreamError) return failed(ctx, error.failure);
+    if (error instanceof UpstreamProtocolError) return failed(ctx, protocolFailure(error));
+    return failed(ctx, transportFailure(ctx, error, provider.name));
   }
 }
 
@@ -98,14 +100,13 @@ export async function streamAttempt(
   try {
     head = await exchange.head;
   } catch (error) {
-    return failed(transportFailure(ctx, error, provider.name));
+    return failed(ctx, transportFailure(ctx, error, provider.name));
   }
   if (head.statusCode < 200 || head.statusCode >= 300) {
     try {
-      const bodyText = await exchange.text();
-      return failed(classifyHttpFailure(target, head, bodyText));
+      return failed(ctx, classifyHttpFailure(target, head, await readErrorBody(exchange)));
     } catch (error) {
-      return failed(transportFailure(ctx, error, provider.name));
+      return failed(ctx, transportFailure(ctx, error, provider.name));
     }
   }
 
@@ -164,15 +165,17 @@ export async function streamAttempt(
     else failure = transportFailure(ctx, error, provider.name);
     if (!ctx.committed) {
       exchange.abort(new Error('attempt abandoned'));
-      return failed(failure);
+      return failed(ctx, failure);
     }
     // Past the first byte: no failover. The stream ends with an error event, never a normal finish.
+    const relayed = relayableFailure(failure, scrubberFor(ctx.snapshot));
     throw new GatewayError({
       status: 502,
       type: 'server_error',
       code: 'upstream_stream_error',
-      message: `The stream from ${provider.name} failed after it started: ${failure.message}`,
-      cause: error,
+      message: `The stream from ${provider.name} failed after it started: ${relayed.message}`,
+      // An in-band error carries the upstream's unscrubbed text; the relayed message above has it all.
+      cause: error instanceof UpstreamStreamError ? undefined : error,
     });
   }
 }
@@ -224,8 +227,38 @@ function openExchange(
   });
 }
 
-export function failed(failure: UpstreamFailure): AttemptOutcome {
-  return { kind: 'failed', failure };
+/** A failed attempt, its upstream text made fit to relay: our keys scrubbed, its length capped. */
+export function failed(ctx: RequestContext, failure: UpstreamFailure): AttemptOutcome {
+  return { kind: 'failed', failure: relayableFailure(failure, scrubberFor(ctx.snapshot)) };
+}
+
+/** Thrown by the error-body reader's sink to stop reading at the cap. */
+class ErrorBodyCapReached extends Error {}
+
+/**
+ * A non-2xx body, at most UPSTREAM_ERROR_BODY_MAX_BYTES of it: an upstream (or a proxy in front of it)
+ * that answers an error with megabytes, or without end, costs us that much and no more. Past the cap the
+ * exchange is aborted rather than drained, so an endless body cannot hold the attempt until its timeout.
+ */
+export async function readErrorBody(
+  exchange: UpstreamExchange,
+  maxBytes = UPSTREAM_ERROR_BODY_MAX_BYTES,
+): Promise<string> {
+  const pieces: Buffer[] = [];
+  let size = 0;
+  try {
+    await exchange.consume((bytes) => {
+      const room = maxBytes - size;
+      pieces.push(bytes.length > room ? bytes.subarray(0, room) : bytes);
+      size += Math.min(bytes.length, room);
+      if (size >= maxBytes) throw new ErrorBodyCapReached('upstream error body over the cap');
+      return true;
+    });
+  } catch (error) {
+    // Our own stop: what was read is the body we classify. Anything else is a transport failure.
+    if (!(error instanceof ErrorBodyCapReached)) throw error;
+  }
+  return Buffer.concat(pieces, size).toString('utf8');
 }
 
 /**

@@ -2,7 +2,8 @@
  * One active health probe (design.md §2 "Routing"): the adapter's cheap probe request (a model list)
  * sent with the next usable key, its outcome recorded in the provider's ProbeHealth. A provider whose
  * probes fail loses share of traffic (health.ts) before real requests have to find out; a 401/403
- * takes the key out of service like a real request would. Probes never move a breaker: a model list
+ * takes the key out of service at once: a probe carries no client input, so its refusal is evidence
+ * against the key itself (real requests need several, key-pool.ts). Probes never move a breaker: a model list
  * that answers does not prove completions work, and a breaker fed by probes would close on a lie.
  */
 import type { CompiledProvider } from '../config/compile.ts';

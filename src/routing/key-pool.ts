@@ -1,17 +1,38 @@
 /**
  * Key rotation for one provider (design.md §2 "Routing"): several keys spread the load round-robin; a
- * key that got a 429 cools down for the provider's retry-after (or its reset header), and a key the
- * provider refused (401/403) is out of service for `authCooldownMs`. Keys are named by their short id
- * (`key_1a2b3c4d`) everywhere: the key itself never leaves the compiled header sets.
+ * key that got a 429 cools down for the provider's retry-after (or its reset header), and a key proven
+ * bad is out of service for `authCooldownMs`. Keys are named by their short id (`key_1a2b3c4d`)
+ * everywhere: the key itself never leaves the compiled header sets.
+ *
+ * What proves a key bad (issue 10): a refusal of a request with no client input in it (a health probe,
+ * routing/health-probe.ts), or AUTH_STRIKES_TO_DISABLE refusals (401, billing) of real requests within
+ * AUTH_STRIKE_WINDOW_MS. One refusal is not enough: a client that can make an upstream answer 401 once
+ * must not take a key out of service for every tenant. A 403 about a resource is the request's doing
+ * and no evidence against the key at all (the providers' classify functions answer it to the client).
  *
  * This is the process-local view. Cooldowns are also written to the state store (scopes
  * KEY_COOLDOWN_SCOPE and KEY_DISABLED_SCOPE) and read back by src/routing/runtime.ts, so a key that
- * one gateway instance saw throttled is skipped by all of them.
+ * one gateway instance saw throttled is skipped by all of them; strikes are counted in the state store
+ * (authStrikeCounter), so refusals seen by several instances add up.
  */
 export type KeyCooldownReason = 'rate_limited' | 'auth';
 
 export const KEY_COOLDOWN_SCOPE = 'keys';
 export const KEY_DISABLED_SCOPE = 'keys-auth';
+
+/**
+ * Refusals of one key by real requests, within AUTH_STRIKE_WINDOW_MS, that take it out of service.
+ * Three: a bad key fails every request, so a busy gateway reaches three in milliseconds, while a client
+ * would have to provoke a refusal three times inside the window, across keys rotated round-robin.
+ */
+export const AUTH_STRIKES_TO_DISABLE = 3;
+/** The window strikes are counted in, from the first (a fixed window, as StateStore.increment keeps). */
+export const AUTH_STRIKE_WINDOW_MS = 60_000;
+
+/** The state-store counter of refusals of key `member` (see KeyPool.member). */
+export function authStrikeCounter(member: string): string {
+  return `keys-auth-strikes:${member}`;
+}
 
 export interface KeyStatus {
   id: string;
@@ -39,12 +60,15 @@ export class KeyPool {
     return `${this.provider}:${this.ids[index]}`;
   }
 
-  /** The next usable key, round-robin, or -1 when every key is cooling down or out of service. */
-  pick(nowMs: number): number {
+  /**
+   * The next usable key, round-robin, or -1 when every key is cooling down or out of service. `skip`
+   * holds keys one request must not use again (the provider refused them for it).
+   */
+  pick(nowMs: number, skip?: ReadonlySet<number>): number {
     const count = this.ids.length;
     for (let i = 0; i < count; i++) {
       const index = (this.#cursor + i) % count;
-      if ((this.#until[index] as number) <= nowMs) {
+      if ((this.#until[index] as number) <= nowMs && (skip === undefined || !skip.has(index))) {
         this.#cursor = index + 1;
         return index;
       }

@@ -22,7 +22,15 @@ import {
   CLOSED_VIEW,
 } from './breaker.ts';
 import { type HealthPolicy, healthScore, ProbeHealth, TargetHealth } from './health.ts';
-import { KEY_COOLDOWN_SCOPE, KEY_DISABLED_SCOPE, type KeyCooldownReason, KeyPool } from './key-pool.ts';
+import {
+  AUTH_STRIKE_WINDOW_MS,
+  AUTH_STRIKES_TO_DISABLE,
+  authStrikeCounter,
+  KEY_COOLDOWN_SCOPE,
+  KEY_DISABLED_SCOPE,
+  type KeyCooldownReason,
+  KeyPool,
+} from './key-pool.ts';
 
 export interface ProbePolicy {
   /** 0: no active probes. */
@@ -311,16 +319,56 @@ export class RoutingRuntime {
   // ---- keys ---------------------------------------------------------------------------------------
 
   /**
+   * The provider refused key `index` on a real request (401, billing; the adapters' `auth` class). One
+   * refusal is counted, not acted on (key-pool.ts, issue 10): the key is taken out of service
+   * (`auth_cooldown_ms`) once AUTH_STRIKES_TO_DISABLE refusals fall within AUTH_STRIKE_WINDOW_MS, counted
+   * in the state store so every instance's refusals add up. Never waits; the request that saw the
+   * refusal moves on to another key by itself.
+   */
+  keyRefused(provider: ProviderRuntime, index: number, nowMs: number): void {
+    this.metrics.keyAuthFailures.inc({ provider: provider.name });
+    const strike = (count: number) => {
+      if (count < AUTH_STRIKES_TO_DISABLE) {
+        this.logger.warn(
+          { provider: provider.name, key_id: provider.keys.ids[index], strikes: count },
+          'provider refused a gateway key; out of service after further refusals',
+        );
+        return;
+      }
+      this.#coolKey(provider, index, nowMs + this.#policy.authCooldownMs, 'auth');
+    };
+    let counted: ReturnType<StateStore['increment']>;
+    try {
+      counted = this.state.increment(
+        authStrikeCounter(provider.keys.member(index)),
+        1,
+        AUTH_STRIKE_WINDOW_MS,
+        nowMs,
+      );
+    } catch (error) {
+      this.#stateFailed(error);
+      return;
+    }
+    if (counted instanceof Promise) counted.then(strike, (error: unknown) => this.#stateFailed(error));
+    else strike(counted);
+  }
+
+  /**
    * Takes a key out of rotation until `untilMs`, here and (through the state store) in every other
-   * instance. A key the provider refused is an operator's problem: it is logged at error level and
+   * instance. A key taken out for `auth` here is one a probe saw refused: an operator's problem,
    * counted in switchyard_provider_key_auth_failures_total, by key id only.
    */
   coolKey(provider: ProviderRuntime, index: number, untilMs: number, reason: KeyCooldownReason): void {
+    if (reason === 'auth') this.metrics.keyAuthFailures.inc({ provider: provider.name });
+    this.#coolKey(provider, index, untilMs, reason);
+  }
+
+  /** The cooldown itself: local view, metric, alert for a disabled key, shared state. */
+  #coolKey(provider: ProviderRuntime, index: number, untilMs: number, reason: KeyCooldownReason): void {
     const changed = provider.keys.coolDown(index, untilMs, reason);
     if (!changed) return;
     this.metrics.keyCooldowns.inc({ provider: provider.name, reason });
     if (reason === 'auth') {
-      this.metrics.keyAuthFailures.inc({ provider: provider.name });
       this.logger.error(
         {
           alert: 'provider_key_rejected',
@@ -328,7 +376,7 @@ export class RoutingRuntime {
           key_id: provider.keys.ids[index],
           out_of_service_until: new Date(untilMs).toISOString(),
         },
-        'provider rejected a gateway key (401/403); the key is out of service',
+        'provider rejected a gateway key repeatedly or on a probe; the key is out of service',
       );
     }
     const scope = reason === 'auth' ? KEY_DISABLED_SCOPE : KEY_COOLDOWN_SCOPE;

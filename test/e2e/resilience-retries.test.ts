@@ -91,50 +91,91 @@ describe('key rotation', () => {
     expect(JSON.stringify(g.logs)).not.toContain('sk-primary');
   });
 
-  it.each([401, 403])(
-    'takes a key the provider refuses (%i) out of service, alerts with its id, and serves from the next key',
-    async (status) => {
-      const g = await start({ smart: { targets: ['primary/gpt-4.1'] } }, {}, [
-        'sk-primary-a',
-        'sk-primary-b',
-      ]);
-      primary.control.enqueue({ fault: { kind: 'status', status } });
-      const before = primary.requests.length;
-      const outcomes = [
-        await ask(g.client, 'smart'),
-        await ask(g.client, 'smart'),
-        await ask(g.client, 'smart'),
-      ];
-      expect(outcomes.map((o) => o.ok)).toEqual([true, true, true]);
-      expect(primaryChats(before)).toEqual([
-        'Bearer sk-primary-a',
-        'Bearer sk-primary-b',
-        'Bearer sk-primary-b',
-        'Bearer sk-primary-b',
-      ]);
-      const alert = g.logs.find((line) => line.alert === 'provider_key_rejected');
-      expect(alert).toMatchObject({ level: 50, provider: 'primary' });
-      expect(String(alert?.key_id)).toMatch(/^key_[0-9a-f]{8}$/);
-      expect(JSON.stringify(g.logs)).not.toContain('sk-primary');
-      const metric = await g.metrics.keyAuthFailures.get();
-      expect(metric.values).toEqual([{ labels: { provider: 'primary' }, value: 1 }]);
-      // The alert is what an operator scrapes, too.
-      const scraped = await (await fetch(`${g.url}/metrics`)).text();
-      expect(scraped).toContain('switchyard_provider_key_auth_failures_total{provider="primary"} 1');
-      expect(scraped).toContain(
-        'switchyard_provider_key_cooldowns_total{provider="primary",reason="auth"} 1',
-      );
-    },
-  );
+  // Issue 10: one refusal took the key out of service for every tenant; now it is only counted.
+  it('serves a request refused with 401 from the next key, and keeps the refused key in rotation', async () => {
+    const g = await start({ smart: { targets: ['primary/gpt-4.1'] } }, {}, ['sk-primary-a', 'sk-primary-b']);
+    primary.control.enqueue({ fault: { kind: 'status', status: 401 } });
+    const before = primary.requests.length;
+    const outcomes = [
+      await ask(g.client, 'smart'),
+      await ask(g.client, 'smart'),
+      await ask(g.client, 'smart'),
+    ];
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true, true]);
+    expect(primaryChats(before)).toEqual([
+      'Bearer sk-primary-a',
+      'Bearer sk-primary-b',
+      'Bearer sk-primary-a',
+      'Bearer sk-primary-b',
+    ]);
+    expect(g.logs.some((line) => line.alert === 'provider_key_rejected')).toBe(false);
+    expect(JSON.stringify(g.logs)).not.toContain('sk-primary');
+    const metric = await g.metrics.keyAuthFailures.get();
+    expect(metric.values).toEqual([{ labels: { provider: 'primary' }, value: 1 }]);
+    const cooldowns = await g.metrics.keyCooldowns.get();
+    expect(cooldowns.values.filter((v) => v.labels.reason === 'auth')).toEqual([]);
+  });
+
+  it('takes a key out of service at its third refusal, alerts with its id, and serves from the next key', async () => {
+    const g = await start({ smart: { targets: ['primary/gpt-4.1'] } }, {}, ['sk-primary-a', 'sk-primary-b']);
+    const before = primary.requests.length;
+    // Each refusal lands on key a: every request starts there (key b answered the one before, so the
+    // round-robin cursor is back at a), is refused, and falls over to key b.
+    for (let i = 0; i < 3; i++) {
+      primary.control.enqueue({ fault: { kind: 'status', status: 401 } });
+      expect((await ask(g.client, 'smart')).ok).toBe(true);
+    }
+    const afterStrikes = primary.requests.length;
+    expect((await ask(g.client, 'smart')).ok).toBe(true);
+    expect((await ask(g.client, 'smart')).ok).toBe(true);
+    expect(primaryChats(afterStrikes)).toEqual(['Bearer sk-primary-b', 'Bearer sk-primary-b']);
+    expect(primaryChats(before).filter((auth) => auth === 'Bearer sk-primary-a')).toHaveLength(3);
+    const alert = g.logs.find((line) => line.alert === 'provider_key_rejected');
+    expect(alert).toMatchObject({ level: 50, provider: 'primary' });
+    expect(String(alert?.key_id)).toMatch(/^key_[0-9a-f]{8}$/);
+    expect(JSON.stringify(g.logs)).not.toContain('sk-primary');
+    const scraped = await (await fetch(`${g.url}/metrics`)).text();
+    expect(scraped).toContain('switchyard_provider_key_auth_failures_total{provider="primary"} 3');
+    expect(scraped).toContain('switchyard_provider_key_cooldowns_total{provider="primary",reason="auth"} 1');
+  });
+
+  // Issue 10: a 403 about a resource is the request's answer, and says nothing about the key.
+  it('answers an upstream 403 to the client as a 403, and touches neither the key nor the breaker', async () => {
+    const g = await start({ smart: { targets: ['primary/gpt-4.1', 'backup/gpt-4.1'] } }, {}, [
+      'sk-primary-a',
+      'sk-primary-b',
+    ]);
+    primary.control.enqueue({ fault: { kind: 'status', status: 403 } });
+    const before = primary.requests.length;
+    const backupBefore = backup.requests.length;
+    const refused = await chat(g.client, 'smart').catch((e: unknown) => e);
+    expect((refused as InstanceType<typeof OpenAI.APIError>).status).toBe(403);
+    expect((refused as InstanceType<typeof OpenAI.APIError>).type).toBe('permission_error');
+    expect(backup.requests.length).toBe(backupBefore);
+    expect((await ask(g.client, 'smart')).ok).toBe(true);
+    expect((await ask(g.client, 'smart')).ok).toBe(true);
+    expect(primaryChats(before)).toEqual([
+      'Bearer sk-primary-a',
+      'Bearer sk-primary-b',
+      'Bearer sk-primary-a',
+    ]);
+    expect(g.logs.some((line) => line.alert === 'provider_key_rejected')).toBe(false);
+    expect((await g.metrics.keyAuthFailures.get()).values).toEqual([]);
+  });
 });
 
 describe('refused keys', () => {
-  it('answers 502 upstream_auth_failed, without calling the provider again, once every key is refused', async () => {
+  it('answers 502 upstream_auth_failed; after three refusals the provider is not called again', async () => {
     const g = await start({ solo: { targets: ['primary/gpt-4.1'] } });
-    primary.control.enqueue({ fault: { kind: 'status', status: 401 } });
-    const first = await chat(g.client, 'solo').catch((e: unknown) => e);
-    expect((first as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
-    expect((first as InstanceType<typeof OpenAI.APIError>).code).toBe('upstream_auth_failed');
+    for (let i = 0; i < 3; i++) {
+      primary.control.enqueue({ fault: { kind: 'status', status: 401 } });
+      const before = primary.requests.length;
+      const refused = await chat(g.client, 'solo').catch((e: unknown) => e);
+      expect((refused as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+      expect((refused as InstanceType<typeof OpenAI.APIError>).code).toBe('upstream_auth_failed');
+      // One attempt: the request never goes back to the key that refused it.
+      expect(primaryChats(before)).toHaveLength(1);
+    }
     const before = primary.requests.length;
     const second = await chat(g.client, 'solo').catch((e: unknown) => e);
     expect((second as InstanceType<typeof OpenAI.APIError>).code).toBe('upstream_auth_failed');

@@ -13,6 +13,7 @@ import { validateConfig } from '../../src/config/schema.ts';
 import { createMetrics, type GatewayMetrics } from '../../src/observability/metrics.ts';
 import { RoutingRuntime } from '../../src/routing/runtime.ts';
 import { MemoryState } from '../../src/state/memory.ts';
+import type { StateStore } from '../../src/state/types.ts';
 import { UpstreamPools } from '../../src/transport/pools.ts';
 
 export interface Compiled {
@@ -26,14 +27,14 @@ export interface Compiled {
   close(): Promise<void>;
 }
 
-export function compile(document: Record<string, unknown>): Compiled {
+export function compile(document: Record<string, unknown>, state: StateStore = new MemoryState()): Compiled {
   const result = validateConfig(document);
   if (!result.ok) throw new Error(`invalid test config: ${JSON.stringify(result.errors)}`);
   const clock = { now: 1_700_000_000_000 };
   const logs: Array<Record<string, unknown>> = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => logs.push(JSON.parse(line)) });
   const metrics = createMetrics({ defaultMetrics: false });
-  const runtime = new RoutingRuntime({ state: new MemoryState(), logger, metrics, clock: () => clock.now });
+  const runtime = new RoutingRuntime({ state, logger, metrics, clock: () => clock.now });
   const pools = new UpstreamPools();
   const snapshot = compileConfig(result.config, pools, 1, runtime);
   return {

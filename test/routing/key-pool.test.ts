@@ -49,4 +49,15 @@ describe('KeyPool', () => {
     reloaded.inherit(pool);
     expect(reloaded.status(0).map((key) => key.state)).toEqual(['available', 'cooling']);
   });
+
+  it('skips the keys a request was refused with, and answers -1 when only those are left', () => {
+    const pool = new KeyPool('openai', ['key_a', 'key_b', 'key_c']);
+    const skip = new Set([0, 2]);
+    expect([pool.pick(0, skip), pool.pick(0, skip)]).toEqual([1, 1]);
+    pool.coolDown(1, 1_000, 'rate_limited');
+    expect(pool.pick(10, skip)).toBe(-1);
+    // Not cooling: the request refused them, the pool did not.
+    expect(pool.availableAt(10)).toBe(10);
+    expect(pool.pick(10)).toBe(2);
+  });
 });

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
 import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
 import { probeProvider } from '../../src/routing/health-probe.ts';
+import { RedisState } from '../../src/state/redis.ts';
+import { waitFor } from '../helpers/gateway.ts';
 import { type Compiled, compile, providers } from './fixtures.ts';
 
 let compiled: Compiled | undefined;
@@ -67,6 +69,81 @@ describe('RoutingRuntime', () => {
     // Shared through the state store: a second runtime syncing from it sees the key out too.
     const disabled = await c.runtime.state.cooldowns('keys-auth', c.clock.now);
     expect([...disabled.keys()]).toEqual([`openai:${provider.keyIds[1]}`]);
+  });
+});
+
+describe('refused keys (issue 10)', () => {
+  // Issue 10: one 401 provoked by one request took the key out of service for everyone for 10 minutes.
+  it('counts refusals and takes a key out only at the third within the window, alerting once', async () => {
+    const c = compile({ providers, models: { smart: { targets: ['openai/a'] } } });
+    compiled = c;
+    const provider = c.snapshot.providers.get('openai');
+    if (provider === undefined) throw new Error('no provider');
+    const keys = provider.runtime.keys;
+    c.runtime.keyRefused(provider.runtime, 1, c.clock.now);
+    c.runtime.keyRefused(provider.runtime, 1, c.clock.now + 1_000);
+    expect(keys.status(c.clock.now + 1_000)[1]?.state).toBe('available');
+    expect(c.logs.some((l) => l.alert === 'provider_key_rejected')).toBe(false);
+    c.runtime.keyRefused(provider.runtime, 1, c.clock.now + 2_000);
+    expect(keys.status(c.clock.now + 2_000)[1]).toMatchObject({
+      state: 'disabled',
+      until: c.clock.now + 602_000,
+    });
+    expect(c.logs.filter((l) => l.alert === 'provider_key_rejected')).toHaveLength(1);
+    expect((await c.metrics.keyAuthFailures.get()).values[0]?.value).toBe(3);
+    expect(JSON.stringify(c.logs)).not.toContain('sk-openai-2');
+    const disabled = await c.runtime.state.cooldowns('keys-auth', c.clock.now);
+    expect([...disabled.keys()]).toEqual([`openai:${provider.keyIds[1]}`]);
+  });
+
+  it('forgets refusals spread wider than the window, and counts each key on its own', () => {
+    const c = compile({ providers, models: { smart: { targets: ['openai/a'] } } });
+    compiled = c;
+    const provider = c.snapshot.providers.get('openai');
+    if (provider === undefined) throw new Error('no provider');
+    const at = c.clock.now;
+    c.runtime.keyRefused(provider.runtime, 0, at);
+    c.runtime.keyRefused(provider.runtime, 1, at);
+    c.runtime.keyRefused(provider.runtime, 0, at + 30_000);
+    c.runtime.keyRefused(provider.runtime, 0, at + 61_000);
+    c.runtime.keyRefused(provider.runtime, 1, at + 61_000);
+    expect(provider.runtime.keys.status(at + 61_000).map((k) => k.state)).toEqual(['available', 'available']);
+  });
+});
+
+const redisUrl = process.env.SWITCHYARD_TEST_REDIS_URL;
+describe('refused keys across instances (Redis)', () => {
+  if (redisUrl === undefined) {
+    it.skip('needs SWITCHYARD_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15)', () => {});
+    console.log('[refused keys across instances] skipped: SWITCHYARD_TEST_REDIS_URL is not set');
+    return;
+  }
+  const others: Compiled[] = [];
+  afterEach(async () => {
+    for (const other of others.splice(0)) await other.close();
+  });
+
+  it('adds up refusals seen by different instances: the third takes the key out for both', async () => {
+    const prefix = `sy-test:strikes:${process.pid}:${Date.now()}:`;
+    const document = { providers, models: { smart: { targets: ['openai/a'] } } };
+    const one = compile(document, new RedisState(redisUrl, { prefix }));
+    const two = compile(document, new RedisState(redisUrl, { prefix }));
+    compiled = one;
+    others.push(two);
+    const first = one.snapshot.providers.get('openai')?.runtime;
+    const second = two.snapshot.providers.get('openai')?.runtime;
+    if (first === undefined || second === undefined) throw new Error('no provider');
+    const now = one.clock.now;
+    one.runtime.keyRefused(first, 1, now);
+    two.runtime.keyRefused(second, 1, now);
+    // Both strikes are in Redis before the third: each instance has logged its own.
+    await waitFor(() => one.logs.length + two.logs.length >= 2, 5000, 'two strikes');
+    expect(second.keys.status(now)[1]?.state).toBe('available');
+    two.runtime.keyRefused(second, 1, now);
+    await waitFor(() => second.keys.status(now)[1]?.state === 'disabled', 5000, 'the key disabled');
+    await one.runtime.syncShared();
+    expect(first.keys.status(now)[1]?.state).toBe('disabled');
+    expect(first.keys.status(now)[0]?.state).toBe('available');
   });
 });
 

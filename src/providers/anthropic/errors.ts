@@ -7,6 +7,7 @@
 import { classifyStatus, failure, fallbackMessage, parseErrorBody } from '../shared/error-class.ts';
 import { type HeaderBag, headerValue, parseRetryAfterMs } from '../shared/retry-after.ts';
 import type { ErrorClass, UpstreamFailure } from '../types.ts';
+import { ownValue } from '../shared/own-property.ts';
 
 const TYPE_CLASS: Readonly<Record<string, ErrorClass>> = {
   // 400 — malformed or unsatisfiable request; refined by the message below.
@@ -15,8 +16,9 @@ const TYPE_CLASS: Readonly<Record<string, ErrorClass>> = {
   authentication_error: 'auth',
   // 402 — the organization's billing is in trouble: waiting does not help, like a bad key.
   billing_error: 'auth',
-  // 403 — the key may not use this model or feature.
-  permission_error: 'auth',
+  // 403 — this request's model or feature is not open to the key: the client's answer (a 403), not
+  // evidence that the key is bad, so it neither cools the key nor falls over (issue 10).
+  permission_error: 'bad_request',
   // 404 — unknown model or path.
   not_found_error: 'bad_request',
   // 413 — body over the 32 MB Messages limit (usually the CDN answers, often without this body).
@@ -93,7 +95,7 @@ export function failureFromAnthropicStreamError(data: string): UpstreamFailure {
     typeof body?.error?.message === 'string' && body.error.message !== ''
       ? body.error.message
       : 'Anthropic reported an error mid-stream';
-  const status = (type !== null ? TYPE_STATUS[type] : undefined) ?? 500;
+  const status = (type !== null ? ownValue(TYPE_STATUS, type) : undefined) ?? 500;
   return {
     errorClass: classifyAnthropicBody(status, type, message),
     status,
@@ -111,7 +113,7 @@ function classifyAnthropicBody(status: number, type: string | null, message: str
     if (ACCOUNT_LIMIT.test(message)) return 'auth';
     return 'bad_request';
   }
-  return (type !== null ? TYPE_CLASS[type] : undefined) ?? classifyStatus(status);
+  return (type !== null ? ownValue(TYPE_CLASS, type) : undefined) ?? classifyStatus(status);
 }
 
 const RESET_DIMENSIONS = ['requests', 'tokens', 'input-tokens', 'output-tokens'] as const;

@@ -9,6 +9,8 @@
  * does not support move into `description` so the model still sees them as guidance, the way the
  * official SDK's `transformJSONSchema` helper treats them.
  */
+import { setOwnProperty } from '../shared/own-property.ts';
+
 type Schema = Record<string, unknown>;
 
 /** String formats the structured-output grammar understands. */
@@ -94,7 +96,9 @@ function isObjectSchema(schema: Readonly<Schema>): boolean {
 function mapValues(value: unknown): unknown {
   if (!isSchema(value)) return value;
   const out: Schema = {};
-  for (const [key, child] of Object.entries(value)) out[key] = isSchema(child) ? transform(child) : child;
+  // Property and definition names are the client's: any name, `__proto__` included, must survive.
+  for (const [key, child] of Object.entries(value))
+    setOwnProperty(out, key, isSchema(child) ? transform(child) : child);
   return out;
 }
 

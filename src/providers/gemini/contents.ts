@@ -7,6 +7,7 @@ import { invalidRequest, unsupportedParameter } from '../../errors/codes.ts';
 import type { ChatMessage, UserContentPart } from '../../protocol/chat-request.ts';
 import { FOREIGN_SIGNATURE, signatureFromReasoning, signatureFromToolCallId } from './thought-signature.ts';
 import type { GeminiContent, GeminiPart } from './wire.ts';
+import { ownValue } from '../shared/own-property.ts';
 
 const PROVIDER = 'gemini';
 
@@ -180,7 +181,7 @@ const AUDIO_TYPES: Record<string, string> = {
 };
 
 function audioMimeType(format: string, param: string): string {
-  const mimeType = AUDIO_TYPES[format.toLowerCase()];
+  const mimeType = ownValue(AUDIO_TYPES, format.toLowerCase());
   if (mimeType === undefined) {
     throw unsupportedParameter(
       param,

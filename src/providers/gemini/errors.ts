@@ -8,6 +8,7 @@ import { classifyStatus, failure, fallbackMessage, parseErrorBody } from '../sha
 import { type HeaderBag, parseDurationMs } from '../shared/retry-after.ts';
 import type { ErrorClass, UpstreamFailure } from '../types.ts';
 import type { GeminiErrorDetail, GeminiStatus } from './wire.ts';
+import { ownValue } from '../shared/own-property.ts';
 
 /** What each canonical status means to the attempt loop. */
 const STATUS_CLASS: Record<string, ErrorClass> = {
@@ -19,8 +20,10 @@ const STATUS_CLASS: Record<string, ErrorClass> = {
   INTERNAL: 'server',
   // Gemini: 504 when generation outlives the server's deadline.
   DEADLINE_EXCEEDED: 'timeout',
-  // Gemini: 403 key without access to the API or model (API_KEY_SERVICE_BLOCKED, …).
-  PERMISSION_DENIED: 'auth',
+  // Gemini: 403 no access to the model, tuned model, file or cached content the request names: the
+  // client's answer (a 403) and no evidence against the key (issue 10). A key blocked for the whole API
+  // fails the health probe too, which takes it out of service (routing/health-probe.ts).
+  PERMISSION_DENIED: 'bad_request',
   // Gemini: 401 for OAuth credentials; API keys get 400 INVALID_ARGUMENT API_KEY_INVALID instead.
   UNAUTHENTICATED: 'auth',
   // Gemini: 400 when the free tier is unavailable in the region or billing is required; only an
@@ -79,7 +82,7 @@ function classifyRpcStatus(
     if (CONTEXT_LENGTH.test(message)) return 'context_length';
     return 'bad_request';
   }
-  const mapped = code === null ? undefined : STATUS_CLASS[code];
+  const mapped = code === null ? undefined : ownValue(STATUS_CLASS, code);
   return mapped ?? classifyStatus(status);
 }
 

@@ -19,6 +19,8 @@
  * The input is never modified; the result shares no objects with it.
  */
 
+import { setOwnProperty } from '../shared/own-property.ts';
+
 type Schema = Record<string, unknown>;
 
 /** Keywords whose value is a schema. */
@@ -56,7 +58,7 @@ function convert(node: unknown): unknown {
       if (target === '$defs' && isSchema(existing) && isSchema(converted)) {
         out.$defs = key === '$defs' ? { ...existing, ...converted } : { ...converted, ...existing };
       } else out[target] = converted;
-    } else out[key] = value;
+    } else setOwnProperty(out, key, value);
   }
   if (
     'const' in out &&
@@ -72,7 +74,8 @@ function convert(node: unknown): unknown {
 function convertMap(value: unknown): unknown {
   if (!isSchema(value)) return value;
   const out: Schema = {};
-  for (const [name, child] of Object.entries(value)) out[name] = convert(child);
+  // Property and definition names are the client's: any name, `__proto__` included, must survive.
+  for (const [name, child] of Object.entries(value)) setOwnProperty(out, name, convert(child));
   return out;
 }
 

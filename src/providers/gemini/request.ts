@@ -4,7 +4,7 @@
  * generation-config.ts (sampling, formats, reasoning). Pure and non-mutating: the attempt loop calls
  * it again for another target, so every object sent is built fresh.
  */
-import { unsupportedParameter } from '../../errors/codes.ts';
+import { invalidModelName, unsupportedParameter } from '../../errors/codes.ts';
 import type { ChatRequest } from '../../protocol/chat-request.ts';
 import type { AdapterCall, UpstreamRequest } from '../types.ts';
 import { toGeminiContents } from './contents.ts';
@@ -23,12 +23,13 @@ export function buildGeminiHeaders(apiKey: string | undefined): Record<string, s
 
 export function toGeminiRequest(request: ChatRequest, call: AdapterCall, stream: boolean): UpstreamRequest {
   const model = call.target.model;
+  const resource = modelResource(model);
   const body = toGeminiBody(request, model);
   // Without alt=sse the stream is one JSON array; SSE is what the SDK and our parser read (§3.1).
   const method = stream ? 'streamGenerateContent?alt=sse' : 'generateContent';
   return {
     method: 'POST',
-    path: `${call.target.basePath}/v1beta/${modelResource(model)}:${method}`,
+    path: `${call.target.basePath}/v1beta/${resource}:${method}`,
     headers: call.headers as Record<string, string>,
     body: JSON.stringify(body),
   };
@@ -44,10 +45,19 @@ export function geminiModelsRequest(call: AdapterCall): UpstreamRequest {
   };
 }
 
-/** `gemini-2.5-flash` → `models/gemini-2.5-flash`; `tunedModels/x` and `models/x` stay as they are. */
-function modelResource(model: string): string {
-  const name = model.includes('/') ? model : `models/${model}`;
-  return name.split('/').map(encodeURIComponent).join('/');
+/**
+ * `gemini-2.5-flash` → `models/gemini-2.5-flash`; `tunedModels/x` and `models/x` keep their collection.
+ * The id is one path segment whatever it holds (a client names it in `gemini/<id>`, issue 10): `/`, `?`,
+ * `#`, `%` and `:` are encoded, and `.` / `..` are refused, since a proxy or the upstream's router may
+ * resolve even an encoded `%2E%2E` and send the request to another resource.
+ */
+export function modelResource(model: string): string {
+  const collection = model.startsWith('tunedModels/') ? 'tunedModels' : 'models';
+  const id = model.startsWith(`${collection}/`) ? model.slice(collection.length + 1) : model;
+  if (id === '') throw invalidModelName(model, 'it names no model');
+  if (id.split('/').some((segment) => segment === '.' || segment === '..'))
+    throw invalidModelName(model, "'.' and '..' are path navigation, not model names");
+  return `${collection}/${encodeURIComponent(id)}`;
 }
 
 export function toGeminiBody(request: ChatRequest, model: string): GeminiRequest {

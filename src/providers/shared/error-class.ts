@@ -11,7 +11,10 @@ export function classifyStatus(status: number): ErrorClass {
   // 529 is Anthropic's global overload; 503 is "engine overloaded" at OpenAI, DeepSeek and Gemini.
   if (status === 529 || status === 503) return 'overloaded';
   if (status === 408 || status === 504) return 'timeout';
-  if (status === 401 || status === 403 || status === 402) return 'auth';
+  // 401 (the key is not valid) and 402 (the account cannot pay) say something about our key. 403 says
+  // this request may not have what it asked for (a model, a file, a region): the client's answer, and no
+  // evidence against the key (issue 10), so it falls to bad_request below and is passed through.
+  if (status === 401 || status === 402) return 'auth';
   // 409 is a conflict the official SDKs retry; treat it as a transient server condition.
   if (status === 409 || status >= 500) return 'server';
   return 'bad_request';

@@ -22,7 +22,8 @@ describe('classifyAnthropicError', () => {
     [400, 'invalid_request_error', 'Your credit balance is too low to access the Anthropic API.', 'auth'],
     [401, 'authentication_error', 'invalid x-api-key', 'auth'],
     [402, 'billing_error', 'billing problem', 'auth'],
-    [403, 'permission_error', 'not allowed', 'auth'],
+    // Issue 10: a 403 is about what the request asked for, not the key: passed through, key untouched.
+    [403, 'permission_error', 'not allowed', 'bad_request'],
     [404, 'not_found_error', 'model: claude-nope', 'bad_request'],
     [413, 'request_too_large', 'Request exceeds the maximum allowed number of bytes.', 'bad_request'],
     [

@@ -97,7 +97,7 @@ describe('classifyGeminiError', () => {
       'PERMISSION_DENIED',
       "Method doesn't allow unregistered callers.",
       [],
-      'auth',
+      'bad_request', // issue 10: the request's answer, no evidence against the key
     ],
     [
       '401 unauthenticated',

@@ -109,4 +109,14 @@ describe('toGeminiJsonSchema', () => {
       properties: { const: { type: 'string' }, $ref: { type: 'string' } },
     });
   });
+
+  // Issue 10: a property named `__proto__` was dropped (the assignment set the prototype instead).
+  it('keeps properties and definitions of any name, __proto__ included', () => {
+    const text =
+      '{"type":"object","properties":{"__proto__":{"type":"string","const":"x"},"constructor":{"$ref":"#/definitions/__proto__"}},"definitions":{"__proto__":{"type":"integer"}}}';
+    const converted = toGeminiJsonSchema(JSON.parse(text));
+    expect(JSON.stringify(converted)).toBe(
+      '{"type":"object","properties":{"__proto__":{"type":"string","enum":["x"]},"constructor":{"$ref":"#/$defs/__proto__"}},"$defs":{"__proto__":{"type":"integer"}}}',
+    );
+  });
 });

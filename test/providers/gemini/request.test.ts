@@ -60,6 +60,22 @@ describe('URL, headers and probe', () => {
     );
   });
 
+  // Issue 10: a client's `gemini/<id>` went upstream with its `..` segments and reserved characters as-is.
+  it('encodes the model id as one path segment and refuses `.` and `..` with a 400 naming model', () => {
+    expect(geminiAdapter.toRequest(req({}), call('a/b?alt=json#x'), false).path).toBe(
+      '/v1beta/models/a%2Fb%3Falt%3Djson%23x:generateContent',
+    );
+    expect(geminiAdapter.toRequest(req({}), call('tunedModels/x:y'), false).path).toBe(
+      '/v1beta/tunedModels/x%3Ay:generateContent',
+    );
+    for (const model of ['..', '.', 'models/..', '../../v1/files', 'tunedModels/a/../b', 'models/']) {
+      const error = gatewayError(() => geminiAdapter.toRequest(req({}), call(model), false));
+      expect(error.status).toBe(400);
+      expect(error.param).toBe('model');
+      expect(error.code).toBe('invalid_model_name');
+    }
+  });
+
   it('sends the key in x-goog-api-key, never in the URL', () => {
     const upstream = geminiAdapter.toRequest(req({}), call(), false);
     expect(upstream.headers['x-goog-api-key']).toBe('AIza-test-key');

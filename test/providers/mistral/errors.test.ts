@@ -37,7 +37,8 @@ describe('classifyMistralError', () => {
       '{"message":"Unauthorized","request_id":"abc"}',
       { errorClass: 'auth', message: 'Unauthorized' },
     ],
-    ['403', 403, '{"message":"Forbidden"}', { errorClass: 'auth' }],
+    // Issue 10: a 403 is the request's answer, not evidence against the key.
+    ['403', 403, '{"message":"Forbidden"}', { errorClass: 'bad_request' }],
     [
       '404 model',
       404,

@@ -15,6 +15,7 @@
 import type { FakeResponseFormat, FakeTool, FakeToolChoice } from '../shared/reply-plan.ts';
 import { type DeepSeekErrorResponse, deepSeekError, deserializeError } from './errors.ts';
 import { thinkingOn } from './models.ts';
+import { ownValue } from '../../../providers/shared/own-property.ts';
 
 export interface DeepSeekChatRequest {
   model: string;
@@ -112,7 +113,7 @@ export function validateDeepSeekChat(body: unknown): DeepSeekValidation {
     if (!isObject(message))
       return fail(deserializeError(`messages[${i}]: invalid type, expected a message object`));
     const role = message.role;
-    const allowed = typeof role === 'string' ? MESSAGE_FIELDS[role] : undefined;
+    const allowed = typeof role === 'string' ? ownValue(MESSAGE_FIELDS, role) : undefined;
     if (allowed === undefined) {
       return fail(
         deserializeError(

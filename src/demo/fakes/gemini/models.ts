@@ -11,6 +11,7 @@
  * signature (providers.md §3.2); 2.5 Pro cannot switch thinking off; 2.0 and older do not think and
  * reject thinkingConfig.
  */
+import { ownValue } from '../../../providers/shared/own-property.ts';
 
 export interface GeminiModel {
   /** The id without `models/`, e.g. `gemini-2.5-flash`. */
@@ -83,7 +84,7 @@ export function toGeminiModel(model: string | GeminiModel): GeminiModel {
     version: '001',
     inputTokenLimit: 1048576,
     outputTokenLimit: generation >= 2.5 ? 65536 : 8192,
-    ...KNOWN[id],
+    ...ownValue(KNOWN, id),
     thinking: generation >= 2.5,
     thinkingLevels: generation >= 3,
     alwaysThinks: generation >= 3 || /^gemini-2\.5-pro/.test(id),

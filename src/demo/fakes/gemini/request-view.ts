@@ -9,6 +9,7 @@
  * capitals) are read as JSON Schema for the argument generator.
  */
 import type { GeminiContent, GeminiPart, GeminiRequest } from '../../../providers/gemini/wire.ts';
+import { setOwnProperty } from '../../../providers/shared/own-property.ts';
 import type { FakeRequestView, FakeResponseFormat, FakeTool, FakeToolChoice } from '../shared/reply-plan.ts';
 import type { GeminiModel } from './models.ts';
 
@@ -96,7 +97,11 @@ function lowercaseTypes(schema: unknown): unknown {
   if (typeof schema !== 'object' || schema === null) return schema;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(schema)) {
-    out[key] = key === 'type' && typeof value === 'string' ? value.toLowerCase() : lowercaseTypes(value);
+    setOwnProperty(
+      out,
+      key,
+      key === 'type' && typeof value === 'string' ? value.toLowerCase() : lowercaseTypes(value),
+    );
   }
   return out;
 }

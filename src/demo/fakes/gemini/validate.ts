@@ -15,6 +15,7 @@
  * Messages quoted in reports are used as quoted; the others are marked [UNV].
  */
 import type { GeminiContent, GeminiPart, GeminiRequest } from '../../../providers/gemini/wire.ts';
+import { ownValue, setOwnProperty } from '../../../providers/shared/own-property.ts';
 import { badRequest, type FieldViolation, type GoogleErrorResponse, invalidArgument } from './errors.ts';
 import type { GeminiModel } from './models.ts';
 import { isFakeSignature } from './signatures.ts';
@@ -260,7 +261,8 @@ function walk(value: unknown, kind: Kind, path: string, violations: FieldViolati
   const out: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value)) {
     const name = toCamel(key);
-    const childKind = fields[name];
+    // A client's key is looked up as the table's own: `constructor` is an unknown field, not Object.
+    const childKind = ownValue(fields, name);
     if (childKind === undefined) {
       const where = path === '' ? '' : ` at '${path}'`;
       violations.push({
@@ -271,7 +273,7 @@ function walk(value: unknown, kind: Kind, path: string, violations: FieldViolati
     }
     const childPath = path === '' ? toSnake(name) : `${path}.${toSnake(name)}`;
     const converted = walk(child, childKind, childPath, violations);
-    if (converted !== undefined) out[name] = converted;
+    if (converted !== undefined) setOwnProperty(out, name, converted);
   }
   return out;
 }

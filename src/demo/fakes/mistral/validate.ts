@@ -20,6 +20,7 @@ import {
   validationError,
   wrongType,
 } from './errors.ts';
+import { ownValue } from '../../../providers/shared/own-property.ts';
 
 export interface MistralChatRequest {
   model: string;
@@ -201,7 +202,7 @@ function checkMessages(
         ),
       };
     const role = message.role;
-    const allowed = typeof role === 'string' ? MESSAGE_FIELDS[role] : undefined;
+    const allowed = typeof role === 'string' ? ownValue(MESSAGE_FIELDS, role) : undefined;
     if (allowed === undefined) {
       return {
         error: validationError([
@@ -273,7 +274,7 @@ function checkContent(
   for (let j = 0; j < content.length; j++) {
     const chunk = content[j];
     const type = isObject(chunk) ? chunk.type : undefined;
-    const allowed = typeof type === 'string' ? CHUNK_FIELDS[type] : undefined;
+    const allowed = typeof type === 'string' ? ownValue(CHUNK_FIELDS, type) : undefined;
     if (!isObject(chunk) || allowed === undefined) {
       return {
         error: validationError([

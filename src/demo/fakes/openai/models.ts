@@ -11,6 +11,7 @@
  * ids and ids we do not know are reported as sent. `created` values are the models' release
  * times as listed by the API (gpt-4.1 from providers.md §1.11; the rest approximate).
  */
+import { ownValue } from '../../../providers/shared/own-property.ts';
 
 export interface OpenAIModel {
   id: string;
@@ -51,7 +52,7 @@ export const DEFAULT_OPENAI_MODELS: readonly OpenAIModel[] = [
 
 export function toOpenAIModel(model: string | OpenAIModel): OpenAIModel {
   if (typeof model !== 'string') return model;
-  const known = KNOWN[model];
+  const known = ownValue(KNOWN, model);
   return {
     id: model,
     created: UNKNOWN_CREATED,
@@ -62,7 +63,7 @@ export function toOpenAIModel(model: string | OpenAIModel): OpenAIModel {
 }
 
 export function snapshotOf(model: string, catalogue: readonly OpenAIModel[] = DEFAULT_OPENAI_MODELS): string {
-  return catalogue.find((m) => m.id === model)?.snapshot ?? KNOWN[model]?.snapshot ?? model;
+  return catalogue.find((m) => m.id === model)?.snapshot ?? ownValue(KNOWN, model)?.snapshot ?? model;
 }
 
 // o1/o3/o4 and gpt-5 reason before answering and reject sampling parameters (providers.md §1.2);

@@ -13,6 +13,7 @@
 import type { FakeResponseFormat, FakeTool, FakeToolChoice } from '../shared/reply-plan.ts';
 import { invalidParameter, type QwenErrorResponse } from './errors.ts';
 import { isOpenWeightQwen3, isStreamOnly, MAX_THINKING_BUDGET, thinkingOn } from './models.ts';
+import { ownValue } from '../../../providers/shared/own-property.ts';
 
 export interface QwenChatRequest {
   model: string;
@@ -149,7 +150,7 @@ export function validateQwenChat(body: unknown): QwenValidation {
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i];
     const role = isObject(message) ? message.role : undefined;
-    const allowed = typeof role === 'string' ? MESSAGE_FIELDS[role] : undefined;
+    const allowed = typeof role === 'string' ? ownValue(MESSAGE_FIELDS, role) : undefined;
     if (!isObject(message) || allowed === undefined) {
       return fail(
         invalidParameter(

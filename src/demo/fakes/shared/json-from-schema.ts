@@ -11,6 +11,8 @@
  * `query`, so a demo's tool call looks related to what was asked.
  */
 
+import { ownValue, setOwnProperty } from '../../../providers/shared/own-property.ts';
+
 type Schema = Record<string, unknown>;
 
 const MAX_DEPTH = 8;
@@ -79,13 +81,15 @@ function build(schema: Schema, root: Schema, name: string, hint: string, depth: 
 function buildObject(schema: Schema, root: Schema, hint: string, depth: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const properties = isSchema(schema.properties) ? schema.properties : {};
+  // Property names are the client's: `__proto__` or `constructor` are names like any other (issue 10).
   for (const [key, child] of Object.entries(properties)) {
-    out[key] = build(isSchema(child) ? child : {}, root, key, hint, depth + 1);
+    setOwnProperty(out, key, build(isSchema(child) ? child : {}, root, key, hint, depth + 1));
   }
   // A required name without a property schema still has to be present.
   if (Array.isArray(schema.required)) {
     for (const key of schema.required) {
-      if (typeof key === 'string' && !(key in out)) out[key] = buildString({}, key, hint);
+      if (typeof key === 'string' && !Object.hasOwn(out, key))
+        setOwnProperty(out, key, buildString({}, key, hint));
     }
   }
   return out;
@@ -114,7 +118,7 @@ function buildNumber(schema: Schema, integer: boolean): number {
 
 function buildString(schema: Schema, name: string, hint: string): string {
   const formatted = formatExample(schema.format);
-  let value = formatted ?? NAMED_STRINGS[name.toLowerCase()];
+  let value = formatted ?? ownValue(NAMED_STRINGS, name.toLowerCase());
   if (value === undefined && FREE_TEXT_NAMES.has(name.toLowerCase()) && hint.trim() !== '') {
     value = hint.trim().slice(0, 80);
   }
@@ -162,7 +166,8 @@ function resolveRef(schema: Schema, root: Schema): Schema {
   for (let hops = 0; hops < MAX_DEPTH && typeof current.$ref === 'string'; hops++) {
     const path = current.$ref.startsWith('#/') ? current.$ref.slice(2).split('/') : [];
     let target: unknown = path.length > 0 ? root : undefined;
-    for (const segment of path) target = isSchema(target) ? target[segment.replaceAll('~1', '/')] : undefined;
+    for (const segment of path)
+      target = isSchema(target) ? ownValue(target, segment.replaceAll('~1', '/')) : undefined;
     current = isSchema(target) ? target : {};
   }
   return current;
@@ -171,11 +176,12 @@ function resolveRef(schema: Schema, root: Schema): Schema {
 function mergeInto(target: Schema, part: Schema): void {
   for (const [key, value] of Object.entries(part)) {
     if (key === 'properties' && isSchema(value)) {
+      // Spreads copy `__proto__` as an own property, as JSON.parse made it.
       target.properties = { ...(isSchema(target.properties) ? target.properties : {}), ...value };
     } else if (key === 'required' && Array.isArray(value)) {
       target.required = [...(Array.isArray(target.required) ? target.required : []), ...value];
     } else {
-      target[key] = value;
+      setOwnProperty(target, key, value);
     }
   }
 }

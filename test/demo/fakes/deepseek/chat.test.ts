@@ -1,7 +1,7 @@
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { describe, expect, it } from 'vitest';
 import { WEATHER_TOOL } from '../../../helpers/weather-tool.ts';
-import { startFake } from './deepseek-fixture.ts';
+import { postRaw, startFake } from './deepseek-fixture.ts';
 
 const messages = [{ role: 'user' as const, content: 'What is the weather in Paris?' }];
 type Thinking = { thinking?: { type: 'enabled' | 'disabled' } };
@@ -147,5 +147,37 @@ describe('fake DeepSeek through the official openai SDK', () => {
       body: JSON.stringify({ model: 'deepseek-chat', messages }),
     });
     expect(res.status).toBe(200);
+  });
+
+  // Issue 10: a tool parameter named `__proto__` (or `constructor`) crashed the fake's argument builder.
+  it('calls a tool whose parameters are named __proto__ and constructor, with both in the arguments', async () => {
+    const { fake } = await startFake();
+    // JSON.parse, as the fake's own body parser does, makes `__proto__` an own property.
+    const parameters = JSON.parse(
+      '{"type":"object","properties":{"__proto__":{"type":"object","properties":{"x":{"type":"string"}}},"constructor":{"type":"string"}},"required":["__proto__","constructor"]}',
+    );
+    const res = await postRaw(fake, {
+      model: 'deepseek-chat',
+      messages,
+      tools: [{ type: 'function', function: { name: 'odd_names', parameters } }],
+      tool_choice: 'required',
+    });
+    expect(res.status).toBe(200);
+    const call = (
+      res.body as { choices: Array<{ message: { tool_calls: Array<{ function: { arguments: string } }> } }> }
+    ).choices[0]?.message.tool_calls[0];
+    const args = JSON.parse(call?.function.arguments ?? '{}') as Record<string, unknown>;
+    expect(Object.keys(args).sort()).toEqual(['__proto__', 'constructor']);
+    expect(Object.getOwnPropertyDescriptor(args, '__proto__')?.value).toEqual({ x: 'example x' });
+    expect(args.constructor).toBe('example constructor');
+  });
+
+  // Issue 10: a role named like an Object member read the prototype out of the fake's field table.
+  it('refuses a message role such as constructor with a 400, not a crash', async () => {
+    const { fake } = await startFake();
+    for (const role of ['constructor', '__proto__', 'toString']) {
+      const res = await postRaw(fake, { model: 'deepseek-chat', messages: [{ role, content: 'hi' }] });
+      expect(res.status).toBe(400);
+    }
   });
 });

@@ -52,4 +52,19 @@ describe('exampleFromSchema', () => {
     const recursive = { $ref: '#' };
     expect(() => exampleFromSchema(recursive)).not.toThrow();
   });
+
+  // Issue 10: `__proto__` set the result's prototype instead of a property, and a name such as
+  // `constructor` read Object's own members out of the name table.
+  it('fills properties named __proto__, constructor and toString like any other', () => {
+    const schema = JSON.parse(
+      '{"type":"object","properties":{"__proto__":{"type":"object","properties":{"a":{"type":"integer"}}},"constructor":{"type":"string"},"toString":{"type":"string"}},"required":["hasOwnProperty"]}',
+    );
+    const value = exampleFromSchema(schema) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(Object.keys(value)).toEqual(['__proto__', 'constructor', 'toString', 'hasOwnProperty']);
+    expect(JSON.parse(JSON.stringify(value))).toEqual(value);
+    expect(JSON.stringify(value)).toBe(
+      '{"__proto__":{"a":42},"constructor":"example constructor","toString":"example toString","hasOwnProperty":"example hasOwnProperty"}',
+    );
+  });
 });

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { compileKeyPolicy, compileTenant } from '../../src/control-plane/tenant-policy.ts';
+
+const tiers = {
+  free: { rate_limit: { rpm: 20, tpm: 40_000, concurrent: 4 }, budget: { usd: 1, period: 'day' as const, mode: 'hard' as const } },
+  pro: { rate_limit: { rpm: 600 }, models: ['smart', 'fast'] },
+};
+
+describe('tenant policy', () => {
+  it("inherits the tier's values field by field, the tenant's own winning", () => {
+    const tenant = compileTenant('acme', { tier: 'free', rate_limit: { rpm: 100 } }, tiers);
+    expect(tenant).toMatchObject({ rpm: 100, tpm: 40_000, concurrent: 4, scope: 't:acme', limited: true });
+    expect(tenant.budget).toEqual({ usd: 1, period: 'day', mode: 'hard' });
+  });
+
+  it('is unlimited without limits or budget, so admission skips the state store', () => {
+    expect(compileTenant('open', {}, tiers).limited).toBe(false);
+  });
+
+  it("gives a key with a tier its own scope and that tier's limits, and narrows models", () => {
+    const tenant = compileTenant('acme', { models: ['smart', 'cheap'], rate_limit: { tpm: 9 } }, tiers);
+    const key = compileKeyPolicy(tenant, { id: 'key_1', tier: 'pro', models: null }, tiers);
+    expect(key).toMatchObject({ scope: 'k:key_1', rpm: 600, tpm: 9 });
+    expect([...(key.models ?? [])]).toEqual(['smart']);
+  });
+
+  it('returns the tenant itself for a key with neither tier nor models', () => {
+    const tenant = compileTenant('acme', {}, tiers);
+    expect(compileKeyPolicy(tenant, { id: 'key_2', tier: null, models: null }, tiers)).toBe(tenant);
+  });
+});

@@ -10,8 +10,10 @@ const usage = `Usage: switchyard <command> [options]
 
 Commands:
   start  [--config FILE] [--port N] [--host H] [--workers N]   run the gateway
-  demo   [--port N]                                           run the gateway on built-in simulated providers
+  demo   [--port N] [--host H] [--fault-rate R]               run the gateway on built-in simulated providers
   check  --config FILE                                        validate a config file
+
+Run \`switchyard <command> --help\` for a command's options.
 
 Without --config, start reads ./switchyard.yaml, or else builds a config from provider keys in the
 environment (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, DEEPSEEK_API_KEY, DASHSCOPE_API_KEY,
@@ -27,8 +29,12 @@ async function main(argv: string[]): Promise<number> {
       return runDemo(rest, io);
     case 'check':
       return runCheck(rest, io);
-    case undefined:
     case 'help':
+      // `switchyard help start` is `switchyard start --help`.
+      if (rest[0] === 'start' || rest[0] === 'demo' || rest[0] === 'check') return main([rest[0], '--help']);
+      io.stdout.write(`${usage}\n`);
+      return 0;
+    case undefined:
     case '--help':
     case '-h':
       io.stdout.write(`${usage}\n`);

@@ -1,5 +1,5 @@
 /**
- * `switchyard <command>`: the dispatcher of design.md §1's commands. Each command is its own file and
+ * `switchyard <command>`: the dispatcher of docs/design.md §1's commands. Each command is its own file and
  * returns an exit code; this file only picks one and exits with what it returns.
  */
 import { runCheck } from './check.ts';

@@ -1,6 +1,6 @@
 /**
  * `switchyard start`: the gateway from a config file, or from provider keys in the environment when
- * there is none (design.md §1). `--workers N` runs N processes sharing the port (cli/workers.ts).
+ * there is none (docs/design.md §1). `--workers N` runs N processes sharing the port (cli/workers.ts).
  */
 import { existsSync } from 'node:fs';
 import cluster from 'node:cluster';

@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics. Label sets are bounded (style.md §2.9): provider names and status classes come
+ * Prometheus metrics. Label sets are bounded (docs/style.md §2.9): provider names and status classes come
  * from config and a fixed list, never from client input; tenants and keys are not labels.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';

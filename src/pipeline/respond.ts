@@ -1,7 +1,7 @@
 /**
  * The only place that writes a response to the client: JSON completions, SSE headers, and OpenAI's
  * error envelope (or, once a stream has started, an error event in OpenAI's stream shape followed by
- * `[DONE]`, which the SDK turns into an APIError; providers.md §1.7).
+ * `[DONE]`, which the SDK turns into an APIError; docs/providers.md §1.7).
  */
 import type { ServerResponse } from 'node:http';
 import { internalError } from '../errors/codes.ts';

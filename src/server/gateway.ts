@@ -1,6 +1,6 @@
 /**
  * The gateway process: the HTTP listener, the current config snapshot, and graceful shutdown. The
- * route table is a plain object keyed by method and path, answered before any other work (style.md
+ * route table is a plain object keyed by method and path, answered before any other work (docs/style.md
  * §1.6): the hot path pays one property lookup to find its handler.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -244,7 +244,7 @@ function sendJson(res: ServerResponse, status: number, body: string, requestId: 
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),
-    // design.md: every response carries x-request-id, probes and metrics included.
+    // docs/design.md: every response carries x-request-id, probes and metrics included.
     'x-request-id': requestId,
   });
   res.end(body);

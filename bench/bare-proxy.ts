@@ -1,5 +1,5 @@
 /**
- * The ceiling for Node (design.md §4): a reverse proxy with no logic. One undici Pool with keep-alive,
+ * The ceiling for Node (docs/design.md §4): a reverse proxy with no logic. One undici Pool with keep-alive,
  * request and response bodies piped untouched, only the hop-by-hop headers dropped. No parsing, no
  * logging, no metrics: whatever Switchyard costs beyond this is the price of being a gateway.
  *

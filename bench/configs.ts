@@ -63,7 +63,7 @@ export function smallConfig(upstreamUrl: string) {
 
 /**
  * 20 providers, 1,000 virtual models (two targets each, strategies mixed) and 10,000 tenants with a
- * key and an allow-list each. A request's cost must not depend on any of these counts (style.md §2.9).
+ * key and an allow-list each. A request's cost must not depend on any of these counts (docs/style.md §2.9).
  */
 export function largeConfig(upstreamUrl: string) {
   const providers: Record<string, unknown> = {};

@@ -1,6 +1,6 @@
 /**
  * The benchmark's upstream: an OpenAI-shaped server that answers at once, so every target is measured
- * against the same near-zero upstream cost (design.md §4). Not a faithful fake (src/demo/fakes is):
+ * against the same near-zero upstream cost (docs/design.md §4). Not a faithful fake (src/demo/fakes is):
  * every answer is built once per model name and then written as prebuilt bytes, and the request body
  * is scanned for three fields instead of parsed.
  *

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Streaming time to first event for the peer comparison (docs/performance.md): the bare proxy, Portkey and
-# Switchyard in front of ../shared/bench's fake upstream, one stream at a time, pinned (gateway on CPU 1,
-# upstream and probe on CPU 0) and unpinned. run.sh's wrk cells see only whole streams; its ttfb.mjs
-# probe is run here against each target in turn, after ../shared/bench/run.sh has installed Portkey.
+# Switchyard in front of the peer harness's fake upstream, one stream at a time, pinned (gateway on CPU 1,
+# upstream and probe on CPU 0) and unpinned. The peer harness is a separate checkout, not part of this
+# repository (docs/performance.md); its run.sh's wrk cells see only whole streams, so its ttfb.mjs probe
+# is run here against each target in turn, after its run.sh has installed Portkey.
 #
-#   bash bench/peer-ttfb.sh [SHARED_BENCH_DIR=../shared/bench] [STREAMS=1000]
+#   bash bench/peer-ttfb.sh PEER_HARNESS_DIR [STREAMS=1000]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-shared="$(cd "${1:-$root/../shared/bench}" && pwd)"
+if [ $# -lt 1 ]; then
+  echo "usage: bash bench/peer-ttfb.sh PEER_HARNESS_DIR [STREAMS=1000] (the peer harness checkout, with run.sh and ttfb.mjs)" >&2
+  exit 2
+fi
+shared="$(cd "$1" && pwd)"
 streams="${2:-1000}"
 node="$root/node_modules/.bin/node"
 upstream_port=19011

@@ -1,5 +1,5 @@
 /**
- * Where the gateway's CPU goes under load (style.md §2.9: profile, don't guess). Starts the fake
+ * Where the gateway's CPU goes under load (docs/style.md §2.9: profile, don't guess). Starts the fake
  * upstream and the gateway under `node --cpu-prof` with the bench's small config, drives it with wrk
  * (or autocannon) for a while, stops it so the profile is written, and prints self time by package
  * and by function, and inclusive time for the gateway's own functions.

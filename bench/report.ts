@@ -1,6 +1,6 @@
 /**
  * The bench's tables: plain text, fixed-width columns, one table per scenario family, then the budget
- * of design.md §4 checked figure by figure.
+ * of docs/design.md §4 checked figure by figure.
  */
 
 export type Cell = string | number | undefined;
@@ -47,7 +47,7 @@ export interface BudgetLine {
 
 export function budget(lines: BudgetLine[]): string {
   return table(
-    'Budget (design.md §4)',
+    'Budget (docs/design.md §4)',
     ['figure', 'limit', 'measured', 'holds'],
     lines.map((line) => [
       line.figure,

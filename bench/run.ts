@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (design.md §4; method and figures in docs/performance.md). Starts a fake upstream
+ * `npm run bench` (docs/design.md §4; method and figures in docs/performance.md). Starts a fake upstream
  * that answers at once, a bare undici reverse proxy (the ceiling for Node) and the gateway as a child
  * process with production settings, drives each from a separate load process, and prints one table
  * per scenario family and the budget check.
@@ -320,7 +320,12 @@ async function main(): Promise<void> {
     table(
       'Cache hits',
       ['scenario', 'result'],
-      [['cache hit', 'not measured: there is no response cache yet (design.md §2 cache stage not built)']],
+      [
+        [
+          'cache hit',
+          'not measured: there is no response cache yet (docs/design.md §2 cache stage not built)',
+        ],
+      ],
     ),
   );
 

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { summarizeReport, type VitestJsonReport } from './test-summary.ts';
 
 const [major] = process.versions.node.split('.').map(Number);
 if ((major ?? 0) < 24) {
@@ -49,19 +50,16 @@ if (!process.env.SWITCHYARD_TEST_REDIS_URL)
   skippedBackends.push('Redis suites (set SWITCHYARD_TEST_REDIS_URL)');
 if (!process.env.SWITCHYARD_TEST_PG_URL)
   skippedBackends.push('PostgreSQL suites (set SWITCHYARD_TEST_PG_URL)');
+let summaryFailed = 0;
 try {
-  const report = JSON.parse(await readFile(reportPath, 'utf8')) as {
-    numPassedTests: number;
-    numFailedTests: number;
-    numPendingTests: number;
-    numTodoTests: number;
-  };
+  const report = JSON.parse(await readFile(reportPath, 'utf8')) as VitestJsonReport;
   if (skippedBackends.length > 0) console.log(`skipped: ${skippedBackends.join('; ')}`);
-  console.log(
-    `tests: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests + report.numTodoTests} skipped`,
-  );
+  const summary = summarizeReport(report, process.cwd());
+  summaryFailed = summary.failed;
+  console.log(summary.text);
 } catch {
   console.log('tests: no report was written (vitest failed before running tests)');
 }
 await rm(dir, { recursive: true, force: true });
-process.exit(code);
+// A failure the summary counts must fail the run even if vitest's own exit code missed it.
+process.exit(code !== 0 ? code : summaryFailed > 0 ? 1 : 0);

@@ -1,5 +1,5 @@
 /**
- * Budget threshold alerts (design.md §1 `budget`): when a tenant's spent figure for its period reaches
+ * Budget threshold alerts (docs/design.md §1 `budget`): when a tenant's spent figure for its period reaches
  * 50, 80 and 100 % of its budget, one alert each, per period. Pure: the clock reading comes in, and what
  * was already raised is the caller's to remember (spend-monitor.ts keeps it per tenant and period).
  *

@@ -1,5 +1,5 @@
 /**
- * Delivers alerts to `alerts.webhook_url` (design.md §1) off the request path. `raise()` only appends
+ * Delivers alerts to `alerts.webhook_url` (docs/design.md §1) off the request path. `raise()` only appends
  * to a bounded queue; one background loop takes alerts in order, claims each (condition, period) so it
  * goes out once across every instance and restart (the store's `claimAlert`; without a store, a local
  * set), and POSTs it as JSON with a Slack-compatible `text`. Failures are retried with exponential

@@ -1,5 +1,5 @@
 /**
- * Alerts to `alerts.webhook_url` (design.md §1): plain JSON with a Slack-compatible `text`. Each fires
+ * Alerts to `alerts.webhook_url` (docs/design.md §1): plain JSON with a Slack-compatible `text`. Each fires
  * once per condition and period (the store's `claimAlert`), is retried with backoff, and is never sent
  * on the request path.
  */

@@ -1,5 +1,5 @@
 /**
- * A model answered with no price (design.md §1: its cost is unknown, null in the log, and an alert).
+ * A model answered with no price (docs/design.md §1: its cost is unknown, null in the log, and an alert).
  * The account stage asks on every request whose price is missing, so the check is one Set lookup, and
  * the alert is built only the first time a provider/model pair is seen in this process; the sender's
  * `claimAlert` (period `once`) then keeps other instances and restarts from sending it again.

@@ -5,11 +5,22 @@
  */
 import { parseArgs } from 'node:util';
 import type { RunningDemoProvider } from '../demo/demo-config.ts';
-import { startDemo } from '../demo/start-demo.ts';
+import { type RunningDemo, startDemo } from '../demo/start-demo.ts';
 import type { CliIo } from './io.ts';
+import { describeListenError } from './listen-error.ts';
+
+export const DEMO_USAGE = `Usage: switchyard demo [--port N] [--host H] [--fault-rate R]
+
+Runs the gateway on built-in simulated providers (no keys, no network), as \`npm start\` does.
+
+Options:
+  -p, --port N          the port to listen on, 0..65535 (default: $PORT, else 8787)
+      --host H          the address to listen on (default 127.0.0.1)
+      --fault-rate R    share of upstream requests the simulated providers fail, 0..1 (default 0.03)
+  -h, --help            print this help`;
 
 export async function runDemo(argv: string[], io: CliIo): Promise<number> {
-  let values: { port?: string; host?: string; 'fault-rate'?: string };
+  let values: { port?: string; host?: string; 'fault-rate'?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -17,12 +28,17 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
         port: { type: 'string', short: 'p' },
         host: { type: 'string' },
         'fault-rate': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
     }));
   } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n`);
+    io.stderr.write(`${(error as Error).message}\n\n${DEMO_USAGE}\n`);
     return 1;
+  }
+  if (values.help === true) {
+    io.stdout.write(`${DEMO_USAGE}\n`);
+    return 0;
   }
   const port = Number(values.port ?? io.env.PORT ?? 8787);
   const faultRate = Number(values['fault-rate'] ?? 0.03);
@@ -31,7 +47,16 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
     return 1;
   }
 
-  const demo = await startDemo({ port, host: values.host ?? '127.0.0.1', faultRate, env: io.env });
+  const host = values.host ?? '127.0.0.1';
+  let demo: RunningDemo;
+  try {
+    demo = await startDemo({ port, host, faultRate, env: io.env });
+  } catch (error) {
+    const hint = describeListenError(error, port, host);
+    if (hint === undefined) throw error;
+    io.stderr.write(`${hint}\n`);
+    return 1;
+  }
   io.stdout.write(banner(demo.serving.url, demo.providers));
   return demo.serving.stopped;
 }

@@ -1,5 +1,5 @@
 /**
- * `switchyard keys create|list|revoke`: virtual keys in the store the config names (design.md §1).
+ * `switchyard keys create|list|revoke`: virtual keys in the store the config names (docs/design.md §1).
  * `create` prints the key once, alone on the last line of stdout (only its hash is stored); every
  * running gateway on that store picks the change up within `limits.key_refresh_ms`, without a restart.
  */

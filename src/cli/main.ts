@@ -1,5 +1,5 @@
 /**
- * `switchyard <command>`: the dispatcher of design.md §1's commands. Each command is its own file and
+ * `switchyard <command>`: the dispatcher of docs/design.md §1's commands. Each command is its own file and
  * returns an exit code; this file only picks one and exits with what it returns.
  */
 import { runCheck } from './check.ts';
@@ -11,9 +11,11 @@ const usage = `Usage: switchyard <command> [options]
 
 Commands:
   start  [--config FILE] [--port N] [--host H] [--workers N]   run the gateway
-  demo   [--port N]                                           run the gateway on built-in simulated providers
+  demo   [--port N] [--host H] [--fault-rate R]               run the gateway on built-in simulated providers
   check  --config FILE                                        validate a config file
   keys   create|list|revoke [options]                         manage virtual keys in the store
+
+Run \`switchyard <command> --help\` for a command's options.
 
 Without --config, start reads ./switchyard.yaml, or else builds a config from provider keys in the
 environment (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, DEEPSEEK_API_KEY, DASHSCOPE_API_KEY,
@@ -31,8 +33,12 @@ async function main(argv: string[]): Promise<number> {
       return runCheck(rest, io);
     case 'keys':
       return runKeys(rest, io);
-    case undefined:
     case 'help':
+      // `switchyard help start` is `switchyard start --help`.
+      if (rest[0] === 'start' || rest[0] === 'demo' || rest[0] === 'check' || rest[0] === 'keys') return main([rest[0], '--help']);
+      io.stdout.write(`${usage}\n`);
+      return 0;
+    case undefined:
     case '--help':
     case '-h':
       io.stdout.write(`${usage}\n`);

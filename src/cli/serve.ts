@@ -2,6 +2,7 @@
  * Runs one gateway process until a signal stops it: listen, reload on SIGHUP / file change, drain on
  * SIGTERM or SIGINT. Shared by `start` and `demo`.
  */
+import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { notYetEnforced } from '../config/not-yet-enforced.ts';
 import type { Config } from '../config/schema.ts';
@@ -12,6 +13,7 @@ import { Gateway } from '../server/gateway.ts';
 import { describeStoreSetting, openStore } from '../store/from-config.ts';
 import type { Store } from '../store/types.ts';
 import { prewarmConnections } from '../transport/prewarm.ts';
+import { clusterScrapeRegistry } from './cluster-metrics.ts';
 
 export interface ServeOptions {
   config: Config;
@@ -40,13 +42,19 @@ export interface Serving {
 export async function serve(options: ServeOptions): Promise<Serving> {
   const logger = options.logger ?? createLogger();
   const store = options.store ?? (await openConfiguredStore(options.config.store));
-  const gateway = new Gateway({
-    config: options.config,
-    services: { logger, metrics: createMetrics(), random: Math.random },
-    store,
-  });
+  // Under --workers a scrape must show the whole cluster, not whichever worker took the connection.
+  const metrics = createMetrics(cluster.isWorker ? { registry: clusterScrapeRegistry() } : {});
+  const gateway = new Gateway({ config: options.config, services: { logger, metrics, random: Math.random }, store });
   const host = options.host ?? options.config.server.host;
-  const address = await gateway.listen(options.port ?? options.config.server.port, host);
+  let address: AddressInfo;
+  try {
+    address = await gateway.listen(options.port ?? options.config.server.port, host);
+  } catch (error) {
+    // Nothing was served; close what the gateway opened (state store, pools) so the process can exit
+    // once the caller has said why, instead of lingering on an open connection.
+    await gateway.shutdown(0);
+    throw error;
+  }
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 
   void prewarmConnections(gateway.snapshot, logger);

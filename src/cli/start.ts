@@ -1,6 +1,6 @@
 /**
  * `switchyard start`: the gateway from a config file, or from provider keys in the environment when
- * there is none (design.md §1). `--workers N` runs N processes sharing the port (cli/workers.ts).
+ * there is none (docs/design.md §1). `--workers N` runs N processes sharing the port (cli/workers.ts).
  */
 import { existsSync } from 'node:fs';
 import cluster from 'node:cluster';
@@ -10,11 +10,26 @@ import { formatIssue } from '../config/errors.ts';
 import { loadConfigFile } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { CliIo } from './io.ts';
-import { serve } from './serve.ts';
-import { runPrimary } from './workers.ts';
+import { describeListenError } from './listen-error.ts';
+import { type Serving, serve } from './serve.ts';
+import { reportStartFailure, runPrimary } from './workers.ts';
+
+export const START_USAGE = `Usage: switchyard start [--config FILE] [--port N] [--host H] [--workers N]
+
+Runs the gateway.
+
+Options:
+  -c, --config FILE   the config file (default: $SWITCHYARD_CONFIG, else ./switchyard.yaml, else a config
+                      built from provider keys in the environment, which it says on stderr)
+  -p, --port N        the port to listen on, 0..65535 (default: server.port, 8787)
+      --host H        the address to listen on (default: server.host, 127.0.0.1)
+  -w, --workers N     run N processes sharing the port, 1..256 (default 1); /metrics sums them all
+  -h, --help          print this help
+
+Signals: SIGTERM or SIGINT drains in-flight requests and exits; SIGHUP reloads the config file.`;
 
 export async function runStart(argv: string[], io: CliIo): Promise<number> {
-  let values: { config?: string; port?: string; host?: string; workers?: string };
+  let values: { config?: string; port?: string; host?: string; workers?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -23,12 +38,17 @@ export async function runStart(argv: string[], io: CliIo): Promise<number> {
         port: { type: 'string', short: 'p' },
         host: { type: 'string' },
         workers: { type: 'string', short: 'w' },
+        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
     }));
   } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n`);
+    io.stderr.write(`${(error as Error).message}\n\n${START_USAGE}\n`);
     return 1;
+  }
+  if (values.help === true) {
+    io.stdout.write(`${START_USAGE}\n`);
+    return 0;
   }
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65_535)) {
@@ -45,13 +65,18 @@ export async function runStart(argv: string[], io: CliIo): Promise<number> {
   if (resolved === undefined) return 1;
   if (workers > 1 && cluster.isPrimary) return runPrimary(workers, io);
 
-  const serving = await serve({
-    config: resolved.config,
-    configPath: resolved.path,
-    env: io.env,
-    port,
-    host: values.host,
-  });
+  const host = values.host ?? resolved.config.server.host;
+  let serving: Serving;
+  try {
+    serving = await serve({ config: resolved.config, configPath: resolved.path, env: io.env, port, host });
+  } catch (error) {
+    const hint = describeListenError(error, port ?? resolved.config.server.port, host);
+    if (hint === undefined) throw error;
+    // Under --workers every worker fails the same way; the primary prints the line once.
+    if (cluster.isWorker) reportStartFailure(hint);
+    else io.stderr.write(`${hint}\n`);
+    return 1;
+  }
   if (cluster.isPrimary) io.stdout.write(`Switchyard listening on ${serving.url}\n`);
   const code = await serving.stopped;
   // A worker's IPC channel keeps its event loop alive, so a drained worker would never exit. Only the

@@ -1,5 +1,5 @@
 /**
- * Config → the lookup snapshot the hot path reads (style.md §2.9). Everything a request needs is
+ * Config → the lookup snapshot the hot path reads (docs/style.md §2.9). Everything a request needs is
  * resolved here once: adapters, pools, per-key headers, timeouts, model targets, tenant keys (by
  * hash). A reload compiles a new snapshot and swaps one reference; a request keeps the snapshot it
  * started with, so in-flight work never sees half a config.

@@ -1,4 +1,4 @@
-// The whole of switchyard.yaml (design.md §1): its sections in order, and the
+// The whole of switchyard.yaml (docs/design.md §1): its sections in order, and the
 // types the rest of the gateway reads. Every object is strict: a typo in a
 // config must be an error, never a setting that silently does nothing.
 //

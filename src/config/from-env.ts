@@ -1,4 +1,4 @@
-// The config `start` uses when no config file is given (design.md §1): one
+// The config `start` uses when no config file is given (docs/design.md §1): one
 // provider per API key found in the environment, no virtual models (any
 // "provider/model" works as a model name), no tenants, every default.
 

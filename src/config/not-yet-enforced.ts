@@ -1,5 +1,5 @@
 /**
- * Settings the config accepts (they are part of design.md's contract) but no stage acts on yet. A
+ * Settings the config accepts (they are part of docs/design.md's contract) but no stage acts on yet. A
  * setting that silently does nothing is worse than none, so `start` logs a warning and `check` prints
  * one for each, until the stage that enforces it lands.
  */

@@ -1,5 +1,5 @@
 /**
- * The control plane's long-lived parts, one per process (design.md §2): the store and its batching
+ * The control plane's long-lived parts, one per process (docs/design.md §2): the store and its batching
  * writer, the virtual keys read from it, the price book, the state store the limits stage admits
  * through, and the alerts. The gateway creates it with the config and closes it at shutdown; the
  * request path only reads from memory here and hands writes to queues.

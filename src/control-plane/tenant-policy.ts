@@ -1,5 +1,5 @@
 /**
- * A tenant's effective policy: its own settings over its tier's, field by field (design.md §1 `tiers`:
+ * A tenant's effective policy: its own settings over its tier's, field by field (docs/design.md §1 `tiers`:
  * "the tenant's own values win"), resolved once per config snapshot (or once per store key), never per
  * request. A key with a tier of its own is limited as its own unit: that tier's values apply on top of
  * the tenant's, its counters and budget have their own scope, and its model list narrows the tenant's.

@@ -59,13 +59,21 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     await Promise.all(fakes.map((fake) => fake.stop()));
     throw error;
   }
-  const serving = await serve({
-    config: demoConfig(providers, options.port, options.host),
-    env: options.env,
-    logger: options.logger,
-    onStopped: async () => {
-      await Promise.all(fakes.map((fake) => fake.stop()));
-    },
-  });
+  const stopFakes = async () => {
+    await Promise.all(fakes.map((fake) => fake.stop()));
+  };
+  let serving: Serving;
+  try {
+    serving = await serve({
+      config: demoConfig(providers, options.port, options.host),
+      env: options.env,
+      logger: options.logger,
+      onStopped: stopFakes,
+    });
+  } catch (error) {
+    // The port was taken (say): the fakes' listeners would keep the process alive after the error.
+    await stopFakes();
+    throw error;
+  }
   return { serving, providers, fakes };
 }

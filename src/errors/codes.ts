@@ -142,7 +142,7 @@ const LIMIT_NAMES = {
   concurrent: 'concurrent requests',
 } as const;
 
-/** A tenant over one of its rate limits (design.md §1: 429 `rate_limit_exceeded`, with retry-after). */
+/** A tenant over one of its rate limits (docs/design.md §1: 429 `rate_limit_exceeded`, with retry-after). */
 export function rateLimitExceeded(
   limit: keyof typeof LIMIT_NAMES,
   value: number,
@@ -159,7 +159,7 @@ export function rateLimitExceeded(
   });
 }
 
-/** A tenant whose hard budget cannot fit this request (design.md §1: 429 `budget_exceeded`, insufficient_quota). */
+/** A tenant whose hard budget cannot fit this request (docs/design.md §1: 429 `budget_exceeded`, insufficient_quota). */
 export function budgetExceeded(
   budgetUsd: number,
   period: 'day' | 'month',

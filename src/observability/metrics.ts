@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics. Label sets are bounded (style.md §2.9): provider names and status classes come
+ * Prometheus metrics. Label sets are bounded (docs/style.md §2.9): provider names and status classes come
  * from config and a fixed list, never from client input; tenants and keys are not labels.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
@@ -24,8 +24,15 @@ export interface GatewayMetrics {
   beforeCollect: Set<() => void>;
 }
 
-export function createMetrics(options: { defaultMetrics?: boolean } = {}): GatewayMetrics {
-  const registry = new Registry();
+/**
+ * `registry`: where to create the metrics; by default a new one. Under --workers it is one whose scrape
+ * text is the sum over all workers (cli/cluster-metrics.ts), which is also why the gauges below say how
+ * workers' values combine (`aggregator`; counters and histograms add up).
+ */
+export function createMetrics(
+  options: { defaultMetrics?: boolean; registry?: Registry } = {},
+): GatewayMetrics {
+  const registry = options.registry ?? new Registry();
   if (options.defaultMetrics ?? true)
     collectDefaultMetrics({ register: registry, prefix: 'switchyard_process_' });
   const beforeCollect = new Set<() => void>();
@@ -68,6 +75,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
       help: 'Circuit breaker per target: 0 closed, 1 half-open, 2 open, 3 isolated (held open by an operator).',
       labelNames: ['provider', 'model'],
       registers: [registry],
+      // The worst state any worker sees; a sum of states would mean nothing.
+      aggregator: 'max',
     }),
     breakerTransitions: new Counter({
       name: 'switchyard_breaker_transitions_total',
@@ -80,6 +89,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
       help: 'Health score per target (0.05..1) that scales its share of traffic; computed at scrape time.',
       labelNames: ['provider', 'model'],
       registers: [registry],
+      // A score, not a count: the workers' mean stays in 0.05..1.
+      aggregator: 'average',
       collect() {
         for (const refresh of beforeCollect) refresh();
       },

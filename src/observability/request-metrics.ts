@@ -1,5 +1,5 @@
 /**
- * The per-request metrics of one provider, with every label child resolved once (style.md §2.9)
+ * The per-request metrics of one provider, with every label child resolved once (docs/style.md §2.9)
  * instead of hashing a label object on each request. Provider names come from config (plus `none`),
  * status classes from a fixed list, so the cache stays as small as the label sets it mirrors.
  */

@@ -1,5 +1,5 @@
 /**
- * The account stage (design.md §2): the real cost of the answer from the usage the provider reported
+ * The account stage (docs/design.md §2): the real cost of the answer from the usage the provider reported
  * and the price of the upstream model that answered, then, after the response has ended, the
  * settlement: the concurrency lease released, the token estimate replaced by the real count, the budget
  * reservation replaced by the real cost, the spend ledgered in the store and budget thresholds checked.

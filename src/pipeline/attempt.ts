@@ -1,7 +1,7 @@
 /**
- * The attempt loop (design.md §2): walk the route's targets, send, translate, and decide from the error
+ * The attempt loop (docs/design.md §2): walk the route's targets, send, translate, and decide from the error
  * class alone what happens next. Before the first byte reaches the client every failure is invisible;
- * after it, a stream can only end with an error event (design.md §2, last paragraph).
+ * after it, a stream can only end with an error event (docs/design.md §2, last paragraph).
  *
  * The walk goes in rounds. A round tries each target of the route at most once, in the route's order:
  *

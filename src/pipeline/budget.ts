@@ -1,5 +1,5 @@
 /**
- * The budget stage (design.md §2): the pre-flight estimate admission reserves against the budget and
+ * The budget stage (docs/design.md §2): the pre-flight estimate admission reserves against the budget and
  * counts against the TPM window, settled with the real usage afterwards (account.ts). The route is not
  * chosen yet, so the estimate is the largest over the model's targets: each with its own tokenizer
  * correction, price and output limit (src/pricing/estimate.ts). The prompt is tokenized once.

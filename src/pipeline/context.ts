@@ -1,5 +1,5 @@
 /**
- * The per-request context every stage reads and writes. Every field is declared up front (style.md
+ * The per-request context every stage reads and writes. Every field is declared up front (docs/style.md
  * §2.9) so the object keeps one shape for its whole life.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';

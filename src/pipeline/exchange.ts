@@ -1,7 +1,7 @@
 /**
  * One exchange with one upstream target: send, read, translate, and turn whatever went wrong into a
  * classified failure. JSON answers are sent whole; a stream's response is committed to the client only
- * when its first translated chunk exists (the first-byte boundary of design.md §2), and a failure after
+ * when its first translated chunk exists (the first-byte boundary of docs/design.md §2), and a failure after
  * that ends the stream with an error event. The attempt loop (attempt.ts) decides what to do next.
  */
 import type { CompiledTarget } from '../config/compile.ts';

@@ -1,5 +1,5 @@
 /**
- * The limits stage (design.md §2): requests per minute, tokens per minute, concurrent requests and the
+ * The limits stage (docs/design.md §2): requests per minute, tokens per minute, concurrent requests and the
  * budget reservation, decided in one atomic call to the state store (one Lua round trip on Redis), so
  * N instances admit exactly what one would. Refusals never reach an upstream. Every answer to a limited
  * tenant carries OpenAI's x-ratelimit-* headers; a refusal adds retry-after (respond.ts).

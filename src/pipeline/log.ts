@@ -1,5 +1,5 @@
 /**
- * One log line and the metrics per request, written after the response has ended (style.md §2.9):
+ * One log line and the metrics per request, written after the response has ended (docs/style.md §2.9):
  * nothing here runs while the client is waiting.
  */
 import { requestLineWriter } from '../observability/request-line.ts';

@@ -1,7 +1,7 @@
 /**
  * The only place that writes a response to the client: JSON completions, SSE headers, and OpenAI's
  * error envelope (or, once a stream has started, an error event in OpenAI's stream shape followed by
- * `[DONE]`, which the SDK turns into an APIError; providers.md §1.7).
+ * `[DONE]`, which the SDK turns into an APIError; docs/providers.md §1.7).
  */
 import type { ServerResponse } from 'node:http';
 import { internalError } from '../errors/codes.ts';
@@ -28,7 +28,7 @@ export function sendCompletion(ctx: RequestContext, body: string | Buffer): void
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   const headers = completionHeaders(ctx, 'application/json');
   headers['content-length'] = String(bytes.length);
-  // design.md §1: a non-streaming answer with a known price says what it cost (a stream's is in the log).
+  // docs/design.md §1: a non-streaming answer with a known price says what it cost (a stream's is in the log).
   if (ctx.costUsd !== null) headers['x-switchyard-cost-usd'] = formatUsd(ctx.costUsd);
   ctx.res.writeHead(200, headers);
   ctx.res.end(bytes);

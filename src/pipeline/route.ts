@@ -1,5 +1,5 @@
 /**
- * The route stage (design.md §2 "router"): model → the ordered targets to try, as strategy × health ×
+ * The route stage (docs/design.md §2 "router"): model → the ordered targets to try, as strategy × health ×
  * breaker. Conditional rules may first swap the model's target list for another; targets whose breaker
  * is open are left out (a dead provider costs no attempt); the strategy orders the rest. Key cooldowns
  * and half-open trial slots are checked by the attempt loop when it reaches a target, since they

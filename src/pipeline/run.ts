@@ -1,5 +1,5 @@
 /**
- * POST /v1/chat/completions: the stages of design.md §2 in order. Stages that do no I/O stay
+ * POST /v1/chat/completions: the stages of docs/design.md §2 in order. Stages that do no I/O stay
  * synchronous; the only awaits are the body read and the attempt loop.
  */
 import { resolveModel, type Snapshot } from '../config/compile.ts';

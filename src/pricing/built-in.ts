@@ -11,17 +11,17 @@
  * earlier routing table for models §9 does not list. Where sources conflict, the higher figure is
  * taken: an estimate that is too high blocks a budget early, one that is too low overspends it.
  *
- * Known simplifications (a cost is list price times usage, design.md §1):
+ * Known simplifications (a cost is list price times usage, docs/design.md §1):
  * - Long-context tiers (Gemini 2.5 Pro above 200 K prompt tokens: 2.50 / 15.00; Qwen above 32 K or
  *   128 K) are billed at the short-context rate here, so such prompts are under-costed.
  * - Anthropic cache writes (1.25× input for 5 m, 2× for 1 h) count as plain input: the usage we
  *   normalize to has no cache-write field in the cost formula.
- * - DeepSeek bills half price off-peak (providers.md §9); the peak price is used, an upper bound.
+ * - DeepSeek bills half price off-peak (docs/providers.md §9); the peak price is used, an upper bound.
  * - Qwen `qwen-plus` bills thinking output at 4.00; the non-thinking 1.20 is used.
  * - `cachedInput: null` means no cached price was found: cached tokens are billed as input (an upper
  *   bound); `batchDiscount: null` means none is confirmed: batch lines are billed in full.
  *
- * Context windows: Gemini's from its models list (providers.md §3.8: 1,048,576 in, 65,536 out), the
+ * Context windows: Gemini's from its models list (docs/providers.md §3.8: 1,048,576 in, 65,536 out), the
  * rest carried over from the routing table (2025; the smaller figure where a model has a beta for more,
  * so fallover never sends a prompt to a window that refuses it). `maxOutputTokens` (the pre-flight
  * estimate's default output) is each provider's documented model limit as of 2025–2026, not
@@ -42,7 +42,7 @@ export interface BuiltInModel {
   asOf: string;
   /** The provider's pricing page. */
   url: string;
-  /** Where the figure was read, as providers.md §9 records it. */
+  /** Where the figure was read, as docs/providers.md §9 records it. */
   readFrom: string;
 }
 
@@ -54,7 +54,7 @@ const DEEPSEEK_2025_URL = 'https://api-docs.deepseek.com/quick_start/pricing-det
 const QWEN_URL = 'https://www.alibabacloud.com/help/en/model-studio/models';
 const MISTRAL_URL = 'https://mistral.ai/pricing';
 
-/** OpenAI, Anthropic, Google and Alibaba bill Batch API lines at half price (providers.md §1.12, §9). */
+/** OpenAI, Anthropic, Google and Alibaba bill Batch API lines at half price (docs/providers.md §1.12, §9). */
 const HALF = 0.5;
 const CARRIED_OVER = 'carried over from the 2025 routing table (provider list price)';
 
@@ -87,7 +87,7 @@ function rows(url: string, batchDiscount: number | null, list: Row[]): ReadonlyM
   return table;
 }
 
-/** Anthropic bills cache reads at 0.1× the input price (providers.md §2.9, §9). */
+/** Anthropic bills cache reads at 0.1× the input price (docs/providers.md §2.9, §9). */
 const claudeRead = (input: number): number => Math.round(input * 0.1 * 1e6) / 1e6;
 
 /** Keyed by provider type, then by model id or family name (model-family.ts). */
@@ -191,7 +191,7 @@ export const BUILT_IN_MODELS: ReadonlyMap<string, ReadonlyMap<string, BuiltInMod
     ]),
   ],
   [
-    // No batch API (providers.md §9).
+    // No batch API (docs/providers.md §9).
     'deepseek',
     new Map([
       ...rows(DEEPSEEK_URL, null, [
@@ -225,7 +225,7 @@ export const BUILT_IN_MODELS: ReadonlyMap<string, ReadonlyMap<string, BuiltInMod
     ]),
   ],
   [
-    // Batch discount reported as 50 % but unverified (providers.md §9): billed in full until confirmed.
+    // Batch discount reported as 50 % but unverified (docs/providers.md §9): billed in full until confirmed.
     'mistral',
     rows(MISTRAL_URL, null, [
       ['mistral-medium', 0.4, null, 2, 128_000, null, '2026-04', 'tokenmix.ai [3P, UNV]'],

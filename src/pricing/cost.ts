@@ -1,5 +1,5 @@
 /**
- * What a request cost (design.md §1): the usage the provider reported times the price of the upstream
+ * What a request cost (docs/design.md §1): the usage the provider reported times the price of the upstream
  * model that answered. Reasoning tokens are part of `completion_tokens` (OpenAI's meaning, which every
  * adapter normalizes to), so they are billed at the output price and never added twice.
  */

@@ -1,5 +1,5 @@
 /**
- * The pre-flight estimate (design.md §4 "budget"): what a request may cost before it is sent, for the
+ * The pre-flight estimate (docs/design.md §4 "budget"): what a request may cost before it is sent, for the
  * budget reservation and the TPM window. It is settled against the real usage afterwards, so it errs
  * high: a reservation that is too large is returned in full, one that is too small lets a tenant
  * overspend.

@@ -4,7 +4,7 @@
  * `claude-sonnet-4-5@20250929` on Vertex) at the family's price, so a row named `gpt-4.1-mini` covers
  * them. Only such suffixes are cut: a `-`/`@` followed by a digit, or `-latest`. A suffix made of words
  * (`gpt-5-pro`, `gpt-4o-audio-preview`, `gemini-2.5-flash-image`) names a different product with a
- * different price, so it gets no price rather than a wrong one (design.md §1: unknown, never zero).
+ * different price, so it gets no price rather than a wrong one (docs/design.md §1: unknown, never zero).
  * Note `claude-opus-4` still covers `claude-opus-4-20250514` and, by the same rule, `claude-opus-4-9`:
  * rows for newer minor versions must be listed when they are priced differently (built-in.ts does).
  */

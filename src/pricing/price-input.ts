@@ -1,5 +1,5 @@
 /**
- * One price as operators write it, in `pricing.models` and in the pricing webhook's body (design.md §1,
+ * One price as operators write it, in `pricing.models` and in the pricing webhook's body (docs/design.md §1,
  * §3): USD per 1M tokens. Shared so both paths accept exactly the same thing.
  */
 import { z } from 'zod';

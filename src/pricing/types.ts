@@ -1,5 +1,5 @@
 /**
- * Prices and costs (design.md §1, `pricing`): USD per 1M tokens. A cost is the usage the provider
+ * Prices and costs (docs/design.md §1, `pricing`): USD per 1M tokens. A cost is the usage the provider
  * reported times the price of the upstream model that answered:
  * `((prompt − cached) × input + cached × cached_input + completion × output) / 1e6`, reasoning tokens
  * being part of `completion_tokens`; batch lines are multiplied by `batch_discount`. A model without a

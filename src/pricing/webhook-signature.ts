@@ -1,5 +1,5 @@
 /**
- * The pricing webhook's signature (design.md §3, POST /admin/pricing):
+ * The pricing webhook's signature (docs/design.md §3, POST /admin/pricing):
  * `x-switchyard-signature: t=<unix s>,v1=<hex HMAC-SHA256(webhook_secret, "<t>.<raw body>")>`.
  *
  * The HMAC covers the raw body bytes as received, never a re-serialization, so a proxy's or a parser's

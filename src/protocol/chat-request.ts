@@ -1,5 +1,5 @@
 /**
- * The OpenAI Chat Completions request as clients send it to us (providers.md §1.2–1.5), validated once
+ * The OpenAI Chat Completions request as clients send it to us (docs/providers.md §1.2–1.5), validated once
  * on the way in. Objects are loose: fields we do not know pass through untouched to OpenAI-shaped
  * upstreams instead of being silently dropped, while the fields we translate are typed strictly so a
  * wrong type gets a 400 naming its `param` rather than a confusing upstream error.

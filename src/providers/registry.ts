@@ -23,7 +23,7 @@ export const providerRegistry = {
 
 export type ProviderType = keyof typeof providerRegistry;
 
-/** In design.md's order; non-empty, as zod's enum wants. */
+/** In docs/design.md's order; non-empty, as zod's enum wants. */
 export const providerTypes = Object.keys(providerRegistry) as [ProviderType, ...ProviderType[]];
 
 export function getAdapter(type: ProviderType): ProviderAdapter {

@@ -1,5 +1,5 @@
 /**
- * The provider-adapter contract (design.md §2). An adapter is pure translation between the OpenAI
+ * The provider-adapter contract (docs/design.md §2). An adapter is pure translation between the OpenAI
  * protocol we speak to clients and one provider's wire format: no I/O, no clock, no randomness, no
  * state outside the per-request stream translator. The attempt loop owns the network, retries and
  * the first-byte boundary; adapters only build requests, parse answers and classify failures.
@@ -8,7 +8,7 @@ import type { ChatRequest } from '../protocol/chat-request.ts';
 import type { ChatCompletion, FinishReason, Usage } from '../protocol/chat-response.ts';
 import type { SseEvent } from './shared/sse.ts';
 
-/** What the attempt loop decides from, and nothing else (design.md §2). */
+/** What the attempt loop decides from, and nothing else (docs/design.md §2). */
 export type ErrorClass =
   | 'rate_limited'
   | 'overloaded'
@@ -20,7 +20,7 @@ export type ErrorClass =
   | 'context_length'
   | 'content_filter';
 
-/** A classified upstream failure: data, not an exception (style.md §2.3). */
+/** A classified upstream failure: data, not an exception (docs/style.md §2.3). */
 export interface UpstreamFailure {
   errorClass: ErrorClass;
   /** Upstream HTTP status; 0 for a transport failure that never got one. */
@@ -40,7 +40,7 @@ export interface AdapterTarget {
   provider: string;
   /** The upstream model id sent to the provider. */
   model: string;
-  /** The provider's base URL without a trailing slash (design.md §1 table). */
+  /** The provider's base URL without a trailing slash (docs/design.md §1 table). */
   baseUrl: string;
   /** Origin of `baseUrl` (`https://api.anthropic.com`), the key of the connection pool. */
   origin: string;
@@ -87,7 +87,7 @@ export interface TranslatedResponse {
 export type ChunkKind = 'chunk' | 'usage';
 export type EmitChunk = (json: string, kind: ChunkKind) => void;
 
-/** Per-request stream state machine (style.md §2.5). */
+/** Per-request stream state machine (docs/style.md §2.5). */
 export interface StreamTranslator {
   /**
    * One parsed SSE event in; zero or more OpenAI chunks out through `emit`. The usage-only chunk is
@@ -139,7 +139,7 @@ export interface ProviderAdapter {
   /** The config `type` this adapter serves. */
   readonly type: string;
   readonly capabilities: AdapterCapabilities;
-  /** design.md §1 default; undefined means `base_url` is required. */
+  /** docs/design.md §1 default; undefined means `base_url` is required. */
   readonly defaultBaseUrl: string | undefined;
   /** Headers for one key, built at config compile (auth header, API version). Never logged. */
   buildHeaders(apiKey: string | undefined): Record<string, string>;

@@ -2,7 +2,7 @@
  * Retry delays: exponential, capped, with "equal jitter" (half the delay fixed, half random; the AWS
  * architecture blog's comparison of jitter strategies). Full jitter spreads retries best but can draw
  * a delay near zero, which is a tight loop against a struggling upstream; equal jitter keeps at least
- * half of the exponential delay. Pure: the random source is passed in (style.md §1.5).
+ * half of the exponential delay. Pure: the random source is passed in (docs/style.md §1.5).
  */
 export interface BackoffPolicy {
   /** The delay before the first retry, before jitter. */

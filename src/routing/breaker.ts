@@ -1,6 +1,6 @@
 /**
  * Circuit breaker per target (provider + model), as a small state machine kept apart from where its
- * state lives (style.md §1.5, cockatiel's Breaker / CircuitBreakerPolicy). The router consults a
+ * state lives (docs/style.md §1.5, cockatiel's Breaker / CircuitBreakerPolicy). The router consults a
  * breaker's view; the attempt loop feeds it outcomes; the state store (memory or Redis) applies these
  * functions atomically so every gateway instance shares one breaker. `src/state/lua/breaker.lua` is
  * the same machine for Redis, and test/state/state-contract.ts proves the two agree.

@@ -1,5 +1,5 @@
 /**
- * Two small running averages for routing (style.md §2.8: hot-path pieces are ours, each a short file).
+ * Two small running averages for routing (docs/style.md §2.8: hot-path pieces are ours, each a short file).
  *
  * `Ewma`: exponentially weighted moving average per sample, for latency. Each sample moves the
  * average `alpha` of the way towards it, so with alpha 0.2 the last ~10 samples dominate.

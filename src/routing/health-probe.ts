@@ -1,5 +1,5 @@
 /**
- * One active health probe (design.md §2 "Routing"): the adapter's cheap probe request (a model list)
+ * One active health probe (docs/design.md §2 "Routing"): the adapter's cheap probe request (a model list)
  * sent with the next usable key, its outcome recorded in the provider's ProbeHealth. A provider whose
  * probes fail loses share of traffic (health.ts) before real requests have to find out; a 401/403
  * takes the key out of service at once: a probe carries no client input, so its refusal is evidence

@@ -1,5 +1,5 @@
 /**
- * The health registry's scores (design.md §2 "Routing"): passive outcomes of real requests and the
+ * The health registry's scores (docs/design.md §2 "Routing"): passive outcomes of real requests and the
  * results of active probes, combined into one number per target that scales its share of traffic.
  *
  *   score = passive × probe × recovery, never below MIN_SCORE

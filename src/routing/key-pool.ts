@@ -1,5 +1,5 @@
 /**
- * Key rotation for one provider (design.md §2 "Routing"): several keys spread the load round-robin; a
+ * Key rotation for one provider (docs/design.md §2 "Routing"): several keys spread the load round-robin; a
  * key that got a 429 cools down for the provider's retry-after (or its reset header), and a key proven
  * bad is out of service for `authCooldownMs`. Keys are named by their short id (`key_1a2b3c4d`)
  * everywhere: the key itself never leaves the compiled header sets.

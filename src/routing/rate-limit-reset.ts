@@ -2,7 +2,7 @@
  * When a 429 carries no retry-after, the provider's rate-limit reset headers say when the key may
  * send again. OpenAI (and the OpenAI-compatible servers that copy it: Groq, Together, DeepSeek's
  * gateway) send `x-ratelimit-reset-requests` / `-tokens` as Go durations (`1s`, `6m0s`;
- * providers.md §1.10) next to `x-ratelimit-remaining-*`. The exhausted limit's reset is the one that
+ * docs/providers.md §1.10) next to `x-ratelimit-remaining-*`. The exhausted limit's reset is the one that
  * matters; if neither says 0 remaining, the later reset is the safe guess. Providers with other
  * headers (Anthropic's RFC 3339 resets) fold them into `retryAfterMs` in their own adapter.
  */

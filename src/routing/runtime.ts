@@ -50,7 +50,7 @@ export interface RoutingPolicies {
 
 /**
  * undici runs first-byte timeouts on a shared timer that ticks about every 500 ms and counts ticks, not
- * elapsed time (style.md §1.3), so a deadline fires up to a tick late, later still on a busy event loop.
+ * elapsed time (docs/style.md §1.3), so a deadline fires up to a tick late, later still on a busy event loop.
  */
 const TIMER_SLACK_MS = 1_000;
 const TIMER_STRETCH = 1.2;

@@ -1,6 +1,6 @@
 /**
  * The plumbing every admin route shares: the admin-key guard, JSON bodies in and out, and errors in
- * OpenAI's envelope. Admin endpoints stay thin (style.md §2.1): parse, call a service, answer.
+ * OpenAI's envelope. Admin endpoints stay thin (docs/style.md §2.1): parse, call a service, answer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constantTimeEqual } from '../control-plane/virtual-key.ts';

@@ -1,5 +1,5 @@
 /**
- * Admin API for virtual keys and runtime tenants (design.md §1):
+ * Admin API for virtual keys and runtime tenants (docs/design.md §1):
  *
  *   POST   /admin/keys  {"tenant","tier"?,"models"?,"name"?}  201 {"id","key","tenant",…}; the key only here
  *   GET    /admin/keys?tenant=                               the keys, never the key itself

@@ -1,6 +1,6 @@
 /**
  * GET /admin/pricing: the price table in force, each entry with its source (built-in, config, webhook).
- * POST /admin/pricing: the pricing webhook (design.md §1). Not the admin key but a signature over the
+ * POST /admin/pricing: the pricing webhook (docs/design.md §1). Not the admin key but a signature over the
  * raw body; a bad or stale signature, or one already used (on any instance: the claim goes through the
  * shared state), gets 401 and changes nothing. Off (404) without `pricing.webhook_secret`.
  */

@@ -1,5 +1,5 @@
 /**
- * Admin API for routing (design.md §1 `/admin/*`): provider health and breaker state, and forcing a
+ * Admin API for routing (docs/design.md §1 `/admin/*`): provider health and breaker state, and forcing a
  * breaker open or closed. Guarded by `server.admin_key` (Bearer); without an admin key the routes do
  * not exist (404), so nothing is exposed unless the operator asked for it.
  *

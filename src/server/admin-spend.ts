@@ -1,5 +1,5 @@
 /**
- * GET /admin/spend?tenant=&period=day|month (design.md §1):
+ * GET /admin/spend?tenant=&period=day|month (docs/design.md §1):
  * `{"tenant","period","spent_usd","reserved_usd","budget_usd"}`. Spent and reserved come from the
  * state store, where the budget stage keeps them exact across instances; without a budget the spend
  * comes from the store's ledger.

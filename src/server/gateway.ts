@@ -1,6 +1,6 @@
 /**
  * The gateway process: the HTTP listener, the current config snapshot, and graceful shutdown. The
- * route table is a plain object keyed by method and path, answered before any other work (style.md
+ * route table is a plain object keyed by method and path, answered before any other work (docs/style.md
  * §1.6): the hot path pays one property lookup to find its handler.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -251,7 +251,7 @@ export class Gateway {
       sendJson(res, 503, '{"status":"draining"}', requestId);
       return;
     }
-    // design.md §1: ready means the config is loaded and the store answers.
+    // docs/design.md §1: ready means the config is loaded and the store answers.
     this.controlPlane.ready().then(
       () => {
         const body = JSON.stringify({ status: 'ready', config_version: this.#snapshot.version });
@@ -303,7 +303,7 @@ function sendJson(res: ServerResponse, status: number, body: string, requestId: 
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),
-    // design.md: every response carries x-request-id, probes and metrics included.
+    // docs/design.md: every response carries x-request-id, probes and metrics included.
     'x-request-id': requestId,
   });
   res.end(body);

@@ -1,5 +1,5 @@
 /**
- * GET /v1/models in OpenAI's list shape (providers.md §1.11): the virtual models this key may use,
+ * GET /v1/models in OpenAI's list shape (docs/providers.md §1.11): the virtual models this key may use,
  * plus `provider/model` names for providers whose model list is configured. The list depends only on
  * the snapshot and the tenant, so it is built once per (snapshot, tenant) and cached.
  */

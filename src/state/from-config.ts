@@ -1,5 +1,5 @@
 /**
- * The `state` setting (design.md §1) to a store: `memory`, or a `redis://` / `rediss://` URL. The store
+ * The `state` setting (docs/design.md §1) to a store: `memory`, or a `redis://` / `rediss://` URL. The store
  * lives as long as the gateway process; a reload that changes `state` takes effect at the next start.
  */
 import { MemoryState } from './memory.ts';

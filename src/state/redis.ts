@@ -1,7 +1,7 @@
 /**
  * The state store shared by many gateway instances (`state: redis://…`). Every operation is one round
  * trip: a single command or one Lua script (src/state/lua/), loaded at start and called by hash
- * (style.md §2.9). Keys carry a prefix so several deployments (or parallel test runs) can share one
+ * (docs/style.md §2.9). Keys carry a prefix so several deployments (or parallel test runs) can share one
  * Redis.
  *
  * Failure policy: the gateway must keep serving when Redis does not. Commands time out after

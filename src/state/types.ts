@@ -1,5 +1,5 @@
 /**
- * The one interface for state that several gateway instances must agree on (design.md §2 "State"):
+ * The one interface for state that several gateway instances must agree on (docs/design.md §2 "State"):
  * counters, token buckets, cooldowns, circuit breakers; budgets and cache entries come later. Two
  * implementations run the same contract suite (test/state/state-contract.ts): `memory.ts` for one
  * process and `redis.ts` (atomic Lua) for many.
@@ -7,7 +7,7 @@
  * Every operation takes the caller's clock reading (`nowMs`, epoch milliseconds) so the memory
  * implementation is deterministic under an injected clock and the Redis one applies the same
  * arithmetic as the process that asked. Results are `MaybePromise`: the memory store answers
- * synchronously and callers stay synchronous with it (style.md §2.9); the Redis store answers with a
+ * synchronously and callers stay synchronous with it (docs/style.md §2.9); the Redis store answers with a
  * promise, one round trip per call.
  */
 import type { AdmissionResult, AdmissionSpec, BudgetView, Settlement } from '../limits/types.ts';

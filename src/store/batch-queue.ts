@@ -1,5 +1,5 @@
 /**
- * A bounded, coalescing queue that writes its items in batches, off the request path (style.md §2.9):
+ * A bounded, coalescing queue that writes its items in batches, off the request path (docs/style.md §2.9):
  * `enqueue` only touches memory and returns at once; a timer writes a batch every `flushIntervalMs`, or
  * right away once `maxBatch` items wait. One batch is in flight at a time. A failed write keeps its
  * items (ahead of newer ones) and is retried with backoff for as long as the store stays away; the

@@ -1,5 +1,5 @@
 /**
- * The `store` setting (design.md §1) to an open, migrated store: `sqlite:PATH` (relative to the process
+ * The `store` setting (docs/design.md §1) to an open, migrated store: `sqlite:PATH` (relative to the process
  * cwd; `sqlite::memory:` for tests) or a `postgres://` / `postgresql://` URL. Errors name the setting
  * with any password masked (config/errors.ts: messages never quote a credential).
  */

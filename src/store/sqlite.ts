@@ -1,6 +1,6 @@
 /**
  * The embedded store (`store: sqlite:PATH`): node:sqlite, one connection, WAL journal. node:sqlite is
- * synchronous, so nothing on the request path calls it (style.md §2.9): keys are read into memory and
+ * synchronous, so nothing on the request path calls it (docs/style.md §2.9): keys are read into memory and
  * refreshed in the background, spend arrives in batches from writer.ts. Every call here is an indexed
  * lookup or one short transaction; the methods return promises only to match the Store interface.
  *

@@ -1,5 +1,5 @@
 /**
- * The one interface for what the gateway persists (design.md §2 "Store"): virtual keys, tenants created
+ * The one interface for what the gateway persists (docs/design.md §2 "Store"): virtual keys, tenants created
  * at runtime, the spend ledger, price overrides from the pricing webhook and alert state; the request log
  * and batches come next. Two implementations run one contract suite (test/store/store-contract.ts):
  * `sqlite.ts` (node:sqlite, the embedded default) and `postgres.ts` (pg, at scale).

@@ -1,6 +1,6 @@
 /**
  * The store's asynchronous writer: what the request path hands to the store goes through here, so no
- * request waits on a disk or a database (style.md §2.9). Spend coalesces per tenant and UTC hour in
+ * request waits on a disk or a database (docs/style.md §2.9). Spend coalesces per tenant and UTC hour in
  * memory and reaches the store as one `addSpend` transaction per batch (batch-queue.ts has the timing,
  * bound and retry rules). The request log joins as a second queue with its own facade method.
  *

@@ -1,5 +1,5 @@
 /**
- * One undici Pool per upstream origin (style.md §1.3), created when config compiles and reused across
+ * One undici Pool per upstream origin (docs/style.md §1.3), created when config compiles and reused across
  * reloads while the origin stays configured, so keep-alive connections survive a SIGHUP. Timeouts that
  * belong to the connection (connect, keep-alive) live here; per-request deadlines are passed with each
  * request (transport/upstream-call.ts).

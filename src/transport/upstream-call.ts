@@ -1,6 +1,6 @@
 /**
  * The options of one upstream exchange (upstream-exchange.ts), and the mapping of undici's failure
- * codes to the error classes the attempt loop decides from (style.md §1.3: by `code`, never by
+ * codes to the error classes the attempt loop decides from (docs/style.md §1.3: by `code`, never by
  * message text).
  */
 import type { UpstreamFailure } from '../providers/types.ts';

@@ -1,13 +1,15 @@
 /**
  * `npm start` as a newcomer runs it (issue 3, "Done when": it serves a completion to curl and to the
- * openai SDK): a real child process running exactly the package's start script, which prints the URL
- * and the examples, answers them, and drains on SIGTERM.
+ * openai SDK): a real `npm start`, which prints the URL and the examples, answers them, and drains on
+ * SIGTERM. Issue 10: the SIGTERM goes to the npm process, as a supervisor or Ctrl-C sends it; npm passes
+ * it to the script's shell, so the script must `exec` the gateway for it to arrive.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/gateway.ts';
+import { streamSignallingMidway } from '../helpers/signal-mid-stream.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 let child: ChildProcess;
@@ -17,10 +19,10 @@ let exited: Promise<number | null>;
 
 beforeAll(async () => {
   const pkg = JSON.parse(await readFile(`${root}package.json`, 'utf8')) as { scripts: { start: string } };
-  expect(pkg.scripts.start).toBe('node src/cli/main.ts demo');
-  // The start script's own arguments, plus a free port (8787 may be taken on a test machine) and no
-  // injected faults, so a single-target request cannot fail by the luck of the draw.
-  child = spawn(process.execPath, ['src/cli/main.ts', 'demo', '--port', '0', '--fault-rate', '0'], {
+  expect(pkg.scripts.start).toBe('exec node bin/switchyard.js demo');
+  // Plus a free port (8787 may be taken on a test machine) and no injected faults, so a single-target
+  // request cannot fail by the luck of the draw.
+  child = spawn('npm', ['start', '--', '--port', '0', '--fault-rate', '0'], {
     cwd: root,
     env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -32,9 +34,9 @@ beforeAll(async () => {
   child.stderr?.on('data', (data: Buffer) => {
     output += data.toString();
   });
-  await waitFor(() => /demo is running at (http:\/\/\S+)/.test(output), 15_000, 'the demo banner');
+  await waitFor(() => /demo is running at (http:\/\/\S+)/.test(output), 30_000, 'the demo banner');
   url = /demo is running at (http:\/\/\S+)/.exec(output)?.[1] ?? '';
-});
+}, 40_000);
 
 afterAll(() => {
   child?.kill('SIGKILL');
@@ -86,9 +88,14 @@ describe('npm start (demo mode)', () => {
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
   });
 
-  it('stops on SIGTERM with exit code 0', async () => {
-    child.kill('SIGTERM');
+  it('drains a stream in flight when npm gets SIGTERM, then the gateway and npm exit 0', async () => {
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused-in-demo', maxRetries: 0 });
+    const text = await streamSignallingMidway(client, 'openai/gpt-4.1', child, 'SIGTERM');
+    expect(text.length).toBeGreaterThan(0);
     expect(await exited).toBe(0);
-    expect(output).toContain('stopped');
+    expect(output).toContain('"signal":"SIGTERM"');
+    expect(output).toContain('"msg":"stopped"');
+    // The gateway itself is gone, not orphaned behind the npm process.
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   });
 });

@@ -1,5 +1,5 @@
 /**
- * `switchyard keys create|list|revoke` (design.md §1, issue 11): the key alone on stdout's last line,
+ * `switchyard keys create|list|revoke` (docs/design.md §1, issue 11): the key alone on stdout's last line,
  * stored hashed, seen by a running gateway on the same store without a restart.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

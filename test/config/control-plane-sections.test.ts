@@ -13,7 +13,7 @@ function errorsOf(document: Record<string, unknown>): string[] {
 }
 
 describe('control-plane config sections', () => {
-  it('accepts the design.md example with production defaults filled in', () => {
+  it('accepts the docs/design.md example with production defaults filled in', () => {
     const result = validateConfig({
       providers,
       models: { smart: { targets: ['openai/gpt-4.1'] } },

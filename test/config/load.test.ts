@@ -50,7 +50,7 @@ describe('loadConfigFile', () => {
     expect(result.ok && result.config.providers.openai?.keys).toEqual(['sk-openai-1', 'sk-openai-2']);
   });
 
-  it("checks design.md's own example: its models name providers it does not configure", async () => {
+  it("checks docs/design.md's own example: its models name providers it does not configure", async () => {
     const result = await loadConfigFile(fixture('design-example.yaml'), {
       ...fullEnv,
       SWITCHYARD_ADMIN_KEY: 'admin-0123456789abcdef',
@@ -97,7 +97,7 @@ describe('loadConfigFile', () => {
 });
 
 describe('parseConfigText', () => {
-  it('parses ${VAR} inside YAML flow lists, as in design.md', () => {
+  it('parses ${VAR} inside YAML flow lists, as in docs/design.md', () => {
     const result = parseConfigText(
       'providers: {openai: {type: openai, keys: [${A}, ${B}]}}\n',
       'inline.yaml',

@@ -1,5 +1,5 @@
 /**
- * Issue 3, "virtual models and provider/model names resolved to targets" (design.md §1: any
+ * Issue 3, "virtual models and provider/model names resolved to targets" (docs/design.md §1: any
  * "provider/model" also works as a model name: that one target, no fallback).
  */
 import { afterAll, describe, expect, it } from 'vitest';

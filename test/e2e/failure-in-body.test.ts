@@ -1,6 +1,6 @@
 /**
  * A 200 whose body reports a failure is a failure: DeepSeek's `insufficient_system_resource` finish
- * reason (providers.md §5.3) makes the gateway fall over to the next target instead of answering with
+ * reason (docs/providers.md §5.3) makes the gateway fall over to the next target instead of answering with
  * a cut-short message.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';

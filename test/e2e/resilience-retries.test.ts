@@ -378,7 +378,7 @@ describe('deadlines', () => {
     expect(attempts.map((a) => a.outcome)).toEqual(['timeout', 'ok']);
     expect(primaryChats(before)).toHaveLength(1);
     // One deadline, never several. undici checks first-byte deadlines on a shared ~0.5 s tick
-    // (style.md §1.3), so the silent attempt ends within a second of its deadline; the fallback goes
+    // (docs/style.md §1.3), so the silent attempt ends within a second of its deadline; the fallback goes
     // out at once (no backoff), so the whole request is that deadline plus the fallback's own latency.
     expect(silent?.duration_ms).toBeGreaterThanOrEqual(FIRST_BYTE_MS - 10);
     expect(silent?.duration_ms).toBeLessThan(FIRST_BYTE_MS + 1_000);

@@ -1,6 +1,6 @@
 /**
  * What a client makes of the chunks a stream translator emitted: the messages folded together as
- * OpenAI clients fold them, checking every chunk rule of providers.md §1.7 on the way, and the same
+ * OpenAI clients fold them, checking every chunk rule of docs/providers.md §1.7 on the way, and the same
  * chunks replayed through the official OpenAI SDK's stream helper. `fromCompletion` puts a
  * non-streaming answer in the same shape, for stream-equals-JSON comparisons.
  */

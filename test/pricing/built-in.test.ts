@@ -36,7 +36,7 @@ describe('the built-in price table', () => {
     }
   });
 
-  it('carries the providers.md §9 figures', () => {
+  it('carries the docs/providers.md §9 figures', () => {
     expect(lookupBuiltIn('openai', 'gpt-4.1')).toMatchObject({
       input: 2,
       cachedInput: 0.5,

@@ -1,5 +1,5 @@
 /**
- * The listener's own duties (design.md §1 HTTP, §2 "server: parse, size limits, request id"): an
+ * The listener's own duties (docs/design.md §1 HTTP, §2 "server: parse, size limits, request id"): an
  * `x-request-id` on every response, probes and metrics included; a stalled upload cannot hold a
  * socket for ever; draining refuses new work in the envelope while /healthz stays up.
  */

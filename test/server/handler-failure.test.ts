@@ -1,6 +1,6 @@
 /**
  * A handler that fails unexpectedly (a bug, not a GatewayError the pipeline answers itself) still
- * gets the client an OpenAI-shaped 500 carrying the request id to quote (style.md §2.3), and the
+ * gets the client an OpenAI-shaped 500 carrying the request id to quote (docs/style.md §2.3), and the
  * server keeps serving. The chat handler is replaced by one that throws, since the real one catches
  * everything it knows how to.
  */

@@ -1,5 +1,5 @@
 /**
- * The contract every StateStore keeps (style.md §1.6, §2.6), run by memory.test.ts and redis.test.ts.
+ * The contract every StateStore keeps (docs/style.md §1.6, §2.6), run by memory.test.ts and redis.test.ts.
  * Time is passed in (`nowMs`), so the cases are deterministic on both stores; the breaker cases also
  * replay a seeded random sequence against the pure machine in src/routing/breaker.ts, which proves the
  * Lua copy and the TypeScript one agree step by step.

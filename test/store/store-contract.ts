@@ -1,5 +1,5 @@
 /**
- * The contract every Store keeps (style.md §1.6, §2.6), run by sqlite.test.ts and postgres.test.ts.
+ * The contract every Store keeps (docs/style.md §1.6, §2.6), run by sqlite.test.ts and postgres.test.ts.
  * Each case gets a fresh, empty store from the factory, so listings can be compared whole.
  */
 import { createHash } from 'node:crypto';

@@ -1,4 +1,4 @@
-// The `pricing`, `alerts` and `limits` sections of the control plane (design.md §1).
+// The `pricing`, `alerts` and `limits` sections of the control plane (docs/design.md §1).
 
 import { z } from 'zod';
 import { fromNumericString, milliseconds, secret, wholeNumber } from './values.ts';

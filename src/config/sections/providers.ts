@@ -5,7 +5,7 @@ import { type ProviderType, providerTypes } from '../../providers/registry.ts';
 import { DEFAULTS } from './defaults.ts';
 import { PROVIDER_NAME, baseUrl, headers, milliseconds, modelName, secret, wholeNumber } from './values.ts';
 
-// The registry is the only list of providers (style.md §2.2): a new adapter is a valid `type` at once.
+// The registry is the only list of providers (docs/style.md §2.2): a new adapter is a valid `type` at once.
 export const PROVIDER_TYPES = providerTypes;
 export type { ProviderType };
 

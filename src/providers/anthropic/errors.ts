@@ -1,5 +1,5 @@
 /**
- * Anthropic error classification (providers.md §2.8). The body is
+ * Anthropic error classification (docs/providers.md §2.8). The body is
  * `{"type":"error","error":{"type":…,"message":…},"request_id":…}`; `error.type` decides first, the
  * message refines `invalid_request_error` (Anthropic has no context-length or billing code of its own
  * on a 400), and the status decides when the body is not Anthropic's (a CDN 413 or 502 page).
@@ -87,7 +87,7 @@ export function classifyAnthropicError(
   return failure(errorClass, status, message, headers, extra);
 }
 
-/** An in-band `event: error` (providers.md §2.7): same body shape, after a 200. */
+/** An in-band `event: error` (docs/providers.md §2.7): same body shape, after a 200. */
 export function failureFromAnthropicStreamError(data: string): UpstreamFailure {
   const body = parseErrorBody(data) as { error?: AnthropicErrorObject } | undefined;
   const type = typeof body?.error?.type === 'string' ? body.error.type : null;
@@ -119,7 +119,7 @@ function classifyAnthropicBody(status: number, type: string | null, message: str
 const RESET_DIMENSIONS = ['requests', 'tokens', 'input-tokens', 'output-tokens'] as const;
 
 /**
- * A 429 without retry-after: wait until the exhausted dimension refills (providers.md §8 step 5).
+ * A 429 without retry-after: wait until the exhausted dimension refills (docs/providers.md §8 step 5).
  * Anthropic's resets are RFC 3339 instants, measured against the response's own `date` header so no
  * local clock is involved; the longest exhausted one wins, else the longest of all.
  */

@@ -1,5 +1,5 @@
 /**
- * OpenAI `messages` to Anthropic `system` + `messages` (providers.md §2.2, §2.3, §2.13).
+ * OpenAI `messages` to Anthropic `system` + `messages` (docs/providers.md §2.2, §2.3, §2.13).
  *
  * - `system` and `developer` messages, wherever they sit, become top-level `system` text blocks in
  *   order: the Messages API has no system role in `messages` (Opus 4.8's mid-conversation system

@@ -3,7 +3,7 @@
  * parameters they take, and how thinking is configured. The API answers a mismatch with a 400 (a
  * budget on an adaptive-only model, `temperature` on Opus 4.7+, forced tool use on the 5.5 models), so
  * the adapter must know before it sends. Sources: the per-model overview pages and migration guides on
- * platform.claude.com (2026 snapshots in the search corpus) and providers.md §2.2.
+ * platform.claude.com (2026 snapshots in the search corpus) and docs/providers.md §2.2.
  *
  * Matching is by id prefix, first row wins, so dated ids (`claude-sonnet-4-5-20250929`) and aliases
  * (`claude-sonnet-4-5`) share a row. An unknown id gets the most conservative profile: no sampling

@@ -1,5 +1,5 @@
 /**
- * OpenAI chat request to `POST /v1/messages` (providers.md §2.2, §2.4, §2.13). Pure: the attempt loop
+ * OpenAI chat request to `POST /v1/messages` (docs/providers.md §2.2, §2.4, §2.13). Pure: the attempt loop
  * builds the request again for every target, so nothing here mutates `request`.
  *
  * Policy for OpenAI parameters Claude has no equivalent for, applied the same way everywhere:

@@ -1,5 +1,5 @@
 /**
- * An Anthropic `Message` (providers.md §2.5) as an OpenAI `chat.completion`.
+ * An Anthropic `Message` (docs/providers.md §2.5) as an OpenAI `chat.completion`.
  *
  * - text blocks join into `content` (null when the turn is only tool calls, as OpenAI sends it);
  * - thinking blocks go to `reasoning_content`, never into `content`, and with redacted_thinking
@@ -96,7 +96,7 @@ export function fromAnthropicResponse(bodyText: string, ctx: TranslationContext)
   };
 }
 
-/** providers.md §2.5. Unknown (newer) values finish as `stop`; the raw value goes to the log. */
+/** docs/providers.md §2.5. Unknown (newer) values finish as `stop`; the raw value goes to the log. */
 export function mapAnthropicStopReason(stopReason: string | null | undefined): FinishReason {
   switch (stopReason) {
     case 'end_turn':
@@ -120,7 +120,7 @@ export function mapAnthropicStopReason(stopReason: string | null | undefined): F
 
 /**
  * Anthropic counts input in three disjoint parts: `input_tokens` (after the last cache breakpoint),
- * `cache_read_input_tokens` and `cache_creation_input_tokens` (providers.md §2.6). OpenAI's
+ * `cache_read_input_tokens` and `cache_creation_input_tokens` (docs/providers.md §2.6). OpenAI's
  * `prompt_tokens` is all input, cached included, so it is their sum; `cached_tokens` is the cache
  * read (billed at 0.1×) and `cache_write_tokens` the cache creation (billed at 1.25× or 2×), so the
  * cost stage can price each part. `output_tokens` already includes thinking, as OpenAI's

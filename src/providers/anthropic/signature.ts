@@ -3,7 +3,7 @@
  *
  * Anthropic needs the assistant turn's `thinking` blocks (text and `signature`, unmodified) and
  * `redacted_thinking` blocks back on the next request whenever the turn ended in tool use with
- * thinking on; otherwise the API answers 400 (providers.md §2.3). An OpenAI client only sends back
+ * thinking on; otherwise the API answers 400 (docs/providers.md §2.3). An OpenAI client only sends back
  * what is on the assistant message, so the gateway puts one opaque string in the message's
  * `reasoning_signature` (the `reasoning_content` extension's companion) and reads it back on the way in.
  *

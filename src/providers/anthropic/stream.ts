@@ -1,5 +1,5 @@
 /**
- * Anthropic Messages SSE (providers.md §2.7) to OpenAI chunks (§1.7).
+ * Anthropic Messages SSE (docs/providers.md §2.7) to OpenAI chunks (§1.7).
  *
  *   message_start        → model and input-side usage (the role chunk waits for the first delta)
  *   content_block_start  → text: nothing yet; tool_use: the call's first fragment (id, name, "");
@@ -246,7 +246,7 @@ class AnthropicStream implements StreamTranslator {
   #blockStop(event: { index?: unknown }, emit: EmitChunk): void {
     const index = typeof event.index === 'number' ? event.index : -1;
     const block = this.#openBlock(index, 'content_block_stop');
-    // An empty input_json stream means `{}` (providers.md §2.7), which is what the non-streaming
+    // An empty input_json stream means `{}` (docs/providers.md §2.7), which is what the non-streaming
     // translation sends for the same call.
     if (block.kind === 'tool' && !block.hasArguments) {
       this.#emitDelta(emit, { tool_calls: [{ index: block.toolIndex, function: { arguments: '{}' } }] });

@@ -1,5 +1,5 @@
 /**
- * Anthropic Messages API wire types (providers.md §2). Everything the SDK exports is taken from it so
+ * Anthropic Messages API wire types (docs/providers.md §2). Everything the SDK exports is taken from it so
  * `tsc` catches a field the API does not have; the few additions below are what the SDK's types lack
  * for the API version we speak.
  */
@@ -35,7 +35,7 @@ export type {
 export type { ErrorResponse, ErrorType } from '@anthropic-ai/sdk/resources/shared';
 
 /**
- * The API version every request pins (`anthropic-version`). 2023-06-01 is the version providers.md
+ * The API version every request pins (`anthropic-version`). 2023-06-01 is the version docs/providers.md
  * §2.1 documents and the only one that still takes `temperature`/`top_p`: 2026-10-21 removed them (a
  * 400 "Extra inputs are not permitted" even at default values), and the installed SDK 1.x, which sends
  * 2026-10-21, dropped them from its types, hence `AnthropicRequestBody` below.

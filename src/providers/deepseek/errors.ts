@@ -1,5 +1,5 @@
 /**
- * DeepSeek error classification (providers.md §5.4). The body is OpenAI's envelope, but DeepSeek
+ * DeepSeek error classification (docs/providers.md §5.4). The body is OpenAI's envelope, but DeepSeek
  * often puts `invalid_request_error` in `code` and `unknown_error` in `type`, so the status code and
  * the message carry most of the meaning. No rate-limit headers are documented; a `retry-after` is
  * honoured when one comes.

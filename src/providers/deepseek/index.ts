@@ -5,7 +5,7 @@ import { deepSeekModelsRequest, toDeepSeekRequest } from './request.ts';
 import { fromDeepSeekResponse } from './response.ts';
 import { createDeepSeekStream } from './stream.ts';
 
-/** providers.md §5; the reasons for each value are in request.ts. */
+/** docs/providers.md §5; the reasons for each value are in request.ts. */
 export const deepSeekCapabilities: AdapterCapabilities = {
   tools: 'native',
   // DeepSeek has no switch for it: parallel calls happen when the model sees fit.
@@ -28,7 +28,7 @@ export const deepSeekCapabilities: AdapterCapabilities = {
 export const deepseekAdapter: ProviderAdapter = {
   type: 'deepseek',
   capabilities: deepSeekCapabilities,
-  // design.md §1: no /v1; requests go to {base_url}/chat/completions.
+  // docs/design.md §1: no /v1; requests go to {base_url}/chat/completions.
   defaultBaseUrl: 'https://api.deepseek.com',
   buildHeaders: buildOpenAIHeaders,
   toRequest: toDeepSeekRequest,

@@ -1,5 +1,5 @@
 /**
- * OpenAI request → DeepSeek (providers.md §5). DeepSeek speaks OpenAI's format at
+ * OpenAI request → DeepSeek (docs/providers.md §5). DeepSeek speaks OpenAI's format at
  * `{base_url}/chat/completions` (no `/v1`), so the translation is a whitelist plus three rules:
  * `reasoning_effort` becomes the `thinking` switch and DeepSeek's two effort levels (§5.2), earlier
  * reasoning goes back only where DeepSeek requires it (after tool calls, §5.2), and what DeepSeek

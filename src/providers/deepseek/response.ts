@@ -1,5 +1,5 @@
 /**
- * DeepSeek response mapping (providers.md §5.3). The body is OpenAI's plus `reasoning_content`, which
+ * DeepSeek response mapping (docs/providers.md §5.3). The body is OpenAI's plus `reasoning_content`, which
  * is already our field name, and two cache counters in usage; the shared dialect normalizer does the
  * rest.
  */

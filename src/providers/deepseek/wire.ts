@@ -1,5 +1,5 @@
 /**
- * DeepSeek's wire format where it extends OpenAI's (providers.md §5). The request is OpenAI's with a
+ * DeepSeek's wire format where it extends OpenAI's (docs/providers.md §5). The request is OpenAI's with a
  * `thinking` switch; the response adds `reasoning_content` and two cache counters to usage.
  */
 import type { ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions';

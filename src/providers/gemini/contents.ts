@@ -1,5 +1,5 @@
 /**
- * OpenAI messages → Gemini contents and systemInstruction (providers.md §3.2, §3.11): roles, parts
+ * OpenAI messages → Gemini contents and systemInstruction (docs/providers.md §3.2, §3.11): roles, parts
  * (text, images, audio, files), tool calls as functionCall parts with their thought signatures, and
  * tool results as functionResponse parts named after the call they answer.
  */

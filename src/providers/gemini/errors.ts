@@ -1,5 +1,5 @@
 /**
- * Classification of Gemini's google.rpc.Status error body (providers.md §3.7):
+ * Classification of Gemini's google.rpc.Status error body (docs/providers.md §3.7):
  * `{"error":{"code":429,"message":"…","status":"RESOURCE_EXHAUSTED","details":[…]}}`. The canonical
  * `status` string decides first, then the message for the cases one status covers several of, then
  * the HTTP status alone. Gemini sends no retry-after header; the wait is in a RetryInfo detail.
@@ -36,7 +36,7 @@ const STATUS_CLASS: Record<string, ErrorClass> = {
 };
 
 // Gemini: 400 INVALID_ARGUMENT "The input token count (1200000) exceeds the maximum number of tokens
-// allowed (1048576)." [UNV: wording in providers.md §3.7]; both phrasings seen in reports are matched.
+// allowed (1048576)." [UNV: wording in docs/providers.md §3.7]; both phrasings seen in reports are matched.
 const CONTEXT_LENGTH =
   /input token count.*exceeds|exceeds the maximum number of tokens|context (window|length)/i;
 // Gemini: 400 INVALID_ARGUMENT "API key not valid. Please pass a valid API key." with an ErrorInfo
@@ -93,7 +93,7 @@ function statusFromBody(body: unknown): GeminiStatus | undefined {
   return typeof error === 'object' && error !== null ? (error as GeminiStatus) : undefined;
 }
 
-/** google.rpc.RetryInfo.retryDelay is a protobuf Duration in JSON: `"34.4s"` (providers.md §8 step 3). */
+/** google.rpc.RetryInfo.retryDelay is a protobuf Duration in JSON: `"34.4s"` (docs/providers.md §8 step 3). */
 function retryDelayMs(details: ReadonlyArray<GeminiErrorDetail>): number | undefined {
   for (const detail of details) {
     if (typeof detail['@type'] === 'string' && detail['@type'].endsWith('google.rpc.RetryInfo')) {

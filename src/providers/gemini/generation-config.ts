@@ -1,6 +1,6 @@
 /**
  * OpenAI sampling, length, format, logprobs and reasoning fields → Gemini generationConfig
- * (providers.md §3.3).
+ * (docs/providers.md §3.3).
  */
 import { invalidRequest } from '../../errors/codes.ts';
 import type { ChatRequest } from '../../protocol/chat-request.ts';
@@ -10,7 +10,7 @@ import type { GeminiGenerationConfig, GeminiThinkingConfig, GeminiThinkingLevel 
 type ReasoningEffort = NonNullable<ChatRequest['reasoning_effort']>;
 
 /**
- * Gemini 2.5 takes a token budget. The low/medium/high points are those providers.md §3.10 reports
+ * Gemini 2.5 takes a token budget. The low/medium/high points are those docs/providers.md §3.10 reports
  * for Google's own OpenAI-compatible endpoint (marked [UNV] there); xhigh/max stop at 24,576, the largest budget every 2.5
  * model accepts (Flash's ceiling). `none` turns thinking off where the model allows it (Pro answers
  * 400: it always thinks).

@@ -1,7 +1,7 @@
 /**
  * OpenAI tool parameters and `json_schema` response formats to the JSON Schema Gemini reads.
  *
- * We send plain JSON Schema (`parametersJsonSchema`, `responseJsonSchema`; providers.md §3.2–3.3)
+ * We send plain JSON Schema (`parametersJsonSchema`, `responseJsonSchema`; docs/providers.md §3.2–3.3)
  * rather than the older OpenAPI-subset `Schema`, which rejects `additionalProperties`, type arrays and
  * `$ref` with 400 "Unknown name". Gemini documents the keywords it honours: `$id`, `$defs`, `$ref`,
  * `$anchor`, `type`, `format`, `title`, `description`, `enum` (strings and numbers), `items`,

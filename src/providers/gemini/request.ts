@@ -1,5 +1,5 @@
 /**
- * OpenAI chat request → Gemini `generateContent` request (providers.md §3.11): the URL, the headers
+ * OpenAI chat request → Gemini `generateContent` request (docs/providers.md §3.11): the URL, the headers
  * and the body assembled from contents.ts (messages), tools.ts (tools, tool_choice) and
  * generation-config.ts (sampling, formats, reasoning). Pure and non-mutating: the attempt loop calls
  * it again for another target, so every object sent is built fresh.
@@ -16,7 +16,7 @@ const PROVIDER = 'gemini';
 
 export function buildGeminiHeaders(apiKey: string | undefined): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-  // What @google/genai sends (providers.md §3.1); the `?key=` form would put the key in URLs and logs.
+  // What @google/genai sends (docs/providers.md §3.1); the `?key=` form would put the key in URLs and logs.
   if (apiKey !== undefined && apiKey !== '') headers['x-goog-api-key'] = apiKey;
   return headers;
 }

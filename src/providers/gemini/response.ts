@@ -1,5 +1,5 @@
 /**
- * Gemini `GenerateContentResponse` → OpenAI `chat.completion` (providers.md §3.4–3.5). The mappers
+ * Gemini `GenerateContentResponse` → OpenAI `chat.completion` (docs/providers.md §3.4–3.5). The mappers
  * here are shared with the stream translator so both paths give the same message, ids and usage.
  */
 import type {

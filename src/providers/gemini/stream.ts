@@ -1,5 +1,5 @@
 /**
- * Gemini `:streamGenerateContent?alt=sse` → OpenAI chunks (providers.md §3.6, §1.7).
+ * Gemini `:streamGenerateContent?alt=sse` → OpenAI chunks (docs/providers.md §3.6, §1.7).
  *
  * Each event is a partial GenerateContentResponse holding only new parts; text pieces are deltas and
  * function calls arrive whole. There is no end event: the stream ends when the body does, so `end()`

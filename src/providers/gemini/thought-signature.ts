@@ -4,7 +4,7 @@
  * Gemini attaches an opaque `thoughtSignature` (base64) to model parts and wants it back unchanged on
  * the next turn; Gemini 3 answers 400 ("Function call is missing a thought_signature in functionCall
  * parts") when the first functionCall part of a step in the current turn comes back without one
- * (providers.md §3.2). OpenAI clients only send back what the Chat Completions format has, so:
+ * (docs/providers.md §3.2). OpenAI clients only send back what the Chat Completions format has, so:
  *
  * - A functionCall part's signature rides inside the tool call id: `<core>__thought__<base64url>`.
  *   The id is the one field every client and agent framework echoes (on the assistant message and on

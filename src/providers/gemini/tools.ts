@@ -1,5 +1,5 @@
 /**
- * OpenAI tools and tool_choice → Gemini functionDeclarations and toolConfig (providers.md §3.2).
+ * OpenAI tools and tool_choice → Gemini functionDeclarations and toolConfig (docs/providers.md §3.2).
  */
 import { invalidRequest, unsupportedParameter } from '../../errors/codes.ts';
 import type { ChatRequest, ChatTool } from '../../protocol/chat-request.ts';

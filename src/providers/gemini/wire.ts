@@ -1,5 +1,5 @@
 /**
- * Gemini's REST wire types (providers.md §3), built from `@google/genai`'s exported types so `tsc`
+ * Gemini's REST wire types (docs/providers.md §3), built from `@google/genai`'s exported types so `tsc`
  * catches a field Gemini does not have. Two adjustments are needed:
  * - the SDK declares enum fields (`finishReason`, `mode`, `thinkingLevel`, …) as TypeScript `enum`s,
  *   which erasable-syntax code cannot name as values; on the wire they are their string values, so
@@ -46,7 +46,7 @@ export type GeminiGenerationConfig = Wire<GenerationConfig>;
 export type GeminiThinkingConfig = Wire<ThinkingConfig>;
 export type GeminiThinkingLevel = NonNullable<GeminiThinkingConfig['thinkingLevel']>;
 
-/** The `generateContent` / `streamGenerateContent` REST body (providers.md §3.2). */
+/** The `generateContent` / `streamGenerateContent` REST body (docs/providers.md §3.2). */
 export interface GeminiRequest {
   contents: GeminiContent[];
   systemInstruction?: GeminiContent;
@@ -67,7 +67,7 @@ export type GeminiUsageMetadata = NonNullable<GeminiResponse['usageMetadata']>;
 export type GeminiFinishReason = NonNullable<GeminiCandidate['finishReason']>;
 export type GeminiLogprobsResult = Wire<LogprobsResult>;
 
-/** google.rpc.Status, the body of every Gemini error (providers.md §3.7). */
+/** google.rpc.Status, the body of every Gemini error (docs/providers.md §3.7). */
 export interface GeminiErrorBody {
   error?: GeminiStatus;
 }

@@ -1,5 +1,5 @@
 /**
- * Mistral error classification (providers.md §4.4). Mistral's body is not OpenAI's envelope: fields sit
+ * Mistral error classification (docs/providers.md §4.4). Mistral's body is not OpenAI's envelope: fields sit
  * at the top level with `"object":"error"`, `message` may be an object holding FastAPI's `detail[]`,
  * and its validation and gateway layers answer `{"detail":[…]}` (422) or `{"message":"Unauthorized"}`
  * alone. 429s may carry `retry-after`; the `x-ratelimit-*-minute` headers give no reset time.

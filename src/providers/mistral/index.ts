@@ -5,7 +5,7 @@ import { mistralModelsRequest, toMistralRequest } from './request.ts';
 import { fromMistralResponse } from './response.ts';
 import { createMistralStream } from './stream.ts';
 
-/** providers.md §4; the reasons for each value are in request.ts. */
+/** docs/providers.md §4; the reasons for each value are in request.ts. */
 export const mistralCapabilities: AdapterCapabilities = {
   tools: 'native',
   parallelToolCalls: 'native',

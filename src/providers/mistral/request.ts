@@ -1,5 +1,5 @@
 /**
- * OpenAI request → Mistral chat completions (providers.md §4.2). Mistral validates strictly: any field
+ * OpenAI request → Mistral chat completions (docs/providers.md §4.2). Mistral validates strictly: any field
  * outside its schema is a 422 `extra_forbidden`, including OpenAI's `max_completion_tokens`, `seed`,
  * `stream_options`, `user`, `store` and `reasoning_content` on an assistant message. So the body is
  * built field by field from what Mistral has, renaming where the names differ (`seed` → `random_seed`,

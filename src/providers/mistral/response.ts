@@ -1,5 +1,5 @@
 /**
- * Mistral response mapping (providers.md §4.3). Reasoning models answer with content chunk arrays
+ * Mistral response mapping (docs/providers.md §4.3). Reasoning models answer with content chunk arrays
  * (`thinking` then `text`), tool calls may lack `type` and carry object arguments, and the finish
  * reasons include `model_length` and `error`; the shared dialect normalizer applies these mappers.
  */

@@ -1,6 +1,6 @@
 /**
  * Mistral accepts a tool-call id sent back in history only if it matches `^[a-zA-Z0-9]{9}$`; anything
- * else is a 400 "Tool call id was X but must be a-z, A-Z, 0-9, with a length of 9." (providers.md §4.2).
+ * else is a 400 "Tool call id was X but must be a-z, A-Z, 0-9, with a length of 9." (docs/providers.md §4.2).
  * Ids from other providers (`call_…`, `toolu_…`) appear whenever a conversation moved between
  * providers, so foreign ids are re-mapped to 9 alphanumerics by hashing: the same id always maps to
  * the same value, so an assistant tool call and its tool result stay paired without any state. Mistral

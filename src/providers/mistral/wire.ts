@@ -1,5 +1,5 @@
 /**
- * Mistral's wire format (providers.md §4). The request types are the official SDK's own wire-side
+ * Mistral's wire format (docs/providers.md §4). The request types are the official SDK's own wire-side
  * (`$Outbound`, snake_case) types, so `tsc` rejects a field Mistral does not have: Mistral answers any
  * unknown field with 422 `extra_forbidden`. The SDK exports no wire-side response types (it parses into
  * camelCase), so the usage we read is typed here.

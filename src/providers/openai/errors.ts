@@ -1,5 +1,5 @@
 /**
- * Classification of OpenAI's error envelope (providers.md §1.9). OpenAI-compatible servers (vLLM,
+ * Classification of OpenAI's error envelope (docs/providers.md §1.9). OpenAI-compatible servers (vLLM,
  * Ollama, LM Studio, DeepSeek, Qwen) use the same envelope with looser contents, so every field is
  * optional here and the status code decides when the body says nothing useful.
  */
@@ -42,7 +42,7 @@ function classifyOpenAIBody(status: number, code: string | null, message: string
   return classifyStatus(status);
 }
 
-/** An in-band stream error (`data: {"error":{…}}`, providers.md §1.7) as a classified failure. */
+/** An in-band stream error (`data: {"error":{…}}`, docs/providers.md §1.7) as a classified failure. */
 export function failureFromOpenAIErrorObject(parsed: unknown, status: number): UpstreamFailure {
   const error = (parsed as { error?: OpenAIErrorObject } | undefined)?.error;
   const message =

@@ -1,5 +1,5 @@
 /**
- * OpenAI passthrough (style.md §1.2, Envoy's openai_openai): the client's body goes upstream as it
+ * OpenAI passthrough (docs/style.md §1.2, Envoy's openai_openai): the client's body goes upstream as it
  * came, unknown fields included, with only `model` replaced by the target's and, for streams, usage
  * switched on so accounting always has real token counts. The client's own `include_usage` decides
  * whether the usage chunk reaches it (the respond stage drops it otherwise).

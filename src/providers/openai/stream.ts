@@ -1,5 +1,5 @@
 /**
- * Passthrough of an OpenAI-shaped SSE stream (style.md §2.5): every event's bytes are forwarded as
+ * Passthrough of an OpenAI-shaped SSE stream (docs/style.md §2.5): every event's bytes are forwarded as
  * they came. Only what accounting needs is parsed, and only from the chunks that can hold it: OpenAI
  * repeats `"usage":null` and `"finish_reason":null` on every chunk, so a substring test skips the parse
  * for all but the first, the finish and the usage chunks.

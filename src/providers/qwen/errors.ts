@@ -1,5 +1,5 @@
 /**
- * Qwen (DashScope compatible mode) error classification (providers.md §6.5). The body is OpenAI's
+ * Qwen (DashScope compatible mode) error classification (docs/providers.md §6.5). The body is OpenAI's
  * envelope plus a top-level `request_id`; `code` holds either an OpenAI-style snake_case code
  * (`data_inspection_failed`, `limit_requests`, `invalid_api_key`) or DashScope's native one
  * (`DataInspectionFailed`, `Throttling.RateQuota`, `Arrearage`), so both spellings are matched.

@@ -5,7 +5,7 @@ import { qwenModelsRequest, toQwenRequest } from './request.ts';
 import { fromQwenResponse } from './response.ts';
 import { createQwenStream } from './stream.ts';
 
-/** providers.md §6; the reasons for each value are in request.ts. */
+/** docs/providers.md §6; the reasons for each value are in request.ts. */
 export const qwenCapabilities: AdapterCapabilities = {
   tools: 'native',
   parallelToolCalls: 'native',

@@ -1,5 +1,5 @@
 /**
- * OpenAI request → Qwen on DashScope's compatible mode (providers.md §6). The format is OpenAI's, so
+ * OpenAI request → Qwen on DashScope's compatible mode (docs/providers.md §6). The format is OpenAI's, so
  * most fields are native and the translation is a whitelist: `reasoning_effort` becomes Qwen's
  * `enable_thinking` / `thinking_budget` (§6.3), streams always ask for usage, and the Qwen fields a
  * client sent through `extra_body` (enable_thinking, enable_search, …) go along.

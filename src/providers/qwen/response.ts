@@ -1,5 +1,5 @@
 /**
- * Qwen response mapping (providers.md §6.4). The body is OpenAI's with `reasoning_content` (already
+ * Qwen response mapping (docs/providers.md §6.4). The body is OpenAI's with `reasoning_content` (already
  * our field name) and Qwen's cache counters; the shared dialect normalizer does the rest.
  */
 import type { FinishReason, Usage } from '../../protocol/chat-response.ts';

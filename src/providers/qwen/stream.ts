@@ -1,5 +1,5 @@
 /**
- * Qwen streams (providers.md §6.4) are OpenAI's chunks, usage chunk included, except that later
+ * Qwen streams (docs/providers.md §6.4) are OpenAI's chunks, usage chunk included, except that later
  * tool-call fragments repeat `"id":""` and `"type":"function"` and one may carry nothing at all
  * (recorded): the shared dialect normalizer rebuilds those and forwards every other chunk as it came.
  */

@@ -1,5 +1,5 @@
 /**
- * Qwen's compatible-mode wire format where it extends OpenAI's (providers.md §6). OpenAI SDK users
+ * Qwen's compatible-mode wire format where it extends OpenAI's (docs/providers.md §6). OpenAI SDK users
  * pass the Qwen fields through `extra_body`; on the wire they are top-level.
  */
 import type { ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions';

@@ -1,5 +1,5 @@
 /**
- * Builders for the OpenAI `chat.completion.chunk` JSON that translating adapters emit (providers.md
+ * Builders for the OpenAI `chat.completion.chunk` JSON that translating adapters emit (docs/providers.md
  * §1.7). Each chunk is serialized exactly once, here. Field order follows OpenAI's own chunks, which
  * some clients diff against recordings.
  */
@@ -31,7 +31,7 @@ export function deltaChunk(
   return JSON.stringify(chunk);
 }
 
-/** The final usage-only chunk: `choices: []` (providers.md §1.7 step 5). */
+/** The final usage-only chunk: `choices: []` (docs/providers.md §1.7 step 5). */
 export function usageChunk(header: ChunkHeader, usage: Usage): string {
   return JSON.stringify({
     id: header.id,

@@ -1,5 +1,5 @@
 /**
- * How long a provider asked us to wait (providers.md §8). `retry-after-ms` wins over `retry-after`;
+ * How long a provider asked us to wait (docs/providers.md §8). `retry-after-ms` wins over `retry-after`;
  * `retry-after` is whole seconds or an HTTP date. A date is measured against the response's own `date`
  * header, so the adapter needs no clock and a skewed local clock cannot stretch the wait.
  */
@@ -28,7 +28,7 @@ export function parseRetryAfterMs(headers: HeaderBag, nowMs?: number): number | 
   return Math.max(0, at - reference);
 }
 
-/** Go-style durations in reset headers (`6m0s`, `51.189s`, `12ms`; providers.md §1.10) in ms. */
+/** Go-style durations in reset headers (`6m0s`, `51.189s`, `12ms`; docs/providers.md §1.10) in ms. */
 export function parseDurationMs(text: string): number | undefined {
   const pattern = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
   let total = 0;

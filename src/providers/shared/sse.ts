@@ -1,5 +1,5 @@
 /**
- * Incremental Server-Sent Events parser shared by every stream adapter (providers.md §0, "SSE framing
+ * Incremental Server-Sent Events parser shared by every stream adapter (docs/providers.md §0, "SSE framing
  * rules"). Bytes arrive in arbitrary pieces: an event, a line, a CRLF pair or a multi-byte UTF-8
  * character may be split across reads, so all of that state is carried between `push` calls.
  */

@@ -1,5 +1,5 @@
 /**
- * Usage in OpenAI's meaning (providers.md §1.8): `prompt_tokens` counts every input token, cached ones
+ * Usage in OpenAI's meaning (docs/providers.md §1.8): `prompt_tokens` counts every input token, cached ones
  * included; `completion_tokens` counts every output token, reasoning included. Adapters convert their
  * provider's counts into these totals first (each one's billing rule sits next to its conversion) and
  * then build the object here, so every provider's usage has the same shape down to the detail keys.

@@ -6,7 +6,7 @@ import { UpstreamProtocolError } from '../../../src/providers/types.ts';
 import { makeCtx } from '../../helpers/stream-harness.ts';
 import { thrown } from '../../helpers/thrown.ts';
 
-// test/fixtures/openai/text.json is ../shared/fixtures/recorded/openai/openai-text.json byte for byte (SOURCE.md).
+// test/fixtures/openai/text.json is a recorded response, byte for byte (test/fixtures/openai/SOURCES.md).
 const recorded = readFileSync(new URL('../../fixtures/openai/text.json', import.meta.url), 'utf8');
 
 describe.each([openaiAdapter, openaiCompatibleAdapter])('$type fromResponse', (adapter) => {

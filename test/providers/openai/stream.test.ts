@@ -8,10 +8,8 @@ import { sdkFinalCompletion } from '../../helpers/chunk-reassembly.ts';
 import { bytewise, type EmittedChunk } from '../../helpers/stream-harness.ts';
 
 const fixture = readFileSync(new URL('../../fixtures/openai/text.sse', import.meta.url));
-const recordedLines = readFileSync(
-  new URL('../../../../shared/fixtures/recorded/openai/openai-text.chunks.txt', import.meta.url),
-  'utf8',
-)
+// The recording's payloads, one per line (test/fixtures/openai/SOURCES.md); text.sse is the same lines as wire bytes.
+const recordedLines = readFileSync(new URL('../../fixtures/openai/text.chunks.txt', import.meta.url), 'utf8')
   .trim()
   .split('\n');
 

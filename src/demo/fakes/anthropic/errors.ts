@@ -1,5 +1,5 @@
 /**
- * Anthropic's error responses (providers.md §2.8):
+ * Anthropic's error responses (docs/providers.md §2.8):
  *   {"type":"error","error":{"type":"invalid_request_error","message":"…"},"request_id":"req_…"}
  *
  *   anthropicError(status, type, message, headers?)   one response

@@ -1,5 +1,5 @@
 /**
- * The request headers the Messages API insists on (providers.md §2.1).
+ * The request headers the Messages API insists on (docs/providers.md §2.1).
  *
  *   checkApiKey(headers, keys)   401 unless `x-api-key` (or, as SDK 1.x sends it, `Authorization:
  *                                Bearer`) holds an accepted key; `x-api-key` wins when both are sent

@@ -4,7 +4,7 @@
  * Order of checks: the request's script first (a scripted reset, stall or status fault hits before
  * anything else, as an overloaded upstream would), then the key, the `anthropic-version` header,
  * the body (413 past 32 MB, 400 when not JSON), validation (validate.ts), the rate limits; then the
- * planned reply, as a `Message` or as the event stream of providers.md §2.7. Every response carries
+ * planned reply, as a `Message` or as the event stream of docs/providers.md §2.7. Every response carries
  * `request-id` (also inside error bodies) and `anthropic-organization-id`; successful ones the
  * `anthropic-ratelimit-*` headers.
  */

@@ -1,5 +1,5 @@
 /**
- * GET /v1/models and GET /v1/models/{id} (providers.md §2.12): newest first, paged with
+ * GET /v1/models and GET /v1/models/{id} (docs/providers.md §2.12): newest first, paged with
  * `limit` (1–1000, default 20), `after_id` and `before_id`; a page is
  * `{data, has_more, first_id, last_id}`. A model is found by id or alias.
  */

@@ -3,7 +3,7 @@
  *
  * Kept apart from the adapter's own table (src/providers/anthropic/models.ts) on purpose, so an
  * adapter that gets a model's rules wrong is caught by the fake, not excused by it. Sources: the
- * per-model overview and migration pages on platform.claude.com (2026 snapshots), providers.md §2.
+ * per-model overview and migration pages on platform.claude.com (2026 snapshots), docs/providers.md §2.
  *
  *   DEFAULT_ANTHROPIC_MODELS        the catalogue when none is configured
  *   findModel(catalogue, id)        by id or alias ("claude-sonnet-4-5" → the dated snapshot)

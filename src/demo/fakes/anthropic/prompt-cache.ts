@@ -1,5 +1,5 @@
 /**
- * Prompt caching as the fake simulates it (providers.md §2.9), so usage carries real-looking
+ * Prompt caching as the fake simulates it (docs/providers.md §2.9), so usage carries real-looking
  * `cache_creation_input_tokens` / `cache_read_input_tokens` and a gateway's usage mapping can be
  * checked end to end.
  *

@@ -1,5 +1,5 @@
 /**
- * Anthropic-style rate limits for the fake (providers.md §2.10): per model, token buckets for
+ * Anthropic-style rate limits for the fake (docs/providers.md §2.10): per model, token buckets for
  * requests, input tokens and output tokens, each refilling continuously over a minute.
  *
  *   const limiter = new AnthropicRateLimiter({ requestsPerMinute: 2 }, clock);

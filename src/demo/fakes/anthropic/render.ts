@@ -1,7 +1,7 @@
 /**
  * An AnthropicReply on the wire.
  *
- *   toMessage(meta, reply)        the `Message` JSON of a non-streamed answer (providers.md §2.5)
+ *   toMessage(meta, reply)        the `Message` JSON of a non-streamed answer (docs/providers.md §2.5)
  *   toStreamEvents(meta, reply)   the SSE records of a streamed one, in the order of §2.7:
  *     message_start (input usage, output_tokens 1)
  *     per block: content_block_start, deltas, content_block_stop — thinking as thinking_delta

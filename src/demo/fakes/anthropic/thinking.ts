@@ -1,6 +1,6 @@
 /**
  * Thinking-block signatures for the fake, so it can enforce what the real API enforces: a thinking
- * block sent back must be exactly the one the model wrote (providers.md §2.3), and on the 5.5
+ * block sent back must be exactly the one the model wrote (docs/providers.md §2.3), and on the 5.5
  * models only to the model that wrote it.
  *
  *   signThinking(secret, thinking, model)            the `signature` of a block the fake writes

@@ -1,6 +1,6 @@
 /**
  * validateMessagesRequest(body, { version, catalogue, strictModels }): checks a POST /v1/messages
- * body the way the Messages API does (providers.md §2.2–2.4) and returns either the normalized
+ * body the way the Messages API does (docs/providers.md §2.2–2.4) and returns either the normalized
  * request the fake needs or the error it would send.
  *
  * Covered: unknown top-level fields ("x: Extra inputs are not permitted"; under 2026-10-21 that

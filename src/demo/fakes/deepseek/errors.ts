@@ -1,5 +1,5 @@
 /**
- * DeepSeek's error responses (providers.md §5.4): OpenAI's envelope with DeepSeek's habits — `code`
+ * DeepSeek's error responses (docs/providers.md §5.4): OpenAI's envelope with DeepSeek's habits — `code`
  * often holds `invalid_request_error` and `type` something vaguer — and the status carrying the
  * meaning (400 format, 401 key, 402 balance, 422 parameters, 429 rate, 500 server, 503 overloaded).
  * Request-shape errors use the wording of DeepSeek's JSON deserializer ("Failed to deserialize the

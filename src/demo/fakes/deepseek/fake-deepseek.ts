@@ -1,6 +1,6 @@
 /**
  * startDeepSeekFake(options): a faithful fake of DeepSeek's OpenAI-format API on node:http
- * (providers.md §5), proven with the official `openai` SDK as DeepSeek's docs instruct:
+ * (docs/providers.md §5), proven with the official `openai` SDK as DeepSeek's docs instruct:
  *
  *   const fake = await startDeepSeekFake({ keys: ['sk-ds'] });
  *   const client = new OpenAI({ apiKey: 'sk-ds', baseURL: fake.url });   // no /v1, as documented

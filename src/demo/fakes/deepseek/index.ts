@@ -1,4 +1,4 @@
-/** The fake DeepSeek upstream (providers.md §5): `startDeepSeekFake` and the pieces its tests read. */
+/** The fake DeepSeek upstream (docs/providers.md §5): `startDeepSeekFake` and the pieces its tests read. */
 export type { DeepSeekErrorResponse } from './errors.ts';
 export {
   errorForStatus as deepSeekErrorForStatus,

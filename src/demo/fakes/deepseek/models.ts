@@ -1,5 +1,5 @@
 /**
- * The fake DeepSeek's models (providers.md §5.1–5.2) and when each thinks: `deepseek-reasoner`
+ * The fake DeepSeek's models (docs/providers.md §5.1–5.2) and when each thinks: `deepseek-reasoner`
  * always, `deepseek-chat` only when `thinking` is enabled, the V4 models unless it is disabled
  * (thinking is on by default there).
  */

@@ -1,5 +1,5 @@
 /**
- * DeepSeek's answers, rendered from the fake's planned reply (providers.md §5.3, as recorded).
+ * DeepSeek's answers, rendered from the fake's planned reply (docs/providers.md §5.3, as recorded).
  *
  * JSON: OpenAI's completion with a UUID `id`, `reasoning_content` beside `content` in thinking
  * mode, `content: ""` on a tool-call answer, tool calls carrying an `index`, ids like

@@ -1,6 +1,6 @@
 /**
  * validateDeepSeekChat(body): checks a POST /chat/completions body the way DeepSeek does
- * (providers.md §5) and returns what the fake needs to answer, or DeepSeek's 400.
+ * (docs/providers.md §5) and returns what the fake needs to answer, or DeepSeek's 400.
  *
  * - Fields outside DeepSeek's request schema are refused as its deserializer words it ("unknown
  *   field `seed`"). [UNV: the real API may ignore some unknown fields; the fake is strict so an

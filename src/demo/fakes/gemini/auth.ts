@@ -1,7 +1,7 @@
 /**
  * checkApiKey(headers, query, keys): undefined when the request may proceed, else what Gemini
  * answers. The key comes in `x-goog-api-key` (what @google/genai sends) or the `key` query
- * parameter (providers.md §3.1). No key at all is 403 PERMISSION_DENIED; a key Google does not
+ * parameter (docs/providers.md §3.1). No key at all is 403 PERMISSION_DENIED; a key Google does not
  * know is 400 INVALID_ARGUMENT with reason API_KEY_INVALID (§3.7). `keys` undefined accepts any
  * non-empty key.
  */

@@ -1,5 +1,5 @@
 /**
- * Gemini's error bodies (google.rpc.Status, providers.md §3.7) for the fake:
+ * Gemini's error bodies (google.rpc.Status, docs/providers.md §3.7) for the fake:
  * `{"error":{"code":400,"message":"…","status":"INVALID_ARGUMENT","details":[…]}}`.
  *
  *   googleError(code, message, details?)     any status; the canonical name comes from the code
@@ -12,7 +12,7 @@
  *   htmlNotFound(method, path)                Google's front end answers unknown paths with HTML
  *
  * Wording is the API's where reports quote it (quota and key messages, the "Unknown name" and
- * "Invalid value" validator lines); the 503 text is providers.md's [UNV].
+ * "Invalid value" validator lines); the 503 text is docs/providers.md's [UNV].
  */
 import { sseFrame } from '../shared/sse-writer.ts';
 

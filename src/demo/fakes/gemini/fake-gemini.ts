@@ -6,7 +6,7 @@
  *   const ai = new GoogleGenAI({ apiKey: 'AIza-test', httpOptions: { baseUrl: fake.url } });
  *   fake.control.enqueue({ reply: { content: 'Scripted.' } });
  *
- * Routes (providers.md §3.1), under /v1beta (what Switchyard calls) and /v1 (what @google/genai
+ * Routes (docs/providers.md §3.1), under /v1beta (what Switchyard calls) and /v1 (what @google/genai
  * 3.x calls by default; the two serve the same generateContent today):
  * POST /{version}/models/{model}:generateContent, POST /{version}/models/{model}:streamGenerateContent
  * (?alt=sse for SSE, else a streamed JSON array), GET /{version}/models (pageSize, pageToken),

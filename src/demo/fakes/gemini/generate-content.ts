@@ -5,7 +5,7 @@
  * anything else), the API key, JSON parsing, the model (404 when the catalogue is strict), the
  * body's validation (validate.ts), the per-minute quota, the context window; then planReply once
  * per candidate and the answer: JSON, SSE records framed with CRLF (alt=sse), or without alt=sse
- * the API's other streaming form, one JSON array sent piece by piece (providers.md §3.1, §3.6).
+ * the API's other streaming form, one JSON array sent piece by piece (docs/providers.md §3.1, §3.6).
  * The stream ends by closing the body: no terminator event.
  */
 import type { GeminiRequest } from '../../../providers/gemini/wire.ts';

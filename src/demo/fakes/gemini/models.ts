@@ -3,12 +3,12 @@
  *
  *   DEFAULT_GEMINI_MODELS                  what GET /v1beta/models lists when no list is configured
  *   toGeminiModel(idOrModel): GeminiModel  fills the traits of a bare id from its name
- *   toModelResource(model): object         the Model resource of GET /v1beta/models (providers.md §3.8)
+ *   toModelResource(model): object         the Model resource of GET /v1beta/models (docs/providers.md §3.8)
  *
  * Traits follow the 2026 API: 2.5 and later models think (thoughtsTokenCount is billed even when
  * thoughts are not returned) and return thought signatures; 2.5 takes thinkingBudget, Gemini 3
  * takes thinkingLevel and answers 400 when a functionCall of the current turn comes back without its
- * signature (providers.md §3.2); 2.5 Pro cannot switch thinking off; 2.0 and older do not think and
+ * signature (docs/providers.md §3.2); 2.5 Pro cannot switch thinking off; 2.0 and older do not think and
  * reject thinkingConfig.
  */
 import { ownValue } from '../../../providers/shared/own-property.ts';

@@ -2,7 +2,7 @@
  * Per-minute request quota per API key and model, as Gemini's free tier enforces it
  * (GenerateRequestsPerMinutePerProjectPerModel). Gemini sends no rate-limit headers; a request over
  * the quota gets 429 RESOURCE_EXHAUSTED whose RetryInfo says when the minute window ends
- * (providers.md §3.7, §8). Windows follow the injected clock.
+ * (docs/providers.md §3.7, §8). Windows follow the injected clock.
  */
 import { type GoogleErrorResponse, quotaExceeded } from './errors.ts';
 

@@ -1,6 +1,6 @@
 /**
  * toGenerateContentResponse(replies, meta): a planned reply as Gemini's non-streamed
- * GenerateContentResponse (providers.md §3.4), plus the pieces the stream renderer shares.
+ * GenerateContentResponse (docs/providers.md §3.4), plus the pieces the stream renderer shares.
  *
  * What makes it Gemini's and not OpenAI's:
  * - function calls carry no id and their args are an object, not JSON text; a call cut short by

@@ -1,6 +1,6 @@
 /**
  * toStreamEvents(replies, meta): a planned reply as the GenerateContentResponse pieces of
- * `:streamGenerateContent` (providers.md §3.6), shaped like the recorded streams:
+ * `:streamGenerateContent` (docs/providers.md §3.6), shaped like the recorded streams:
  * - thought parts first (includeThoughts), then text in pieces of a few tokens (Gemini streams
  *   larger pieces than OpenAI's one token per chunk), then all function calls whole in one event;
  * - every event repeats modelVersion and responseId and carries usageMetadata as running totals:

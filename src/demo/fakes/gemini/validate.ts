@@ -7,7 +7,7 @@
  *    `Invalid JSON payload received. Unknown name "x" at 'generation_config': Cannot find field.`
  *    and a value of the wrong type is `Invalid value at 'generation_config.temperature'
  *    (TYPE_FLOAT), "hot"`, all collected into one BadRequest. snake_case keys are accepted, as
- *    the API accepts both (providers.md §3.1); paths in messages are snake_case.
+ *    the API accepts both (docs/providers.md §3.1); paths in messages are snake_case.
  * 2. The model server's own checks: contents present, roles user/model, parts non-empty with one
  *    data field each, function responses answering the function call turn before them, thought
  *    signatures (Gemini 3 on the current turn; and any signature must be one this fake issued or
@@ -54,7 +54,7 @@ const enumOf = (name: string, values: readonly string[]): Kind => ({ enum: name,
 
 const PACKAGE = 'google.ai.generativelanguage.v1beta';
 
-// Field sets of the v1beta protos as @google/genai 3.3 sends and reads them (providers.md §3.2–3.3).
+// Field sets of the v1beta protos as @google/genai 3.3 sends and reads them (docs/providers.md §3.2–3.3).
 const MESSAGES: Record<MessageName, Record<string, Kind>> = {
   GenerateContentRequest: {
     model: 'string',

@@ -1,5 +1,5 @@
 /**
- * Mistral's error responses (providers.md §4.4). Not OpenAI's envelope: the fields sit at the top
+ * Mistral's error responses (docs/providers.md §4.4). Not OpenAI's envelope: the fields sit at the top
  * level with `"object":"error"`; request validation (FastAPI) puts the `detail[]` list inside
  * `message` with status 422; the gateway in front of the API answers a bad key with a bare
  * `{"message":"Unauthorized","request_id":…}`.

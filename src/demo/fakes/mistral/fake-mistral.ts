@@ -1,6 +1,6 @@
 /**
  * startMistralFake(options): a faithful fake of Mistral's La Plateforme chat API on node:http
- * (providers.md §4), proven with the official `@mistralai/mistralai` SDK:
+ * (docs/providers.md §4), proven with the official `@mistralai/mistralai` SDK:
  *
  *   const fake = await startMistralFake({ keys: ['mk-test'] });
  *   const client = new Mistral({ apiKey: 'mk-test', serverURL: fake.url });

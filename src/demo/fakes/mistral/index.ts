@@ -1,4 +1,4 @@
-/** The fake Mistral upstream (providers.md §4): `startMistralFake` and the pieces its tests read. */
+/** The fake Mistral upstream (docs/providers.md §4): `startMistralFake` and the pieces its tests read. */
 export type { MistralErrorBody, MistralErrorResponse, ValidationDetail } from './errors.ts';
 export {
   errorForStatus as mistralErrorForStatus,

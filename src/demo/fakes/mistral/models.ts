@@ -1,5 +1,5 @@
 /**
- * The fake Mistral's model catalogue and GET /v1/models (providers.md §4.1): Mistral's list is
+ * The fake Mistral's model catalogue and GET /v1/models (docs/providers.md §4.1): Mistral's list is
  * OpenAI's `{object:"list", data:[…]}` with richer cards (capabilities, context length, aliases).
  * Magistral models reason: they answer with `thinking` chunks before the text (§4.3).
  */

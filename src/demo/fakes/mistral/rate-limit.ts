@@ -1,6 +1,6 @@
 /**
  * Mistral's per-minute limits as the fake enforces them, with the headers third-party code reads
- * (providers.md §4.4, §8 — not in Mistral's docs): `x-ratelimit-limit-req-minute`,
+ * (docs/providers.md §4.4, §8 — not in Mistral's docs): `x-ratelimit-limit-req-minute`,
  * `x-ratelimit-remaining-req-minute`, `x-ratelimit-limit-tokens-minute`,
  * `x-ratelimit-remaining-tokens-minute` (and the monthly token pair). Windows are fixed minutes on
  * the fake's clock; an exhausted one answers 429 `rate_limited` with `retry-after` = seconds to the

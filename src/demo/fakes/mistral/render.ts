@@ -1,5 +1,5 @@
 /**
- * Mistral's answers, rendered from the fake's planned replies (providers.md §4.3).
+ * Mistral's answers, rendered from the fake's planned replies (docs/providers.md §4.3).
  *
  * JSON: OpenAI's shape with Mistral's details: a bare hex `id`; `message.tool_calls: null` on a
  * text answer; a tool-call answer has no `content` and its calls no `type` (as recorded);

@@ -1,6 +1,6 @@
 /**
  * validateMistralChat(body): checks a POST /v1/chat/completions body the way Mistral does and
- * returns what the fake needs to answer, or the error Mistral would send (providers.md §4.2, §4.4).
+ * returns what the fake needs to answer, or the error Mistral would send (docs/providers.md §4.2, §4.4).
  *
  * Mistral validates strictly (pydantic `extra="forbid"`): any field outside its schema, at the top
  * level or inside a message, content chunk, tool or tool call, is a 422 `extra_forbidden` naming

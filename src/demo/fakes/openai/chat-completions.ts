@@ -5,7 +5,7 @@
  * before anything else, as an overloaded upstream or a load balancer would), then the API key,
  * JSON parsing, the model (404 only when the catalogue is strict), the body's validation, the
  * rate limits; then planReply once per choice and the answer, as JSON or as a paced SSE stream
- * ending with `data: [DONE]` (providers.md §1.7). Every response carries x-request-id and
+ * ending with `data: [DONE]` (docs/providers.md §1.7). Every response carries x-request-id and
  * openai-version; successful ones also openai-processing-ms and the x-ratelimit-* headers.
  */
 import type { FakeExchange } from '../shared/fake-server.ts';

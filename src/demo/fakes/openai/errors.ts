@@ -1,5 +1,5 @@
 /**
- * OpenAI's error responses, as the API sends them (providers.md §1.9): the envelope always has
+ * OpenAI's error responses, as the API sends them (docs/providers.md §1.9): the envelope always has
  * the four keys message, type, param and code, null when unused.
  *
  *   openAIError(status, message, { type?, param?, code?, headers? }): OpenAIErrorResponse
@@ -134,7 +134,7 @@ export const errorForStatus: ProviderErrorFactory = (status, retryAfterSeconds) 
     status === 429 && retryAfterSeconds !== undefined
       ? `Rate limit reached for requests. Please try again in ${retryAfterSeconds}s.`
       : known.message;
-  // openai-node prefers retry-after-ms (providers.md §1.1); the shared fault code adds retry-after.
+  // openai-node prefers retry-after-ms (docs/providers.md §1.1); the shared fault code adds retry-after.
   const headers =
     retryAfterSeconds === undefined ? undefined : { 'retry-after-ms': String(retryAfterSeconds * 1000) };
   return { body: openAIError(status, message, { type: known.type, code: known.code }).body, headers };

@@ -1,6 +1,6 @@
 /**
  * tokenLogprobs(tokens, topLogprobs, key): the `logprobs.content` entries for streamed tokens
- * (providers.md §1.6): {token, logprob, bytes, top_logprobs: [{token, logprob, bytes}]}.
+ * (docs/providers.md §1.6): {token, logprob, bytes, top_logprobs: [{token, logprob, bytes}]}.
  *
  * Values are derived from a hash of (key, position, token). Callers key by model and choice index,
  * not by completion id, so a request gets the same numbers whether streamed or not. The sampled

@@ -1,5 +1,5 @@
 /**
- * GET /v1/models and GET /v1/models/{id} (providers.md §1.11): the list shape
+ * GET /v1/models and GET /v1/models/{id} (docs/providers.md §1.11): the list shape
  * {object: "list", data: [{id, object: "model", created, owned_by}]}, and one Model, or a 404
  * model_not_found for an id not in the catalogue. These routes take no script: faults are for
  * completions.

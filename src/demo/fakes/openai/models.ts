@@ -9,7 +9,7 @@
  * The real API answers a request for an alias with the dated snapshot that served it
  * ("gpt-4.1" → "gpt-4.1-2025-04-14", as in the recorded openai-text.json for gpt-4.1-nano); dated
  * ids and ids we do not know are reported as sent. `created` values are the models' release
- * times as listed by the API (gpt-4.1 from providers.md §1.11; the rest approximate).
+ * times as listed by the API (gpt-4.1 from docs/providers.md §1.11; the rest approximate).
  */
 import { ownValue } from '../../../providers/shared/own-property.ts';
 
@@ -66,7 +66,7 @@ export function snapshotOf(model: string, catalogue: readonly OpenAIModel[] = DE
   return catalogue.find((m) => m.id === model)?.snapshot ?? ownValue(KNOWN, model)?.snapshot ?? model;
 }
 
-// o1/o3/o4 and gpt-5 reason before answering and reject sampling parameters (providers.md §1.2);
+// o1/o3/o4 and gpt-5 reason before answering and reject sampling parameters (docs/providers.md §1.2);
 // gpt-5-chat-latest is the non-reasoning chat variant.
 export function isReasoningModel(model: string): boolean {
   if (/^o\d/.test(model)) return true;

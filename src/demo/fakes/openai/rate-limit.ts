@@ -1,6 +1,6 @@
 /**
  * OpenAI-style rate limits for the fake: a requests bucket and a tokens bucket per model, each
- * refilling continuously over a minute, with the x-ratelimit-* headers of providers.md §1.10.
+ * refilling continuously over a minute, with the x-ratelimit-* headers of docs/providers.md §1.10.
  *
  *   const limiter = new RateLimiter({ requestsPerMinute: 3, tokensPerMinute: 1000 }, clock);
  *   limiter.take(model, tokens) → { ok: true, headers } | { ok: false, error (429 envelope + headers) }

@@ -1,5 +1,5 @@
 /**
- * toChatCompletion(replies, meta): the non-streamed `chat.completion` object (providers.md §1.6),
+ * toChatCompletion(replies, meta): the non-streamed `chat.completion` object (docs/providers.md §1.6),
  * one choice per reply. Key order follows the recorded response (openai-text.json).
  *
  * Reasoning text is never returned: Chat Completions hides it and reports only reasoning_tokens.

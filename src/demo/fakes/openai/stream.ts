@@ -1,6 +1,6 @@
 /**
  * toChatCompletionChunks(replies, meta, options): the `chat.completion.chunk` sequence for a
- * streamed completion, in the order of providers.md §1.7:
+ * streamed completion, in the order of docs/providers.md §1.7:
  *   1. role chunk: {role, content: "", refusal: null}; with tool calls and no text, content null
  *      and the first tool-call fragment rides along;
  *   2. one content delta per token (with its logprobs entry when asked);

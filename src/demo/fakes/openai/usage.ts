@@ -1,5 +1,5 @@
 /**
- * toOpenAIUsage(replies): one usage object for all choices of a completion (providers.md §1.8).
+ * toOpenAIUsage(replies): one usage object for all choices of a completion (docs/providers.md §1.8).
  * The prompt is billed once, completions add up across choices; completion_tokens includes the
  * reasoning tokens, as OpenAI reports them.
  */

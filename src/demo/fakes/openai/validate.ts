@@ -2,7 +2,7 @@
  * validateChatRequest(body, { reasoning }): checks a POST /v1/chat/completions body the way the
  * API does and returns either the normalized request the fake needs or the 400 it would send.
  *
- * Covered (providers.md §1.2–1.5): unknown top-level fields; model; messages (presence, type,
+ * Covered (docs/providers.md §1.2–1.5): unknown top-level fields; model; messages (presence, type,
  * roles, content, tool_call_id, and the tool-message sequence rules); the type and range of every
  * numeric and boolean parameter; stop (≤ 4); stream_options only with stream; top_logprobs only
  * with logprobs; tools and tool_choice; response_format; and what reasoning models reject
@@ -43,7 +43,7 @@ export interface ChatRequest {
 
 export type ValidationResult = { ok: true; request: ChatRequest } | { ok: false; error: OpenAIErrorResponse };
 
-// ChatCompletionCreateParams of openai-node 7.57 (providers.md §1.2, incl. the 2026 additions).
+// ChatCompletionCreateParams of openai-node 7.57 (docs/providers.md §1.2, incl. the 2026 additions).
 const KNOWN_FIELDS = new Set([
   'messages',
   'model',
@@ -162,7 +162,7 @@ function parse(body: unknown, isReasoning: (model: string) => boolean): ChatRequ
   const stop = parseStop(body.stop);
 
   if (reasoning) {
-    // Reasoning models (providers.md §1.2, recorded 400 for max_tokens).
+    // Reasoning models (docs/providers.md §1.2, recorded 400 for max_tokens).
     if (maxTokens !== undefined) {
       fail(
         "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",

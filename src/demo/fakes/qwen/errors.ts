@@ -1,5 +1,5 @@
 /**
- * DashScope compatible-mode error responses (providers.md §6.5): OpenAI's envelope plus a top-level
+ * DashScope compatible-mode error responses (docs/providers.md §6.5): OpenAI's envelope plus a top-level
  * `id` and `request_id`, as quoted in client issues
  * (`{"error":{"code":"data_inspection_failed","param":null,"message":"…","type":"data_inspection_failed"},"id":"chatcmpl-…","request_id":"…"}`).
  * `code` holds DashScope's snake_case code; moderation and throttling put the same word in `type`.

@@ -1,6 +1,6 @@
 /**
  * startQwenFake(options): a faithful fake of Qwen on Alibaba Cloud Model Studio in DashScope's
- * OpenAI-compatible mode (providers.md §6), proven with the official `openai` SDK as Alibaba's
+ * OpenAI-compatible mode (docs/providers.md §6), proven with the official `openai` SDK as Alibaba's
  * docs instruct:
  *
  *   const fake = await startQwenFake({ keys: ['sk-qwen'] });

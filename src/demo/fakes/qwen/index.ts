@@ -1,4 +1,4 @@
-/** The fake Qwen (DashScope compatible mode) upstream (providers.md §6): `startQwenFake` and helpers. */
+/** The fake Qwen (DashScope compatible mode) upstream (docs/providers.md §6): `startQwenFake` and helpers. */
 export type { QwenErrorBody, QwenErrorResponse } from './errors.ts';
 export {
   errorForStatus as qwenErrorForStatus,

@@ -1,5 +1,5 @@
 /**
- * The fake Qwen's models (providers.md §6.2) and their thinking behaviour (§6.3): the commercial
+ * The fake Qwen's models (docs/providers.md §6.2) and their thinking behaviour (§6.3): the commercial
  * hybrid models (qwen-plus, qwen-flash, qwen3-max, …) think only with `enable_thinking: true`;
  * open-weight Qwen3 (`qwen3-32b`, `qwen3-235b-a22b`, …) think by default and, thinking, answer only
  * streams; QwQ always thinks and only streams. Thinking budgets are capped at 38 912 tokens, the

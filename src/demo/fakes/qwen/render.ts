@@ -1,5 +1,5 @@
 /**
- * Qwen's compatible-mode answers, rendered from the fake's planned replies (providers.md §6.4), in
+ * Qwen's compatible-mode answers, rendered from the fake's planned replies (docs/providers.md §6.4), in
  * the recorded key order (`choices` first, `id` last) and with the recorded quirks:
  *
  * JSON: `system_fingerprint: null`, `content: ""` beside tool calls, tool calls carrying `index`,

@@ -1,6 +1,6 @@
 /**
  * validateQwenChat(body): checks a POST /compatible-mode/v1/chat/completions body as DashScope's
- * compatible mode does (providers.md §6.3) and returns what the fake needs, or the 400.
+ * compatible mode does (docs/providers.md §6.3) and returns what the fake needs, or the 400.
  *
  * - Top-level fields are OpenAI's that compatible mode supports plus Qwen's own (enable_thinking,
  *   thinking_budget, enable_search, …). Anything else is refused [UNV: wording; the real service may

@@ -3,7 +3,7 @@
  * reasoning in `reasoning_content` (never mixed into `content`, adapter contract). Mistral's reasoning
  * models send content as an array
  * (`[{"type":"thinking","thinking":[{"type":"text","text":"…"}]},{"type":"text","text":"…"}]`,
- * providers.md §4.3); the other dialects send a string and a sibling `reasoning_content`. A thinking
+ * docs/providers.md §4.3); the other dialects send a string and a sibling `reasoning_content`. A thinking
  * chunk's `signature` is not surfaced: no dialect needs earlier reasoning back (mistral/request.ts).
  */
 import type { DialectContent, DialectContentPart } from './wire.ts';

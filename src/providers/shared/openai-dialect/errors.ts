@@ -3,7 +3,7 @@
  * envelope: DeepSeek and Qwen wrap them in `{"error":{…}}` (Qwen adds a top-level `request_id`),
  * Mistral puts them at the top level with `"object":"error"` and may make `message` an object holding
  * FastAPI's `detail[]`, and Mistral's validation and gateway layers answer `{"detail":[…]}` or
- * `{"message":"…"}` alone (providers.md §4.4, §5.4, §6.5). Each provider's `classify…Error` matches its
+ * `{"message":"…"}` alone (docs/providers.md §4.4, §5.4, §6.5). Each provider's `classify…Error` matches its
  * own codes against what this returns and falls back to the status table.
  */
 import { fallbackMessage, parseErrorBody } from '../error-class.ts';

@@ -30,7 +30,7 @@ export interface OpenAIFormOptions {
    * out: each provider has its own rule (DeepSeek §5.2 requires it after tool calls; Qwen ignores it).
    */
   reasoningFor(message: Extract<ChatMessage, { role: 'assistant' }>, index: number): string | undefined;
-  /** Qwen's explicit prompt cache marks content parts with `cache_control` (providers.md §6.3). */
+  /** Qwen's explicit prompt cache marks content parts with `cache_control` (docs/providers.md §6.3). */
   keepCacheControl: boolean;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Request pieces every OpenAI dialect builds the same way. Dialects are strict about fields in a way
- * OpenAI is not (Mistral answers 422 `extra_forbidden` for any field outside its schema, providers.md
+ * OpenAI is not (Mistral answers 422 `extra_forbidden` for any field outside its schema, docs/providers.md
  * §4.2), so their request builders whitelist: they construct a fresh body from the fields they know
  * and never spread the client's request. These helpers hold the parts of that whitelist they share.
  */
@@ -132,7 +132,7 @@ export function textOf(
  * OpenAI-only request fields that ask for an output the dialects cannot produce: a 400 naming the
  * field, never a silent drop. Fields that only steer OpenAI's own service (`store`, `user`,
  * `service_tier`, `prompt_cache_*`, `safety_identifier`, `verbosity`, `moderation`, `metadata`) are
- * left out of the dialect bodies instead, as providers.md §1.2 advises; each adapter's capabilities
+ * left out of the dialect bodies instead, as docs/providers.md §1.2 advises; each adapter's capabilities
  * and README row say so.
  */
 export function rejectOpenAIOnlyOutputs(

@@ -1,6 +1,6 @@
 /**
  * A 2xx chat completion from an OpenAI dialect, rebuilt as the completion OpenAI clients expect
- * (providers.md §1.6). Unlike the OpenAI passthrough the body is re-serialized once: tool calls may
+ * (docs/providers.md §1.6). Unlike the OpenAI passthrough the body is re-serialized once: tool calls may
  * lack `type` or carry object arguments (Mistral), content may be a chunk array (Mistral reasoning),
  * message tool calls carry a stray `index` (DeepSeek, Qwen), finish reasons and usage need mapping.
  */
@@ -28,7 +28,7 @@ export function fromDialectResponse(
 ): TranslatedResponse {
   let parsed: unknown;
   try {
-    // DeepSeek sends blank lines while a request waits in its queue (providers.md §5.3); JSON.parse
+    // DeepSeek sends blank lines while a request waits in its queue (docs/providers.md §5.3); JSON.parse
     // skips leading whitespace, so they need no handling.
     parsed = JSON.parse(bodyText);
   } catch (cause) {

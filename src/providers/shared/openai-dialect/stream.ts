@@ -1,7 +1,7 @@
 /**
- * The stream normalizer for OpenAI dialects (style.md §2.5). Chunks that already look like OpenAI's
+ * The stream normalizer for OpenAI dialects (docs/style.md §2.5). Chunks that already look like OpenAI's
  * are forwarded byte for byte, as the OpenAI passthrough does; the others are rebuilt into what the
- * OpenAI SDK's `ChatCompletionStream` accepts (providers.md §1.7):
+ * OpenAI SDK's `ChatCompletionStream` accepts (docs/providers.md §1.7):
  *
  * - tool calls that arrive whole in one delta with no `index` or `type` (Mistral, §4.3) become a
  *   first fragment (index, id, type, name, `arguments: ""`) and an arguments fragment;

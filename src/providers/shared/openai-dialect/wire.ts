@@ -1,6 +1,6 @@
 /**
  * OpenAI-shaped responses and chunks as the OpenAI dialects (Mistral, DeepSeek, Qwen) really send
- * them: every field may be missing or null, tool calls may lack `index`/`type` (Mistral, providers.md
+ * them: every field may be missing or null, tool calls may lack `index`/`type` (Mistral, docs/providers.md
  * §4.3) or repeat `"id":""` (Qwen, §6.4), content may be an array of chunks (Mistral reasoning
  * models), and usage may ride on the finish chunk (Mistral, DeepSeek). The OpenAI SDK types describe
  * what we send; these describe what we must accept.

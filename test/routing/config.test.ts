@@ -24,7 +24,7 @@ describe('resilience config', () => {
       backoff_base_ms: 250,
       backoff_max_ms: 4_000,
       max_wait_ms: 10_000,
-      retry_direct_models: false,
+      retry_direct_models: 1,
     });
     expect(breaker).toEqual({
       consecutive_failures: 5,

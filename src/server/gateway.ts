@@ -20,7 +20,7 @@ import type { StateStore } from '../state/types.ts';
 import { UpstreamPools } from '../transport/pools.ts';
 import { adminRoutingRoutes } from './admin-routing.ts';
 import { answerClientError } from './client-error.ts';
-import { modelsListBody } from './models-endpoint.ts';
+import { modelIdFromPath, modelsBody } from './models-endpoint.ts';
 import { requestIdFor } from './request-id.ts';
 
 type Handler = (
@@ -146,7 +146,9 @@ export class Gateway {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
-    const methods = this.#routes[path];
+    // `/v1/models/{id}` is the one route with a parameter: the models handler reads the id.
+    const methods =
+      this.#routes[path] ?? (modelIdFromPath(path) === undefined ? undefined : this.#routes['/v1/models']);
     if (methods === undefined) {
       this.#fail(res, routeNotFound(req.method ?? 'GET', path), requestId);
       return;
@@ -187,13 +189,15 @@ export class Gateway {
 
   #models(req: IncomingMessage, res: ServerResponse, requestId: string): void {
     const ctx = new RequestContext(requestId, this.#snapshot, req, res, performance.now());
+    let body: string;
     try {
       authenticate(ctx);
+      body = modelsBody(ctx.snapshot, ctx.tenant, req.url ?? '/');
     } catch (error) {
       this.#fail(res, error as GatewayError, requestId);
       return;
     }
-    sendJson(res, 200, modelsListBody(ctx.snapshot, ctx.tenant), requestId);
+    sendJson(res, 200, body, requestId);
   }
 
   #ready(res: ServerResponse, requestId: string): void {

@@ -68,6 +68,18 @@ describe('resilience config', () => {
     ]);
   });
 
+  it('takes retry_direct_models as false, true or a number of rounds', () => {
+    for (const value of [false, true, 0, 3, '2']) {
+      const result = validateConfig({ providers, retry: { retry_direct_models: value } });
+      expect(result.ok, String(value)).toBe(true);
+      if (result.ok) expect(result.config.retry.retry_direct_models).toBe(value === '2' ? 2 : value);
+    }
+    for (const value of [20, -1, 1.5, 'yes'])
+      expect(problems({ providers, retry: { retry_direct_models: value } })[0], String(value)).toMatch(
+        /^retry\.retry_direct_models: /,
+      );
+  });
+
   it('checks conditional rules like model targets', () => {
     expect(
       problems({

@@ -51,7 +51,11 @@ export interface CompiledProvider {
   timeouts: ProviderTimeouts;
   /** Upstream models this provider offers, when configured; restricts `provider/model` names. */
   models: ReadonlySet<string> | undefined;
-  /** `provider/model` names built on first use, so a direct name costs one Map lookup after that. */
+  /**
+   * `provider/model` names built on first use, so a direct name costs one Map lookup after that. Only
+   * names with routing state are kept (listed, configured, or answered: routing/runtime.ts), so its
+   * size is bounded however many names clients invent.
+   */
   directModels: Map<string, CompiledModel>;
   /** Key pool (rotation, cooldowns) and probe results; outlives reloads (src/routing/runtime.ts). */
   runtime: ProviderRuntime;
@@ -90,8 +94,11 @@ export interface RetryPolicy {
   backoff: BackoffPolicy;
   /** The longest single wait (backoff or Retry-After) the loop takes before trying again. */
   maxWaitMs: number;
-  /** Whether `provider/model` names get retries with backoff (key rotation always applies). */
-  retryDirectModels: boolean;
+  /**
+   * Rounds after the first for `provider/model` names (virtual models get as many as `maxAttempts`
+   * allows); key rotation within a round always applies.
+   */
+  directModelRetries: number;
 }
 
 export interface CompiledRouting {
@@ -116,8 +123,6 @@ export interface Snapshot {
   tenancy: boolean;
   routing: CompiledRouting;
 }
-
-const MAX_DIRECT_TARGETS_PER_PROVIDER = 1024;
 
 /**
  * `runtime` carries routing state (breakers, health, key cooldowns) across reloads; the gateway passes
@@ -178,7 +183,7 @@ export function compileConfig(
         maxAttempts: retry.max_attempts,
         backoff: { baseMs: retry.backoff_base_ms, maxMs: retry.backoff_max_ms },
         maxWaitMs: retry.max_wait_ms,
-        retryDirectModels: retry.retry_direct_models,
+        directModelRetries: directModelRetries(retry.retry_direct_models),
       },
     },
   };
@@ -203,16 +208,11 @@ export function resolveModel(snapshot: Snapshot, name: string): CompiledModel | 
   const known = provider.directModels.get(upstreamModel);
   if (known !== undefined) return known;
   const routing = snapshot.routing;
-  // Bounded: a client inventing model names must not grow memory without limit.
-  const cacheable = provider.directModels.size < MAX_DIRECT_TARGETS_PER_PROVIDER;
-  const target = makeTarget(
-    provider,
-    upstreamModel,
-    1,
-    routing.runtime,
-    routing.policies.health.halfLifeMs,
-    cacheable,
-  );
+  const halfLifeMs = routing.policies.health.halfLifeMs;
+  const target =
+    provider.models === undefined
+      ? directTarget(provider, upstreamModel, routing.runtime, halfLifeMs)
+      : makeTarget(provider, upstreamModel, 1, routing.runtime, halfLifeMs);
   const model: CompiledModel = {
     name,
     strategy: 'fallback',
@@ -221,8 +221,15 @@ export function resolveModel(snapshot: Snapshot, name: string): CompiledModel | 
     needsShape: false,
     virtual: false,
   };
-  if (cacheable) provider.directModels.set(upstreamModel, model);
+  // A provisional name is built again per request until it answers: a made-up name leaves nothing.
+  if (target.runtime.registered) provider.directModels.set(upstreamModel, model);
   return model;
+}
+
+function directModelRetries(setting: boolean | number): number {
+  if (setting === true) return Number.POSITIVE_INFINITY;
+  if (setting === false) return 0;
+  return setting;
 }
 
 function standaloneRuntime(): RoutingRuntime {
@@ -294,14 +301,32 @@ function makeTarget(
   weight: number,
   runtime: RoutingRuntime,
   halfLifeMs: number,
-  register = true,
+): CompiledTarget {
+  return targetWith(provider, model, weight, runtime.target(provider.runtime, model, halfLifeMs));
+}
+
+/** A name sent to a provider without a model list: registered once it has answered (routing/runtime.ts). */
+function directTarget(
+  provider: CompiledProvider,
+  model: string,
+  runtime: RoutingRuntime,
+  halfLifeMs: number,
+): CompiledTarget {
+  return targetWith(provider, model, 1, runtime.directTarget(provider.runtime, model, halfLifeMs));
+}
+
+function targetWith(
+  provider: CompiledProvider,
+  model: string,
+  weight: number,
+  state: TargetRuntime,
 ): CompiledTarget {
   return {
-    id: `${provider.name}/${model}`,
+    id: state.id,
     provider,
     weight,
     info: lookupModelInfo(provider.type, model),
-    runtime: runtime.target(provider.runtime, model, halfLifeMs, register),
+    runtime: state,
     adapterTarget: {
       provider: provider.name,
       model,

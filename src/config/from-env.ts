@@ -1,6 +1,7 @@
 // The config `start` uses when no config file is given (docs/design.md §1): one
 // provider per API key found in the environment, no virtual models (any
 // "provider/model" works as a model name), no tenants, every default.
+// GET /v1/models lists each provider's known models for it (isConfigFromEnv).
 
 import type { Env } from './env-substitution.ts';
 import type { Config } from './schema.ts';
@@ -32,7 +33,18 @@ export function configFromEnv(env: Env): { config: Config; providers: string[] }
       `config from environment is invalid: ${result.errors.map((issue) => issue.path).join(', ')}`,
     );
   }
+  fromEnvironment.add(result.config);
   return { config: result.config, providers: names };
+}
+
+/**
+ * Configs built here, so GET /v1/models can list each provider's known models (routing/known-models.ts)
+ * without restricting the names clients may send, which a `models` list would do.
+ */
+const fromEnvironment = new WeakSet<Config>();
+
+export function isConfigFromEnv(config: Config): boolean {
+  return fromEnvironment.has(config);
 }
 
 // Several keys may share one variable, separated by commas, so rotation works

@@ -15,6 +15,9 @@ export interface RunningDemoProvider {
 export function demoConfig(providers: RunningDemoProvider[], port: number, host: string): Config {
   const document = {
     server: { host, port },
+    // The fakes inject faults the gateway is there to rescue, on direct names as on virtual models:
+    // a newcomer's `curl` on `openai/gpt-4.1` must not fail because of the demo's own simulation.
+    retry: { retry_direct_models: true },
     providers: Object.fromEntries(
       providers.map((p) => [p.name, { type: p.type, keys: [p.key], base_url: p.baseUrl, models: p.models }]),
     ),

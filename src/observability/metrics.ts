@@ -11,7 +11,11 @@ export interface GatewayMetrics {
   upstreamAttempts: Counter<'provider' | 'outcome'>;
   tokens: Counter<'provider' | 'kind'>;
   streamErrors: Counter<'provider'>;
-  /** Resilience (issue 5). Targets are config entries, so provider and model labels stay bounded. */
+  /**
+   * Resilience (issue 5). Per-model series exist only for targets with routing state: configured or
+   * listed ones and direct names that answered, at most MAX_ANSWERED_DIRECT_TARGETS per provider
+   * (routing/runtime.ts), so provider and model labels stay bounded whatever names clients send.
+   */
   breakerState: Gauge<'provider' | 'model'>;
   breakerTransitions: Counter<'provider' | 'model' | 'state'>;
   healthScore: Gauge<'provider' | 'model'>;

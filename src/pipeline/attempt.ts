@@ -21,7 +21,7 @@
  * (routing/backoff.ts), or later if every target's keys are cooling down (Retry-After is honoured:
  * never sooner). A wait is taken only if it fits `retry.max_wait_ms` and the request's deadline
  * (`server.request_timeout_ms`); otherwise the last failure is answered at once. `provider/model` names
- * get one round unless `retry.retry_direct_models` (key rotation still applies). `retry.max_attempts`
+ * get `retry.retry_direct_models` rounds after the first (key rotation still applies). `retry.max_attempts`
  * bounds the attempts of a request. Breakers (routing/breaker.ts) hear every outcome (a 429 with a
  * retry-after shorter than `breaker.open_ms` as the provider answering: the key's cooldown covers it),
  * and a target whose breaker is open is not tried at all; a half-open one only with a trial slot.
@@ -82,7 +82,7 @@ export async function runAttempts(ctx: RequestContext, services: Services): Prom
   // Plain arrays: a typed array costs more to create than these few entries ever cost to use.
   const slots: number[] = new Array<number>(count).fill(UNTRIED);
   const everTried: boolean[] = new Array<boolean>(count).fill(false);
-  const anotherRound = model.virtual || retry.retryDirectModels;
+  const lastRound = model.virtual ? Number.POSITIVE_INFINITY : retry.directModelRetries;
   const translation: TranslationContext = {
     completionId: `chatcmpl-${ctx.requestId.startsWith('req_') ? ctx.requestId.slice(4) : ctx.requestId}`,
     created: Math.floor(Date.now() / 1000),
@@ -149,7 +149,7 @@ export async function runAttempts(ctx: RequestContext, services: Services): Prom
 
     if (chosen === -1) {
       // The round is over. Another one only if something is left to try and the wait fits.
-      if (!anotherRound || !slots.includes(TRIED)) break;
+      if (round >= lastRound || !slots.includes(TRIED)) break;
       const backoffMs = backoffDelayMs(round + 1, retry.backoff, services.random);
       const delay =
         failedThisRound || heldUntil === Number.POSITIVE_INFINITY

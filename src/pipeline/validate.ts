@@ -11,7 +11,12 @@
  */
 import { invalidJson, invalidRequest } from '../errors/codes.ts';
 import type { GatewayError } from '../errors/gateway-error.ts';
-import { type ChatRequest, chatRequestSchema, formatParam } from '../protocol/chat-request.ts';
+import {
+  type ChatRequest,
+  chatRequestSchema,
+  formatParam,
+  MAX_MODEL_NAME_CHARS,
+} from '../protocol/chat-request.ts';
 
 export function parseChatRequest(body: Buffer): ChatRequest {
   let json: unknown;
@@ -53,7 +58,7 @@ const inRange =
 
 /** The top-level fields the fast path knows, each with the check chatRequestSchema applies to it. */
 const plainFields: ReadonlyMap<string, Check> = new Map<string, Check>([
-  ['model', (value) => typeof value === 'string' && value.length > 0],
+  ['model', (value) => typeof value === 'string' && value.length > 0 && value.length <= MAX_MODEL_NAME_CHARS],
   ['messages', (value) => Array.isArray(value) && value.length > 0 && value.every(isPlainMessage)],
   ['stream', (value) => typeof value === 'boolean'],
   [

@@ -108,8 +108,17 @@ const responseFormat = z.discriminatedUnion('type', [
   }),
 ]);
 
+/**
+ * The longest `model` accepted. Real ids are under 100 characters; the bound keeps a made-up name from
+ * being copied into logs, errors and routing state at any size (docs/configuration.md).
+ */
+export const MAX_MODEL_NAME_CHARS = 256;
+
 export const chatRequestSchema = z.looseObject({
-  model: z.string().min(1),
+  model: z
+    .string()
+    .min(1)
+    .max(MAX_MODEL_NAME_CHARS, `must be at most ${MAX_MODEL_NAME_CHARS} characters long`),
   messages: z.array(message).min(1, 'must contain at least one message'),
   stream: z.boolean().nullable().optional(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),

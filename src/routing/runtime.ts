@@ -98,6 +98,12 @@ export function routingPolicies(config: Config): RoutingPolicies {
 }
 
 const BREAKER_STATE_VALUE = { closed: 0, half_open: 1, open: 2, isolated: 3 } as const;
+/**
+ * How many `provider/model` names a provider without a model list may have routing state for (breaker,
+ * health, metric series): those that answered, first come. Past it a name still works, with a
+ * per-request view only, so clients inventing names cannot grow memory, the state store or /metrics.
+ */
+export const MAX_ANSWERED_DIRECT_TARGETS = 256;
 /** A failing state store is logged at most this often. */
 const STATE_WARN_INTERVAL_MS = 10_000;
 
@@ -109,12 +115,18 @@ export class TargetRuntime {
   /** When the breaker last closed after being open; starts the recovery ramp (0: never). */
   closedAt = 0;
   readonly health: TargetHealth;
+  /**
+   * False for a `provider/model` name not yet known to answer: its outcomes reach neither the state
+   * store nor the metrics until it answers once (RoutingRuntime.recordHealth adopts it then).
+   */
+  registered: boolean;
 
-  constructor(id: string, provider: ProviderRuntime, model: string, halfLifeMs: number) {
+  constructor(id: string, provider: ProviderRuntime, model: string, halfLifeMs: number, registered = true) {
     this.id = id;
     this.provider = provider;
     this.model = model;
     this.health = new TargetHealth(halfLifeMs);
+    this.registered = registered;
   }
 }
 
@@ -124,6 +136,8 @@ export class ProviderRuntime {
   readonly probe = new ProbeHealth();
   /** When the next active probe is due (epoch ms). */
   nextProbeAt = 0;
+  /** Direct names adopted after answering (bounded by MAX_ANSWERED_DIRECT_TARGETS). */
+  answeredDirectTargets = 0;
 
   constructor(name: string, keyIds: readonly string[]) {
     this.name = name;
@@ -189,18 +203,29 @@ export class RoutingRuntime {
   }
 
   /**
-   * The runtime of target `provider/model`. `register: false` gives a throwaway one for a name a client
-   * made up past the direct-name cache's bound (config/compile.ts), so invented names cannot grow this
-   * map without limit; such a target gets a breaker view and health of its own for that one request.
+   * The runtime of target `provider/model`, registered: configured targets and names a provider lists.
+   * A reload gets the same object back, by id, so breakers and health outlive it.
    */
-  target(provider: ProviderRuntime, model: string, halfLifeMs: number, register = true): TargetRuntime {
+  target(provider: ProviderRuntime, model: string, halfLifeMs: number): TargetRuntime {
     const id = `${provider.name}/${model}`;
     let target = this.#targets.get(id);
     if (target === undefined || target.provider !== provider) {
       target = new TargetRuntime(id, provider, model, halfLifeMs);
-      if (register) this.#targets.set(id, target);
+      this.#targets.set(id, target);
     }
     return target;
+  }
+
+  /**
+   * The runtime of a `provider/model` name a client sent to a provider without a model list: the
+   * registered one if that name has answered before, else a provisional one for this request only,
+   * which `recordHealth` adopts when the name answers (config/compile.ts, resolveModel).
+   */
+  directTarget(provider: ProviderRuntime, model: string, halfLifeMs: number): TargetRuntime {
+    const id = `${provider.name}/${model}`;
+    const known = this.#targets.get(id);
+    if (known !== undefined && known.provider === provider) return known;
+    return new TargetRuntime(id, provider, model, halfLifeMs, false);
   }
 
   /**
@@ -244,6 +269,7 @@ export class RoutingRuntime {
 
   /** Asks the shared breaker for a trial slot; on a state store failure, the local view decides. */
   acquireTrial(target: TargetRuntime, nowMs: number): MaybePromise<boolean> {
+    if (!target.registered) return true;
     let result: ReturnType<StateStore['acquireTrial']>;
     try {
       result = this.state.acquireTrial(target.id, nowMs, this.#policy.breaker);
@@ -270,6 +296,8 @@ export class RoutingRuntime {
 
   /** Feeds an outcome to the target's breaker; never waits. */
   recordOutcome(target: TargetRuntime, outcome: BreakerOutcome, nowMs: number): void {
+    // A name that never answered has no breaker: typos and invented names must not create state.
+    if (!target.registered) return;
     let result: ReturnType<StateStore['recordOutcome']>;
     try {
       result = this.state.recordOutcome(target.id, outcome, nowMs, this.#policy.breaker);
@@ -289,6 +317,8 @@ export class RoutingRuntime {
 
   /** Admin: hold a breaker open, or close it. Works for any configured target id. */
   async forceBreaker(target: TargetRuntime, action: 'isolate' | 'close'): Promise<BreakerView> {
+    // An operator naming a target vouches for it: it keeps the state forced on it, past the bound.
+    if (!target.registered) this.#register(target);
     const view = await this.state.forceBreaker(target.id, action, this.now());
     this.#applyView(target, view);
     // An operator closing a breaker vouches for the target: full traffic at once, no recovery ramp.
@@ -310,6 +340,9 @@ export class RoutingRuntime {
     stream: boolean,
     nowMs: number,
   ): void {
+    // `success` means the target answered (a refusal such as 404 for an unknown model is no success):
+    // a provisional direct name becomes a target with routing state now, while there is room.
+    if (success && !target.registered) this.#adopt(target);
     target.health.outcomes.add(success, nowMs);
     if (success && latencyMs !== undefined) {
       (stream ? target.health.streamLatency : target.health.jsonLatency).add(latencyMs);
@@ -459,6 +492,20 @@ export class RoutingRuntime {
   /** The interval, jittered by ±jitter so instances and providers do not probe in lockstep. */
   #probeDelay(policy: ProbePolicy): number {
     return Math.round(policy.intervalMs * (1 + policy.jitter * (2 * this.random() - 1)));
+  }
+
+  #adopt(target: TargetRuntime): void {
+    const provider = target.provider;
+    if (this.#targets.has(target.id)) return; // a concurrent request for the same name answered first
+    if (provider.answeredDirectTargets >= MAX_ANSWERED_DIRECT_TARGETS) return;
+    if (this.#providers.get(provider.name) !== provider) return; // the provider left the config
+    provider.answeredDirectTargets++;
+    this.#register(target);
+  }
+
+  #register(target: TargetRuntime): void {
+    target.registered = true;
+    this.#targets.set(target.id, target);
   }
 
   #applyView(target: TargetRuntime, view: BreakerView): void {

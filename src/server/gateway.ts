@@ -25,7 +25,7 @@ import { pricingAdminRoutes } from './admin-pricing.ts';
 import { adminRoutingRoutes } from './admin-routing.ts';
 import { spendAdminRoutes } from './admin-spend.ts';
 import { answerClientError } from './client-error.ts';
-import { modelsListBody } from './models-endpoint.ts';
+import { modelIdFromPath, modelsBody } from './models-endpoint.ts';
 import { requestIdFor } from './request-id.ts';
 
 type Handler = (
@@ -178,7 +178,10 @@ export class Gateway {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
-    const methods = this.#routes[path] ?? this.#idRouteFor(path);
+    // `/v1/models/{id}` reads its id in the models handler; admin ids (`/admin/keys/:id`) are bound here.
+    const methods =
+      this.#routes[path] ??
+      (modelIdFromPath(path) === undefined ? this.#idRouteFor(path) : this.#routes['/v1/models']);
     if (methods === undefined) {
       this.#fail(res, routeNotFound(req.method ?? 'GET', path), requestId);
       return;
@@ -237,13 +240,15 @@ export class Gateway {
 
   #models(req: IncomingMessage, res: ServerResponse, requestId: string): void {
     const ctx = new RequestContext(requestId, this.#snapshot, req, res, performance.now());
+    let body: string;
     try {
       authenticate(ctx, this.controlPlane.keys);
+      body = modelsBody(ctx.snapshot, ctx.tenant, req.url ?? '/');
     } catch (error) {
       this.#fail(res, error as GatewayError, requestId);
       return;
     }
-    sendJson(res, 200, modelsListBody(ctx.snapshot, ctx.tenant), requestId);
+    sendJson(res, 200, body, requestId);
   }
 
   #ready(res: ServerResponse, requestId: string): void {

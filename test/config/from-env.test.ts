@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { configFromEnv } from '../../src/config/from-env.ts';
+import { configFromEnv, isConfigFromEnv } from '../../src/config/from-env.ts';
+import { validateConfig } from '../../src/config/schema.ts';
 
 describe('configFromEnv', () => {
   it('is undefined when no provider key is set, or all are empty', () => {
@@ -38,5 +39,14 @@ describe('configFromEnv', () => {
   it('takes several comma-separated keys, trimmed and without repeats', () => {
     const result = configFromEnv({ OPENAI_API_KEY: 'sk-1, sk-2,,sk-1,\nsk-3\n' });
     expect(result?.config.providers.openai?.keys).toEqual(['sk-1', 'sk-2', 'sk-3']);
+  });
+});
+
+describe('isConfigFromEnv', () => {
+  it('marks the configs built here, and only those', () => {
+    const result = configFromEnv({ OPENAI_API_KEY: 'sk' });
+    expect(result !== undefined && isConfigFromEnv(result.config)).toBe(true);
+    const file = validateConfig({ providers: { openai: { type: 'openai', keys: ['sk'] } } });
+    expect(file.ok && isConfigFromEnv(file.config)).toBe(false);
   });
 });

@@ -51,8 +51,24 @@ describe('resolveModel', () => {
     ]);
   });
 
-  it('returns the same compiled model for the same name, so routing state is not rebuilt per request', () => {
-    expect(resolveModel(snapshot, 'openai/gpt-4o')).toBe(resolveModel(snapshot, 'openai/gpt-4o'));
+  it('returns the same compiled model for a name that answered, so routing state is not rebuilt per request', () => {
+    const first = resolveModel(snapshot, 'openai/gpt-4o');
+    const target = first?.targets[0]?.runtime;
+    if (target === undefined) throw new Error('no target');
+    // Not yet known to answer: a per-request view, not kept (a made-up name must leave nothing).
+    expect(target.registered).toBe(false);
+    expect(resolveModel(snapshot, 'openai/gpt-4o')).not.toBe(first);
+    compiled.runtime.recordHealth(target, true, 12, false, compiled.clock.now);
+    expect(target.registered).toBe(true);
+    const kept = resolveModel(snapshot, 'openai/gpt-4o');
+    expect(kept?.targets[0]?.runtime).toBe(target);
+    expect(resolveModel(snapshot, 'openai/gpt-4o')).toBe(kept);
+  });
+
+  it('keeps state at once for a name its provider lists', () => {
+    const model = resolveModel(snapshot, 'listed/gpt-4.1');
+    expect(model?.targets[0]?.runtime.registered).toBe(true);
+    expect(resolveModel(snapshot, 'listed/gpt-4.1')).toBe(model);
   });
 
   it('knows nothing of unknown names, unknown providers, empty halves or models a provider does not list', () => {

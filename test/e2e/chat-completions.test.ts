@@ -291,6 +291,8 @@ describe('upstream errors', () => {
   });
 
   it('maps an upstream 5xx with no fallback left to 502', async () => {
+    // A direct name retries a 5xx once (retry.retry_direct_models: 1), so the second failure is answered.
+    fake.control.enqueue({ fault: { kind: 'status', status: 503 } });
     fake.control.enqueue({ fault: { kind: 'status', status: 503 } });
     const error = await gw.client.chat.completions
       .create({ model: 'primary/gpt-4.1', messages: [{ role: 'user', content: 'hi' }] })
@@ -344,11 +346,12 @@ describe('upstream errors', () => {
   });
 
   it('maps a 429 with no fallback left to 429 with retry-after', async () => {
-    fake.control.enqueue({ fault: { kind: 'status', status: 429, retryAfterSeconds: 7 } });
+    // Longer than retry.max_wait_ms: the gateway does not wait it out, the client gets it at once.
+    fake.control.enqueue({ fault: { kind: 'status', status: 429, retryAfterSeconds: 30 } });
     const error = await gw.client.chat.completions
       .create({ model: 'primary/gpt-4.1', messages: [{ role: 'user', content: 'hi' }] })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
-    expect((error as InstanceType<typeof OpenAI.RateLimitError>).headers?.get('retry-after')).toBe('7');
+    expect((error as InstanceType<typeof OpenAI.RateLimitError>).headers?.get('retry-after')).toBe('30');
   });
 });

@@ -324,12 +324,13 @@ for (const row of providerMatrix) {
     });
 
     it('maps an upstream rate limit to a 429 with retry-after', async () => {
-      fake.control.enqueue({ fault: { kind: 'status', status: 429, retryAfterSeconds: 3 } });
+      // Longer than retry.max_wait_ms: a direct name's one retry does not wait it out; the client gets it.
+      fake.control.enqueue({ fault: { kind: 'status', status: 429, retryAfterSeconds: 30 } });
       const error = await gw.client.chat.completions
         .create({ model, messages: [{ role: 'user', content: 'hi' }] })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(OpenAI.RateLimitError);
-      expect((error as InstanceType<typeof OpenAI.RateLimitError>).headers?.get('retry-after')).toBe('3');
+      expect((error as InstanceType<typeof OpenAI.RateLimitError>).headers?.get('retry-after')).toBe('30');
     });
   });
 }

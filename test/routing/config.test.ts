@@ -24,7 +24,7 @@ describe('resilience config', () => {
       backoff_base_ms: 250,
       backoff_max_ms: 4_000,
       max_wait_ms: 10_000,
-      retry_direct_models: false,
+      retry_direct_models: 1,
     });
     expect(breaker).toEqual({
       consecutive_failures: 5,
@@ -66,6 +66,18 @@ describe('resilience config', () => {
       'health.dead_rate: must be less than healthy_rate',
       'routing.auth_cooldown: unknown key (did you mean "auth_cooldown_ms"?)',
     ]);
+  });
+
+  it('takes retry_direct_models as false, true or a number of rounds', () => {
+    for (const value of [false, true, 0, 3, '2']) {
+      const result = validateConfig({ providers, retry: { retry_direct_models: value } });
+      expect(result.ok, String(value)).toBe(true);
+      if (result.ok) expect(result.config.retry.retry_direct_models).toBe(value === '2' ? 2 : value);
+    }
+    for (const value of [20, -1, 1.5, 'yes'])
+      expect(problems({ providers, retry: { retry_direct_models: value } })[0], String(value)).toMatch(
+        /^retry\.retry_direct_models: /,
+      );
   });
 
   it('checks conditional rules like model targets', () => {

@@ -10,7 +10,9 @@ export const RESILIENCE_DEFAULTS = {
     backoffBaseMs: 250,
     backoffMaxMs: 4_000,
     maxWaitMs: 10_000,
-    retryDirectModels: false,
+    // One more round for a `provider/model` name: a transient 5xx, reset or short 429 on the one
+    // target it pins is retried once after a backoff (docs/resilience.md explains the choice).
+    retryDirectModels: 1,
   },
   breaker: {
     consecutiveFailures: 5,
@@ -46,7 +48,8 @@ const RetrySchema = z
     backoff_base_ms: milliseconds.default(D.retry.backoffBaseMs),
     backoff_max_ms: milliseconds.default(D.retry.backoffMaxMs),
     max_wait_ms: wholeNumber(0, MAX_TIMER_MS).default(D.retry.maxWaitMs),
-    retry_direct_models: z.boolean().default(D.retry.retryDirectModels),
+    // false: none; a number: that many more rounds; true: as many as a virtual model (max_attempts).
+    retry_direct_models: z.union([z.boolean(), wholeNumber(0, 19)]).default(D.retry.retryDirectModels),
   })
   .superRefine((retry, ctx) => {
     if (retry.backoff_max_ms < retry.backoff_base_ms)

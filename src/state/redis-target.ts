@@ -7,7 +7,8 @@
  * - `redis-sentinel://[user:password@]host1:port1,host2:port2/mastername[/db]`
  *   (`rediss-sentinel://` for TLS): the master that these Sentinels name, followed across failovers.
  *
- * Parsed by hand: WHATWG URLs refuse a comma-separated host list.
+ * Parsed by hand: WHATWG URLs refuse a comma-separated host list. Error messages never repeat the
+ * setting, which may hold a password.
  */
 
 export interface RedisNode {
@@ -45,7 +46,7 @@ export function parseRedisTarget(setting: string): RedisTarget | string {
   const nodes: RedisNode[] = [];
   for (const part of hostList.split(',')) {
     const node = parseNode(part);
-    if (node === undefined) return `'${part}' is not host:port`;
+    if (node === undefined) return 'every host must be host:port';
     nodes.push(node);
   }
   const auth = parseCredentials(credentials);

@@ -1,7 +1,7 @@
 /**
- * Key names of the limits and budget scripts. Every key of one call carries the scope as its Redis
- * Cluster hash tag (`switchyard:{tenant-a}:rpm:29000000`), so each script touches one hash slot and runs
- * on a cluster as on a single Redis.
+ * Key names of the scripts. Every key of one call carries one Redis Cluster hash tag (the scope:
+ * `switchyard:{tenant-a}:rpm:29000000`; a breaker's id: `switchyard:{brk:openai-1}`), so each script
+ * touches one hash slot and runs on a cluster as on a single Redis.
  */
 import { windowIndex } from './sliding-window.ts';
 
@@ -39,4 +39,10 @@ export function settlementKeys(prefix: string, scope: string, nowMs: number, per
 /** A budget period's totals (hash: spent, reserved), reservation amounts (hash) and expiries (sorted set). */
 export function budgetKeys(tag: string, periodKey: string): string[] {
   return [`${tag}:b:${periodKey}`, `${tag}:br:${periodKey}`, `${tag}:bx:${periodKey}`];
+}
+
+/** A breaker's record and its last generation (kept after the record expires), in breaker.lua's order. */
+export function breakerKeys(prefix: string, id: string): string[] {
+  const tag = scopeTag(prefix, `brk:${id}`);
+  return [tag, `${tag}:gen`];
 }

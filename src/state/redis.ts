@@ -9,9 +9,10 @@
  * view, so a Redis outage degrades sharing, never routing. Limits wrap this store in FallbackState
  * (fallback-state.ts), which bounds every call by a much shorter timeout.
  *
- * Redis Cluster and Sentinel (redis-target.ts): every key of one limits or budget call carries the scope
- * as its hash tag (redis-keys.ts), so each script runs on one slot. Not Cluster-safe yet: breakers (a
- * breaker's record and the shared transitions hash are two keys in two slots).
+ * Redis Cluster and Sentinel (redis-target.ts): every key of one script call shares one hash tag
+ * (redis-keys.ts): the scope for limits and budgets, the breaker id for a breaker's record. The index of
+ * breaker transitions (one hash, read by `breakers()`) is updated by a second, small call, only when a
+ * breaker changes state.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import type { AdmissionResult, AdmissionSpec, BudgetView, Settlement } from '../limits/types.ts';
 import type { BreakerOutcome, BreakerPolicy, BreakerStateName, BreakerView } from '../routing/breaker.ts';
 import { BUDGET_RETENTION_MS, CONCURRENT_RETRY_MS } from './memory-limits.ts';
-import { admissionKeys, budgetKeys, scopeTag, settlementKeys } from './redis-keys.ts';
+import { admissionKeys, breakerKeys, budgetKeys, scopeTag, settlementKeys } from './redis-keys.ts';
 import { parseRedisTarget } from './redis-target.ts';
 import { WINDOW_MS, windowIndex } from './sliding-window.ts';
 import type { BreakerAction, StateStore, TokenBucketResult, TokenBucketSpec, TrialResult } from './types.ts';
@@ -89,6 +90,7 @@ export class RedisState implements StateStore {
   readonly redis: RedisClient;
   readonly #prefix: string;
   readonly #breaker = new LuaScript(loadLua('breaker'));
+  readonly #breakerIndex = new LuaScript(loadLua('breaker-index'));
   readonly #bucket = new LuaScript(loadLua('token-bucket'));
   readonly #counter = new LuaScript(loadLua('counter'));
   readonly #cooldowns = new LuaScript(loadLua('cooldowns'));
@@ -153,6 +155,7 @@ export class RedisState implements StateStore {
   async #loadScripts(): Promise<void> {
     const scripts = [
       this.#breaker,
+      this.#breakerIndex,
       this.#bucket,
       this.#counter,
       this.#cooldowns,
@@ -316,7 +319,7 @@ export class RedisState implements StateStore {
   }
 
   async breakers(): Promise<ReadonlyMap<string, BreakerView>> {
-    const all = await this.redis.hgetall(`${this.#prefix}brk`);
+    const all = await this.redis.hgetall(`${this.#prefix}brk-index`);
     const views = new Map<string, BreakerView>();
     for (const [id, json] of Object.entries(all)) {
       const stored = JSON.parse(json) as {
@@ -359,26 +362,35 @@ export class RedisState implements StateStore {
     policy: BreakerPolicy | undefined,
   ): Promise<TrialResult> {
     const p = policy ?? FORCE_POLICY;
-    const reply = (await this.#breaker.run(
-      this.redis,
-      [`${this.#prefix}brk:${id}`, `${this.#prefix}brk`],
-      [
-        op,
-        id,
-        Math.floor(nowMs),
-        arg,
-        p.consecutiveFailures,
-        p.failureRate,
-        p.minimumRequests,
-        p.windowMs,
-        p.openMs,
-        p.maxOpenMs,
-        p.halfOpenTrials,
-        p.trialTimeoutMs,
-        BREAKER_RECORD_TTL_MS,
-      ],
-    )) as [BreakerStateName, number, number, number, number, number, number, number, number, number, number];
-    return {
+    const reply = (await this.#breaker.run(this.redis, breakerKeys(this.#prefix, id), [
+      op,
+      id,
+      Math.floor(nowMs),
+      arg,
+      p.consecutiveFailures,
+      p.failureRate,
+      p.minimumRequests,
+      p.windowMs,
+      p.openMs,
+      p.maxOpenMs,
+      p.halfOpenTrials,
+      p.trialTimeoutMs,
+      BREAKER_RECORD_TTL_MS,
+    ])) as [
+      BreakerStateName,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    const result = {
       granted: reply[10] === 1,
       view: {
         state: reply[0],
@@ -393,6 +405,15 @@ export class RedisState implements StateStore {
         trialSuccesses: reply[9],
       },
     };
+    if (reply[11] === 1) {
+      const { state, generation, since, until, opens } = result.view;
+      await this.#breakerIndex.run(
+        this.redis,
+        [`${this.#prefix}brk-index`],
+        [id, generation, JSON.stringify({ state, generation, since, until, opens })],
+      );
+    }
+    return result;
   }
 }
 

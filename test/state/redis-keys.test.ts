@@ -17,6 +17,8 @@ function hashedPart(key: string): string {
 }
 
 const ADMIT_REPLY = [1, '', 0, 1, 0, 1, 0, 0, 0];
+/** An open breaker that just changed state, so the transitions index is written too. */
+const BREAKER_REPLY = ['open', 1, 0, 1_000, 1, 0, 0, 0, 0, 0, 0, 1];
 
 function recordingStore(): { store: RedisState; calls: string[][] } {
   const store = new RedisState('redis://127.0.0.1:1', { redis: { lazyConnect: true } });
@@ -24,6 +26,7 @@ function recordingStore(): { store: RedisState; calls: string[][] } {
   const client = store.redis as unknown as Record<string, unknown>;
   client.evalsha = async (_sha: string, count: number, ...rest: unknown[]) => {
     calls.push(rest.slice(0, count) as string[]);
+    if (count === 2) return BREAKER_REPLY;
     return count === 8 ? ADMIT_REPLY : count === 3 ? [0, 0] : 1;
   };
   client.set = async (key: string) => {
@@ -81,6 +84,31 @@ describe('RedisState keys and Redis Cluster', () => {
     // Different scopes land in different tags, and a scope cannot break out of its own.
     const perScope = calls.slice(0, -1).filter((_, i) => i % 4 === 0);
     expect(new Set(perScope.map((keys) => hashedPart(keys[0] as string))).size).toBe(scopes.length);
+    store.redis.disconnect();
+  });
+
+  it('keeps a breaker record and its generation in one slot per breaker id', async () => {
+    const { store, calls } = recordingStore();
+    const policy = {
+      consecutiveFailures: 1,
+      failureRate: 1,
+      minimumRequests: 1,
+      windowMs: 10_000,
+      openMs: 1_000,
+      maxOpenMs: 1_000,
+      halfOpenTrials: 1,
+      trialTimeoutMs: 1_000,
+    };
+    for (const id of ['openai/gpt-4o', 'x{y}z', '']) {
+      await store.recordOutcome(id, 'failure', 0, policy);
+      await store.acquireTrial(id, 1, policy);
+      await store.forceBreaker(id, 'close', 2);
+    }
+    // Each breaker call: the script (record + generation) and, on a transition, the index (one key).
+    expect(calls).toHaveLength(18);
+    for (const keys of calls) expect(new Set(keys.map(hashedPart)).size, keys.join(' ')).toBe(1);
+    const records = calls.filter((keys) => keys.length === 2).map((keys) => hashedPart(keys[0] as string));
+    expect(new Set(records).size).toBe(3);
     store.redis.disconnect();
   });
 

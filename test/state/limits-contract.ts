@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { AdmissionSpec, BudgetSpec } from '../../src/limits/types.ts';
+import { MemoryState } from '../../src/state/memory.ts';
 import type { StateStore } from '../../src/state/types.ts';
 
 const WINDOW = 60_000;
@@ -342,6 +343,58 @@ export function limitsContract(store: () => StateStore): void {
       );
       await store().seedSpend(settled, 'd2023-11-14', W0 + 24 * HOUR, 900);
       expect((await store().budgetView(settled, 'd2023-11-14', W0)).spentNanoUsd).toBe(5);
+    });
+  });
+
+  describe('agreement', () => {
+    it('answers as the memory store over a seeded random sequence of 400 admissions and settlements', async () => {
+      // On the memory store this is a determinism check; on Redis it proves admit.lua and settle.lua
+      // apply the same arithmetic as memory-limits.ts, step by step.
+      const reference = new MemoryState();
+      const s = scope('agree');
+      let seed = 11;
+      const random = () => {
+        seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+        return seed / 2_147_483_648;
+      };
+      const open: { id: string; tokens: number }[] = [];
+      const seen = new Set<string>();
+      let now = W0 + 17;
+      for (let step = 0; step < 400; step++) {
+        now += Math.floor(random() * 4_000);
+        if (random() < 0.6 || open.length === 0) {
+          const request = spec({
+            // Tuned so that each of the four refusals happens more than once in the sequence.
+            rpm: 11,
+            tpm: 2_800,
+            concurrent: 3,
+            estimatedTokens: Math.floor(random() * 400),
+            budget: budget({ limitNanoUsd: 120_000, reserveNanoUsd: Math.floor(random() * 2_000) }),
+            leaseMs: 5_000 + Math.floor(random() * 20_000),
+          });
+          const expected = reference.admit(s, request, now);
+          expect({ step, result: await store().admit(s, request, now) }).toEqual({ step, result: expected });
+          if (expected.allowed) open.push({ id: request.requestId, tokens: request.estimatedTokens });
+          else seen.add(expected.refusal as string);
+        } else {
+          const [done] = open.splice(Math.floor(random() * open.length), 1);
+          const settlement = {
+            requestId: done?.id as string,
+            releaseConcurrent: random() < 0.9,
+            tokens: { estimated: done?.tokens as number, actual: Math.floor(random() * 500) },
+            budget: {
+              periodKey: 'd2023-11-14',
+              periodEndMs: W0 + 24 * HOUR,
+              actualNanoUsd: Math.floor(random() * 2_500),
+            },
+          };
+          reference.settle(s, settlement, now);
+          await store().settle(s, settlement, now);
+          const view = await store().budgetView(s, 'd2023-11-14', now);
+          expect({ step, view }).toEqual({ step, view: reference.budgetView(s, 'd2023-11-14', now) });
+        }
+      }
+      expect([...seen].sort()).toEqual(['budget', 'concurrent', 'rpm', 'tpm']);
     });
   });
 

@@ -24,11 +24,15 @@ export function scaledLoad(previous: number, current: number, nowMs: number): nu
 /**
  * Whether `cost` more fits under `limit`. A cost above the whole limit is checked as the limit itself:
  * such a request fits only into an empty window, instead of never (a large `max_tokens` must not lock a
- * tenant out for good).
+ * tenant out for good). A limit of 0 (or less) admits nothing.
  */
 export function fits(previous: number, current: number, nowMs: number, limit: number, cost: number): boolean {
+  if (limit <= 0) return false;
   return scaledLoad(previous, current, nowMs) + Math.min(cost, limit) * WINDOW_MS <= limit * WINDOW_MS;
 }
+
+/** What waitMs answers when waiting cannot help (a limit of 0): the longest wait any window has. */
+export const NEVER_FITS_WAIT_MS = 2 * WINDOW_MS;
 
 /** What is left under `limit`, whole units, never negative. */
 export function remaining(previous: number, current: number, nowMs: number, limit: number): number {
@@ -47,6 +51,7 @@ export function waitMs(
   limit: number,
   cost: number,
 ): number {
+  if (limit <= 0) return NEVER_FITS_WAIT_MS;
   const need = Math.min(cost, limit);
   const elapsed = nowMs - windowIndex(nowMs) * WINDOW_MS;
   const left = WINDOW_MS - elapsed;

@@ -136,6 +136,14 @@ export function limitsContract(store: () => StateStore): void {
       expect(empty.tokens).toEqual({ limit: 100, remaining: 100, resetMs: 0 });
     });
 
+    it('admits nothing under a limit of 0', async () => {
+      const s = scope('zero');
+      const refused = await store().admit(s, spec({ rpm: 5, tpm: 0, estimatedTokens: 0 }), W0);
+      expect(refused).toMatchObject({ allowed: false, refusal: 'tpm', retryAfterMs: 2 * WINDOW });
+      expect(refused.requests?.remaining).toBe(5);
+      expect((await store().admit(s, spec({ rpm: 0 }), W0)).refusal).toBe('rpm');
+    });
+
     it('admits a request larger than the whole limit into an empty window only', async () => {
       const s = scope('tpm');
       expect((await store().admit(s, spec({ tpm: 100, estimatedTokens: 500 }), W0)).allowed).toBe(true);

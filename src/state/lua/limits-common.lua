@@ -9,6 +9,7 @@ local function scaledLoad(previous, current, now)
 end
 
 local function fits(previous, current, now, limit, cost)
+  if limit <= 0 then return false end
   return scaledLoad(previous, current, now) + math.min(cost, limit) * WINDOW <= limit * WINDOW
 end
 
@@ -17,6 +18,7 @@ local function remaining(previous, current, now, limit)
 end
 
 local function waitMs(previous, current, now, limit, cost)
+  if limit <= 0 then return 2 * WINDOW end
   local need = math.min(cost, limit)
   local left = WINDOW - (now - math.floor(now / WINDOW) * WINDOW)
   if current + need <= limit then

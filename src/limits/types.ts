@@ -37,7 +37,11 @@ export interface AdmissionSpec {
   leaseMs: number;
 }
 
-export type RefusalReason = 'rpm' | 'tpm' | 'concurrent' | 'budget';
+/**
+ * `unavailable`: the shared state did not answer and limits fail closed (src/state/fallback-state.ts,
+ * mode `closed`); the gateway answers 503, not 429.
+ */
+export type RefusalReason = 'rpm' | 'tpm' | 'concurrent' | 'budget' | 'unavailable';
 
 export interface WindowView {
   limit: number;
@@ -49,7 +53,7 @@ export interface WindowView {
 export interface AdmissionResult {
   allowed: boolean;
   refusal: RefusalReason | undefined;
-  /** When refused: how long until a retry can succeed, ms (0 for a budget: it is the period's end). */
+  /** When refused: how long until a retry can succeed, ms (for a budget: until the period's end). */
   retryAfterMs: number;
   /** For the x-ratelimit-*-requests headers; undefined without an rpm limit. */
   requests: WindowView | undefined;

@@ -105,7 +105,7 @@ function refusal(
       return budgetExceeded(budget?.usd ?? 0, budget?.period ?? 'day', retryAfterMs, headers);
     }
     default:
-      // A refusal without a reason is the state store failing closed (limits.on_state_failure).
+      // `unavailable`: the shared state did not answer and limits fail closed (limits.on_state_failure).
       return limitsUnavailable();
   }
 }

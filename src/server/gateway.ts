@@ -15,6 +15,7 @@ import { writeErrorResponse } from '../pipeline/respond.ts';
 import { handleChatCompletion } from '../pipeline/run.ts';
 import type { Services } from '../pipeline/services.ts';
 import { RoutingRuntime } from '../routing/runtime.ts';
+import { FallbackState } from '../state/fallback-state.ts';
 import { createStateStore } from '../state/from-config.ts';
 import type { StateStore } from '../state/types.ts';
 import { UpstreamPools } from '../transport/pools.ts';
@@ -69,7 +70,7 @@ export class Gateway {
       options.services.controlPlane ??
       new ControlPlane({
         config: options.config,
-        state,
+        state: limitsState(state, options.config, options.services.logger),
         store: options.store,
         logger: options.services.logger,
       });
@@ -302,6 +303,26 @@ function applyClientTimeouts(server: Server, config: Config): void {
   // deadline into a 30 s one; the headers can never need longer than the whole request anyway.
   server.headersTimeout = Math.min(30_000, requestMs);
   server.requestTimeout = requestMs;
+}
+
+/**
+ * Limits and budgets go through the shared state with a bounded wait: a Redis that stops answering must
+ * never hang a request (`limits.on_state_failure`: answer from local memory, or refuse with 503).
+ * Routing keeps its own handling of Redis failures (routing/runtime.ts), so only limits are wrapped.
+ */
+function limitsState(state: StateStore, config: Config, logger: Services['logger']): StateStore {
+  if (state.kind === 'memory') return state;
+  return new FallbackState(state, {
+    mode: config.limits.on_state_failure,
+    timeoutMs: config.limits.state_timeout_ms,
+    onEvent: (event) => {
+      if (event.kind === 'degraded')
+        logger.warn({ err: event.error, operation: event.operation }, 'shared state not answering: limits degrade');
+      else if (event.kind === 'recovered')
+        logger.info({ degraded_calls: event.degradedCalls }, 'shared state answers again: limits shared again');
+      else logger.warn({ scope: event.scope, request_id: event.requestId }, 'a settlement could not be replayed');
+    },
+  });
 }
 
 function sendJson(res: ServerResponse, status: number, body: string, requestId: string): void {

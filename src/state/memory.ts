@@ -2,6 +2,7 @@
  * The state store for one process (`state: memory`, the default). Every answer is synchronous, so
  * routing on the memory store never waits on a promise. Entries that expire (counters, cooldowns) are
  * dropped when read, and a sweep every SWEEP_EVERY writes keeps keys nobody reads again from piling up.
+ * Limits and budgets (admit … claimOnce) live in memory-limits.ts.
  */
 import {
   type BreakerOutcome,
@@ -14,6 +15,8 @@ import {
   newBreakerRecord,
   recordBreakerOutcome,
 } from '../routing/breaker.ts';
+import type { AdmissionResult, AdmissionSpec, BudgetView, Settlement } from '../limits/types.ts';
+import { MemoryLimits } from './memory-limits.ts';
 import type { BreakerAction, StateStore, TokenBucketResult, TokenBucketSpec, TrialResult } from './types.ts';
 
 const SWEEP_EVERY = 10_000;
@@ -36,6 +39,7 @@ export class MemoryState implements StateStore {
   #buckets = new Map<string, Bucket>();
   #cooldowns = new Map<string, Map<string, number>>();
   #breakers = new Map<string, { record: BreakerRecord; policy: BreakerPolicy }>();
+  #limits = new MemoryLimits();
   #writes = 0;
 
   increment(key: string, by: number, ttlMs: number, nowMs: number): number {
@@ -126,7 +130,30 @@ export class MemoryState implements StateStore {
     return views;
   }
 
+  admit(scope: string, spec: AdmissionSpec, nowMs: number): AdmissionResult {
+    this.#wrote(nowMs);
+    return this.#limits.admit(scope, spec, nowMs);
+  }
+
+  settle(scope: string, settlement: Settlement, nowMs: number): void {
+    this.#limits.settle(scope, settlement, nowMs);
+  }
+
+  budgetView(scope: string, periodKey: string, nowMs: number): BudgetView {
+    return this.#limits.budgetView(scope, periodKey, nowMs);
+  }
+
+  seedSpend(scope: string, periodKey: string, periodEndMs: number, spentNanoUsd: number): void {
+    this.#limits.seedSpend(scope, periodKey, periodEndMs, spentNanoUsd);
+  }
+
+  claimOnce(key: string, ttlMs: number, nowMs: number): boolean {
+    this.#wrote(nowMs);
+    return this.#limits.claimOnce(key, ttlMs, nowMs);
+  }
+
   async close(): Promise<void> {
+    this.#limits.clear();
     this.#counters.clear();
     this.#buckets.clear();
     this.#cooldowns.clear();
@@ -148,6 +175,7 @@ export class MemoryState implements StateStore {
     if (++this.#writes % SWEEP_EVERY !== 0) return;
     for (const [key, counter] of this.#counters) if (counter.expiresAt <= nowMs) this.#counters.delete(key);
     for (const [key, bucket] of this.#buckets) if (bucket.fullAt <= nowMs) this.#buckets.delete(key);
+    this.#limits.sweep(nowMs);
   }
 }
 

@@ -111,7 +111,12 @@ describe('defaults', () => {
   });
 
   it('accepts redis, rediss, postgres and postgresql URLs and sqlite paths', () => {
-    for (const state of ['redis://localhost:6379', 'rediss://user:pass@cache.example:6380/0']) {
+    for (const state of [
+      'redis://localhost:6379',
+      'rediss://user:pass@cache.example:6380/0',
+      'redis-cluster://10.0.0.1:7000,10.0.0.2:7001',
+      'rediss-sentinel://user:pass@s1:26379,s2:26379/mymaster/2',
+    ]) {
       expect(valid({ providers: { openai }, state }).state).toBe(state);
     }
     for (const store of ['sqlite::memory:', 'postgres://u:p@db/switchyard', 'postgresql://db.example/x']) {
@@ -280,7 +285,7 @@ describe('structural errors, each at its exact path', () => {
 
   it('checks state and store', () => {
     expect(problems({ providers: { openai }, state: 'redis:/nohost', store: 'mysql://db/x' })).toEqual([
-      'state: must be "memory" or a redis:// or rediss:// URL',
+      'state: must be "memory", a redis:// or rediss:// URL, redis-cluster://host:port,… or redis-sentinel://host:port,…/mastername',
       'store: must be sqlite:PATH or a postgres:// or postgresql:// URL',
     ]);
     expect(problems({ providers: { openai }, store: 'sqlite:' })).toEqual([

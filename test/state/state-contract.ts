@@ -14,6 +14,7 @@ import {
   recordBreakerOutcome,
 } from '../../src/routing/breaker.ts';
 import type { StateStore } from '../../src/state/types.ts';
+import { limitsContract } from './limits-contract.ts';
 
 export interface StateContractOptions {
   /** Cases this store cannot run, each with the reason (printed by the suite). */
@@ -232,6 +233,10 @@ export function stateContract(
         }
         expect(reference.g).toBeGreaterThan(10);
       });
+    });
+
+    describe('limits and budgets', () => {
+      limitsContract(() => store);
     });
   });
 }

@@ -2,7 +2,8 @@
 -- shares one breaker. Keep the two in step: test/state/state-contract.ts runs the same cases on both.
 --
 -- KEYS[1]  the breaker's record (JSON, field names as BreakerRecord)
--- KEYS[2]  hash id -> JSON view, written on every transition (what other instances poll)
+-- KEYS[2]  the breaker's last generation, kept after the record expires (same hash tag as KEYS[1], so
+--          the script runs on one Redis Cluster slot)
 -- ARGV[1]  op: record | acquire | force
 -- ARGV[2]  breaker id
 -- ARGV[3]  now (epoch ms)
@@ -11,7 +12,8 @@
 --          halfOpenTrials, trialTimeoutMs
 -- ARGV[13] record time-to-live, ms
 -- Returns {state, generation, since, until, opens, consec, windowRequests, windowFailures, inflight,
---          successes, granted (0/1)}
+--          successes, granted (0/1), changed (0/1)}; on a change the caller updates the shared index of
+--          transitions (breaker-index.lua), which lives in another slot.
 local BUCKETS = 10
 local op = ARGV[1]
 local id = ARGV[2]
@@ -34,8 +36,8 @@ else
   for i = 1, BUCKETS do r.bi[i] = -1; r.bt[i] = 0; r.bf[i] = 0 end
   -- The record expired but the breaker was seen before: keep counting generations from there, or other
   -- instances would ignore its next transitions as older than the last one they saw.
-  local seen = redis.call('HGET', KEYS[2], id)
-  if seen then r.g = cjson.decode(seen).generation end
+  local seen = redis.call('GET', KEYS[2])
+  if seen then r.g = tonumber(seen) end
 end
 local startGen = r.g
 
@@ -128,9 +130,10 @@ end
 redis.call('SET', KEYS[1], cjson.encode(r), 'PX', ttl)
 local requests, failures = 0, 0
 if r.s == 'closed' then requests, failures = windowCounts() end
+local changed = 0
 if r.g ~= startGen then
-  redis.call('HSET', KEYS[2], id, cjson.encode({
-    state = r.s, generation = r.g, since = r.since, ['until'] = r['until'], opens = r.opens,
-  }))
+  redis.call('SET', KEYS[2], r.g)
+  changed = 1
 end
-return { r.s, r.g, r.since, r['until'], r.opens, r.consec, requests, failures, r.inflight, r.succ, granted }
+return { r.s, r.g, r.since, r['until'], r.opens, r.consec, requests, failures, r.inflight, r.succ, granted,
+         changed }

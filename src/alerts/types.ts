@@ -4,11 +4,7 @@
  * on the request path.
  */
 
-export type AlertKind =
-  | 'budget_threshold'
-  | 'budget_projection'
-  | 'spend_burn_rate'
-  | 'unknown_price';
+export type AlertKind = 'budget_threshold' | 'budget_projection' | 'spend_burn_rate' | 'unknown_price';
 
 export interface Alert {
   kind: AlertKind;

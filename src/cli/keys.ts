@@ -26,7 +26,14 @@ export async function runKeys(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(`${USAGE}\n`);
     return action === undefined ? 2 : 0;
   }
-  let values: { config?: string; tenant?: string; tier?: string; models?: string; name?: string; help?: boolean };
+  let values: {
+    config?: string;
+    tenant?: string;
+    tier?: string;
+    models?: string;
+    name?: string;
+    help?: boolean;
+  };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
@@ -81,12 +88,19 @@ export async function runKeys(argv: string[], io: CliIo): Promise<number> {
         store,
         config,
         async (name) =>
-          Object.hasOwn(config.tenants, name) || (await store.listTenants()).some((tenant) => tenant.name === name),
+          Object.hasOwn(config.tenants, name) ||
+          (await store.listTenants()).some((tenant) => tenant.name === name),
         {
-        tenant: values.tenant as string,
-        tier: values.tier,
-        models: values.models === undefined ? undefined : values.models.split(',').map((m) => m.trim()).filter(Boolean),
-        name: values.name,
+          tenant: values.tenant as string,
+          tier: values.tier,
+          models:
+            values.models === undefined
+              ? undefined
+              : values.models
+                  .split(',')
+                  .map((m) => m.trim())
+                  .filter(Boolean),
+          name: values.name,
         },
       );
       io.stderr.write(

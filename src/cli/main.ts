@@ -35,7 +35,8 @@ async function main(argv: string[]): Promise<number> {
       return runKeys(rest, io);
     case 'help':
       // `switchyard help start` is `switchyard start --help`.
-      if (rest[0] === 'start' || rest[0] === 'demo' || rest[0] === 'check' || rest[0] === 'keys') return main([rest[0], '--help']);
+      if (rest[0] === 'start' || rest[0] === 'demo' || rest[0] === 'check' || rest[0] === 'keys')
+        return main([rest[0], '--help']);
       io.stdout.write(`${usage}\n`);
       return 0;
     case undefined:

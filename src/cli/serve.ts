@@ -44,7 +44,11 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   const store = options.store ?? (await openConfiguredStore(options.config.store));
   // Under --workers a scrape must show the whole cluster, not whichever worker took the connection.
   const metrics = createMetrics(cluster.isWorker ? { registry: clusterScrapeRegistry() } : {});
-  const gateway = new Gateway({ config: options.config, services: { logger, metrics, random: Math.random }, store });
+  const gateway = new Gateway({
+    config: options.config,
+    services: { logger, metrics, random: Math.random },
+    store,
+  });
   const host = options.host ?? options.config.server.host;
   let address: AddressInfo;
   try {

@@ -64,7 +64,8 @@ export class ControlPlane {
               logger.warn({ queue, count, reason }, 'store rows dropped: the store is slow or down'),
             onWriteError: (queue, error, retry) =>
               logger.warn({ err: error, queue, retry }, 'writing to the store failed; retrying'),
-            onInvalid: (queue, problem) => logger.error({ queue, problem }, 'a malformed store row was refused'),
+            onInvalid: (queue, problem) =>
+              logger.error({ queue, problem }, 'a malformed store row was refused'),
           });
     // Without a store there is no ledger to project from; threshold alerts still work (onSettled).
     this.monitor = new SpendMonitor({
@@ -148,7 +149,8 @@ export class ControlPlane {
     // Read per monitor tick (once a minute), never per request.
     const out: Array<{ tenant: string; budget: NonNullable<CompiledTenant['budget']> }> = [];
     for (const [name, tenant] of Object.entries(this.#config.tenants)) {
-      const budget = tenant.budget ?? (tenant.tier === undefined ? undefined : this.#config.tiers[tenant.tier]?.budget);
+      const budget =
+        tenant.budget ?? (tenant.tier === undefined ? undefined : this.#config.tiers[tenant.tier]?.budget);
       if (budget !== undefined) out.push({ tenant: name, budget });
     }
     return out;
@@ -166,7 +168,12 @@ export class ControlPlane {
       let usd = 0;
       for (const row of rows) usd += row.usd;
       if (usd > 0) {
-        const seeded = this.state.seedSpend(`t:${tenant}`, period.key, period.endMs, Math.round(usd * NANO_USD_PER_USD));
+        const seeded = this.state.seedSpend(
+          `t:${tenant}`,
+          period.key,
+          period.endMs,
+          Math.round(usd * NANO_USD_PER_USD),
+        );
         if (seeded instanceof Promise) await seeded;
       }
     }

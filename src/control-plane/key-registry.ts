@@ -119,9 +119,7 @@ export class KeyRegistry {
     const cached = this.#resolved.get(key);
     if (cached !== undefined && cached.version === snapshot.version) return cached.tenant;
     const settings = TenantSettingsSchema.safeParse(record.settings);
-    const tenant = settings.success
-      ? compileTenant(name, settings.data, snapshot.config.tiers)
-      : undefined;
+    const tenant = settings.success ? compileTenant(name, settings.data, snapshot.config.tiers) : undefined;
     if (!settings.success) this.#logger.warn({ tenant: name }, 'stored tenant settings are invalid; ignored');
     this.#resolved.set(key, { version: snapshot.version, tenant });
     return tenant;

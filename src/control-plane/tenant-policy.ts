@@ -4,7 +4,12 @@
  * request. A key with a tier of its own is limited as its own unit: that tier's values apply on top of
  * the tenant's, its counters and budget have their own scope, and its model list narrows the tenant's.
  */
-import type { BudgetConfig, RateLimitConfig, TenantSettings, TierConfig } from '../config/sections/tenants.ts';
+import type {
+  BudgetConfig,
+  RateLimitConfig,
+  TenantSettings,
+  TierConfig,
+} from '../config/sections/tenants.ts';
 
 export interface CompiledTenant {
   name: string;
@@ -87,7 +92,8 @@ function withPolicy(fields: {
     concurrent,
     budget: fields.budget,
     scope: fields.scope,
-    limited: rpm !== undefined || tpm !== undefined || concurrent !== undefined || fields.budget !== undefined,
+    limited:
+      rpm !== undefined || tpm !== undefined || concurrent !== undefined || fields.budget !== undefined,
   };
 }
 

@@ -328,4 +328,3 @@ export function internalError(requestId: string, cause: unknown): GatewayError {
     cause,
   });
 }
-

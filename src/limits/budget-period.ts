@@ -52,4 +52,3 @@ function computePeriod(period: BudgetPeriodKind, nowMs: number): BudgetPeriod {
     endMs: Date.UTC(year, month + 1, 1),
   });
 }
-

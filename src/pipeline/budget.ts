@@ -36,7 +36,8 @@ export function estimateCost(ctx: RequestContext): void {
     );
     if (estimate.promptTokens > promptTokens) promptTokens = estimate.promptTokens;
     if (estimate.maxOutputTokens > maxOutputTokens) maxOutputTokens = estimate.maxOutputTokens;
-    if (estimate.costUsd !== null && (costUsd === null || estimate.costUsd > costUsd)) costUsd = estimate.costUsd;
+    if (estimate.costUsd !== null && (costUsd === null || estimate.costUsd > costUsd))
+      costUsd = estimate.costUsd;
   }
   ctx.estimate = { promptTokens, maxOutputTokens, costUsd };
 }

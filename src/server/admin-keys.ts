@@ -30,7 +30,13 @@ const CreateKeyBody = z.strictObject({
 export interface KeyAdminRoutes {
   exact: Record<string, Record<string, AdminHandler>>;
   /** Routes with an id after the prefix: `/admin/keys/` and `/admin/tenants/`. */
-  prefixed: Record<string, Record<string, (req: IncomingMessage, res: ServerResponse, requestId: string, id: string) => Promise<void>>>;
+  prefixed: Record<
+    string,
+    Record<
+      string,
+      (req: IncomingMessage, res: ServerResponse, requestId: string, id: string) => Promise<void>
+    >
+  >;
 }
 
 export function keyAdminRoutes(snapshot: () => Snapshot, controlPlane: ControlPlane): KeyAdminRoutes {
@@ -46,7 +52,9 @@ export function keyAdminRoutes(snapshot: () => Snapshot, controlPlane: ControlPl
         GET: adminRoute(adminKey, (req, res, id) => listKeys(req, res, id, controlPlane)),
       },
       '/admin/tenants': {
-        GET: adminRoute(adminKey, async (_req, res, id) => sendJson(res, 200, tenantsReport(snapshot(), controlPlane), id)),
+        GET: adminRoute(adminKey, async (_req, res, id) =>
+          sendJson(res, 200, tenantsReport(snapshot(), controlPlane), id),
+        ),
       },
     },
     prefixed: {
@@ -54,8 +62,12 @@ export function keyAdminRoutes(snapshot: () => Snapshot, controlPlane: ControlPl
         DELETE: withId((_req, res, requestId, id) => revokeKey(res, requestId, id, controlPlane)),
       },
       '/admin/tenants/': {
-        PUT: withId((req, res, requestId, name) => putTenant(req, res, requestId, name, snapshot(), controlPlane)),
-        DELETE: withId((_req, res, requestId, name) => deleteTenant(res, requestId, name, snapshot(), controlPlane)),
+        PUT: withId((req, res, requestId, name) =>
+          putTenant(req, res, requestId, name, snapshot(), controlPlane),
+        ),
+        DELETE: withId((_req, res, requestId, name) =>
+          deleteTenant(res, requestId, name, snapshot(), controlPlane),
+        ),
       },
     },
   };
@@ -94,7 +106,11 @@ export async function createVirtualKey(
 ): Promise<{ key: string; record: VirtualKeyRecord }> {
   if (!(await tenantExists(request.tenant))) throw tenantNotFound(request.tenant);
   if (request.tier !== undefined && !Object.hasOwn(config.tiers, request.tier))
-    throw invalidRequest(`There is no tier '${request.tier}' in the config's tiers section.`, 'tier', 'tier_not_found');
+    throw invalidRequest(
+      `There is no tier '${request.tier}' in the config's tiers section.`,
+      'tier',
+      'tier_not_found',
+    );
   for (const model of request.models ?? []) {
     if (!Object.hasOwn(config.models, model) && !model.includes('/'))
       throw invalidRequest(`'${model}' is not a model of this gateway.`, 'models', 'model_not_found');
@@ -151,12 +167,23 @@ async function putTenant(
 ): Promise<void> {
   const store = requireStore(controlPlane);
   if (!TENANT_NAME.test(name) || name.length > 128)
-    throw invalidRequest('Tenant names may use only letters, digits, "_", "." and "-" (at most 128).', 'tenant');
+    throw invalidRequest(
+      'Tenant names may use only letters, digits, "_", "." and "-" (at most 128).',
+      'tenant',
+    );
   if (snapshot.tenantsByName.has(name))
-    throw invalidRequest(`Tenant '${name}' is defined in the config; change it there.`, 'tenant', 'tenant_in_config');
+    throw invalidRequest(
+      `Tenant '${name}' is defined in the config; change it there.`,
+      'tenant',
+      'tenant_in_config',
+    );
   const settings = parseBody(TenantSettingsSchema, (await readJsonBody(req)).value);
   if (settings.tier !== undefined && !Object.hasOwn(snapshot.config.tiers, settings.tier))
-    throw invalidRequest(`There is no tier '${settings.tier}' in the config's tiers section.`, 'tier', 'tier_not_found');
+    throw invalidRequest(
+      `There is no tier '${settings.tier}' in the config's tiers section.`,
+      'tier',
+      'tier_not_found',
+    );
   const now = Date.now();
   const existing = (await store.listTenants()).find((tenant) => tenant.name === name);
   const record: TenantRecord = {
@@ -169,7 +196,12 @@ async function putTenant(
   await store.upsertTenant(record);
   controlPlane.keys.setTenant(record);
   const tenant = controlPlane.keys.tenant(name, snapshot);
-  sendJson(res, existing === undefined ? 201 : 200, tenant === undefined ? { name } : tenantJson(tenant, 'store'), requestId);
+  sendJson(
+    res,
+    existing === undefined ? 201 : 200,
+    tenant === undefined ? { name } : tenantJson(tenant, 'store'),
+    requestId,
+  );
 }
 
 async function deleteTenant(
@@ -181,7 +213,11 @@ async function deleteTenant(
 ): Promise<void> {
   const store = requireStore(controlPlane);
   if (snapshot.tenantsByName.has(name))
-    throw invalidRequest(`Tenant '${name}' is defined in the config; remove it there.`, 'tenant', 'tenant_in_config');
+    throw invalidRequest(
+      `Tenant '${name}' is defined in the config; remove it there.`,
+      'tenant',
+      'tenant_in_config',
+    );
   if (!(await store.deleteTenant(name))) throw tenantNotFound(name);
   controlPlane.keys.removeTenant(name);
   sendJson(res, 200, { name, deleted: true }, requestId);
@@ -191,7 +227,8 @@ function tenantsReport(snapshot: Snapshot, controlPlane: ControlPlane): unknown 
   const data = [...snapshot.tenantsByName.values()].map((tenant) => tenantJson(tenant, 'config'));
   for (const record of controlPlane.keys.runtimeTenants()) {
     const tenant = controlPlane.keys.tenant(record.name, snapshot);
-    if (tenant !== undefined && !snapshot.tenantsByName.has(record.name)) data.push(tenantJson(tenant, 'store'));
+    if (tenant !== undefined && !snapshot.tenantsByName.has(record.name))
+      data.push(tenantJson(tenant, 'store'));
   }
   return { object: 'list', data };
 }

@@ -37,7 +37,12 @@ type Handler = (
 ) => void | Promise<void>;
 
 /** A route whose path ends in an id (`/admin/keys/:id`): the handler gets the decoded id. */
-type IdHandler = (req: IncomingMessage, res: ServerResponse, requestId: string, id: string) => void | Promise<void>;
+type IdHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  id: string,
+) => void | Promise<void>;
 
 export interface GatewayOptions {
   config: Config;
@@ -317,10 +322,20 @@ function limitsState(state: StateStore, config: Config, logger: Services['logger
     timeoutMs: config.limits.state_timeout_ms,
     onEvent: (event) => {
       if (event.kind === 'degraded')
-        logger.warn({ err: event.error, operation: event.operation }, 'shared state not answering: limits degrade');
+        logger.warn(
+          { err: event.error, operation: event.operation },
+          'shared state not answering: limits degrade',
+        );
       else if (event.kind === 'recovered')
-        logger.info({ degraded_calls: event.degradedCalls }, 'shared state answers again: limits shared again');
-      else logger.warn({ scope: event.scope, request_id: event.requestId }, 'a settlement could not be replayed');
+        logger.info(
+          { degraded_calls: event.degradedCalls },
+          'shared state answers again: limits shared again',
+        );
+      else
+        logger.warn(
+          { scope: event.scope, request_id: event.requestId },
+          'a settlement could not be replayed',
+        );
     },
   });
 }

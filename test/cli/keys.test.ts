@@ -67,7 +67,9 @@ describe('switchyard keys', () => {
   });
 
   it('creates a key a running gateway accepts within seconds, lists it without the key, revokes it', async () => {
-    const gw = await startTestGateway(document(fake.url), { store: await openStore(`sqlite:${join(dir, 'store.db')}`) });
+    const gw = await startTestGateway(document(fake.url), {
+      store: await openStore(`sqlite:${join(dir, 'store.db')}`),
+    });
     try {
       const created = await keys(['create', '--tenant', 'acme', '--name', 'ci', '--config', configPath]);
       expect(created.code).toBe(0);

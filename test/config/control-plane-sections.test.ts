@@ -17,7 +17,9 @@ describe('control-plane config sections', () => {
     const result = validateConfig({
       providers,
       models: { smart: { targets: ['openai/gpt-4.1'] } },
-      tiers: { free: { rate_limit: { rpm: 20, tpm: 40000, concurrent: 4 }, budget: { usd: 1, period: 'day' } } },
+      tiers: {
+        free: { rate_limit: { rpm: 20, tpm: 40000, concurrent: 4 }, budget: { usd: 1, period: 'day' } },
+      },
       tenants: {
         acme: {
           keys: ['sk-sy-acme'],
@@ -36,7 +38,11 @@ describe('control-plane config sections', () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.config.tiers.free?.budget?.mode).toBe('hard');
-    expect(result.config.limits).toEqual({ on_state_failure: 'local', state_timeout_ms: 100, key_refresh_ms: 2000 });
+    expect(result.config.limits).toEqual({
+      on_state_failure: 'local',
+      state_timeout_ms: 100,
+      key_refresh_ms: 2000,
+    });
     expect(result.config.alerts.check_interval_s).toBe(60);
   });
 
@@ -70,7 +76,12 @@ describe('control-plane config sections', () => {
   });
 
   it('checks tier allow-lists like tenant allow-lists', () => {
-    const errors = errorsOf({ models: { smart: { targets: ['openai/gpt-4.1'] } }, tiers: { t: { models: ['smrt'] } } });
-    expect(errors.some((line) => line.startsWith('tiers.t.models[0]') && line.includes('did you mean'))).toBe(true);
+    const errors = errorsOf({
+      models: { smart: { targets: ['openai/gpt-4.1'] } },
+      tiers: { t: { models: ['smrt'] } },
+    });
+    expect(errors.some((line) => line.startsWith('tiers.t.models[0]') && line.includes('did you mean'))).toBe(
+      true,
+    );
   });
 });

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { compileKeyPolicy, compileTenant } from '../../src/control-plane/tenant-policy.ts';
 
 const tiers = {
-  free: { rate_limit: { rpm: 20, tpm: 40_000, concurrent: 4 }, budget: { usd: 1, period: 'day' as const, mode: 'hard' as const } },
+  free: {
+    rate_limit: { rpm: 20, tpm: 40_000, concurrent: 4 },
+    budget: { usd: 1, period: 'day' as const, mode: 'hard' as const },
+  },
   pro: { rate_limit: { rpm: 600 }, models: ['smart', 'fast'] },
 };
 

@@ -197,7 +197,10 @@ describe('cost and budgets', () => {
     expect(statuses).toContain(200);
     const refused = await chat(BROKE_KEY);
     expect(refused.status).toBe(429);
-    expect(((await refused.json()) as Json).error).toMatchObject({ code: 'budget_exceeded', type: 'insufficient_quota' });
+    expect(((await refused.json()) as Json).error).toMatchObject({
+      code: 'budget_exceeded',
+      type: 'insufficient_quota',
+    });
     const spend = await admin('GET', '/admin/spend?tenant=broke&period=day');
     expect(spend.status).toBe(200);
     expect(spend.json).toMatchObject({ tenant: 'broke', period: 'day', budget_usd: 0.0003 });
@@ -214,7 +217,10 @@ describe('cost and budgets', () => {
 });
 
 describe('the pricing webhook', () => {
-  async function webhook(body: string, signature: string | undefined): Promise<{ status: number; json: Json }> {
+  async function webhook(
+    body: string,
+    signature: string | undefined,
+  ): Promise<{ status: number; json: Json }> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (signature !== undefined) headers['x-switchyard-signature'] = signature;
     const response = await fetch(`${gw.url}/admin/pricing`, { method: 'POST', headers, body });
@@ -227,7 +233,9 @@ describe('the pricing webhook', () => {
     const before = Number((await chat(CONFIG_KEY)).headers.get('x-switchyard-cost-usd'));
 
     expect((await webhook(body, undefined)).status).toBe(401);
-    expect((await webhook(body, signPricingBody('wrong-secret-0123456789', Buffer.from(body), now))).status).toBe(401);
+    expect(
+      (await webhook(body, signPricingBody('wrong-secret-0123456789', Buffer.from(body), now))).status,
+    ).toBe(401);
     expect((await webhook(body, signPricingBody(SECRET, Buffer.from(body), now - 301))).status).toBe(401);
     const tampered = body.replace('100', '1');
     expect((await webhook(tampered, signPricingBody(SECRET, Buffer.from(body), now))).status).toBe(401);
@@ -255,7 +263,10 @@ describe('the pricing webhook', () => {
 
   it('refuses a well-signed body of the wrong shape with 400 naming the field', async () => {
     const body = JSON.stringify({ models: { 'gpt-4.1': { input: -1, output: 2 } } });
-    const answer = await webhook(body, signPricingBody(SECRET, Buffer.from(body), Math.floor(Date.now() / 1000)));
+    const answer = await webhook(
+      body,
+      signPricingBody(SECRET, Buffer.from(body), Math.floor(Date.now() / 1000)),
+    );
     expect(answer.status).toBe(400);
     expect(answer.json.error.message).toContain('input');
   });

@@ -37,7 +37,9 @@ export const alertsSection = z
         (value) => (value === '' ? undefined : value),
         z
           .string()
-          .refine((value) => /^https?:\/\/[^\s]+$/.test(value), { message: 'must be an http:// or https:// URL' })
+          .refine((value) => /^https?:\/\/[^\s]+$/.test(value), {
+            message: 'must be an http:// or https:// URL',
+          })
           .optional(),
       )
       .optional(),

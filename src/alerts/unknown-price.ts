@@ -7,10 +7,12 @@
 import type { Alert } from './types.ts';
 
 /**
- * Model names come from upstream answers, so the Set is capped; past the cap it starts over, which at
- * worst asks the store's claim again for a pair already alerted (the claim answers no).
+ * Model names come from clients (`provider/model` on a provider without a model list) and upstream
+ * answers, so the Set is capped, and past the cap no more of these alerts are raised in this process:
+ * a client sending thousands of distinct names must not turn into thousands of alerts and log lines
+ * (issue 10). The log line of every request still carries its null cost.
  */
-const MAX_REMEMBERED = 1000;
+const MAX_REMEMBERED = 200;
 
 export class UnknownPriceAlerts {
   #seen = new Set<string>();
@@ -18,8 +20,7 @@ export class UnknownPriceAlerts {
   /** The alert the first time `provider/model` is reported, undefined after that. */
   check(provider: string, model: string, nowMs: number): Alert | undefined {
     const name = `${provider}/${model}`;
-    if (this.#seen.has(name)) return undefined;
-    if (this.#seen.size >= MAX_REMEMBERED) this.#seen.clear();
+    if (this.#seen.has(name) || this.#seen.size >= MAX_REMEMBERED) return undefined;
     this.#seen.add(name);
     return {
       kind: 'unknown_price',

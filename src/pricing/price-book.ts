@@ -31,8 +31,11 @@ interface Resolved {
   limits: ModelLimits | undefined;
 }
 
-/** Enough for every provider × model of a large config; cleared, not evicted one by one, when full. */
-export const MEMO_LIMIT = 4_096;
+/**
+ * Enough for the provider × model pairs that carry real traffic; cleared, not evicted one by one, when
+ * full. Small, because `provider/model` names are the client's to choose (issue 10: bounded memory).
+ */
+export const MEMO_LIMIT = 1_024;
 
 export class PriceBook {
   readonly #config: ReadonlyMap<string, Price>;

@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are config text, and ${VAR} is its syntax.
 import { describe, expect, it } from 'vitest';
+import { configSections } from '../../src/config/config-schema.ts';
 import { formatIssue } from '../../src/config/errors.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { validateConfig } from '../../src/config/schema.ts';
@@ -131,7 +132,7 @@ describe('structural errors, each at its exact path', () => {
       'tenant: unknown section (did you mean "tenants"?)',
     ]);
     expect(problems({ providers: { openai }, frobnicate: 1 })).toEqual([
-      'frobnicate: unknown section (sections: server, providers, models, tenants, state, store, retry, breaker, health, routing)',
+      `frobnicate: unknown section (sections: ${Object.keys(configSections).join(', ')})`,
     ]);
   });
 

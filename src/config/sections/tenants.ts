@@ -8,10 +8,13 @@ export const BUDGET_PERIODS = ['day', 'month'] as const;
 export const BUDGET_MODES = ['hard', 'soft'] as const;
 
 export const TENANT_NAME = /^[A-Za-z0-9_.-]+$/;
-const tenantName = z
-  .string()
-  .max(128)
-  .regex(TENANT_NAME, { message: 'names may use only letters, digits, "_", "." and "-"' });
+const nameOf = (what: string) =>
+  z
+    .string()
+    .max(128)
+    .regex(TENANT_NAME, { message: `${what} names may use only letters, digits, "_", "." and "-"` });
+const tenantName = nameOf('tenant');
+const tierName = nameOf('tier');
 
 export const RateLimitSchema = z.strictObject({
   rpm: count.optional(),
@@ -33,7 +36,7 @@ const TierSchema = z.strictObject({
 });
 
 export const TenantSettingsSchema = z.strictObject({
-  tier: tenantName.optional(),
+  tier: tierName.optional(),
   rate_limit: RateLimitSchema.optional(),
   budget: BudgetSchema.optional(),
   models: z.array(z.string().min(1)).optional(),
@@ -50,6 +53,6 @@ export type TierConfig = z.output<typeof TierSchema>;
 export type TenantConfig = z.output<typeof TenantSchema>;
 export type TenantSettings = z.output<typeof TenantSettingsSchema>;
 
-export const tiersSection = z.record(tenantName, TierSchema).default(() => ({}));
+export const tiersSection = z.record(tierName, TierSchema).default(() => ({}));
 
 export const tenantsSection = z.record(tenantName, TenantSchema).default(() => ({}));

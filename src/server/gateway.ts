@@ -17,6 +17,7 @@ import type { Services } from '../pipeline/services.ts';
 import { RoutingRuntime } from '../routing/runtime.ts';
 import { FallbackState } from '../state/fallback-state.ts';
 import { createStateStore } from '../state/from-config.ts';
+import { RedisState } from '../state/redis.ts';
 import type { StateStore } from '../state/types.ts';
 import { UpstreamPools } from '../transport/pools.ts';
 import { ControlPlane } from '../control-plane/control-plane.ts';
@@ -66,11 +67,13 @@ export class Gateway {
   #draining = false;
   #idle: (() => void) | undefined;
   #routes: Record<string, Record<string, Handler>>;
+  readonly #state: StateStore;
   /** Prefix → method → handler, tried in order when no exact route matches. */
   #idRoutes: Array<[string, Record<string, IdHandler>]>;
 
   constructor(options: GatewayOptions) {
     const state = options.routing?.state ?? createStateStore(options.config.state);
+    this.#state = state;
     this.controlPlane =
       options.services.controlPlane ??
       new ControlPlane({
@@ -142,6 +145,7 @@ export class Gateway {
   async listen(port: number, host: string): Promise<AddressInfo> {
     // Store keys must be in memory before the first request, or a valid key would get a 401.
     await this.controlPlane.start();
+    await warmState(this.#state, this.services.logger);
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
@@ -309,6 +313,29 @@ function applyClientTimeouts(server: Server, config: Config): void {
   server.headersTimeout = Math.min(30_000, requestMs);
   server.requestTimeout = requestMs;
 }
+
+/**
+ * Connects to a Redis state and loads its scripts before the first request: cold, the first burst of
+ * admissions would miss the limits' short deadline and be answered from local memory. A Redis that does
+ * not answer within a few seconds does not stop the start; the limits degrade until it does.
+ */
+async function warmState(state: StateStore, logger: Services['logger']): Promise<void> {
+  if (!(state instanceof RedisState)) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), STATE_WARM_MS);
+  });
+  try {
+    const outcome = await Promise.race([state.ready().then(() => 'ready' as const), timeout]);
+    if (outcome === 'timeout') logger.warn('the redis state did not answer at start; limits degrade until it does');
+  } catch (error) {
+    logger.warn({ err: error }, 'the redis state did not answer at start; limits degrade until it does');
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const STATE_WARM_MS = 3000;
 
 /**
  * Limits and budgets go through the shared state with a bounded wait: a Redis that stops answering must

@@ -9,87 +9,23 @@
  * The provider names carry a per-run suffix, so the breaker and cooldown records (keyed by provider and
  * model) cannot meet another run's under the default key prefix. Needs SWITCHYARD_TEST_REDIS_URL.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
 import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
+import { type GatewayProcess, startProcess, stopProcess } from '../helpers/gateway-process.ts';
 import { ask, drive, UNLIMITED } from './resilience-harness.ts';
 
 const url = process.env.SWITCHYARD_TEST_REDIS_URL;
-const BIN = fileURLToPath(new URL('../../bin/switchyard.js', import.meta.url));
 const ADMIN_KEY = 'admin-key-for-process-tests-0123456789';
-
-interface GatewayProcess {
-  child: ChildProcess;
-  url: string;
-  client: OpenAI;
-  /** Parsed JSON log lines from the child's stdout. */
-  logs: Array<Record<string, unknown>>;
-}
 
 interface RoutingReport {
   state: string;
   providers: Array<{ name: string; keys: Array<{ id: string; state: string }> }>;
   targets: Array<{ target: string; breaker: { state: string } }>;
-}
-
-/** Starts `switchyard start` on a free port and resolves once it says where it listens. */
-function startProcess(configPath: string): Promise<GatewayProcess> {
-  const child = spawn(
-    process.execPath,
-    [BIN, 'start', '--config', configPath, '--port', '0', '--host', '127.0.0.1'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'info' },
-    },
-  );
-  const logs: Array<Record<string, unknown>> = [];
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${stderr}`)), 15_000);
-    child.once('exit', (code) => reject(new Error(`gateway exited with ${code}: ${stderr}`)));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      let newline = buffered.indexOf('\n');
-      while (newline !== -1) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        newline = buffered.indexOf('\n');
-        const listening = /^Switchyard listening on (\S+)/.exec(line);
-        if (listening !== null) {
-          clearTimeout(timer);
-          const base = listening[1] as string;
-          const client = new OpenAI({
-            baseURL: `${base}/v1`,
-            apiKey: 'unused',
-            maxRetries: 0,
-            timeout: 15_000,
-          });
-          resolve({ child, url: base, client, logs });
-        } else if (line.startsWith('{')) {
-          logs.push(JSON.parse(line) as Record<string, unknown>);
-        }
-      }
-    });
-  });
-}
-
-async function stopProcess(gateway: GatewayProcess): Promise<void> {
-  if (gateway.child.exitCode !== null || gateway.child.signalCode !== null) return;
-  const exited = new Promise((resolve) => gateway.child.once('exit', resolve));
-  gateway.child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
-  if (gateway.child.exitCode === null && gateway.child.signalCode === null) gateway.child.kill('SIGKILL');
 }
 
 async function routing(gateway: GatewayProcess): Promise<RoutingReport> {

@@ -4,7 +4,7 @@
  * the virtual models fall over, so most faults stay invisible, which is the point of a gateway.
  */
 import { parseArgs } from 'node:util';
-import type { RunningDemoProvider } from '../demo/demo-config.ts';
+import { DEMO_ADMIN_KEY, DEMO_TENANT_KEY, type RunningDemoProvider } from '../demo/demo-config.ts';
 import { type RunningDemo, startDemo } from '../demo/start-demo.ts';
 import type { CliIo } from './io.ts';
 import { describeListenError } from './listen-error.ts';
@@ -68,12 +68,17 @@ Simulated providers: ${providers.map((p) => p.name).join(', ')} (realistic laten
 Virtual models: smart (fallback), fast (latency), sampled (70/30 split), reasoning; or any provider/model
 
   curl ${url}/v1/chat/completions -H 'content-type: application/json' \\
+    -H 'authorization: Bearer ${DEMO_TENANT_KEY}' \\
     -d '{"model":"smart","messages":[{"role":"user","content":"Hello!"}]}'
 
   // OpenAI SDK (Node):
   import OpenAI from 'openai';
-  const client = new OpenAI({ baseURL: '${url}/v1', apiKey: 'unused-in-demo' });
+  const client = new OpenAI({ baseURL: '${url}/v1', apiKey: '${DEMO_TENANT_KEY}' });
   const reply = await client.chat.completions.create({ model: 'smart', messages: [{ role: 'user', content: 'Hello!' }] });
+
+Demo key: ${DEMO_TENANT_KEY} (tenant "demo": 6,000 requests/min, $5/day soft budget)
+Admin key: ${DEMO_ADMIN_KEY}
+  curl ${url}/admin/spend?tenant=demo -H 'authorization: Bearer ${DEMO_ADMIN_KEY}'
 
 Models: ${url}/v1/models   Metrics: ${url}/metrics   Stop: Ctrl-C
 `;

@@ -12,9 +12,28 @@ export interface RunningDemoProvider {
   models: string[];
 }
 
+/**
+ * The demo's tenant key and admin key. Public on purpose: the demo listens on 127.0.0.1 and talks only
+ * to simulated providers; they show a newcomer what a virtual key and the admin API look like.
+ */
+export const DEMO_TENANT_KEY = 'sk-sy-demo-key-for-local-use-only';
+export const DEMO_ADMIN_KEY = 'sy-demo-admin-key-for-local-use-only';
+
 export function demoConfig(providers: RunningDemoProvider[], port: number, host: string): Config {
   const document = {
-    server: { host, port },
+    server: { host, port, admin_key: DEMO_ADMIN_KEY },
+    // A tenant with limits and a budget, so the demo shows the control plane at work (x-ratelimit-*
+    // headers, x-switchyard-cost-usd, GET /admin/spend). The store lives in memory: the demo leaves no files.
+    tenants: {
+      demo: {
+        keys: [DEMO_TENANT_KEY],
+        rate_limit: { rpm: 6000, tpm: 20_000_000 },
+        // Soft: requests without max_tokens reserve their model's largest output, and the demo's own tests
+        // send hundreds at once; a hard budget would refuse them (which is right in production).
+        budget: { usd: 5, period: 'day', mode: 'soft' },
+      },
+    },
+    store: 'sqlite::memory:',
     // The fakes inject faults the gateway is there to rescue, on direct names as on virtual models:
     // a newcomer's `curl` on `openai/gpt-4.1` must not fail because of the demo's own simulation.
     retry: { retry_direct_models: true },

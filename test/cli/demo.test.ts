@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_TENANT_KEY } from '../../src/demo/demo-config.ts';
 import { waitFor } from '../helpers/gateway.ts';
 import { streamSignallingMidway } from '../helpers/signal-mid-stream.ts';
 
@@ -52,12 +53,16 @@ describe('npm start (demo mode)', () => {
 
   it("answers the banner's curl example, byte for byte the request it prints", async () => {
     const body = /-d '(\{.*\})'/.exec(output)?.[1];
+    const authorization = /-H 'authorization: (Bearer \S+)'/.exec(output)?.[1];
     expect(body).toBeDefined();
+    expect(authorization).toBe(`Bearer ${DEMO_TENANT_KEY}`);
     const response = await fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: authorization as string },
       body,
     });
+    expect(response.headers.get('x-ratelimit-limit-requests')).toBe('6000');
+    expect(Number(response.headers.get('x-switchyard-cost-usd'))).toBeGreaterThan(0);
     expect(response.status).toBe(200);
     expect(response.headers.get('x-request-id')).toBeTruthy();
     const completion = (await response.json()) as OpenAI.ChatCompletion;
@@ -66,7 +71,7 @@ describe('npm start (demo mode)', () => {
   });
 
   it('serves the openai SDK, streaming and not, and lists its models', async () => {
-    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused-in-demo', maxRetries: 0 });
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: DEMO_TENANT_KEY, maxRetries: 0 });
     const reply = await client.chat.completions.create({
       model: 'smart',
       messages: [{ role: 'user', content: 'Hello!' }],
@@ -89,7 +94,7 @@ describe('npm start (demo mode)', () => {
   });
 
   it('drains a stream in flight when npm gets SIGTERM, then the gateway and npm exit 0', async () => {
-    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused-in-demo', maxRetries: 0 });
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: DEMO_TENANT_KEY, maxRetries: 0 });
     const text = await streamSignallingMidway(client, 'openai/gpt-4.1', child, 'SIGTERM');
     expect(text.length).toBeGreaterThan(0);
     expect(await exited).toBe(0);

@@ -4,6 +4,7 @@
  * Before the fix direct names got one round, so about 3 % of them failed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_TENANT_KEY } from '../../src/demo/demo-config.ts';
 import { NO_LATENCY } from '../../src/demo/fakes/shared/index.ts';
 import { type RunningDemo, startDemo } from '../../src/demo/start-demo.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
@@ -32,7 +33,7 @@ afterAll(async () => {
 async function complete(model: string, stream: boolean): Promise<{ status: number; body: string }> {
   const response = await fetch(`${demo.serving.url}/v1/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${DEMO_TENANT_KEY}` },
     body: JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'Hello!' }] }),
   });
   return { status: response.status, body: await response.text() };
@@ -40,7 +41,11 @@ async function complete(model: string, stream: boolean): Promise<{ status: numbe
 
 describe('demo mode under its own injected faults', () => {
   it('answers every listed model, direct names included, every time', async () => {
-    const listed = (await (await fetch(`${demo.serving.url}/v1/models`)).json()) as {
+    const listed = (await (
+      await fetch(`${demo.serving.url}/v1/models`, {
+        headers: { authorization: `Bearer ${DEMO_TENANT_KEY}` },
+      })
+    ).json()) as {
       data: Array<{ id: string }>;
     };
     const models = listed.data.map((entry) => entry.id);

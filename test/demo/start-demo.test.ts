@@ -4,6 +4,7 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_TENANT_KEY } from '../../src/demo/demo-config.ts';
 import { NO_LATENCY } from '../../src/demo/fakes/shared/index.ts';
 import { type RunningDemo, startDemo } from '../../src/demo/start-demo.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
@@ -20,7 +21,7 @@ beforeAll(async () => {
     env: {},
     logger: silentLogger(),
   });
-  client = new OpenAI({ baseURL: `${demo.serving.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  client = new OpenAI({ baseURL: `${demo.serving.url}/v1`, apiKey: DEMO_TENANT_KEY, maxRetries: 0 });
 });
 afterAll(async () => {
   await demo?.serving.stop();

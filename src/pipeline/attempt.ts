@@ -43,6 +43,7 @@ import { requestMetricsFor } from '../observability/request-metrics.ts';
 import { backoffDelayMs } from '../routing/backoff.ts';
 import { throttleOutcome } from '../routing/breaker.ts';
 import type { RoutingRuntime } from '../routing/runtime.ts';
+import { completionIdFor } from '../server/request-id.ts';
 import type { AttemptRecord, RequestContext } from './context.ts';
 import { attemptDeadlineFor } from './attempt-deadline.ts';
 import { planRoute } from './route.ts';
@@ -82,7 +83,7 @@ export async function runAttempts(ctx: RequestContext, services: Services): Prom
   const everTried: boolean[] = new Array<boolean>(count).fill(false);
   const anotherRound = model.virtual || retry.retryDirectModels;
   const translation: TranslationContext = {
-    completionId: `chatcmpl-${ctx.requestId.startsWith('req_') ? ctx.requestId.slice(4) : ctx.requestId}`,
+    completionId: completionIdFor(ctx.requestId, ctx.req.headers['x-request-id']),
     created: Math.floor(Date.now() / 1000),
     request,
   };

@@ -47,9 +47,12 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
     ctx.model = model;
     await runAttempts(ctx, services);
   } catch (error) {
-    // A client that left mid-upload is a 499 logged at info, like one that leaves mid-stream (issue 10).
-    if (error instanceof UploadAbortedError) ctx.clientAborted = true;
-    else if (!(error instanceof ClientGoneError)) {
+    // A client that left mid-upload is a 499 logged at info, like one that leaves mid-stream (issue 10);
+    // an upload Node cut is logged with the refusal it already sent.
+    if (error instanceof UploadAbortedError) {
+      ctx.clientAborted = error.refusal === undefined;
+      if (error.refusal !== undefined) sendError(ctx, error.refusal);
+    } else if (!(error instanceof ClientGoneError)) {
       if (!(error instanceof GatewayError))
         services.logger.error({ err: error, request_id: ctx.requestId }, 'unexpected error');
       sendError(ctx, error);

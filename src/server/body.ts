@@ -12,12 +12,24 @@ import type { IncomingMessage } from 'node:http';
 import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { bodyTooLarge, malformedCompressedBody, unsupportedContentEncoding } from '../errors/codes.ts';
+import type { GatewayError } from '../errors/gateway-error.ts';
+import { refusalSentOn } from './client-error.ts';
 
-/** The client closed its connection before the whole body arrived: nobody is left to answer. */
+/**
+ * The connection closed before the whole body arrived: nobody is left to answer. Either the client
+ * left, or Node cut the upload (a 408 for an overdue body, a 400 for broken chunked framing) and
+ * client-error.ts already wrote `refusal` to the socket.
+ */
 export class UploadAbortedError extends Error {
-  constructor(cause?: unknown) {
-    super('the client closed the connection mid-upload', cause === undefined ? undefined : { cause });
+  readonly refusal: GatewayError | undefined;
+
+  constructor(refusal: GatewayError | undefined, cause?: unknown) {
+    super(
+      refusal === undefined ? 'the client closed the connection mid-upload' : refusal.message,
+      cause === undefined ? undefined : { cause },
+    );
     this.name = 'UploadAbortedError';
+    this.refusal = refusal;
   }
 }
 
@@ -86,11 +98,11 @@ function collect(
       chunks.push(chunk);
     };
     const onEnd = () => settle(undefined);
-    // The socket died (ECONNRESET "aborted"): the client is gone.
-    const onRequestError = (error: Error) => settle(new UploadAbortedError(error));
+    // The socket died (ECONNRESET "aborted"), by the client's doing or Node's.
+    const onRequestError = (error: Error) => settle(new UploadAbortedError(refusalSentOn(req.socket), error));
     // Node emits 'close' without 'error' for some aborts; a request closed before it completed is one.
     const onRequestClose = () => {
-      if (!req.complete) settle(new UploadAbortedError());
+      if (!req.complete) settle(new UploadAbortedError(refusalSentOn(req.socket)));
     };
     const onDecodeError = () => settle(malformedCompressedBody(encoding ?? 'compressed'));
     const cleanup = () => {

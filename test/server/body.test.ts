@@ -117,6 +117,7 @@ describe('readBody', () => {
       const last = outcomes.at(-1);
       expect(last?.ok).toBe(false);
       expect(last?.ok === false && last.error).toBeInstanceOf(UploadAbortedError);
+      expect(last?.ok === false && (last.error as UploadAbortedError).refusal).toBeUndefined();
     }
   });
 });

@@ -90,12 +90,61 @@ export function routeNotFound(method: string, path: string): GatewayError {
   });
 }
 
+/** `allowed` is the comma-separated method list; RFC 9110 §15.5.6 requires it in `Allow` on every 405. */
 export function methodNotAllowed(method: string, path: string, allowed: string): GatewayError {
   return new GatewayError({
     status: 405,
     type: 'invalid_request_error',
     code: 'method_not_allowed',
     message: `${method} is not allowed on ${path}; use ${allowed}.`,
+    headers: { allow: allowed },
+  });
+}
+
+export function unsupportedContentEncoding(encoding: string): GatewayError {
+  return new GatewayError({
+    status: 415,
+    type: 'invalid_request_error',
+    code: 'unsupported_content_encoding',
+    message: `The request body's content-encoding '${encoding}' is not supported; send it uncompressed or as gzip, deflate or br.`,
+  });
+}
+
+export function malformedCompressedBody(encoding: string): GatewayError {
+  return new GatewayError({
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'invalid_content_encoding',
+    message: `The request body is not valid ${encoding} data, as its content-encoding says it is.`,
+  });
+}
+
+export function nestingTooDeep(param: string | null, maxDepth: number): GatewayError {
+  return new GatewayError({
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'nesting_too_deep',
+    param,
+    message: `The request body nests arrays and objects more than ${maxDepth} levels deep${param === null ? '' : ` (in '${param}')`}; ${maxDepth} is this gateway's limit.`,
+  });
+}
+
+export function numberOutOfRange(param: string | null): GatewayError {
+  return new GatewayError({
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'invalid_value',
+    param,
+    message: `Invalid value for ${param === null ? 'the request' : `'${param}'`}: the number is out of range.`,
+  });
+}
+
+export function missingHostHeader(): GatewayError {
+  return new GatewayError({
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'missing_host_header',
+    message: 'An HTTP/1.1 request must carry a Host header; the connection is closed.',
   });
 }
 

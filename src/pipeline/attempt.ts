@@ -45,6 +45,7 @@ import { requestMetricsFor } from '../observability/request-metrics.ts';
 import { backoffDelayMs } from '../routing/backoff.ts';
 import { throttleOutcome } from '../routing/breaker.ts';
 import type { ProviderRuntime, RoutingRuntime } from '../routing/runtime.ts';
+import { completionIdFor } from '../server/request-id.ts';
 import type { AttemptRecord, RequestContext } from './context.ts';
 import { attemptDeadlineFor } from './attempt-deadline.ts';
 import { planRoute } from './route.ts';
@@ -84,7 +85,7 @@ export async function runAttempts(ctx: RequestContext, services: Services): Prom
   const everTried: boolean[] = new Array<boolean>(count).fill(false);
   const lastRound = model.virtual ? Number.POSITIVE_INFINITY : retry.directModelRetries;
   const translation: TranslationContext = {
-    completionId: `chatcmpl-${ctx.requestId.startsWith('req_') ? ctx.requestId.slice(4) : ctx.requestId}`,
+    completionId: completionIdFor(ctx.requestId, ctx.req.headers['x-request-id']),
     created: Math.floor(Date.now() / 1000),
     request,
   };

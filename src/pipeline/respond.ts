@@ -6,23 +6,24 @@
 import type { ServerResponse } from 'node:http';
 import { internalError } from '../errors/codes.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
+import { toHeaderValue } from '../server/header-value.ts';
 import type { RequestContext } from './context.ts';
 
 export function completionHeaders(ctx: RequestContext, contentType: string): Record<string, string> {
   return {
     'content-type': contentType,
     'x-request-id': ctx.requestId,
-    'x-switchyard-provider': ctx.provider ?? '',
-    'x-switchyard-model': ctx.upstreamModel ?? '',
+    // Provider names come from the config, but the model is whatever the upstream reported.
+    'x-switchyard-provider': toHeaderValue(ctx.provider ?? ''),
+    'x-switchyard-model': toHeaderValue(ctx.upstreamModel ?? ''),
     'x-switchyard-attempts': String(ctx.attemptCount),
     'x-switchyard-cache': 'BYPASS',
   };
 }
 
+// Both below mark the response committed only once writeHead has succeeded: should it throw, nothing
+// has gone out, and the failure must still be answered with a JSON error, not an SSE error event.
 export function sendCompletion(ctx: RequestContext, body: string | Buffer): void {
-  ctx.status = 200;
-  ctx.committed = true;
-  ctx.firstByteMs = performance.now() - ctx.startedAt;
   // Bytes: Buffer.byteLength and a string write each walk the text with V8's scalar UTF-8 length;
   // Buffer.from encodes it once with SIMD.
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
@@ -31,6 +32,9 @@ export function sendCompletion(ctx: RequestContext, body: string | Buffer): void
   // docs/design.md §1: a non-streaming answer with a known price says what it cost (a stream's is in the log).
   if (ctx.costUsd !== null) headers['x-switchyard-cost-usd'] = formatUsd(ctx.costUsd);
   ctx.res.writeHead(200, headers);
+  ctx.status = 200;
+  ctx.committed = true;
+  ctx.firstByteMs = performance.now() - ctx.startedAt;
   ctx.res.end(bytes);
 }
 
@@ -40,14 +44,14 @@ export function formatUsd(usd: number): string {
 }
 
 export function startEventStream(ctx: RequestContext): void {
-  ctx.status = 200;
-  ctx.committed = true;
-  ctx.firstByteMs = performance.now() - ctx.startedAt;
   const headers = completionHeaders(ctx, 'text/event-stream; charset=utf-8');
   headers['cache-control'] = 'no-cache';
   // Reverse proxies (nginx) buffer responses unless told not to; a buffered stream is not a stream.
   headers['x-accel-buffering'] = 'no';
   ctx.res.writeHead(200, headers);
+  ctx.status = 200;
+  ctx.committed = true;
+  ctx.firstByteMs = performance.now() - ctx.startedAt;
 }
 
 /** Any error, before or after the first byte. Unknown errors become a 500 that names the request id. */

@@ -5,7 +5,7 @@
 import { resolveModel, type Snapshot } from '../config/compile.ts';
 import { modelNotFound, unsupportedMediaType } from '../errors/codes.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { readBody } from '../server/body.ts';
+import { readBody, UploadAbortedError } from '../server/body.ts';
 import { runAttempts } from './attempt.ts';
 import { ClientGoneError } from './exchange.ts';
 import { settleRequest } from './account.ts';
@@ -57,7 +57,12 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
     }
     await runAttempts(ctx, services);
   } catch (error) {
-    if (!(error instanceof ClientGoneError)) {
+    // A client that left mid-upload is a 499 logged at info, like one that leaves mid-stream (issue 10);
+    // an upload Node cut is logged with the refusal it already sent.
+    if (error instanceof UploadAbortedError) {
+      ctx.clientAborted = error.refusal === undefined;
+      if (error.refusal !== undefined) sendError(ctx, error.refusal);
+    } else if (!(error instanceof ClientGoneError)) {
       if (!(error instanceof GatewayError))
         services.logger.error({ err: error, request_id: ctx.requestId }, 'unexpected error');
       sendError(ctx, error);

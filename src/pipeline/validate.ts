@@ -8,8 +8,14 @@
  * ever says "valid" for input zod also accepts with the same result, which
  * test/pipeline/validate.test.ts checks on generated requests. It saved about 5 µs of CPU a request
  * at c=50 (zod was ~4 % of the gateway's profile; docs/performance.md).
+ *
+ * Nesting is limited to MAX_JSON_DEPTH levels (issue 10): JSON.parse takes any depth, but the
+ * recursive code after it (JSON.stringify of the upstream body, the schema converters) overflows the
+ * stack somewhere past a few thousand, which was a 500. The depth is checked on the parsed value, so
+ * it costs no second parse, and only for requests off the fast path: a plain request is at most three
+ * levels deep by construction.
  */
-import { invalidJson, invalidRequest } from '../errors/codes.ts';
+import { invalidJson, invalidRequest, numberOutOfRange } from '../errors/codes.ts';
 import type { GatewayError } from '../errors/gateway-error.ts';
 import {
   type ChatRequest,
@@ -17,6 +23,7 @@ import {
   formatParam,
   MAX_MODEL_NAME_CHARS,
 } from '../protocol/chat-request.ts';
+import { checkJsonDepth } from '../protocol/json-depth.ts';
 
 export function parseChatRequest(body: Buffer): ChatRequest {
   let json: unknown;
@@ -31,6 +38,7 @@ export function parseChatRequest(body: Buffer): ChatRequest {
   let request: ChatRequest;
   if (isPlainChatRequest(json)) request = json;
   else {
+    checkJsonDepth(json);
     const result = chatRequestSchema.safeParse(json);
     if (!result.success) throw toRequestError(result.error.issues, json);
     request = result.data;
@@ -131,6 +139,9 @@ function toRequestError(issues: ReadonlyArray<Issue>, body: unknown): GatewayErr
   const where = param === null ? 'the request' : `'${param}'`;
   if (issue.code === 'invalid_type') {
     const value = valueAt(body, issue.path);
+    // JSON.parse reads 1e400 as Infinity, which zod calls the wrong type ("expected a number, but got
+    // a number"); it is a number out of range.
+    if (typeof value === 'number' && !Number.isFinite(value)) return numberOutOfRange(param);
     if (value === undefined)
       return invalidRequest(`Missing required parameter: ${where}.`, param, 'missing_required_parameter');
     if (issue.expected !== undefined) {

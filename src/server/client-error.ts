@@ -10,10 +10,19 @@ import type { Duplex } from 'node:stream';
 import { headersTooLarge, malformedHttp, requestTimedOut } from '../errors/codes.ts';
 import type { GatewayError } from '../errors/gateway-error.ts';
 
+/** The refusal written on each socket, so a handler still reading that request can log what it got. */
+const refusals = new WeakMap<object, GatewayError>();
+
+export function refusalSentOn(socket: object | null): GatewayError | undefined {
+  return socket === null ? undefined : refusals.get(socket);
+}
+
 export function answerClientError(error: Error, socket: Duplex, requestTimeoutMs: number): void {
   const code = (error as NodeJS.ErrnoException).code;
   const written = (socket as Duplex & { bytesWritten?: number }).bytesWritten ?? 0;
-  if (code === 'ECONNRESET' || !socket.writable || written > 0) {
+  // HPE_INVALID_EOF_STATE: the client closed its side mid-request (it left mid-upload); there is no
+  // malformed request to answer, and the handler reading the body logs a 499.
+  if (code === 'ECONNRESET' || code === 'HPE_INVALID_EOF_STATE' || !socket.writable || written > 0) {
     socket.destroy();
     return;
   }
@@ -24,6 +33,7 @@ export function answerClientError(error: Error, socket: Duplex, requestTimeoutMs
         ? headersTooLarge()
         : malformedHttp();
   const body = JSON.stringify(refusal.toEnvelope());
+  refusals.set(socket, refusal);
   socket.end(
     `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ''}\r\n` +
       'connection: close\r\ncontent-type: application/json\r\n' +

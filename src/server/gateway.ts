@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { compileConfig, type Snapshot } from '../config/compile.ts';
 import type { Config } from '../config/schema.ts';
-import { internalError, methodNotAllowed, routeNotFound, shuttingDown } from '../errors/codes.ts';
+import { internalError, missingHostHeader, routeNotFound, shuttingDown } from '../errors/codes.ts';
 import type { GatewayError } from '../errors/gateway-error.ts';
 import { authenticate } from '../pipeline/auth.ts';
 import { RequestContext } from '../pipeline/context.ts';
@@ -28,6 +28,7 @@ import { adminRoutingRoutes } from './admin-routing.ts';
 import { spendAdminRoutes } from './admin-spend.ts';
 import { answerClientError } from './client-error.ts';
 import { modelIdFromPath, modelsBody } from './models-endpoint.ts';
+import { methodNotAllowedFor } from './method-not-allowed.ts';
 import { requestIdFor } from './request-id.ts';
 
 type Handler = (
@@ -93,8 +94,11 @@ export class Gateway {
     this.#snapshot = compileConfig(options.config, this.pools, 1, this.routing);
     // Node checks both timeouts below on this interval (default 30 s, which would let a stalled client
     // overstay its deadline by that much); the check walks a native list of open sockets, off the hot path.
-    this.server = createServer({ keepAliveTimeout: 65_000, connectionsCheckingInterval: 1000 }, (req, res) =>
-      this.#dispatch(req, res),
+    // requireHostHeader off: Node's own refusal of a Host-less HTTP/1.1 request is a bare 400 with no
+    // body; #dispatch refuses it with the envelope instead.
+    this.server = createServer(
+      { keepAliveTimeout: 65_000, connectionsCheckingInterval: 1000, requireHostHeader: false },
+      (req, res) => this.#dispatch(req, res),
     );
     applyClientTimeouts(this.server, options.config);
     this.server.on('clientError', (error, socket) =>
@@ -188,6 +192,12 @@ export class Gateway {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
+    // RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request without Host.
+    if (req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor === 1) {
+      res.shouldKeepAlive = false;
+      this.#fail(res, missingHostHeader(), requestId);
+      return;
+    }
     // `/v1/models/{id}` reads its id in the models handler; admin ids (`/admin/keys/:id`) are bound here.
     const methods =
       this.#routes[path] ??
@@ -196,9 +206,11 @@ export class Gateway {
       this.#fail(res, routeNotFound(req.method ?? 'GET', path), requestId);
       return;
     }
-    const handler = methods[req.method ?? 'GET'];
+    const method = req.method ?? 'GET';
+    // HEAD is GET without a body (RFC 9110 §9.3.2); Node drops the body of a response to HEAD itself.
+    const handler = methods[method] ?? (method === 'HEAD' ? methods.GET : undefined);
     if (handler === undefined) {
-      this.#fail(res, methodNotAllowed(req.method ?? '', path, Object.keys(methods).join(', ')), requestId);
+      this.#fail(res, methodNotAllowedFor(method, path, methods), requestId);
       return;
     }
     if (this.#draining && path !== '/healthz' && path !== '/readyz') {
@@ -327,7 +339,8 @@ async function warmState(state: StateStore, logger: Services['logger']): Promise
   });
   try {
     const outcome = await Promise.race([state.ready().then(() => 'ready' as const), timeout]);
-    if (outcome === 'timeout') logger.warn('the redis state did not answer at start; limits degrade until it does');
+    if (outcome === 'timeout')
+      logger.warn('the redis state did not answer at start; limits degrade until it does');
   } catch (error) {
     logger.warn({ err: error }, 'the redis state did not answer at start; limits degrade until it does');
   } finally {

@@ -9,13 +9,28 @@ const ID_BYTES = 16;
 const pool = Buffer.alloc(ID_BYTES * 256);
 let offset = pool.length;
 
-export function requestIdFor(incoming: string | string[] | undefined): string {
-  if (typeof incoming === 'string' && acceptableId.test(incoming)) return incoming;
+function randomHex(): string {
   if (offset === pool.length) {
     randomFillSync(pool);
     offset = 0;
   }
-  const id = `req_${pool.toString('hex', offset, offset + ID_BYTES)}`;
+  const hex = pool.toString('hex', offset, offset + ID_BYTES);
   offset += ID_BYTES;
-  return id;
+  return hex;
+}
+
+export function requestIdFor(incoming: string | string[] | undefined): string {
+  if (typeof incoming === 'string' && acceptableId.test(incoming)) return incoming;
+  return `req_${randomHex()}`;
+}
+
+/**
+ * The `chatcmpl-…` id of a completion, unique per request. When we generated the request id, the
+ * completion shares its random part, so either finds the other. A client's own `x-request-id` is only
+ * correlation: two requests may carry the same one, and their completions must still differ (issue 10),
+ * so the completion then gets an id of its own.
+ */
+export function completionIdFor(requestId: string, incoming: string | string[] | undefined): string {
+  if (requestId !== incoming && requestId.startsWith('req_')) return `chatcmpl-${requestId.slice(4)}`;
+  return `chatcmpl-${randomHex()}`;
 }

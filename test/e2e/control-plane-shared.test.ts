@@ -34,7 +34,11 @@ afterAll(async () => {
 });
 
 function body(): string {
-  return JSON.stringify({ model: 'openai/gpt-4.1', max_tokens: 40, messages: [{ role: 'user', content: 'Hi' }] });
+  return JSON.stringify({
+    model: 'openai/gpt-4.1',
+    max_tokens: 40,
+    messages: [{ role: 'user', content: 'Hi' }],
+  });
 }
 
 async function fire(urls: readonly string[], count: number): Promise<number[]> {
@@ -127,7 +131,9 @@ if (redisUrl === undefined) {
       const tenant = `rpm-${randomBytes(4).toString('hex')}`;
       const urls = await startPair(tenant, { rate_limit: { rpm: 100 } });
       const statuses = await fire(urls, 200);
-      console.log(`[rpm, two processes on Redis] 200 sent: ${count(statuses, 200)} admitted, ${count(statuses, 429)} refused`);
+      console.log(
+        `[rpm, two processes on Redis] 200 sent: ${count(statuses, 200)} admitted, ${count(statuses, 429)} refused`,
+      );
       expect(count(statuses, 200)).toBe(100);
       expect(count(statuses, 429)).toBe(100);
       await Promise.all(gateways.map(stopProcess));

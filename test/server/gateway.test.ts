@@ -122,13 +122,44 @@ describe('requests Node refuses before any handler', () => {
   it('answers a stalled upload with 408 in the OpenAI envelope', async () => {
     const answer = await rawExchange(
       gw.url,
-      'POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"model":',
+      'POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n' +
+        'x-request-id: stalled-upload\r\n\r\n{"model":',
     );
     const { status, error } = envelopeOf(answer);
     expect(status).toBe(408);
     expect(error).toMatchObject({ type: 'invalid_request_error', code: 'request_timeout', param: null });
     expect(String(error.message)).toContain('1500 ms');
+    // Issue 10: the handler still reading that body logs what the client got, not an unexpected error.
+    await waitFor(
+      () => gw.logs.some((line) => line.request_id === 'stalled-upload'),
+      5000,
+      'its request line',
+    );
+    expect(gw.logs.find((line) => line.request_id === 'stalled-upload')).toMatchObject({
+      level: 30,
+      status: 408,
+      client_aborted: false,
+      error: { code: 'request_timeout' },
+    });
+    expect(gw.logs.filter((line) => (line.level as number) >= 50)).toEqual([]);
   }, 10_000);
+
+  it('answers broken chunked framing mid-body with 400 in the envelope, and logs that 400', async () => {
+    const answer = await rawExchange(
+      gw.url,
+      'POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n' +
+        'transfer-encoding: chunked\r\nx-request-id: broken-chunk\r\n\r\n5\r\n{"mod\r\nZZ\r\n',
+    );
+    const { status, error } = envelopeOf(answer);
+    expect(status).toBe(400);
+    expect(error).toMatchObject({ code: 'malformed_request' });
+    await waitFor(() => gw.logs.some((line) => line.request_id === 'broken-chunk'), 5000, 'its request line');
+    expect(gw.logs.find((line) => line.request_id === 'broken-chunk')).toMatchObject({
+      level: 30,
+      status: 400,
+      client_aborted: false,
+    });
+  });
 
   it('answers bytes that are not HTTP with 400 in the envelope', async () => {
     const { status, error } = envelopeOf(await rawExchange(gw.url, 'HELLO WORLD\r\n\r\n'));

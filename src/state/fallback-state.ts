@@ -1,7 +1,7 @@
 /**
  * A StateStore for limits and budgets that never waits long on a shared store (Redis) that stops
  * answering. Every admit, settle, budgetView, seedSpend and claimOnce goes to the shared store with a
- * short timeout (default 100 ms); when it fails or times out, the answer comes from here instead:
+ * short timeout (default 500 ms); when it fails or times out, the answer comes from here instead:
  *
  * - mode `local` (fail open): a MemoryState of this instance decides, so limits hold per instance;
  * - mode `closed` (fail closed): admit refuses with reason `unavailable` (the gateway answers 503),
@@ -34,7 +34,7 @@ export type FallbackEvent =
 
 export interface FallbackStateOptions {
   mode: DegradedMode;
-  /** A shared-store call slower than this counts as a failure; default 100 ms. */
+  /** A shared-store call slower than this counts as a failure; default 500 ms. */
   timeoutMs?: number;
   /** After a failure, answer locally this long before probing the shared store again; default 1000 ms. */
   probeEveryMs?: number;
@@ -95,7 +95,7 @@ export class FallbackState implements StateStore {
     this.kind = shared.kind;
     this.mode = options.mode;
     this.local = options.local ?? new MemoryState();
-    this.#timeoutMs = options.timeoutMs ?? 100;
+    this.#timeoutMs = options.timeoutMs ?? 500;
     this.#probeEveryMs = options.probeEveryMs ?? 1_000;
     this.#maxPending = options.maxPendingSettlements ?? 10_000;
     this.#onEvent = options.onEvent ?? (() => {});
@@ -284,7 +284,13 @@ export class FallbackState implements StateStore {
     try {
       const answer = Promise.resolve().then(call);
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new TimeoutError(this.#timeoutMs)), this.#timeoutMs);
+        // The rejection waits one turn of the event loop (setImmediate runs after the poll phase): when
+        // the loop itself was late, a reply already on the socket is read first and wins, so a busy
+        // gateway does not mistake its own lag for a Redis outage and fall back to local limits.
+        timer = setTimeout(
+          () => setImmediate(() => reject(new TimeoutError(this.#timeoutMs))),
+          this.#timeoutMs,
+        );
         timer.unref();
       });
       // A late rejection after the timeout won must not surface as an unhandled rejection.

@@ -40,7 +40,7 @@ describe('control-plane config sections', () => {
     expect(result.config.tiers.free?.budget?.mode).toBe('hard');
     expect(result.config.limits).toEqual({
       on_state_failure: 'local',
-      state_timeout_ms: 100,
+      state_timeout_ms: 500,
       key_refresh_ms: 2000,
     });
     expect(result.config.alerts.check_interval_s).toBe(60);

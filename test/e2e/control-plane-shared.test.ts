@@ -144,6 +144,10 @@ if (redisUrl === undefined) {
       const urls = await startPair(tenant, { budget: { usd: BUDGET_USD, period: 'day' } });
       let statuses: number[] = [];
       for (let round = 0; round < 10 && !statuses.includes(429); round++) statuses = await fire(urls, 50);
+      // Settlements run after each response has ended: wait until none is left in flight.
+      const deadline = Date.now() + 5000;
+      while ((await spend(urls[0] as string, tenant)).reserved_usd > 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
       const [first, second] = await Promise.all(urls.map((url) => spend(url, tenant)));
       const over = Math.max(0, (first?.spent_usd ?? 0) - BUDGET_USD);
       console.log(

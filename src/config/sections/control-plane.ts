@@ -55,8 +55,10 @@ export const limitsSection = z
     // What limits and budgets do while a redis state does not answer: `local` keeps enforcing them per
     // instance from memory (fail open across instances, never hung), `closed` refuses with 503.
     on_state_failure: z.enum(LIMITS_FAILURE_MODES).default('local'),
-    // A state call slower than this counts as a failure: a slow Redis must not slow every request.
-    state_timeout_ms: milliseconds.default(100),
+    // A state call slower than this counts as a failure: a Redis that stops answering costs the first
+    // request this much, then limits answer locally until a probe finds it back. Long enough that a busy
+    // but healthy Redis (or a briefly lagging event loop) is not taken for an outage.
+    state_timeout_ms: milliseconds.default(500),
     // How often each instance reads new and revoked keys from the store.
     key_refresh_ms: wholeNumber(100, 3_600_000).default(2_000),
   })

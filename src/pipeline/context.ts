@@ -55,6 +55,8 @@ export class RequestContext {
   prices: PriceBook | undefined = undefined;
   estimate: PreflightEstimate | undefined = undefined;
   admission: Admission | undefined = undefined;
+  /** OpenAI's x-ratelimit-* headers for this tenant's answer, error or not (limits.ts). */
+  rateLimitHeaders: Record<string, string> | undefined = undefined;
   /** Real cost of the answer, USD; null while unknown (no usage yet, or no price). */
   costUsd: number | null = null;
   request: ChatRequest | undefined = undefined;

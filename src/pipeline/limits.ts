@@ -2,7 +2,8 @@
  * The limits stage (docs/design.md §2): requests per minute, tokens per minute, concurrent requests and the
  * budget reservation, decided in one atomic call to the state store (one Lua round trip on Redis), so
  * N instances admit exactly what one would. Refusals never reach an upstream. Every answer to a limited
- * tenant carries OpenAI's x-ratelimit-* headers; a refusal adds retry-after (respond.ts).
+ * tenant carries OpenAI's x-ratelimit-* headers (ctx.rateLimitHeaders, written by respond.ts); a refusal
+ * adds retry-after.
  */
 import type { CompiledTenant } from '../control-plane/tenant-policy.ts';
 import { budgetExceeded, limitsUnavailable, rateLimitExceeded } from '../errors/codes.ts';
@@ -65,7 +66,8 @@ function applyAdmission(
   result: AdmissionResult,
 ): void {
   const headers = rateLimitHeaders(result);
-  for (const name in headers) ctx.res.setHeader(name, headers[name] as string);
+  // respond.ts writes them with the answer, the error envelope included (every answer to a tenant).
+  ctx.rateLimitHeaders = headers;
   if (!result.allowed) throw refusal(tenant, result, headers);
   ctx.admission = { scope: tenant.scope, spec, spentNanoUsd: result.budget?.spentNanoUsd ?? 0 };
 }

@@ -10,7 +10,7 @@ import { toHeaderValue } from '../server/header-value.ts';
 import type { RequestContext } from './context.ts';
 
 export function completionHeaders(ctx: RequestContext, contentType: string): Record<string, string> {
-  return {
+  const headers: Record<string, string> = {
     'content-type': contentType,
     'x-request-id': ctx.requestId,
     // Provider names come from the config, but the model is whatever the upstream reported.
@@ -19,6 +19,10 @@ export function completionHeaders(ctx: RequestContext, contentType: string): Rec
     'x-switchyard-attempts': String(ctx.attemptCount),
     'x-switchyard-cache': 'BYPASS',
   };
+  // One writeHead with every header: res.setHeader costs about a microsecond a header.
+  const rateLimit = ctx.rateLimitHeaders;
+  if (rateLimit !== undefined) for (const name in rateLimit) headers[name] = rateLimit[name] as string;
+  return headers;
 }
 
 // Both below mark the response committed only once writeHead has succeeded: should it throw, nothing
@@ -67,7 +71,7 @@ export function sendError(ctx: RequestContext, error: unknown): void {
     res.end(`data: ${JSON.stringify(gatewayError.toEnvelope())}\n\ndata: [DONE]\n\n`);
     return;
   }
-  writeErrorResponse(res, gatewayError, ctx.requestId, ctx.attemptCount);
+  writeErrorResponse(res, gatewayError, ctx.requestId, ctx.attemptCount, ctx.rateLimitHeaders);
 }
 
 export function writeErrorResponse(
@@ -75,6 +79,7 @@ export function writeErrorResponse(
   error: GatewayError,
   requestId: string,
   attempts?: number,
+  extraHeaders?: Readonly<Record<string, string>>,
 ): void {
   if (res.headersSent) {
     res.end();
@@ -85,6 +90,7 @@ export function writeErrorResponse(
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),
     'x-request-id': requestId,
+    ...extraHeaders,
     ...error.headers,
   };
   if (attempts !== undefined && attempts > 0) headers['x-switchyard-attempts'] = String(attempts);

@@ -23,6 +23,7 @@
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import type { ChatRequest } from '../protocol/chat-request.ts';
 import { costUsd } from './cost.ts';
+import { TokenMemo } from './token-memo.ts';
 import type { ModelLimits } from './price-book.ts';
 import type { Price } from './types.ts';
 
@@ -157,11 +158,15 @@ function countTexts(texts: readonly string[]): number {
   if (total === 0) return 0;
   if (total <= EXACT_CHARS) {
     let tokens = 0;
-    for (const text of texts) tokens += countPieces(text, 0, text.length);
+    for (const text of texts) tokens += memo.count(text, countWhole);
     return tokens;
   }
   return sampleTexts(texts, total);
 }
+
+/** 2 M characters of remembered texts (a few MB of heap), each at most 16 K characters. */
+const memo = new TokenMemo(2_000_000, 16_384);
+const countWhole = (text: string): number => countPieces(text, 0, text.length);
 
 /** Tokens of `text[start, end)`, tokenized in pieces of at most PIECE_CHARS (see the file comment). */
 function countPieces(text: string, start: number, end: number): number {

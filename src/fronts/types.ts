@@ -74,7 +74,12 @@ export interface Front {
   /** Parse and validate the body; throws a 400 GatewayError naming the field. */
   parse(body: Buffer): FrontRequest;
   /** The upstream request for one attempt; throws a 4xx GatewayError when this target cannot serve it. */
-  toUpstream(front: FrontCall, call: AdapterCall, stream: boolean, clientHeaders: ClientHeaders): UpstreamRequest;
+  toUpstream(
+    front: FrontCall,
+    call: AdapterCall,
+    stream: boolean,
+    clientHeaders: ClientHeaders,
+  ): UpstreamRequest;
   /** A 2xx body to the client's format. Throws UpstreamProtocolError when the body is malformed. */
   answer(front: FrontCall, bodyText: string): FrontAnswer;
   openStream(front: FrontCall, sink: SseSink): FrontStream;

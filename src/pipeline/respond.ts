@@ -61,7 +61,8 @@ export function sendError(ctx: RequestContext, error: unknown): void {
   const front = ctx.front;
   if (ctx.committed) {
     // Headers are gone; the only channel left is the stream itself.
-    if (front === undefined) res.end(`data: ${JSON.stringify(gatewayError.toEnvelope())}\n\ndata: [DONE]\n\n`);
+    if (front === undefined)
+      res.end(`data: ${JSON.stringify(gatewayError.toEnvelope())}\n\ndata: [DONE]\n\n`);
     else {
       let text = '';
       front.streamError(gatewayError, {

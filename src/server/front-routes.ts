@@ -9,7 +9,12 @@ import type { RequestContext } from '../pipeline/context.ts';
 import { handleFrontRequest } from '../pipeline/run.ts';
 import type { Services } from '../pipeline/services.ts';
 
-type Handler = (req: IncomingMessage, res: ServerResponse, requestId: string, startedAt: number) => Promise<void>;
+type Handler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  startedAt: number,
+) => Promise<void>;
 
 export type ContextFactory = (
   req: IncomingMessage,

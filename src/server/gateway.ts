@@ -111,7 +111,10 @@ export class Gateway {
       ...adminRoutingRoutes(() => this.#snapshot),
       ...pricingAdminRoutes(() => this.#snapshot, this.controlPlane),
       ...spendAdminRoutes(() => this.#snapshot, this.controlPlane),
-      ...frontRoutes((req, res, id, at) => new RequestContext(id, this.#snapshot, req, res, at), this.services),
+      ...frontRoutes(
+        (req, res, id, at) => new RequestContext(id, this.#snapshot, req, res, at),
+        this.services,
+      ),
     };
     const keyRoutes = keyAdminRoutes(() => this.#snapshot, this.controlPlane);
     Object.assign(this.#routes, keyRoutes.exact);

@@ -38,7 +38,10 @@ export function anthropicErrorType(status: number): string {
 }
 
 export function anthropicErrorBody(error: GatewayError, status = error.status): string {
-  return JSON.stringify({ type: 'error', error: { type: anthropicErrorType(status), message: error.message } });
+  return JSON.stringify({
+    type: 'error',
+    error: { type: anthropicErrorType(status), message: error.message },
+  });
 }
 
 export function anthropicErrorResponse(error: GatewayError): { status: number; body: string } {

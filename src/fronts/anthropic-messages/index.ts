@@ -28,7 +28,8 @@ function toUpstream(
   clientHeaders: ClientHeaders,
 ): UpstreamRequest {
   const target = front.target;
-  if (!speaksMessages(target)) return target.provider.adapter.toRequest(front.translation.request, call, stream);
+  if (!speaksMessages(target))
+    return target.provider.adapter.toRequest(front.translation.request, call, stream);
   const headers: Record<string, string> = { ...call.headers };
   for (const name of FORWARDED_HEADERS) {
     const value = clientHeaders[name];
@@ -45,7 +46,9 @@ function toUpstream(
 function answer(front: FrontCall, bodyText: string): FrontAnswer {
   const translated = front.target.provider.adapter.fromResponse(bodyText, front.translation);
   return {
-    body: speaksMessages(front.target) ? undefined : JSON.stringify(toAnthropicMessage(translated.completion)),
+    body: speaksMessages(front.target)
+      ? undefined
+      : JSON.stringify(toAnthropicMessage(translated.completion)),
     usage: translated.usage,
     finishReason: translated.finishReason,
     rawFinishReason: translated.rawFinishReason,

@@ -27,7 +27,10 @@ import {
 } from '../../protocol/chat-request.ts';
 import type { FrontRequest } from '../types.ts';
 
-const cacheControl = z.looseObject({ type: z.literal('ephemeral') }).nullable().optional();
+const cacheControl = z
+  .looseObject({ type: z.literal('ephemeral') })
+  .nullable()
+  .optional();
 const textBlock = z.looseObject({ type: z.literal('text'), text: z.string(), cache_control: cacheControl });
 const imageBlock = z.looseObject({
   type: z.literal('image'),
@@ -53,7 +56,11 @@ const toolUseBlock = z.looseObject({
   name: z.string(),
   input: z.unknown(),
 });
-const thinkingBlock = z.looseObject({ type: z.literal('thinking'), thinking: z.string(), signature: z.string() });
+const thinkingBlock = z.looseObject({
+  type: z.literal('thinking'),
+  thinking: z.string(),
+  signature: z.string(),
+});
 const redactedThinkingBlock = z.looseObject({ type: z.literal('redacted_thinking'), data: z.string() });
 const otherBlock = z.looseObject({ type: z.string() });
 
@@ -81,7 +88,9 @@ export const messagesRequestSchema = z.looseObject({
   model: z.string().min(1).max(MAX_MODEL_NAME_CHARS),
   max_tokens: z.number().int().positive(),
   messages: z
-    .array(z.looseObject({ role: z.enum(['user', 'assistant']), content: z.union([z.string(), z.array(block)]) }))
+    .array(
+      z.looseObject({ role: z.enum(['user', 'assistant']), content: z.union([z.string(), z.array(block)]) }),
+    )
     .min(1, 'must contain at least one message'),
   system: z.union([z.string(), z.array(textBlock)]).optional(),
   stop_sequences: z.array(z.string()).optional(),
@@ -110,7 +119,11 @@ export const messagesRequestSchema = z.looseObject({
     .discriminatedUnion('type', [
       z.looseObject({ type: z.literal('auto'), disable_parallel_tool_use: z.boolean().optional() }),
       z.looseObject({ type: z.literal('any'), disable_parallel_tool_use: z.boolean().optional() }),
-      z.looseObject({ type: z.literal('tool'), name: z.string(), disable_parallel_tool_use: z.boolean().optional() }),
+      z.looseObject({
+        type: z.literal('tool'),
+        name: z.string(),
+        disable_parallel_tool_use: z.boolean().optional(),
+      }),
       z.looseObject({ type: z.literal('none') }),
     ])
     .optional(),
@@ -239,14 +252,21 @@ function pushUserTurn(messages: ChatMessage[], content: string | Block[], index:
         parts.push({ type: 'text', text: (item as { text: string }).text });
         return;
       case 'image':
-        parts.push({ type: 'image_url', image_url: { url: imageUrl(item as z.infer<typeof imageBlock>, param) } });
+        parts.push({
+          type: 'image_url',
+          image_url: { url: imageUrl(item as z.infer<typeof imageBlock>, param) },
+        });
         return;
       case 'document':
         parts.push(documentPart(item as z.infer<typeof documentBlock>, param));
         return;
       case 'tool_result': {
         const result = item as z.infer<typeof toolResultBlock>;
-        messages.push({ role: 'tool', tool_call_id: result.tool_use_id, content: toolResultText(result, param) });
+        messages.push({
+          role: 'tool',
+          tool_call_id: result.tool_use_id,
+          content: toolResultText(result, param),
+        });
         return;
       }
       default:
@@ -312,7 +332,8 @@ function assistantTurn(content: string | Block[], index: number): ChatMessage {
   let text = '';
   let reasoning = '';
   let signature = '';
-  const toolCalls: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }> = [];
+  const toolCalls: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }> =
+    [];
   content.forEach((item, blockIndex) => {
     switch (item.type) {
       case 'text':

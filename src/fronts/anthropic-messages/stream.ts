@@ -44,11 +44,13 @@ export class AnthropicStreamRenderer {
     if (choice === undefined) return;
     const delta = choice.delta;
     if (delta.reasoning_content != null && delta.reasoning_content !== '') {
-      if (this.#open?.kind !== 'thinking') this.#openBlock({ kind: 'thinking' }, { type: 'thinking', thinking: '', signature: '' });
+      if (this.#open?.kind !== 'thinking')
+        this.#openBlock({ kind: 'thinking' }, { type: 'thinking', thinking: '', signature: '' });
       this.#delta({ type: 'thinking_delta', thinking: delta.reasoning_content });
     }
     if (delta.reasoning_signature != null && delta.reasoning_signature !== '') {
-      if (this.#open?.kind !== 'thinking') this.#openBlock({ kind: 'thinking' }, { type: 'thinking', thinking: '', signature: '' });
+      if (this.#open?.kind !== 'thinking')
+        this.#openBlock({ kind: 'thinking' }, { type: 'thinking', thinking: '', signature: '' });
       this.#delta({ type: 'signature_delta', signature: delta.reasoning_signature });
     }
     if (delta.content != null && delta.content !== '') {
@@ -67,7 +69,12 @@ export class AnthropicStreamRenderer {
         this.#toolsSeen.add(call.index);
         this.#openBlock(
           { kind: 'tool', toolIndex: call.index },
-          { type: 'tool_use', id: call.id ?? `toolu_${call.index}`, name: call.function?.name ?? '', input: {} },
+          {
+            type: 'tool_use',
+            id: call.id ?? `toolu_${call.index}`,
+            name: call.function?.name ?? '',
+            input: {},
+          },
         );
       }
       const piece = call.function?.arguments;
@@ -117,12 +124,18 @@ export class AnthropicStreamRenderer {
   }
 
   #delta(delta: Record<string, unknown>): void {
-    this.#sink.event('content_block_delta', JSON.stringify({ type: 'content_block_delta', index: this.#index, delta }));
+    this.#sink.event(
+      'content_block_delta',
+      JSON.stringify({ type: 'content_block_delta', index: this.#index, delta }),
+    );
   }
 
   #closeBlock(): void {
     if (this.#open === undefined) return;
     this.#open = undefined;
-    this.#sink.event('content_block_stop', JSON.stringify({ type: 'content_block_stop', index: this.#index }));
+    this.#sink.event(
+      'content_block_stop',
+      JSON.stringify({ type: 'content_block_stop', index: this.#index }),
+    );
   }
 }

@@ -30,7 +30,9 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const port = (upstream.address() as AddressInfo).port;
   gw = await startTestGateway({
-    providers: { claude: { type: 'anthropic', keys: ['sk-ant-upstream'], base_url: `http://127.0.0.1:${port}` } },
+    providers: {
+      claude: { type: 'anthropic', keys: ['sk-ant-upstream'], base_url: `http://127.0.0.1:${port}` },
+    },
     models: { sonnet: { targets: ['claude/claude-sonnet-4-5-20250929'] } },
   });
 });
@@ -69,10 +71,18 @@ const request = {
 };
 
 describe('JSON fixtures', () => {
-  for (const name of ['text-message.json', 'thinking-tool.json', 'tool-message.json', 'max-tokens.json', 'parallel-tools.json']) {
+  for (const name of [
+    'text-message.json',
+    'thinking-tool.json',
+    'tool-message.json',
+    'max-tokens.json',
+    'parallel-tools.json',
+  ]) {
     it(`${name} reaches the client unchanged`, async () => {
       next = { type: 'application/json', body: fixture(name) };
-      const { response, bytes } = await post(request, { 'anthropic-beta': 'interleaved-thinking-2025-05-14' });
+      const { response, bytes } = await post(request, {
+        'anthropic-beta': 'interleaved-thinking-2025-05-14',
+      });
       expect(response.status).toBe(200);
       expect(bytes.equals(fixture(name))).toBe(true);
       const sent = received.at(-1);
@@ -84,7 +94,14 @@ describe('JSON fixtures', () => {
 });
 
 describe('SSE fixtures', () => {
-  for (const name of ['text.sse', 'thinking-tool.sse', 'tool.sse', 'prompt-cache.sse', 'refusal.sse', 'max-tokens.sse']) {
+  for (const name of [
+    'text.sse',
+    'thinking-tool.sse',
+    'tool.sse',
+    'prompt-cache.sse',
+    'refusal.sse',
+    'max-tokens.sse',
+  ]) {
     it(`${name} reaches the client unchanged`, async () => {
       next = { type: 'text/event-stream', body: fixture(name) };
       const { response, bytes } = await post({ ...request, stream: true });

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { anthropicMessagesFront } from '../fronts/anthropic-messages/index.ts';
+import { responsesFront } from '../fronts/responses/index.ts';
 import type { Front } from '../fronts/types.ts';
 import type { RequestContext } from '../pipeline/context.ts';
 import { handleFrontRequest } from '../pipeline/run.ts';
@@ -34,5 +35,6 @@ export function frontRoutes(
   const messages = handler(anthropicMessagesFront);
   return {
     '/v1/messages': { POST: messages },
+    '/v1/responses': { POST: handler(responsesFront) },
   };
 }

@@ -140,7 +140,10 @@ export function toChatRequest(body: ResponsesRequest): ChatRequest {
   if (body.instructions != null && body.instructions !== '')
     messages.push({ role: 'system', content: body.instructions });
   if (typeof body.input === 'string') messages.push({ role: 'user', content: body.input });
-  else body.input.forEach((entry, index) => pushItem(messages, entry, index));
+  else
+    body.input.forEach((entry, index) => {
+      pushItem(messages, entry, index);
+    });
   const request: ChatRequest = { model: body.model, messages };
   if (body.stream === true) {
     request.stream = true;

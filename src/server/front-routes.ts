@@ -3,6 +3,7 @@
  * pipeline (pipeline/run.ts) through its front (src/fronts/). Registered in gateway.ts with one spread.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { embeddingsFront } from '../embeddings/front.ts';
 import { anthropicMessagesFront } from '../fronts/anthropic-messages/index.ts';
 import { responsesFront } from '../fronts/responses/index.ts';
 import type { Front } from '../fronts/types.ts';
@@ -36,5 +37,6 @@ export function frontRoutes(
   return {
     '/v1/messages': { POST: messages },
     '/v1/responses': { POST: handler(responsesFront) },
+    '/v1/embeddings': { POST: handler(embeddingsFront) },
   };
 }

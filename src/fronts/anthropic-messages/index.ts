@@ -8,6 +8,7 @@
  */
 import type { CompiledTarget } from '../../config/compile.ts';
 import type { AdapterCall, UpstreamRequest } from '../../providers/types.ts';
+import { endpointSupport } from '../endpoints.ts';
 import type { ClientHeaders, Front, FrontAnswer, FrontCall, FrontStream, SseSink } from '../types.ts';
 import { anthropicErrorResponse, anthropicStreamError } from './errors.ts';
 import { parseMessagesRequest } from './request.ts';
@@ -18,7 +19,7 @@ import { AnthropicStreamRenderer } from './stream.ts';
 const FORWARDED_HEADERS = ['anthropic-beta'] as const;
 
 function speaksMessages(target: CompiledTarget): boolean {
-  return target.provider.type === 'anthropic';
+  return endpointSupport(target.provider.type, '/v1/messages') === 'passthrough';
 }
 
 function toUpstream(

@@ -112,7 +112,7 @@ describe('OpenAI chunks → Anthropic events', () => {
       ['content_filter', 'refusal'],
     ] as const) {
       const events = render([deltaChunk(header, { content: 'x' }, finish)]);
-      expect((events.at(-2)?.data.delta as { stop_reason: string }).stop_reason).toBe(stop);
+      expect(events.at(-2)?.data.delta).toEqual({ stop_reason: stop, stop_sequence: null });
     }
   });
 

@@ -25,7 +25,8 @@ export function endpointSupport(providerType: string, endpoint: Endpoint): Endpo
     case '/v1/messages':
       return providerType === 'anthropic' ? 'passthrough' : 'translated';
     case '/v1/responses':
-      return 'translated';
+      // OpenAI's own endpoint; compatible servers rarely have one, so they get Chat Completions.
+      return providerType === 'openai' ? 'passthrough' : 'translated';
     case '/v1/embeddings': {
       const adapter = embeddingsAdapters[providerType as keyof typeof embeddingsAdapters];
       if (adapter === undefined) return 'none';

@@ -1,16 +1,25 @@
 /**
- * POST /v1/responses: the OpenAI Responses API, stateless (docs/design.md §1, docs/providers.md §11).
- * Every target, OpenAI included, is reached through the normalized request: the gateway keeps no
- * response objects, so OpenAI's stored-state features are refused (request.ts) and its Responses
- * endpoint offers nothing the translation loses for stateless use, beyond OpenAI's built-in tools.
+ * POST /v1/responses: the OpenAI Responses API, stateless (docs/design.md §1, docs/providers.md §11). To
+ * an OpenAI target it passes through to OpenAI's own Responses endpoint (passthrough.ts); to any other
+ * target it is translated through the normalized request (request.ts) and rendered back (response.ts,
+ * stream.ts). The gateway keeps no response objects, so stored-state features are refused up front
+ * for every target alike, and a fallback from OpenAI to another provider answers the same request.
  */
+import type { CompiledTarget } from '../../config/compile.ts';
+import { endpointSupport } from '../endpoints.ts';
 import type { Front, FrontAnswer, FrontCall, FrontStream, SseSink } from '../types.ts';
+import { passthroughRequest, ResponsesStreamReader, readResponseBody } from './passthrough.ts';
 import { responsesErrorResponse, responsesStreamError } from './errors.ts';
 import { parseResponsesRequest } from './request.ts';
 import { toResponse } from './response.ts';
 import { ResponsesStreamRenderer } from './stream.ts';
 
+function speaksResponses(target: CompiledTarget): boolean {
+  return endpointSupport(target.provider.type, '/v1/responses') === 'passthrough';
+}
+
 function answer(front: FrontCall, bodyText: string): FrontAnswer {
+  if (speaksResponses(front.target)) return { body: undefined, ...readResponseBody(bodyText) };
   const translated = front.target.provider.adapter.fromResponse(bodyText, front.translation);
   return {
     body: toResponse(translated.completion, front.native, front.translation.created),
@@ -22,6 +31,8 @@ function answer(front: FrontCall, bodyText: string): FrontAnswer {
 }
 
 function openStream(front: FrontCall, sink: SseSink): FrontStream {
+  if (speaksResponses(front.target))
+    return { translator: new ResponsesStreamReader(), passthrough: true, chunk: () => {}, end: () => {} };
   const renderer = new ResponsesStreamRenderer(sink, front.native);
   return {
     translator: front.target.provider.adapter.createStreamTranslator(front.translation),
@@ -35,7 +46,9 @@ export const responsesFront: Front = {
   name: 'responses',
   parse: parseResponsesRequest,
   toUpstream: (front, call, stream) =>
-    front.target.provider.adapter.toRequest(front.translation.request, call, stream),
+    speaksResponses(front.target)
+      ? passthroughRequest(front.native, call)
+      : front.target.provider.adapter.toRequest(front.translation.request, call, stream),
   answer,
   openStream,
   errorResponse: responsesErrorResponse,

@@ -50,6 +50,12 @@ for (const row of providerMatrix) {
       expect(response.usage?.total_tokens).toBe(
         (response.usage?.input_tokens ?? 0) + (response.usage?.output_tokens ?? 0),
       );
+      // OpenAI's own Responses endpoint for OpenAI (passthrough, stored nothing); Chat for everyone else.
+      const sent = fake.requests.at(-1);
+      if (row.type === 'openai') {
+        expect(sent?.path).toBe('/v1/responses');
+        expect(sent?.body).toMatchObject({ model: row.model, input: 'Say hello', store: false });
+      } else expect(sent?.path).not.toContain('/responses');
     });
 
     it('streams typed events (responses.stream)', async () => {

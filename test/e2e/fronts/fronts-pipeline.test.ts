@@ -106,6 +106,9 @@ describe('/v1/messages', () => {
     expect(text).not.toContain('message_stop');
     const id = response.headers.get('x-request-id');
     await waitFor(() => gw.logs.some((line) => line.request_id === id));
+    const line = gw.logs.find((entry) => entry.request_id === id) as Record<string, unknown>;
+    expect(line).toMatchObject({ api: 'anthropic-messages', status: 200, stream: true });
+    expect((line.error as { code: string }).code).toBe('upstream_stream_error');
   });
 });
 

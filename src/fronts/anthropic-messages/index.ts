@@ -9,6 +9,7 @@
 import type { CompiledTarget } from '../../config/compile.ts';
 import type { AdapterCall, UpstreamRequest } from '../../providers/types.ts';
 import { endpointSupport } from '../endpoints.ts';
+import { refuseIfUntranslatable } from '../untranslatable.ts';
 import type { ClientHeaders, Front, FrontAnswer, FrontCall, FrontStream, SseSink } from '../types.ts';
 import { anthropicErrorResponse, anthropicStreamError } from './errors.ts';
 import { parseMessagesRequest } from './request.ts';
@@ -29,8 +30,10 @@ function toUpstream(
   clientHeaders: ClientHeaders,
 ): UpstreamRequest {
   const target = front.target;
-  if (!speaksMessages(target))
+  if (!speaksMessages(target)) {
+    refuseIfUntranslatable(front.native);
     return target.provider.adapter.toRequest(front.translation.request, call, stream);
+  }
   const headers: Record<string, string> = { ...call.headers };
   for (const name of FORWARDED_HEADERS) {
     const value = clientHeaders[name];

@@ -13,9 +13,10 @@
  *   tools (custom), tool_choice          → function tools, tool_choice (+ parallel_tool_calls)
  *   metadata.user_id                     → user;  top_k → top_k (OpenAI-shaped upstreams that know it)
  *
- * Server tools (web search, code execution…) and cache_control have no normalized form: server tools
- * are refused with a 400 naming them; cache_control is honoured only by an Anthropic target, where the
- * body passes through untouched (index.ts), and elsewhere has nothing to mark.
+ * Server tools (web search, code execution…), server-tool result blocks, `file_id` sources and other
+ * blocks only Claude knows have no normalized form: they reach an Anthropic target untouched (the body
+ * passes through, index.ts) and make any other target refuse the request with a 400 naming them
+ * (untranslatable.ts). cache_control is honoured by an Anthropic target and has nothing to mark elsewhere.
  */
 import { z } from 'zod';
 import { invalidJson, invalidRequest } from '../../errors/codes.ts';
@@ -26,6 +27,7 @@ import {
   MAX_MODEL_NAME_CHARS,
 } from '../../protocol/chat-request.ts';
 import type { FrontRequest } from '../types.ts';
+import { rememberProblem, TranslationProblems } from '../untranslatable.ts';
 
 const cacheControl = z
   .looseObject({ type: z.literal('ephemeral') })
@@ -62,7 +64,24 @@ const thinkingBlock = z.looseObject({
   signature: z.string(),
 });
 const redactedThinkingBlock = z.looseObject({ type: z.literal('redacted_thinking'), data: z.string() });
-const otherBlock = z.looseObject({ type: z.string() });
+/** Blocks of types translated here must be well formed; any other type is Claude's own (see header). */
+const KNOWN_BLOCKS = new Set([
+  'text',
+  'image',
+  'document',
+  'tool_result',
+  'tool_use',
+  'thinking',
+  'redacted_thinking',
+]);
+const otherBlock = z.looseObject({
+  type: z
+    .string()
+    .refine(
+      (type) => !KNOWN_BLOCKS.has(type),
+      'is malformed: a required field is missing or of the wrong type',
+    ),
+});
 
 const block = z.union([
   textBlock,
@@ -148,16 +167,19 @@ export function parseMessagesRequest(body: Buffer): FrontRequest {
     throw invalidRequest(`${where}: ${issue?.message ?? 'invalid'}`, param, 'invalid_value');
   }
   const native = json as Record<string, unknown>;
-  return { request: toChatRequest(result.data), stream: result.data.stream === true, native };
+  const problems = new TranslationProblems();
+  const request = toChatRequest(result.data, problems);
+  rememberProblem(native, problems.first);
+  return { request, stream: result.data.stream === true, native };
 }
 
-export function toChatRequest(body: MessagesRequest): ChatRequest {
+export function toChatRequest(body: MessagesRequest, problems = new TranslationProblems()): ChatRequest {
   const messages: ChatMessage[] = [];
   const system = systemText(body.system);
   if (system !== undefined) messages.push({ role: 'system', content: system });
   body.messages.forEach((message, index) => {
-    if (message.role === 'user') pushUserTurn(messages, message.content, index);
-    else messages.push(assistantTurn(message.content, index));
+    if (message.role === 'user') pushUserTurn(messages, message.content, index, problems);
+    else messages.push(assistantTurn(message.content, index, problems));
   });
   const request: ChatRequest = { model: body.model, messages, max_tokens: body.max_tokens };
   if (body.stream === true) {
@@ -176,8 +198,9 @@ export function toChatRequest(body: MessagesRequest): ChatRequest {
       type: 'json_schema',
       json_schema: { name: 'output', schema: format.schema, strict: true },
     };
-  if (body.tools !== undefined && body.tools.length > 0) {
-    request.tools = body.tools.map((tool, index) => {
+  const tools: NonNullable<ChatRequest['tools']> = [];
+  body.tools?.forEach((tool, index) => {
+    const translated = problems.part(() => {
       if (tool.type !== undefined && tool.type !== 'custom')
         throw invalidRequest(
           `tools[${index}]: the server tool '${tool.type}' is only available with an Anthropic model.`,
@@ -194,7 +217,9 @@ export function toChatRequest(body: MessagesRequest): ChatRequest {
         },
       };
     });
-  }
+    if (translated !== undefined) tools.push(translated);
+  });
+  if (tools.length > 0) request.tools = tools;
   const choice = body.tool_choice;
   if (choice !== undefined) {
     if (choice.type === 'auto') request.tool_choice = 'auto';
@@ -239,7 +264,12 @@ function reasoningEffort(body: MessagesRequest): ChatRequest['reasoning_effort']
 
 type UserPart = Extract<ChatMessage, { role: 'user' }>['content'] & unknown[];
 
-function pushUserTurn(messages: ChatMessage[], content: string | Block[], index: number): void {
+function pushUserTurn(
+  messages: ChatMessage[],
+  content: string | Block[],
+  index: number,
+  problems: TranslationProblems,
+): void {
   if (typeof content === 'string') {
     messages.push({ role: 'user', content });
     return;
@@ -247,35 +277,7 @@ function pushUserTurn(messages: ChatMessage[], content: string | Block[], index:
   const parts: UserPart = [];
   content.forEach((item, blockIndex) => {
     const param = `messages[${index}].content[${blockIndex}]`;
-    switch (item.type) {
-      case 'text':
-        parts.push({ type: 'text', text: (item as { text: string }).text });
-        return;
-      case 'image':
-        parts.push({
-          type: 'image_url',
-          image_url: { url: imageUrl(item as z.infer<typeof imageBlock>, param) },
-        });
-        return;
-      case 'document':
-        parts.push(documentPart(item as z.infer<typeof documentBlock>, param));
-        return;
-      case 'tool_result': {
-        const result = item as z.infer<typeof toolResultBlock>;
-        messages.push({
-          role: 'tool',
-          tool_call_id: result.tool_use_id,
-          content: toolResultText(result, param),
-        });
-        return;
-      }
-      default:
-        throw invalidRequest(
-          `${param}: a '${item.type}' block cannot be sent in a user turn to this model.`,
-          `${param}.type`,
-          'invalid_value',
-        );
-    }
+    problems.part(() => userBlock(messages, parts, item, param));
   });
   if (parts.length === 0) return;
   const onlyText = parts.every((part) => part.type === 'text');
@@ -283,6 +285,38 @@ function pushUserTurn(messages: ChatMessage[], content: string | Block[], index:
     role: 'user',
     content: onlyText ? parts.map((part) => (part as { text: string }).text).join('\n') : parts,
   });
+}
+
+function userBlock(messages: ChatMessage[], parts: UserPart, item: Block, param: string): void {
+  switch (item.type) {
+    case 'text':
+      parts.push({ type: 'text', text: (item as { text: string }).text });
+      return;
+    case 'image':
+      parts.push({
+        type: 'image_url',
+        image_url: { url: imageUrl(item as z.infer<typeof imageBlock>, param) },
+      });
+      return;
+    case 'document':
+      parts.push(documentPart(item as z.infer<typeof documentBlock>, param));
+      return;
+    case 'tool_result': {
+      const result = item as z.infer<typeof toolResultBlock>;
+      messages.push({
+        role: 'tool',
+        tool_call_id: result.tool_use_id,
+        content: toolResultText(result, param),
+      });
+      return;
+    }
+    default:
+      throw invalidRequest(
+        `${param}: a '${item.type}' block needs an Anthropic model; this route has none that can take it.`,
+        `${param}.type`,
+        'unsupported_parameter',
+      );
+  }
 }
 
 function imageUrl(image: z.infer<typeof imageBlock>, param: string): string {
@@ -327,7 +361,7 @@ function toolResultText(result: z.infer<typeof toolResultBlock>, param: string):
   return result.is_error === true ? `Error: ${text}` : text;
 }
 
-function assistantTurn(content: string | Block[], index: number): ChatMessage {
+function assistantTurn(content: string | Block[], index: number, problems: TranslationProblems): ChatMessage {
   if (typeof content === 'string') return { role: 'assistant', content };
   let text = '';
   let reasoning = '';
@@ -335,35 +369,37 @@ function assistantTurn(content: string | Block[], index: number): ChatMessage {
   const toolCalls: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }> =
     [];
   content.forEach((item, blockIndex) => {
-    switch (item.type) {
-      case 'text':
-        text += (item as { text: string }).text;
-        return;
-      case 'tool_use': {
-        const use = item as z.infer<typeof toolUseBlock>;
-        toolCalls.push({
-          id: use.id,
-          type: 'function',
-          function: { name: use.name, arguments: JSON.stringify(use.input ?? {}) },
-        });
-        return;
+    problems.part(() => {
+      switch (item.type) {
+        case 'text':
+          text += (item as { text: string }).text;
+          return;
+        case 'tool_use': {
+          const use = item as z.infer<typeof toolUseBlock>;
+          toolCalls.push({
+            id: use.id,
+            type: 'function',
+            function: { name: use.name, arguments: JSON.stringify(use.input ?? {}) },
+          });
+          return;
+        }
+        case 'thinking': {
+          // The signature is the provider's own opaque state (rendered by response.ts), carried back whole.
+          const thinking = item as z.infer<typeof thinkingBlock>;
+          reasoning += thinking.thinking;
+          if (thinking.signature !== '') signature = thinking.signature;
+          return;
+        }
+        case 'redacted_thinking':
+          return;
+        default:
+          throw invalidRequest(
+            `messages[${index}].content[${blockIndex}]: a '${item.type}' block needs an Anthropic model; this route has none that can take it.`,
+            `messages[${index}].content[${blockIndex}].type`,
+            'unsupported_parameter',
+          );
       }
-      case 'thinking': {
-        // The signature is the provider's own opaque state (rendered by response.ts), carried back whole.
-        const thinking = item as z.infer<typeof thinkingBlock>;
-        reasoning += thinking.thinking;
-        if (thinking.signature !== '') signature = thinking.signature;
-        return;
-      }
-      case 'redacted_thinking':
-        return;
-      default:
-        throw invalidRequest(
-          `messages[${index}].content[${blockIndex}]: a '${item.type}' block cannot be sent in an assistant turn to this model.`,
-          `messages[${index}].content[${blockIndex}].type`,
-          'invalid_value',
-        );
-    }
+    });
   });
   const message: Extract<ChatMessage, { role: 'assistant' }> = {
     role: 'assistant',

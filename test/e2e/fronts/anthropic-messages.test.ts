@@ -182,6 +182,26 @@ for (const row of rows) {
       expect(message.stop_reason).toBe('max_tokens');
     });
 
+    it.runIf(row.type !== 'anthropic')(
+      'refuses a server tool, which only Claude has, with a 400',
+      async () => {
+        const before = fake.requests.length;
+        const error = await client.messages
+          .create({
+            model,
+            max_tokens: 64,
+            tools: [{ type: 'web_search_20250305', name: 'web_search' }],
+            messages: [{ role: 'user', content: 'Search' }],
+          })
+          .catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+        expect((error as InstanceType<typeof Anthropic.BadRequestError>).message).toContain(
+          'web_search_20250305',
+        );
+        expect(fake.requests.length).toBe(before);
+      },
+    );
+
     it("answers errors in Anthropic's envelope", async () => {
       const error = await client.messages
         .create({ model: 'no-such-model', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] })

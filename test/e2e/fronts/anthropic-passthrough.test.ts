@@ -65,8 +65,21 @@ const request = {
       ],
     },
     { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01A', content: '18°C' }] },
+    {
+      role: 'assistant',
+      content: [
+        { type: 'server_tool_use', id: 'srvtoolu_01', name: 'web_search', input: { query: 'Paris' } },
+        { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_01', content: [] },
+        { type: 'text', text: 'Sunny.' },
+      ],
+    },
+    { role: 'user', content: 'Thanks' },
   ],
-  tools: [{ name: 'get_weather', input_schema: { type: 'object' }, cache_control: { type: 'ephemeral' } }],
+  // A server tool and its blocks: Claude's own, with no normalized form, passed through untouched.
+  tools: [
+    { name: 'get_weather', input_schema: { type: 'object' }, cache_control: { type: 'ephemeral' } },
+    { type: 'web_search_20250305', name: 'web_search', max_uses: 2 },
+  ],
   future_field: { kept: true },
 };
 

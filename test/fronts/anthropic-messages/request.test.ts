@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseMessagesRequest } from '../../../src/fronts/anthropic-messages/request.ts';
 import { GatewayError } from '../../../src/errors/gateway-error.ts';
+import { refuseIfUntranslatable } from '../../../src/fronts/untranslatable.ts';
 import { thrown } from '../../helpers/thrown.ts';
 
 const parse = (body: unknown) => parseMessagesRequest(Buffer.from(JSON.stringify(body)));
@@ -166,29 +167,13 @@ describe('Anthropic Messages → normalized request', () => {
     });
   });
 
-  it('refuses what has no normalized form with a 400 naming the field', () => {
+  it('refuses a malformed request with a 400 naming the field', () => {
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ model: 'm', messages: [{ role: 'user', content: 'x' }] }, 'max_tokens'],
       [{ ...base, max_tokens: 0, messages: [{ role: 'user', content: 'x' }] }, 'max_tokens'],
       [{ ...base, messages: [] }, 'messages'],
       [{ ...base, messages: [{ role: 'system', content: 'x' }] }, 'messages[0].role'],
-      [
-        {
-          ...base,
-          messages: [{ role: 'user', content: 'x' }],
-          tools: [{ type: 'web_search_20250305', name: 'web_search' }],
-        },
-        'tools[0].type',
-      ],
-      [
-        {
-          ...base,
-          messages: [
-            { role: 'user', content: [{ type: 'image', source: { type: 'file', file_id: 'file_1' } }] },
-          ],
-        },
-        'messages[0].content[0].source',
-      ],
+      [{ ...base, messages: [{ role: 'user', content: [{ type: 'text' }] }] }, 'messages[0].content[0].type'],
       [
         {
           ...base,
@@ -207,5 +192,57 @@ describe('Anthropic Messages → normalized request', () => {
     expect((thrown(() => parseMessagesRequest(Buffer.from('{nope'))) as GatewayError).code).toBe(
       'invalid_json',
     );
+  });
+
+  it("leaves Claude's own parts out of the normalized request and refuses only translated targets", () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [
+        {
+          ...base,
+          messages: [{ role: 'user', content: 'x' }],
+          tools: [
+            { type: 'web_search_20250305', name: 'web_search' },
+            { name: 'f', input_schema: { type: 'object' } },
+          ],
+        },
+        'tools[0].type',
+      ],
+      [
+        {
+          ...base,
+          messages: [
+            { role: 'user', content: [{ type: 'image', source: { type: 'file', file_id: 'file_1' } }] },
+          ],
+        },
+        'messages[0].content[0].source',
+      ],
+      [
+        {
+          ...base,
+          messages: [
+            { role: 'user', content: 'Search' },
+            {
+              role: 'assistant',
+              content: [
+                { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: {} },
+                { type: 'text', text: 'Found.' },
+              ],
+            },
+          ],
+        },
+        'messages[1].content[0].type',
+      ],
+    ];
+    for (const [body, param] of cases) {
+      const { request, native } = parse(body);
+      expect(request.model).toBe('m');
+      const error = thrown(() => refuseIfUntranslatable(native)) as GatewayError;
+      expect(error.status).toBe(400);
+      expect(error.param, JSON.stringify(body)).toBe(param);
+    }
+    const { request } = parse(cases[0]?.[0]);
+    expect(request.tools?.map((tool) => (tool.type === 'function' ? tool.function.name : ''))).toEqual(['f']);
+    const fine = parse({ ...base, messages: [{ role: 'user', content: 'x' }] });
+    expect(() => refuseIfUntranslatable(fine.native)).not.toThrow();
   });
 });

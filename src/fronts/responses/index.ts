@@ -6,7 +6,9 @@
  * for every target alike, and a fallback from OpenAI to another provider answers the same request.
  */
 import type { CompiledTarget } from '../../config/compile.ts';
+import type { AdapterCall, UpstreamRequest } from '../../providers/types.ts';
 import { endpointSupport } from '../endpoints.ts';
+import { refuseIfUntranslatable } from '../untranslatable.ts';
 import type { Front, FrontAnswer, FrontCall, FrontStream, SseSink } from '../types.ts';
 import { passthroughRequest, ResponsesStreamReader, readResponseBody } from './passthrough.ts';
 import { responsesErrorResponse, responsesStreamError } from './errors.ts';
@@ -42,13 +44,18 @@ function openStream(front: FrontCall, sink: SseSink): FrontStream {
   };
 }
 
+function translatedRequest(front: FrontCall, call: AdapterCall, stream: boolean): UpstreamRequest {
+  refuseIfUntranslatable(front.native);
+  return front.target.provider.adapter.toRequest(front.translation.request, call, stream);
+}
+
 export const responsesFront: Front = {
   name: 'responses',
   parse: parseResponsesRequest,
   toUpstream: (front, call, stream) =>
     speaksResponses(front.target)
       ? passthroughRequest(front.native, call)
-      : front.target.provider.adapter.toRequest(front.translation.request, call, stream),
+      : translatedRequest(front, call, stream),
   answer,
   openStream,
   errorResponse: responsesErrorResponse,

@@ -2,7 +2,9 @@
  * OpenAI Responses request (docs/providers.md §11.2, §11.3) to the normalized ChatRequest. Stateless:
  * what needs OpenAI's stored objects (`previous_response_id`, `conversation`, `background`, `prompt`,
  * `item_reference` items) is refused with a 400 naming it, as OpenAI answers an id it does not know;
- * `store` is accepted and nothing is kept (`store: false` semantics).
+ * `store` is accepted and nothing is kept (`store: false` semantics). OpenAI's own parts (built-in
+ * tools, images by `file_id`, items of its built-in tools) reach an OpenAI target untouched (the body
+ * passes through) and make any other target refuse the request (untranslatable.ts).
  *
  *   input (string)               → one user message
  *   input items: messages        → messages (input_text → text, input_image → image_url,
@@ -24,6 +26,7 @@ import {
   MAX_MODEL_NAME_CHARS,
 } from '../../protocol/chat-request.ts';
 import type { FrontRequest } from '../types.ts';
+import { rememberProblem, TranslationProblems } from '../untranslatable.ts';
 
 const part = z.looseObject({ type: z.string() });
 const item = z.looseObject({
@@ -132,17 +135,27 @@ export function parseResponsesRequest(body: Buffer): FrontRequest {
       'invalid_value',
     );
   }
-  return { request: toChatRequest(result.data), stream: result.data.stream === true, native };
+  const problems = new TranslationProblems();
+  const request = toChatRequest(result.data, problems);
+  rememberProblem(native, problems.first);
+  return { request, stream: result.data.stream === true, native };
 }
 
-export function toChatRequest(body: ResponsesRequest): ChatRequest {
+export function toChatRequest(body: ResponsesRequest, problems = new TranslationProblems()): ChatRequest {
   const messages: ChatMessage[] = [];
   if (body.instructions != null && body.instructions !== '')
     messages.push({ role: 'system', content: body.instructions });
   if (typeof body.input === 'string') messages.push({ role: 'user', content: body.input });
   else
     body.input.forEach((entry, index) => {
-      pushItem(messages, entry, index);
+      // Stored items exist nowhere for a stateless gateway, whatever the target: refused outright.
+      if (entry.type === 'item_reference')
+        throw invalidRequest(
+          `input[${index}]: an item_reference needs stored items, and this gateway keeps none.`,
+          `input[${index}].type`,
+          'unsupported_parameter',
+        );
+      problems.part(() => pushItem(messages, entry, index, problems));
     });
   const request: ChatRequest = { model: body.model, messages };
   if (body.stream === true) {
@@ -161,23 +174,28 @@ export function toChatRequest(body: ResponsesRequest): ChatRequest {
   if (body.metadata != null) request.metadata = body.metadata;
   if (body.parallel_tool_calls != null) request.parallel_tool_calls = body.parallel_tool_calls;
   if (body.tools !== undefined && body.tools.length > 0) {
-    request.tools = body.tools.map((tool, index) => {
-      if (tool.type !== 'function' || tool.name === undefined)
-        throw invalidRequest(
-          `The '${tool.type}' tool is OpenAI's own and is not available through this gateway; only function tools are.`,
-          `tools[${index}].type`,
-          'unsupported_parameter',
-        );
-      return {
-        type: 'function' as const,
-        function: {
-          name: tool.name,
-          ...(tool.description == null ? {} : { description: tool.description }),
-          parameters: tool.parameters ?? { type: 'object', properties: {} },
-          ...(tool.strict == null ? {} : { strict: tool.strict }),
-        },
-      };
+    const tools: NonNullable<ChatRequest['tools']> = [];
+    body.tools.forEach((tool, index) => {
+      const translated = problems.part(() => {
+        if (tool.type !== 'function' || tool.name === undefined)
+          throw invalidRequest(
+            `The '${tool.type}' tool is OpenAI's own: only an OpenAI model can use it, and this route has none that can take it.`,
+            `tools[${index}].type`,
+            'unsupported_parameter',
+          );
+        return {
+          type: 'function' as const,
+          function: {
+            name: tool.name,
+            ...(tool.description == null ? {} : { description: tool.description }),
+            parameters: tool.parameters ?? { type: 'object', properties: {} },
+            ...(tool.strict == null ? {} : { strict: tool.strict }),
+          },
+        };
+      });
+      if (translated !== undefined) tools.push(translated);
     });
+    if (tools.length > 0) request.tools = tools;
   }
   const choice = body.tool_choice;
   if (choice !== undefined) {
@@ -215,12 +233,12 @@ type Item = z.infer<typeof item>;
 type Part = z.infer<typeof part>;
 type AssistantMessage = Extract<ChatMessage, { role: 'assistant' }>;
 
-function pushItem(messages: ChatMessage[], entry: Item, index: number): void {
+function pushItem(messages: ChatMessage[], entry: Item, index: number, problems: TranslationProblems): void {
   const type = entry.type ?? 'message';
   const param = `input[${index}]`;
   switch (type) {
     case 'message':
-      messages.push(messageItem(entry, param));
+      messages.push(messageItem(entry, param, problems));
       return;
     case 'function_call': {
       const call = entry as { call_id?: unknown; name?: unknown; arguments?: unknown };
@@ -265,12 +283,6 @@ function pushItem(messages: ChatMessage[], entry: Item, index: number): void {
     case 'reasoning':
       // Encrypted reasoning replays only to OpenAI with stored state; the turn stands without it.
       return;
-    case 'item_reference':
-      throw invalidRequest(
-        `${param}: an item_reference needs stored items, and this gateway keeps none.`,
-        `${param}.type`,
-        'unsupported_parameter',
-      );
     default:
       throw invalidRequest(
         `${param}: input items of type '${type}' are not supported.`,
@@ -280,7 +292,7 @@ function pushItem(messages: ChatMessage[], entry: Item, index: number): void {
   }
 }
 
-function messageItem(entry: Item, param: string): ChatMessage {
+function messageItem(entry: Item, param: string, problems: TranslationProblems): ChatMessage {
   const role = entry.role;
   if (role === undefined)
     throw invalidRequest(`${param}: a message item needs a 'role'.`, `${param}.role`, 'invalid_value');
@@ -312,7 +324,11 @@ function messageItem(entry: Item, param: string): ChatMessage {
       .join('\n');
     return { role, content: text };
   }
-  const parts = content.map((piece, partIndex) => userPart(piece, `${param}.content[${partIndex}]`));
+  const parts: UserPart[] = [];
+  content.forEach((piece, partIndex) => {
+    const part = problems.part(() => userPart(piece, `${param}.content[${partIndex}]`));
+    if (part !== undefined) parts.push(part);
+  });
   return { role: 'user', content: parts };
 }
 

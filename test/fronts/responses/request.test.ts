@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../src/errors/gateway-error.ts';
 import { parseResponsesRequest } from '../../../src/fronts/responses/request.ts';
+import { refuseIfUntranslatable } from '../../../src/fronts/untranslatable.ts';
 import { thrown } from '../../helpers/thrown.ts';
 
 const parse = (body: unknown) => parseResponsesRequest(Buffer.from(JSON.stringify(body)));
@@ -117,15 +118,6 @@ describe('Responses request → normalized request', () => {
       [{ model: 'm', input: 'x', conversation: 'conv_1' }, 'conversation'],
       [{ model: 'm', input: 'x', background: true }, 'background'],
       [{ model: 'm', input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input[0].type'],
-      [
-        { model: 'm', input: [{ role: 'assistant', content: [{ type: 'input_text', text: 'x' }] }] },
-        'input[0].content[0].type',
-      ],
-      [{ model: 'm', input: 'x', tools: [{ type: 'web_search' }] }, 'tools[0].type'],
-      [
-        { model: 'm', input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'file_1' }] }] },
-        'input[0].content[0].image_url',
-      ],
       [{ model: 'm' }, 'input'],
       [{ model: 'm', input: 'x', max_output_tokens: 0 }, 'max_output_tokens'],
     ];
@@ -135,6 +127,34 @@ describe('Responses request → normalized request', () => {
       expect(error.status).toBe(400);
       expect(error.param, JSON.stringify(body)).toBe(param);
       if (code !== undefined) expect(error.code).toBe(code);
+    }
+  });
+
+  it("leaves OpenAI's own parts out and refuses only translated targets", () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ model: 'm', input: 'x', tools: [{ type: 'web_search' }] }, 'tools[0].type'],
+      [
+        {
+          model: 'm',
+          input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'file_1', detail: 'auto' }] }],
+        },
+        'input[0].content[0].image_url',
+      ],
+      [
+        { model: 'm', input: [{ type: 'web_search_call', id: 'ws_1', status: 'completed' }] },
+        'input[0].type',
+      ],
+      // OpenAI answers this one itself (its 400 is relayed); every other target is refused by the gateway.
+      [
+        { model: 'm', input: [{ role: 'assistant', content: [{ type: 'input_text', text: 'x' }] }] },
+        'input[0].content[0].type',
+      ],
+    ];
+    for (const [body, param] of cases) {
+      const { native } = parse(body);
+      const error = thrown(() => refuseIfUntranslatable(native)) as GatewayError;
+      expect(error.status).toBe(400);
+      expect(error.param, JSON.stringify(body)).toBe(param);
     }
   });
 });

@@ -87,6 +87,8 @@ export interface Front {
   errorResponse(error: GatewayError): { status: number; body: string };
   /** The events that end a stream that failed after its first byte. */
   streamError(error: GatewayError, sink: SseSink): void;
+  /** Upstream response headers a passthrough relays (e.g. Anthropic's `request-id`); none when absent. */
+  relayHeaders?(target: CompiledTarget, upstream: ClientHeaders): Record<string, string> | undefined;
 }
 
 /** Request headers a passthrough forwards (lower-cased names). */

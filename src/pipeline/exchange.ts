@@ -70,6 +70,7 @@ export async function jsonAttempt(
     const front = ctx.front;
     if (front !== undefined) {
       const answer = front.answer(frontCall(ctx, target, translation), bodyText);
+      relayHeaders(ctx, target, head);
       ctx.provider = provider.name;
       ctx.upstreamModel = answer.model || target.adapterTarget.model;
       ctx.usage = answer.usage;
@@ -155,6 +156,7 @@ export async function streamAttempt(
     ctx.provider = provider.name;
     ctx.upstreamModel = translator.model ?? target.adapterTarget.model;
     firstByteMs = performance.now() - started;
+    if (frontStream !== undefined) relayHeaders(ctx, target, head);
     startEventStream(ctx);
     onFirstByte(firstByteMs);
   };
@@ -204,6 +206,13 @@ export async function streamAttempt(
       cause: error instanceof UpstreamStreamError ? undefined : error,
     });
   }
+}
+
+/** A front's passthrough headers, set just before the answer's own headers are written. */
+function relayHeaders(ctx: RequestContext, target: CompiledTarget, head: UpstreamHead): void {
+  const headers = ctx.front?.relayHeaders?.(target, head.headers as HeaderBag);
+  if (headers === undefined) return;
+  for (const name in headers) ctx.res.setHeader(name, headers[name] as string);
 }
 
 function frontCall(ctx: RequestContext, target: CompiledTarget, translation: TranslationContext): FrontCall {

@@ -74,6 +74,12 @@ function openStream(front: FrontCall, sink: SseSink): FrontStream {
   };
 }
 
+/** Anthropic's own id of the answer, which its SDKs expose (`_request_id`) and its support asks for. */
+function relayHeaders(target: CompiledTarget, upstream: ClientHeaders): Record<string, string> | undefined {
+  const id = upstream['request-id'];
+  return speaksMessages(target) && typeof id === 'string' ? { 'request-id': id } : undefined;
+}
+
 export const anthropicMessagesFront: Front = {
   name: 'anthropic-messages',
   parse: parseMessagesRequest,
@@ -82,4 +88,5 @@ export const anthropicMessagesFront: Front = {
   openStream,
   errorResponse: anthropicErrorResponse,
   streamError: anthropicStreamError,
+  relayHeaders,
 };

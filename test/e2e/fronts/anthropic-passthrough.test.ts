@@ -98,6 +98,8 @@ describe('JSON fixtures', () => {
       });
       expect(response.status).toBe(200);
       expect(bytes.equals(fixture(name))).toBe(true);
+      expect(response.headers.get('request-id')).toBe('req_upstream');
+      expect(response.headers.get('x-request-id')).toMatch(/^req_/);
       const sent = received.at(-1);
       expect(JSON.parse(sent?.body ?? '{}')).toEqual({ ...request, model: 'claude-sonnet-4-5-20250929' });
       expect(sent?.headers['anthropic-beta']).toBe('interleaved-thinking-2025-05-14');
@@ -120,6 +122,7 @@ describe('SSE fixtures', () => {
       const { response, bytes } = await post({ ...request, stream: true });
       expect(response.status).toBe(200);
       expect(bytes.toString('utf8')).toBe(fixture(name).toString('utf8'));
+      expect(response.headers.get('request-id')).toBe('req_upstream');
       expect(JSON.parse(received.at(-1)?.body ?? '{}').stream).toBe(true);
     });
   }

@@ -181,7 +181,8 @@ export function toChatRequest(body: MessagesRequest, problems = new TranslationP
     if (message.role === 'user') pushUserTurn(messages, message.content, index, problems);
     else messages.push(assistantTurn(message.content, index, problems));
   });
-  const request: ChatRequest = { model: body.model, messages, max_tokens: body.max_tokens };
+  // OpenAI's current name: its reasoning models refuse `max_tokens`, and every adapter reads this one.
+  const request: ChatRequest = { model: body.model, messages, max_completion_tokens: body.max_tokens };
   if (body.stream === true) {
     request.stream = true;
     request.stream_options = { include_usage: true };

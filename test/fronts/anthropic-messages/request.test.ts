@@ -26,7 +26,7 @@ describe('Anthropic Messages → normalized request', () => {
     expect(stream).toBe(true);
     expect(request).toEqual({
       model: 'm',
-      max_tokens: 100,
+      max_completion_tokens: 100,
       messages: [
         { role: 'system', content: 'One.\n\nTwo.' },
         { role: 'user', content: 'hi' },

@@ -173,6 +173,23 @@ for (const row of rows) {
       },
     );
 
+    it.runIf(row.type === 'openai')(
+      'serves an OpenAI reasoning model (which refuses max_tokens)',
+      async () => {
+        const message = await client.messages.create({
+          model: 'p/o4-mini',
+          max_tokens: 2048,
+          thinking: { type: 'enabled', budget_tokens: 1024 },
+          messages: [{ role: 'user', content: 'Say hello' }],
+        });
+        expect(message.stop_reason).toBe('end_turn');
+        expect(fake.requests.at(-1)?.body).toMatchObject({
+          max_completion_tokens: 2048,
+          reasoning_effort: 'minimal',
+        });
+      },
+    );
+
     it('stops at max_tokens with stop_reason max_tokens', async () => {
       const message = await client.messages.create({
         model,

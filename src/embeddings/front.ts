@@ -8,7 +8,6 @@
 import { embeddingsNotSupported } from '../errors/codes.ts';
 import type { ProviderType } from '../providers/registry.ts';
 import type { Front, FrontAnswer, FrontCall, FrontRequest } from '../fronts/types.ts';
-import { responsesErrorResponse } from '../fronts/responses/errors.ts';
 import { float32Base64 } from './encoding.ts';
 import { geminiEmbeddings } from './gemini.ts';
 import { mistralEmbeddings, qwenEmbeddings } from './openai-dialect.ts';
@@ -74,10 +73,12 @@ export const embeddingsFront: Front = {
   parse,
   toUpstream: (front, call) => adapterFor(front).toRequest(requestOf(front), front.native, call),
   answer,
+  // parse() never asks for a stream, so the pipeline never opens one for embeddings.
   openStream() {
     throw new Error('embeddings do not stream');
   },
-  errorResponse: responsesErrorResponse,
+  // OpenAI's own envelope, the one the pipeline writes for chat.
+  errorResponse: (error) => ({ status: error.status, body: JSON.stringify(error.toEnvelope()) }),
   streamError() {
     throw new Error('embeddings do not stream');
   },

@@ -377,3 +377,16 @@ export function internalError(requestId: string, cause: unknown): GatewayError {
     cause,
   });
 }
+
+// Fronts (issue 17): /v1/messages, /v1/responses, /v1/embeddings.
+
+/** A provider with no embeddings endpoint (Anthropic, DeepSeek: docs/providers.md §12.5); no upstream call. */
+export function embeddingsNotSupported(provider: string, model: string): GatewayError {
+  return new GatewayError({
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'embeddings_not_supported',
+    param: 'model',
+    message: `Provider '${provider}' offers no embeddings, so '${model}' cannot embed. Route embeddings to OpenAI, an OpenAI-compatible server, Gemini, Mistral or Qwen.`,
+  });
+}

@@ -177,7 +177,15 @@ export async function runAttempts(ctx: RequestContext, services: Services): Prom
     const call: AdapterCall = { target: target.adapterTarget, headers: provider.keyHeaders[keyIndex] ?? {} };
     let upstreamRequest: UpstreamRequest;
     try {
-      upstreamRequest = provider.adapter.toRequest(request, call, ctx.stream);
+      upstreamRequest =
+        ctx.front === undefined
+          ? provider.adapter.toRequest(request, call, ctx.stream)
+          : ctx.front.toUpstream(
+              { target, translation, native: ctx.frontNative ?? {} },
+              call,
+              ctx.stream,
+              ctx.req.headers,
+            );
     } catch (error) {
       // This provider cannot express the request (e.g. logprobs on Anthropic); another target may.
       if (error instanceof GatewayError && error.status < 500) {

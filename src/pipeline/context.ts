@@ -8,6 +8,7 @@ import type { ChatRequest } from '../protocol/chat-request.ts';
 import type { FinishReason, Usage } from '../protocol/chat-response.ts';
 import type { AdmissionSpec } from '../limits/types.ts';
 import type { PriceBook } from '../pricing/price-book.ts';
+import type { Front } from '../fronts/types.ts';
 
 /** The pre-flight estimate (pipeline/budget.ts): what admission reserves. */
 export interface PreflightEstimate {
@@ -84,6 +85,10 @@ export class RequestContext {
   upstreamMs = 0;
   /** Time from arrival to the first byte sent to the client, ms. */
   firstByteMs: number | null = null;
+
+  // Fronts (src/fronts/): the client protocol when it is not Chat Completions, and its body as sent.
+  front: Front | undefined = undefined;
+  frontNative: Record<string, unknown> | undefined = undefined;
 
   constructor(
     requestId: string,

@@ -5,6 +5,7 @@
  * that ends the stream with an error event. The attempt loop (attempt.ts) decides what to do next.
  */
 import type { CompiledTarget } from '../config/compile.ts';
+import type { FrontCall } from '../fronts/types.ts';
 import { priceAnswer } from './account.ts';
 import { upstreamTimeout } from '../errors/codes.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
@@ -66,6 +67,19 @@ export async function jsonAttempt(
     }
     const bodyBytes = await exchange.bytes();
     const bodyText = bodyBytes.toString('utf8');
+    const front = ctx.front;
+    if (front !== undefined) {
+      const answer = front.answer(frontCall(ctx, target, translation), bodyText);
+      relayHeaders(ctx, target, head);
+      ctx.provider = provider.name;
+      ctx.upstreamModel = answer.model || target.adapterTarget.model;
+      ctx.usage = answer.usage;
+      ctx.finishReason = answer.finishReason;
+      ctx.rawFinishReason = answer.rawFinishReason;
+      priceAnswer(ctx);
+      sendCompletion(ctx, answer.body ?? bodyBytes);
+      return { kind: 'done', latencyMs: performance.now() - started };
+    }
     const translated = provider.adapter.fromResponse(bodyText, translation);
     ctx.provider = provider.name;
     ctx.upstreamModel = translated.completion.model || target.adapterTarget.model;
@@ -110,15 +124,25 @@ export async function streamAttempt(
     }
   }
 
-  const translator = provider.adapter.createStreamTranslator(translation);
   const parser = new SseParser();
   const writer = new SseWriter(ctx.res);
   const includeUsage = ctx.includeUsage;
   let firstByteMs = 0;
-  const emit: EmitChunk = (json, kind) => {
-    if (kind === 'usage' && !includeUsage) return;
-    writer.data(json);
-  };
+  const frontStream =
+    ctx.front === undefined ? undefined : ctx.front.openStream(frontCall(ctx, target, translation), writer);
+  const translator = frontStream?.translator ?? provider.adapter.createStreamTranslator(translation);
+  const emit: EmitChunk =
+    frontStream === undefined
+      ? (json, kind) => {
+          if (kind === 'usage' && !includeUsage) return;
+          writer.data(json);
+        }
+      : frontStream.passthrough
+        ? () => {}
+        : (json, kind) => frontStream.chunk(json, kind);
+  // A passthrough relays the upstream's text as it came; a decoder keeps a UTF-8 character split
+  // across two reads whole.
+  const relay = frontStream?.passthrough === true ? new TextDecoder('utf-8') : undefined;
   const onEvent = (event: SseEvent) => translator.push(event, emit);
   // Providers flush a stream's headers at once and may then think for minutes: undici's headers timeout
   // has passed, and its body timeout is the (longer) idle deadline. So the time-to-first-token deadline
@@ -132,6 +156,7 @@ export async function streamAttempt(
     ctx.provider = provider.name;
     ctx.upstreamModel = translator.model ?? target.adapterTarget.model;
     firstByteMs = performance.now() - started;
+    if (frontStream !== undefined) relayHeaders(ctx, target, head);
     startEventStream(ctx);
     onFirstByte(firstByteMs);
   };
@@ -141,6 +166,7 @@ export async function streamAttempt(
   const resume = () => exchange.resume();
   try {
     await exchange.consume((bytes) => {
+      if (relay !== undefined) writer.raw(relay.decode(bytes, { stream: true }));
       parser.push(bytes, onEvent);
       if (!writer.hasPending) return true;
       if (!ctx.committed) commit();
@@ -149,11 +175,13 @@ export async function streamAttempt(
     firstToken.clear();
     parser.end(onEvent);
     translator.end(emit);
+    if (relay !== undefined) writer.raw(relay.decode());
+    frontStream?.end();
     if (!ctx.committed) commit();
     ctx.usage = translator.usage;
     ctx.finishReason = translator.finishReason;
     ctx.rawFinishReason = translator.rawFinishReason;
-    await writer.finish();
+    await writer.finish(frontStream === undefined);
     return { kind: 'done', latencyMs: firstByteMs };
   } catch (error) {
     firstToken.clear();
@@ -178,6 +206,17 @@ export async function streamAttempt(
       cause: error instanceof UpstreamStreamError ? undefined : error,
     });
   }
+}
+
+/** A front's passthrough headers, set just before the answer's own headers are written. */
+function relayHeaders(ctx: RequestContext, target: CompiledTarget, head: UpstreamHead): void {
+  const headers = ctx.front?.relayHeaders?.(target, head.headers as HeaderBag);
+  if (headers === undefined) return;
+  for (const name in headers) ctx.res.setHeader(name, headers[name] as string);
+}
+
+function frontCall(ctx: RequestContext, target: CompiledTarget, translation: TranslationContext): FrontCall {
+  return { target, translation, native: ctx.frontNative ?? {} };
 }
 
 /** Ends a stream's body when no event arrived before the attempt's first-byte deadline. */

@@ -25,6 +25,8 @@ export function recordRequest(ctx: RequestContext, services: Services): void {
     provider: ctx.provider,
     upstream_model: ctx.upstreamModel,
     stream: ctx.stream,
+    // Which client protocol: chat-completions, or a front's name (anthropic-messages, responses, embeddings).
+    api: ctx.front?.name ?? 'chat-completions',
     status,
     attempts: ctx.attempts.map((attempt) => ({
       target: attempt.target,

@@ -66,12 +66,33 @@ export function sendError(ctx: RequestContext, error: unknown): void {
   ctx.errorMessage = gatewayError.message;
   const res = ctx.res;
   if (res.destroyed || res.writableEnded) return;
+  const front = ctx.front;
   if (ctx.committed) {
     // Headers are gone; the only channel left is the stream itself.
-    res.end(`data: ${JSON.stringify(gatewayError.toEnvelope())}\n\ndata: [DONE]\n\n`);
+    if (front === undefined)
+      res.end(`data: ${JSON.stringify(gatewayError.toEnvelope())}\n\ndata: [DONE]\n\n`);
+    else {
+      let text = '';
+      front.streamError(gatewayError, {
+        event: (name, json) => {
+          text += `event: ${name}\ndata: ${json}\n\n`;
+        },
+        raw: (raw) => {
+          text += raw;
+        },
+      });
+      res.end(text);
+    }
     return;
   }
-  writeErrorResponse(res, gatewayError, ctx.requestId, ctx.attemptCount, ctx.rateLimitHeaders);
+  writeErrorResponse(
+    res,
+    gatewayError,
+    ctx.requestId,
+    ctx.attemptCount,
+    ctx.rateLimitHeaders,
+    front?.errorResponse(gatewayError),
+  );
 }
 
 export function writeErrorResponse(
@@ -80,12 +101,14 @@ export function writeErrorResponse(
   requestId: string,
   attempts?: number,
   extraHeaders?: Readonly<Record<string, string>>,
+  /** A front's own envelope and status (Anthropic's); OpenAI's envelope when absent. */
+  rendered?: { status: number; body: string },
 ): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  const body = JSON.stringify(error.toEnvelope());
+  const body = rendered?.body ?? JSON.stringify(error.toEnvelope());
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),
@@ -98,6 +121,6 @@ export function writeErrorResponse(
     headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
   // After a refused oversized body the rest of it is still on the wire; closing is cheaper than reading it.
   if (error.status === 413) headers.connection = 'close';
-  res.writeHead(error.status, headers);
+  res.writeHead(rendered?.status ?? error.status, headers);
   res.end(body);
 }

@@ -1,10 +1,13 @@
 /**
  * POST /v1/chat/completions: the stages of docs/design.md §2 in order. Stages that do no I/O stay
- * synchronous; the only awaits are the body read and the attempt loop.
+ * synchronous; the only awaits are the body read and the attempt loop. The other client protocols
+ * (/v1/messages, /v1/responses, /v1/embeddings) run the same stages through a front (src/fronts/):
+ * only the parse and the rendering differ.
  */
 import { resolveModel, type Snapshot } from '../config/compile.ts';
 import { modelNotFound, unsupportedMediaType } from '../errors/codes.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
+import type { ChatRequest } from '../protocol/chat-request.ts';
 import { readBody, UploadAbortedError } from '../server/body.ts';
 import { runAttempts } from './attempt.ts';
 import { ClientGoneError } from './exchange.ts';
@@ -17,6 +20,13 @@ import { recordRequest } from './log.ts';
 import { sendError } from './respond.ts';
 import type { Services } from './services.ts';
 import { parseChatRequest } from './validate.ts';
+import type { Front } from '../fronts/types.ts';
+
+/** A request in another client protocol: the same stages, parsed and answered by its front. */
+export function handleFrontRequest(ctx: RequestContext, services: Services, front: Front): Promise<void> {
+  ctx.front = front;
+  return handleChatCompletion(ctx, services);
+}
 
 export async function handleChatCompletion(ctx: RequestContext, services: Services): Promise<void> {
   const { req, res } = ctx;
@@ -41,10 +51,21 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
     if (contentType !== undefined && !contentType.toLowerCase().includes('json'))
       throw unsupportedMediaType(contentType);
     const body = await readBody(req, snapshot.config.server.body_limit_bytes);
-    const request = parseChatRequest(body);
+    const front = ctx.front;
+    let request: ChatRequest;
+    if (front === undefined) {
+      request = parseChatRequest(body);
+      ctx.stream = request.stream === true;
+      ctx.includeUsage = ctx.stream && request.stream_options?.include_usage === true;
+    } else {
+      const parsed = front.parse(body);
+      request = parsed.request;
+      ctx.frontNative = parsed.native;
+      ctx.stream = parsed.stream;
+      // A front renders usage itself (Anthropic's message_delta, Responses' response.completed).
+      ctx.includeUsage = parsed.stream;
+    }
     ctx.request = request;
-    ctx.stream = request.stream === true;
-    ctx.includeUsage = ctx.stream && request.stream_options?.include_usage === true;
     const model = resolveModel(snapshot, request.model);
     if (model === undefined) throw modelNotFound(request.model);
     checkModelAllowed(ctx, request.model);

@@ -2,6 +2,7 @@
  * docs/provider-features.md, rendered from every adapter's declared capabilities, so the table cannot
  * drift from the code: `npm run docs:features` rewrites it and a test fails when it is stale.
  */
+import { endpointSupport, endpoints } from '../fronts/endpoints.ts';
 import type { AdapterCapabilities, ProviderAdapter } from './types.ts';
 
 const rows: Array<[keyof AdapterCapabilities, string]> = [
@@ -28,6 +29,9 @@ export function renderFeatureTable(registry: Readonly<Record<string, ProviderAda
     ([key, label]) =>
       `| ${label} | ${types.map((type) => registry[type]?.capabilities[key] ?? '?').join(' | ')} |`,
   );
+  const endpointRows = endpoints.map(
+    (endpoint) => `| \`${endpoint}\` | ${types.map((type) => endpointSupport(type, endpoint)).join(' | ')} |`,
+  );
   return `# Provider features
 
 How each adapter treats each OpenAI feature. Generated from the adapters' \`capabilities\`
@@ -43,5 +47,20 @@ How each adapter treats each OpenAI feature. Generated from the adapters' \`capa
 ${header}
 ${rule}
 ${body.join('\n')}
+
+## Endpoints
+
+How each provider serves each client API (docs/design.md §1), from src/fronts/endpoints.ts:
+
+- **passthrough**: the client's body goes upstream with only \`model\` rewritten (and, on a chat stream,
+  usage asked for), and the answer comes back byte for byte (usage is still read for limits, cost and the log).
+- **translated**: through the normalized request and the provider's adapter, and rendered back in the
+  client's format (JSON and stream events).
+- **none**: the provider has no such API; the gateway answers 400 \`embeddings_not_supported\` without
+  calling it, or skips to the next target of the route that has it.
+
+| endpoint | ${types.join(' | ')} |
+${rule}
+${endpointRows.join('\n')}
 `;
 }

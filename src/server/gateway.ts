@@ -27,6 +27,7 @@ import { pricingAdminRoutes } from './admin-pricing.ts';
 import { adminRoutingRoutes } from './admin-routing.ts';
 import { spendAdminRoutes } from './admin-spend.ts';
 import { answerClientError } from './client-error.ts';
+import { frontRoutes } from './front-routes.ts';
 import { modelIdFromPath, modelsBody } from './models-endpoint.ts';
 import { methodNotAllowedFor } from './method-not-allowed.ts';
 import { requestIdFor } from './request-id.ts';
@@ -117,6 +118,10 @@ export class Gateway {
       ...adminRoutingRoutes(() => this.#snapshot),
       ...pricingAdminRoutes(() => this.#snapshot, this.controlPlane),
       ...spendAdminRoutes(() => this.#snapshot, this.controlPlane),
+      ...frontRoutes(
+        (req, res, id, at) => new RequestContext(id, this.#snapshot, req, res, at),
+        this.services,
+      ),
     };
     const keyRoutes = keyAdminRoutes(() => this.#snapshot, this.controlPlane);
     Object.assign(this.#routes, keyRoutes.exact);

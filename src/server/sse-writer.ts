@@ -18,6 +18,16 @@ export class SseWriter {
     this.#pending += `data: ${json}\n\n`;
   }
 
+  /** Queue one named event (Anthropic's and the Responses API's framing). */
+  event(name: string, json: string): void {
+    this.#pending += `event: ${name}\ndata: ${json}\n\n`;
+  }
+
+  /** Queue text already in SSE framing (a passthrough's upstream bytes). */
+  raw(text: string): void {
+    this.#pending += text;
+  }
+
   get hasPending(): boolean {
     return this.#pending.length > 0;
   }
@@ -38,9 +48,9 @@ export class SseWriter {
     return false;
   }
 
-  /** Queue `[DONE]`, flush and end the response. */
-  async finish(): Promise<void> {
-    this.#pending += 'data: [DONE]\n\n';
+  /** Queue `[DONE]` (Chat Completions' terminator; other protocols end with their own event), flush and end. */
+  async finish(done = true): Promise<void> {
+    if (done) this.#pending += 'data: [DONE]\n\n';
     const text = this.#pending;
     this.#pending = '';
     if (!this.#res.destroyed) this.#res.end(Buffer.from(text));

@@ -10,12 +10,13 @@
  * 3.x calls by default; the two serve the same generateContent today):
  * POST /{version}/models/{model}:generateContent, POST /{version}/models/{model}:streamGenerateContent
  * (?alt=sse for SSE, else a streamed JSON array), GET /{version}/models (pageSize, pageToken),
- * GET /{version}/models/{model}. Anything else gets the HTML 404 page of Google's front end. The
+ * GET /{version}/models/{model}, POST /{version}/models/{model}:batchEmbedContents (embed-contents.ts). Anything else gets the HTML 404 page of Google's front end. The
  * base URL a client uses is `fake.url`.
  * Returns the toolkit's FakeServer (shared/fake-server.ts): requests, control, down/up, stop.
  */
 import { type FakeServer, type ProviderFakeOptions, startFakeServer } from '../shared/fake-server.ts';
 import { checkApiKey } from './auth.ts';
+import { handleBatchEmbed } from './embed-contents.ts';
 import { googleError, htmlNotFound, invalidArgument, modelNotFound } from './errors.ts';
 import { GOOGLE_HEADERS, type GenerateMethod, handleGenerateContent } from './generate-content.ts';
 import { DEFAULT_GEMINI_MODELS, type GeminiModel, toGeminiModel, toModelResource } from './models.ts';
@@ -32,6 +33,7 @@ export interface GeminiFakeOptions extends ProviderFakeOptions {
 
 const GENERATE_PATH = /^\/(v1|v1beta)\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
 const MODELS_PATH = /^\/(v1|v1beta)\/models(?:\/([^/:]+))?$/;
+const EMBED_PATH = /^\/(v1|v1beta)\/models\/([^/:]+):batchEmbedContents$/;
 const JSON_HEADERS = { ...GOOGLE_HEADERS, 'content-type': 'application/json; charset=UTF-8' };
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
@@ -65,6 +67,9 @@ export function startGeminiFake(options: GeminiFakeOptions = {}): Promise<FakeSe
         );
         return;
       }
+      const embed = EMBED_PATH.exec(path);
+      if (method === 'POST' && embed !== null)
+        return handleBatchEmbed(exchange, keys, embed[2] ?? '', JSON_HEADERS);
       const models = MODELS_PATH.exec(path);
       if (method === 'GET' && models !== null) {
         const authError = checkApiKey(exchange.req.headers, exchange.query, keys);

@@ -5,7 +5,7 @@
  *   const fake = await startMistralFake({ keys: ['mk-test'] });
  *   const client = new Mistral({ apiKey: 'mk-test', serverURL: fake.url });
  *
- * Routes: POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}; anything else is
+ * Routes: POST /v1/chat/completions, POST /v1/embeddings (embeddings.ts), GET /v1/models, GET /v1/models/{id}; anything else is
  * FastAPI's 404 `{"detail":"Not Found"}`. Requests need `Authorization: Bearer <key>` (else the
  * gateway's 401 `{"message":"Unauthorized"}`); bodies are validated as strictly as Mistral does
  * (validate.ts). Every response carries `mistral-correlation-id`; completions also the
@@ -37,6 +37,7 @@ import {
   toModelCard,
 } from './models.ts';
 import { type MistralRateLimits, MistralRateLimiter } from './rate-limit.ts';
+import { handleMistralEmbeddings } from './embeddings.ts';
 import { toMistralChunks, toMistralCompletion } from './render.ts';
 import { validateMistralChat } from './validate.ts';
 
@@ -70,6 +71,8 @@ export function startMistralFake(options: MistralFakeOptions = {}): Promise<Fake
       const { method, path } = exchange;
       const headers = { 'mistral-correlation-id': exchange.ids.hex(32) };
       if (method === 'POST' && path === '/v1/chat/completions') return handleChat(exchange, context, headers);
+      if (method === 'POST' && path === '/v1/embeddings')
+        return handleMistralEmbeddings(exchange, () => checkKey(exchange, context.keys), headers);
       if (method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
         const auth = checkKey(exchange, context.keys);
         if (auth !== undefined) return exchange.sendJsonNow(auth.status, auth.body, headers);

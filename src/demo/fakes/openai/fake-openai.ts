@@ -5,13 +5,15 @@
  *   const client = new OpenAI({ baseURL: `${fake.url}/v1`, apiKey: 'sk-test', maxRetries: 0 });
  *   fake.control.enqueue({ reply: { content: 'Scripted.' } });
  *
- * Routes: POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}; anything else is the
+ * Routes: POST /v1/chat/completions, POST /v1/embeddings, POST /v1/responses (responses.ts), GET /v1/models, GET /v1/models/{id}; anything else is the
  * API's 404 "Invalid URL (METHOD /path)". The base URL a client uses is `${fake.url}/v1`.
  * Returns the toolkit's FakeServer (shared/fake-server.ts): requests, control, down/up, stop.
  */
 import { type FakeServer, type ProviderFakeOptions, startFakeServer } from '../shared/fake-server.ts';
 import { checkApiKey } from './auth.ts';
 import { handleChatCompletion } from './chat-completions.ts';
+import { handleEmbeddings } from './embeddings.ts';
+import { handleResponses } from './responses.ts';
 import { invalidUrl } from './errors.ts';
 import { listModels, retrieveModel } from './models-route.ts';
 import { DEFAULT_OPENAI_MODELS, type OpenAIModel, toOpenAIModel } from './models.ts';
@@ -45,6 +47,8 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeSe
         await handleChatCompletion(exchange, context);
         return;
       }
+      if (method === 'POST' && path === '/v1/embeddings') return handleEmbeddings(exchange, keys);
+      if (method === 'POST' && path === '/v1/responses') return handleResponses(exchange, keys);
       const headers = { 'x-request-id': `req_${exchange.ids.hex(32)}`, 'openai-version': '2020-10-01' };
       if (method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
         const authError = checkApiKey(exchange.req.headers.authorization, keys);

@@ -7,7 +7,8 @@
  *   const client = new OpenAI({ apiKey: 'sk-qwen', baseURL: `${fake.url}/compatible-mode/v1` });
  *   client.chat.completions.create({ model: 'qwen-plus', messages, stream: true, enable_thinking: true })  // extra_body
  *
- * Routes: POST /compatible-mode/v1/chat/completions, GET /compatible-mode/v1/models; anything else
+ * Routes: POST /compatible-mode/v1/chat/completions, POST /compatible-mode/v1/embeddings (embeddings.ts),
+ * GET /compatible-mode/v1/models; anything else
  * 404. Requests need `Authorization: Bearer <key>`. No rate-limit headers are documented (§8).
  */
 import {
@@ -26,6 +27,7 @@ import {
   type QwenErrorResponse,
   qwenError,
 } from './errors.ts';
+import { handleQwenEmbeddings } from './embeddings.ts';
 import { DEFAULT_QWEN_MODELS, listQwenModels } from './models.ts';
 import { toQwenChunks, toQwenCompletion } from './render.ts';
 import { validateQwenChat } from './validate.ts';
@@ -56,6 +58,8 @@ export function startQwenFake(options: QwenFakeOptions = {}): Promise<FakeServer
     async handler(exchange) {
       const { method, path } = exchange;
       if (method === 'POST' && path === `${BASE}/chat/completions`) return handleChat(exchange, context);
+      if (method === 'POST' && path === `${BASE}/embeddings`)
+        return handleQwenEmbeddings(exchange, () => checkKey(exchange, context.keys));
       const auth = checkKey(exchange, context.keys);
       if (auth !== undefined) return exchange.sendJsonNow(auth.status, auth.body);
       if (method === 'GET' && path === `${BASE}/models`)

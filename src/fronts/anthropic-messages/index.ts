@@ -1,0 +1,92 @@
+/**
+ * POST /v1/messages: the Anthropic Messages API as a front door (docs/design.md §1, docs/providers.md §2).
+ * To an Anthropic target the client's body goes upstream with only `model` rewritten (thinking blocks
+ * and their signatures, cache_control, server tools, betas all intact) and the answer comes back byte
+ * for byte; the Anthropic adapter still reads it for usage and the stop reason. To any other target the
+ * request is translated through the normalized one (request.ts) and the answer rendered back
+ * (response.ts, stream.ts).
+ */
+import type { CompiledTarget } from '../../config/compile.ts';
+import type { AdapterCall, UpstreamRequest } from '../../providers/types.ts';
+import { endpointSupport } from '../endpoints.ts';
+import { refuseIfUntranslatable } from '../untranslatable.ts';
+import type { ClientHeaders, Front, FrontAnswer, FrontCall, FrontStream, SseSink } from '../types.ts';
+import { anthropicErrorResponse, anthropicStreamError } from './errors.ts';
+import { parseMessagesRequest } from './request.ts';
+import { toAnthropicMessage } from './response.ts';
+import { AnthropicStreamRenderer } from './stream.ts';
+
+/** Client request headers that change what Anthropic does, forwarded on a passthrough. */
+const FORWARDED_HEADERS = ['anthropic-beta'] as const;
+
+function speaksMessages(target: CompiledTarget): boolean {
+  return endpointSupport(target.provider.type, '/v1/messages') === 'passthrough';
+}
+
+function toUpstream(
+  front: FrontCall,
+  call: AdapterCall,
+  stream: boolean,
+  clientHeaders: ClientHeaders,
+): UpstreamRequest {
+  const target = front.target;
+  if (!speaksMessages(target)) {
+    refuseIfUntranslatable(front.native);
+    return target.provider.adapter.toRequest(front.translation.request, call, stream);
+  }
+  const headers: Record<string, string> = { ...call.headers };
+  for (const name of FORWARDED_HEADERS) {
+    const value = clientHeaders[name];
+    if (typeof value === 'string' && value !== '') headers[name] = value;
+  }
+  return {
+    method: 'POST',
+    path: `${call.target.basePath}/v1/messages`,
+    headers,
+    body: JSON.stringify({ ...front.native, model: call.target.model }),
+  };
+}
+
+function answer(front: FrontCall, bodyText: string): FrontAnswer {
+  const translated = front.target.provider.adapter.fromResponse(bodyText, front.translation);
+  return {
+    body: speaksMessages(front.target)
+      ? undefined
+      : JSON.stringify(toAnthropicMessage(translated.completion)),
+    usage: translated.usage,
+    finishReason: translated.finishReason,
+    rawFinishReason: translated.rawFinishReason,
+    model: translated.completion.model,
+  };
+}
+
+function openStream(front: FrontCall, sink: SseSink): FrontStream {
+  const translator = front.target.provider.adapter.createStreamTranslator(front.translation);
+  const renderer = new AnthropicStreamRenderer(sink);
+  const passthrough = speaksMessages(front.target);
+  return {
+    translator,
+    passthrough,
+    chunk: (json, kind) => renderer.chunk(json, kind),
+    end: () => {
+      if (!passthrough) renderer.end();
+    },
+  };
+}
+
+/** Anthropic's own id of the answer, which its SDKs expose (`_request_id`) and its support asks for. */
+function relayHeaders(target: CompiledTarget, upstream: ClientHeaders): Record<string, string> | undefined {
+  const id = upstream['request-id'];
+  return speaksMessages(target) && typeof id === 'string' ? { 'request-id': id } : undefined;
+}
+
+export const anthropicMessagesFront: Front = {
+  name: 'anthropic-messages',
+  parse: parseMessagesRequest,
+  toUpstream,
+  answer,
+  openStream,
+  errorResponse: anthropicErrorResponse,
+  streamError: anthropicStreamError,
+  relayHeaders,
+};

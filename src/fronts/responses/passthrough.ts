@@ -1,0 +1,132 @@
+/**
+ * /v1/responses to an OpenAI target: the client's body goes to OpenAI's own Responses endpoint with only
+ * `model` rewritten and `store: false` (the gateway is stateless, and nothing should be kept upstream
+ * that it could never serve back), and OpenAI's answer comes back byte for byte. What accounting needs
+ * is read from it here: usage, the status as a finish reason, the model; and an in-band failure
+ * (`error`, `response.failed`) before the first byte is classified so the attempt loop can fail over.
+ */
+import type { FinishReason, Usage } from '../../protocol/chat-response.ts';
+import { failureFromOpenAIErrorObject } from '../../providers/openai/errors.ts';
+import type { SseEvent } from '../../providers/shared/sse.ts';
+import {
+  type AdapterCall,
+  StreamProtocolError,
+  type StreamTranslator,
+  UpstreamProtocolError,
+  type UpstreamRequest,
+  UpstreamStreamError,
+} from '../../providers/types.ts';
+
+export function passthroughRequest(native: Record<string, unknown>, call: AdapterCall): UpstreamRequest {
+  return {
+    method: 'POST',
+    path: `${call.target.basePath}/responses`,
+    headers: call.headers as Record<string, string>,
+    body: JSON.stringify({ ...native, model: call.target.model, store: false }),
+  };
+}
+
+interface WireResponse {
+  status?: unknown;
+  model?: unknown;
+  output?: Array<{ type?: unknown }>;
+  incomplete_details?: { reason?: unknown } | null;
+  error?: { code?: unknown; message?: unknown } | null;
+  usage?: {
+    input_tokens?: unknown;
+    input_tokens_details?: { cached_tokens?: unknown };
+    output_tokens?: unknown;
+    output_tokens_details?: { reasoning_tokens?: unknown };
+    total_tokens?: unknown;
+  } | null;
+}
+
+export interface ResponsesAccounting {
+  usage: Usage | undefined;
+  finishReason: FinishReason | null;
+  rawFinishReason: string | null;
+  model: string;
+}
+
+const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
+
+export function accountingOf(response: WireResponse): ResponsesAccounting {
+  const usage = response.usage;
+  const status = typeof response.status === 'string' ? response.status : null;
+  const reason = response.incomplete_details?.reason;
+  let finishReason: FinishReason | null = null;
+  if (status === 'completed')
+    finishReason = (response.output ?? []).some((item) => item.type === 'function_call')
+      ? 'tool_calls'
+      : 'stop';
+  else if (status === 'incomplete') finishReason = reason === 'content_filter' ? 'content_filter' : 'length';
+  return {
+    usage:
+      usage == null
+        ? undefined
+        : {
+            prompt_tokens: count(usage.input_tokens),
+            completion_tokens: count(usage.output_tokens),
+            total_tokens: count(usage.total_tokens) || count(usage.input_tokens) + count(usage.output_tokens),
+            prompt_tokens_details: { cached_tokens: count(usage.input_tokens_details?.cached_tokens) },
+            completion_tokens_details: {
+              reasoning_tokens: count(usage.output_tokens_details?.reasoning_tokens),
+            },
+          },
+    finishReason,
+    rawFinishReason: status === 'incomplete' && typeof reason === 'string' ? reason : null,
+    model: typeof response.model === 'string' ? response.model : '',
+  };
+}
+
+export function readResponseBody(bodyText: string): ResponsesAccounting {
+  let body: unknown;
+  try {
+    body = JSON.parse(bodyText);
+  } catch (cause) {
+    throw new UpstreamProtocolError('Responses answer is not JSON', { cause });
+  }
+  if (body === null || typeof body !== 'object' || (body as { object?: unknown }).object !== 'response')
+    throw new UpstreamProtocolError("Responses answer is not a 'response' object");
+  return accountingOf(body as WireResponse);
+}
+
+/** Reads a passed-through Responses stream for accounting; emits nothing (the bytes go out as they are). */
+export class ResponsesStreamReader implements StreamTranslator {
+  usage: Usage | undefined = undefined;
+  finishReason: FinishReason | null = null;
+  rawFinishReason: string | null = null;
+  model: string | null = null;
+  #ended = false;
+
+  push(event: SseEvent): void {
+    if (event.data === '[DONE]') return;
+    let data: { type?: unknown; response?: WireResponse; error?: unknown };
+    try {
+      data = JSON.parse(event.data) as typeof data;
+    } catch (cause) {
+      throw new UpstreamProtocolError('Responses stream event is not JSON', { cause });
+    }
+    const type = data.type ?? event.event;
+    if (type === 'error') {
+      const error = typeof data.error === 'object' && data.error !== null ? data.error : data;
+      throw new UpstreamStreamError(failureFromOpenAIErrorObject({ error }, 500));
+    }
+    const response = data.response;
+    if (response === undefined) return;
+    if (typeof response.model === 'string') this.model = response.model;
+    if (type === 'response.failed')
+      throw new UpstreamStreamError(failureFromOpenAIErrorObject({ error: response.error ?? {} }, 500));
+    if (type === 'response.completed' || type === 'response.incomplete') {
+      const accounting = accountingOf(response);
+      this.usage = accounting.usage;
+      this.finishReason = accounting.finishReason;
+      this.rawFinishReason = accounting.rawFinishReason;
+      this.#ended = true;
+    }
+  }
+
+  end(): void {
+    if (!this.#ended) throw new StreamProtocolError('Responses stream ended without a terminal event');
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The openai SDK's embeddings.create against /v1/embeddings (issue 17), for every provider type that
+ * has embeddings: the SDK's default (base64, decoded by the SDK), explicit float and explicit base64
+ * agree; `dimensions` where the provider takes it; usage and cost reach the log; a failing target falls
+ * over; providers without embeddings get a 400 without an upstream call.
+ */
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAnthropicFake } from '../../../src/demo/fakes/anthropic/index.ts';
+import { startFakeOpenAI } from '../../../src/demo/fakes/openai/index.ts';
+import type { FakeServer } from '../../../src/demo/fakes/shared/index.ts';
+import { decodeFloat32Base64 } from '../../../src/embeddings/encoding.ts';
+import { startTestGateway, type TestGateway, waitFor } from '../../helpers/gateway.ts';
+import { providerMatrix } from '../../helpers/provider-matrix.ts';
+
+const embeddingRows: Record<string, { model: string; dimensions: number; native: number }> = {
+  openai: { model: 'text-embedding-3-small', dimensions: 256, native: 1536 },
+  'openai-compatible': { model: 'text-embedding-3-small', dimensions: 256, native: 1536 },
+  gemini: { model: 'gemini-embedding-001', dimensions: 768, native: 3072 },
+  mistral: { model: 'codestral-embed', dimensions: 256, native: 1536 },
+  qwen: { model: 'text-embedding-v4', dimensions: 256, native: 1024 },
+};
+
+const texts = ['The quick brown fox', 'jumps over the lazy dog'];
+
+for (const row of providerMatrix) {
+  const embedding = embeddingRows[row.type];
+  describe(`/v1/embeddings to ${row.type}`, () => {
+    let fake: FakeServer;
+    let gw: TestGateway;
+    const model = `p/${embedding?.model ?? row.model}`;
+
+    beforeAll(async () => {
+      fake = await row.startFake(row.key);
+      gw = await startTestGateway({
+        providers: { p: { type: row.type, keys: [row.key], base_url: row.baseUrl(fake) } },
+        pricing: { models: { [embedding?.model ?? row.model]: { input: 0.02, output: 0 } } },
+      });
+    });
+    afterAll(async () => {
+      await gw?.stop();
+      await fake?.stop();
+    });
+
+    if (embedding === undefined) {
+      it('answers 400 embeddings_not_supported without calling the provider', async () => {
+        const before = fake.requests.length;
+        const error = await gw.client.embeddings
+          .create({ model, input: 'hi' })
+          .catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+        expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('embeddings_not_supported');
+        expect(fake.requests.length).toBe(before);
+      });
+      return;
+    }
+
+    it('default (base64), float and base64 agree, in input order', async () => {
+      const byDefault = await gw.client.embeddings.create({ model, input: texts });
+      const floats = await gw.client.embeddings.create({ model, input: texts, encoding_format: 'float' });
+      const base64 = await gw.client.embeddings.create({ model, input: texts, encoding_format: 'base64' });
+      expect(byDefault.object).toBe('list');
+      expect(byDefault.data.map((row) => row.index)).toEqual([0, 1]);
+      for (const [index, row] of floats.data.entries()) {
+        expect(Array.isArray(row.embedding)).toBe(true);
+        expect(row.embedding).toHaveLength(embedding.native);
+        expect(byDefault.data[index]?.embedding).toEqual(row.embedding);
+        const encoded = base64.data[index]?.embedding as unknown;
+        expect(typeof encoded).toBe('string');
+        expect(decodeFloat32Base64(encoded as string)).toEqual(row.embedding);
+      }
+      expect(floats.data[0]?.embedding).not.toEqual(floats.data[1]?.embedding);
+      expect(floats.usage.prompt_tokens).toBeGreaterThan(0);
+      expect(floats.usage.total_tokens).toBe(floats.usage.prompt_tokens);
+    });
+
+    it('passes dimensions on', async () => {
+      const result = await gw.client.embeddings.create({
+        model,
+        input: 'hello',
+        dimensions: embedding.dimensions,
+      });
+      expect(result.data[0]?.embedding).toHaveLength(embedding.dimensions);
+    });
+
+    it('records usage and cost in the log', async () => {
+      const { response } = await gw.client.embeddings.create({ model, input: texts }).withResponse();
+      const id = response.headers.get('x-request-id');
+      expect(Number(response.headers.get('x-switchyard-cost-usd'))).toBeGreaterThan(0);
+      await waitFor(() => gw.logs.some((line) => line.request_id === id));
+      const line = gw.logs.find((entry) => entry.request_id === id) as Record<string, unknown>;
+      expect((line.usage as { prompt: number }).prompt).toBeGreaterThan(0);
+      expect(line.cost_usd).toBeGreaterThan(0);
+    });
+  });
+}
+
+describe('/v1/embeddings routing', () => {
+  let primary: FakeServer;
+  let backup: FakeServer;
+  let claude: FakeServer;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    primary = await startFakeOpenAI({ keys: ['a'] });
+    backup = await startFakeOpenAI({ keys: ['b'] });
+    claude = await startAnthropicFake({ keys: ['c'] });
+    gw = await startTestGateway({
+      providers: {
+        primary: { type: 'openai', keys: ['a'], base_url: `${primary.url}/v1` },
+        backup: { type: 'openai', keys: ['b'], base_url: `${backup.url}/v1` },
+        claude: { type: 'anthropic', keys: ['c'], base_url: claude.url },
+      },
+      models: {
+        embed: {
+          targets: [
+            'claude/claude-sonnet-4-5',
+            'primary/text-embedding-3-small',
+            'backup/text-embedding-3-small',
+          ],
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await primary?.stop();
+    await backup?.stop();
+    await claude?.stop();
+  });
+
+  it('skips a target without embeddings and falls over from a failing one', async () => {
+    primary.control.enqueue({ fault: { kind: 'status', status: 500 } });
+    const { data, response } = await gw.client.embeddings
+      .create({ model: 'embed', input: 'hello' })
+      .withResponse();
+    expect(response.headers.get('x-switchyard-provider')).toBe('backup');
+    expect(data.data[0]?.embedding).toHaveLength(1536);
+    expect(claude.requests.length).toBe(0);
+  });
+
+  it('refuses bad input with a 400 naming the param', async () => {
+    const error = await gw.client.embeddings
+      .create({ model: 'embed', input: 'hi', encoding_format: 'int8' as 'float' })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('encoding_format');
+    const empty = await gw.client.embeddings
+      .create({ model: 'embed', input: [] })
+      .catch((caught: unknown) => caught);
+    expect(empty).toBeInstanceOf(OpenAI.BadRequestError);
+  });
+});

@@ -8,6 +8,8 @@ import type { ChatRequest } from '../protocol/chat-request.ts';
 import type { FinishReason, Usage } from '../protocol/chat-response.ts';
 import type { AdmissionSpec } from '../limits/types.ts';
 import type { PriceBook } from '../pricing/price-book.ts';
+import type { GuardrailsPolicy } from '../guardrails/policy.ts';
+import type { GuardVerdict } from '../guardrails/verdict.ts';
 
 /** The pre-flight estimate (pipeline/budget.ts): what admission reserves. */
 export interface PreflightEstimate {
@@ -82,6 +84,11 @@ export class RequestContext {
   upstreamMs = 0;
   /** Time from arrival to the first byte sent to the client, ms. */
   firstByteMs: number | null = null;
+
+  // Guardrails (issue 15): the policy in force and what the input guard and output moderation found.
+  guardrails: GuardrailsPolicy | undefined = undefined;
+  /** Every guardrail verdict of this request, for its log line; empty for nearly every request. */
+  guardVerdicts: GuardVerdict[] = [];
 
   constructor(
     requestId: string,

@@ -26,6 +26,13 @@ import type { CompiledTenant } from '../control-plane/tenant-policy.ts';
 
 /** The sentence-sized hold-back bound of a moderated stream (docs/performance.md "Output moderation"). */
 export const DEFAULT_WINDOW_CHARS = 400;
+/**
+ * The time bound of the hold-back: text without a sentence end is judged and released after this long,
+ * so a slow stream of one endless sentence still moves (docs/performance.md "Output moderation").
+ */
+export const DEFAULT_HOLD_MS = 250;
+/** A sentence check over the network: long enough for a small local model, short enough for a stream. */
+export const DEFAULT_REMOTE_TIMEOUT_MS = 5_000;
 export const DEFAULT_STRICT_PROVIDER_TYPES: readonly string[] = ['mistral', 'deepseek'];
 const SOFT_CATEGORIES: ReadonlySet<HazardCategory> = new Set(['S6', 'S8', 'S13']);
 
@@ -36,6 +43,11 @@ export interface ModerationPolicy {
   /** What each category does when flagged; every category is present. */
   actions: ReadonlyMap<HazardCategory, ModerationAction>;
   windowChars: number;
+  /** The longest text is held without a sentence end before it is judged and released anyway. */
+  holdMs: number;
+  /** A remote check that fails: treat the text as flagged (closed) or let it pass (open). */
+  failClosed: boolean;
+  timeoutMs: number;
 }
 
 export class GuardrailsPolicy {
@@ -90,7 +102,15 @@ export class GuardrailsPolicy {
       const soft = SOFT_CATEGORIES.has(category) && !strict && action === 'block';
       actions.set(category, named.get(category) ?? (soft ? 'flag' : action));
     }
-    return { backend, target, actions, windowChars: section.window_chars ?? DEFAULT_WINDOW_CHARS };
+    return {
+      backend,
+      target,
+      actions,
+      windowChars: section.window_chars ?? DEFAULT_WINDOW_CHARS,
+      holdMs: section.hold_ms ?? DEFAULT_HOLD_MS,
+      failClosed: section.on_error !== 'open',
+      timeoutMs: section.timeout_ms ?? DEFAULT_REMOTE_TIMEOUT_MS,
+    };
   }
 }
 

@@ -23,6 +23,7 @@ import { SseWriter } from '../server/sse-writer.ts';
 import { classifyTransportError, isAbort } from '../transport/upstream-call.ts';
 import { type UpstreamHead, UpstreamExchange } from '../transport/upstream-exchange.ts';
 import type { RequestContext } from './context.ts';
+import { createStreamModerator, moderateCompletion } from './guard-out.ts';
 import { relayableFailure, UPSTREAM_ERROR_BODY_MAX_BYTES } from './relayed-failure.ts';
 import { sendCompletion, startEventStream } from './respond.ts';
 import { scrubberFor } from './secret-scrubber.ts';
@@ -73,8 +74,11 @@ export async function jsonAttempt(
     ctx.finishReason = translated.finishReason;
     ctx.rawFinishReason = translated.rawFinishReason;
     priceAnswer(ctx);
+    // Output moderation (guard-out.ts): a replacement body only when it blocked or redacted something.
+    const checked = moderateCompletion(ctx, target, translated);
+    const moderated = checked instanceof Promise ? await checked : checked;
     // A passthrough adapter answers with the upstream's own text: its bytes go out as they came.
-    sendCompletion(ctx, translated.body === bodyText ? bodyBytes : translated.body);
+    sendCompletion(ctx, moderated ?? (translated.body === bodyText ? bodyBytes : translated.body));
     return { kind: 'done', latencyMs: performance.now() - started };
   } catch (error) {
     // A 200 whose body reports a failure (Mistral finish_reason "error", DeepSeek
@@ -115,10 +119,25 @@ export async function streamAttempt(
   const writer = new SseWriter(ctx.res);
   const includeUsage = ctx.includeUsage;
   let firstByteMs = 0;
-  const emit: EmitChunk = (json, kind) => {
-    if (kind === 'usage' && !includeUsage) return;
-    writer.data(json);
-  };
+  // Output moderation holds text back until each sentence is judged (guard-out.ts); undefined when off.
+  const moderator = createStreamModerator(
+    ctx,
+    target,
+    (json) => writer.data(json),
+    () => flushOut(),
+  );
+  const emit: EmitChunk =
+    moderator === undefined
+      ? (json, kind) => {
+          if (kind === 'usage' && !includeUsage) return;
+          writer.data(json);
+        }
+      : (json, kind) => {
+          if (kind === 'usage' && !includeUsage) return;
+          // The upstream has answered: the first-token deadline is met even while moderation holds the text.
+          firstToken.clear();
+          moderator.push(json, kind);
+        };
   const onEvent = (event: SseEvent) => translator.push(event, emit);
   // Providers flush a stream's headers at once and may then think for minutes: undici's headers timeout
   // has passed, and its body timeout is the (longer) idle deadline. So the time-to-first-token deadline
@@ -139,25 +158,54 @@ export async function streamAttempt(
   // A full client socket pauses the upstream read until it drains, so a slow client slows the
   // upstream instead of growing our memory.
   const resume = () => exchange.resume();
+  const flushOut = (): boolean => {
+    if (!writer.hasPending) return true;
+    if (!ctx.committed) commit();
+    return writer.flush(resume);
+  };
   try {
     await exchange.consume((bytes) => {
       parser.push(bytes, onEvent);
-      if (!writer.hasPending) return true;
-      if (!ctx.committed) commit();
-      return writer.flush(resume);
+      if (moderator !== undefined) {
+        if (moderator.stopped) throw new ModerationStop();
+        // The first-byte boundary stays where it is without moderation: the upstream's first chunk. The
+        // headers go out then; held text follows once judged, and a failure after this is an error event.
+        if (!ctx.committed && moderator.received) commit();
+        if (moderator.pending) {
+          // A remote check is running: hold the upstream until it settles, then send what it released.
+          moderator.whenSettled(() => {
+            if (moderator.stopped) exchange.abort(new ModerationStop());
+            else if (flushOut()) resume();
+          });
+          return false;
+        }
+      }
+      return flushOut();
     });
     firstToken.clear();
     parser.end(onEvent);
     translator.end(emit);
+    const held = moderator?.finish();
+    if (held !== undefined) await held;
+    moderator?.close();
     if (!ctx.committed) commit();
     ctx.usage = translator.usage;
-    ctx.finishReason = translator.finishReason;
+    ctx.finishReason = moderator?.stopped === true ? 'content_filter' : translator.finishReason;
     ctx.rawFinishReason = translator.rawFinishReason;
     await writer.finish();
     return { kind: 'done', latencyMs: firstByteMs };
   } catch (error) {
     firstToken.clear();
+    moderator?.close();
     ctx.usage = translator.usage;
+    if (error instanceof ModerationStop) {
+      // Moderation blocked a sentence: its content_filter chunk is queued; the answer ends here.
+      if (!ctx.committed) commit();
+      ctx.finishReason = 'content_filter';
+      ctx.rawFinishReason = translator.rawFinishReason;
+      await writer.finish();
+      return { kind: 'done', latencyMs: firstByteMs };
+    }
     let failure: UpstreamFailure;
     if (firstToken.fired) failure = firstTokenTimeout(provider.name);
     else if (error instanceof UpstreamStreamError) failure = error.failure;
@@ -177,6 +225,14 @@ export async function streamAttempt(
       // An in-band error carries the upstream's unscrubbed text; the relayed message above has it all.
       cause: error instanceof UpstreamStreamError ? undefined : error,
     });
+  }
+}
+
+/** Thrown into the upstream read when output moderation blocked the answer: stop reading, end cleanly. */
+class ModerationStop extends Error {
+  constructor() {
+    super('output moderation blocked the answer');
+    this.name = 'ModerationStop';
   }
 }
 

@@ -54,6 +54,8 @@ export const ModerationSchema = ModerationOverrideSchema.extend({
    * run this long without one is checked and released anyway (docs/performance.md "Output moderation").
    */
   window_chars: wholeNumber(32, 65_536).optional(),
+  /** The time bound of the same window: held text without a sentence end is judged and released after it. */
+  hold_ms: wholeNumber(1, 60_000).optional(),
   /** Moderation by virtual model name (or `provider/model`), over the section and the tenant. */
   models: z.record(z.string().min(1), ModerationOverrideSchema).optional(),
   /**
@@ -61,6 +63,10 @@ export const ModerationSchema = ModerationOverrideSchema.extend({
    * config says otherwise for that category.
    */
   strict_provider_types: z.array(z.string().min(1)).optional(),
+  /** A remote backend that fails or times out: `closed` treats the text as flagged, `open` lets it pass. */
+  on_error: z.enum(['closed', 'open']).optional(),
+  /** How long a remote backend may take for one check before `on_error` applies. */
+  timeout_ms: wholeNumber(1, 600_000).optional(),
 });
 
 export const TenantGuardrailsSchema = z.strictObject({

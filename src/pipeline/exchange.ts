@@ -9,6 +9,7 @@ import { priceAnswer } from './account.ts';
 import { upstreamTimeout } from '../errors/codes.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { type HeaderBag, parseRetryAfterMs } from '../providers/shared/retry-after.ts';
+import { checkedFinalEvent } from '../providers/shared/final-event.ts';
 import { type SseEvent, SseParser } from '../providers/shared/sse.ts';
 import {
   type EmitChunk,
@@ -183,7 +184,7 @@ export async function streamAttempt(
       return flushOut();
     });
     firstToken.clear();
-    parser.end(onEvent);
+    parser.end(checkedFinalEvent(onEvent));
     translator.end(emit);
     const held = moderator?.finish();
     if (held !== undefined) await held;

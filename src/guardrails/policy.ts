@@ -30,7 +30,7 @@ export const DEFAULT_WINDOW_CHARS = 400;
  * The time bound of the hold-back: text without a sentence end is judged and released after this long,
  * so a slow stream of one endless sentence still moves (docs/performance.md "Output moderation").
  */
-export const DEFAULT_HOLD_MS = 250;
+export const DEFAULT_HOLD_MS = 1500;
 /** A sentence check over the network: long enough for a small local model, short enough for a stream. */
 export const DEFAULT_REMOTE_TIMEOUT_MS = 5_000;
 export const DEFAULT_STRICT_PROVIDER_TYPES: readonly string[] = ['mistral', 'deepseek'];

@@ -4,7 +4,7 @@
  * exactly what the client sent (zero-width characters and all) and keeps the rest byte for byte.
  */
 import { type FoldedText, foldText, originalSpan } from './normalize.ts';
-import { INJECTION_RULES, type InjectionKind, type InjectionRule } from './rules.ts';
+import { INJECTION_PREFILTER, INJECTION_RULES, type InjectionKind, type InjectionRule } from './rules.ts';
 
 export interface InjectionFinding {
   rule: string;
@@ -22,8 +22,14 @@ const GLOBAL_RULES: readonly { rule: InjectionRule; pattern: RegExp }[] = INJECT
 
 /** The first rule that fires, or undefined: the cheap question `flag` and `block` ask. */
 export function firstInjection(text: string): InjectionFinding | undefined {
+  return firstInjectionOf(text, true);
+}
+
+/** `prefilter: false` runs every rule whatever the text: the prefilter's test compares both. */
+export function firstInjectionOf(text: string, prefilter: boolean): InjectionFinding | undefined {
   if (text.length === 0) return undefined;
   const folded = foldText(text);
+  if (prefilter && !INJECTION_PREFILTER.test(folded.text)) return undefined;
   for (const rule of INJECTION_RULES) {
     const match = rule.pattern.exec(folded.text);
     if (match !== null) return finding(text, folded, rule, match.index, match.index + match[0].length);
@@ -36,6 +42,7 @@ export function allInjections(text: string): InjectionFinding[] {
   const findings: InjectionFinding[] = [];
   if (text.length === 0) return findings;
   const folded = foldText(text);
+  if (!INJECTION_PREFILTER.test(folded.text)) return findings;
   for (const { rule, pattern } of GLOBAL_RULES) {
     pattern.lastIndex = 0;
     for (const match of folded.text.matchAll(pattern)) {

@@ -242,3 +242,13 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     String.raw`(?:теперь\s+ты|ты\s+теперь|притворись)\s.{0,60}(?:без\s+(?:каких-либо\s+)?(?:ограничений|фильтров|цензуры|правил))`,
   ),
 ];
+
+/**
+ * One cheap pass before the rules: every rule needs at least one of these words or tokens, so text
+ * without any of them (most prompts) skips the rule table. 11.6 µs → about 1 µs for a 120-character
+ * ASCII prompt (the rule table costs a pass per rule; docs/performance.md "Guardrails"). A rule added
+ * without its word here is caught by test/guardrails/injection/prefilter.test.ts, which checks that the
+ * prefilter never hides a rule's match over the corpus.
+ */
+export const INJECTION_PREFILTER =
+  /ignor|disregard|forget|bypass|overrid|overrule|discard|abandon|neglect|skip|drop|erase|delete|cancel|disable|deactivat|turn\s+off|switch\s+off|circumvent|remove|instruction|rules|prompt|directive|orders|above|<\||<<|inst|_of_turn|system|admin|developer|human|assistant|root|sudo|operator|anything\s+now|dan|unrestricted|unfiltered|uncensored|jailbr|unchained|amoral|unethical|lawless|unaligned|rogue|freed|liberated|released|no\s+longer|restrict|limit|filter|guideline|boundar|ethic|moral|censor|bound|constrain|without|mode|machiavellian|evil|gpt|olvid|omit|descart|desestim|ahora\s+eres|actúa|finge|oubli|tiens\s+pas|maintenant|agis|fais\s+comme|vergiss|vergessen|missacht|du\s+bist|verhalte|dimentica|esque|desconsider|игнор|забуд|обращай|теперь|притворись|忽略|无视|忘|不要理会|忽视|你现在是|你是一个|扮演|假装|無視|무시|잊어/u;

@@ -29,6 +29,8 @@ beforeAll(async () => {
       main: { type: 'openai', keys: ['sk-upstream'], base_url: `${upstream.url}/v1` },
       guard: { type: 'openai-compatible', keys: ['sk-guard'], base_url: `${llamaGuard.url}/v1` },
       mod: { type: 'openai', keys: ['sk-mod'], base_url: `${moderation.url}/v1` },
+      // Nothing listens on port 1: every call is refused.
+      deadguard: { type: 'openai-compatible', keys: ['sk-dead'], base_url: 'http://127.0.0.1:1/v1' },
     },
     tenants: {
       flagger: { keys: ['sk-flag'] },
@@ -48,7 +50,7 @@ beforeAll(async () => {
       redactor: { keys: ['sk-redact'], guardrails: { moderation: { categories: { S7: 'redact' } } } },
       unreachable: {
         keys: ['sk-unreachable'],
-        guardrails: { moderation: { backend: 'llama-guard', target: 'nowhere/llama-guard' } },
+        guardrails: { moderation: { backend: 'llama-guard', target: 'deadguard/llama-guard' } },
       },
     },
   });

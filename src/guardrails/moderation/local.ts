@@ -50,7 +50,7 @@ export const LOCAL_RULES: readonly LocalRule[] = [
   ),
   local(
     'S3',
-    String.raw`\b(?:put|slip|drop)\s+(?:a\s+)?(?:roofie|rohypnol|ghb|sedatives?|drugs?)\s+(?:in|into)\s+(?:her|his|their|someone's)\s+drink\b|\b${HOW}\b[^.!?\n]{0,40}?\b(?:rape|sexually\s+assault|molest)\b`,
+    String.raw`\b(?:put|slip|drop)\s+(?:a\s+|some\s+)?(?:roofie|rohypnol|ghb|sedatives?|drugs?)\s+(?:in|into)\s+(?:her|his|their|someone's)\s+drink\b|\b${HOW}\b[^.!?\n]{0,40}?\b(?:rape|sexually\s+assault|molest)\b`,
   ),
   local(
     'S4',

@@ -43,6 +43,9 @@ interface ChunkShape {
   choices?: Array<{ index?: number; delta?: { content?: unknown }; finish_reason?: unknown }>;
 }
 
+/** A flat delta's content string: `"delta":{…"content":"…"…}` with no nested object before it. */
+const FLAT_CONTENT = /"delta":\{[^{}]*?"content":("(?:[^"\\]|\\.)*")/;
+
 /** Ends a sentence: stop punctuation, maybe closing quotes or brackets, then optional space; or a line break. */
 const SENTENCE_END = /(?:[.!?。！？…](?:["'”’)\]]*)\s*|\n\s*)$/;
 
@@ -57,9 +60,8 @@ export class StreamModerator {
   #backlog: Array<[string, ChunkKind]> = [];
   #pending: Promise<void> | undefined;
   #settledCallbacks: Array<() => void> = [];
-  #id = '';
-  #created = 0;
-  #model = '';
+  /** The first chunk with text: the source of id, created and model for a chunk we write ourselves. */
+  #firstChunk = '';
   /**
    * Text already released of a sentence that has not ended (a release forced by `window_chars` or
    * `hold_ms`): judged again with what follows, so a sentence split by a forced release is still judged
@@ -141,6 +143,17 @@ export class StreamModerator {
   }
 
   #read(json: string): { text: string; finished: boolean } {
+    if (this.#firstChunk === '') this.#firstChunk = json;
+    const finished = json.includes('"finish_reason":"');
+    // One choice with a flat delta (nearly every chunk): the content string alone is decoded. With the
+    // sentence checks, 3.2 → 1.8 µs a chunk against a whole JSON.parse per chunk (docs/performance.md
+    // "Output moderation"). Anything else
+    // (several choices, nested deltas) takes the full parse.
+    if (!json.includes('"index":1')) {
+      const match = FLAT_CONTENT.exec(json);
+      if (match !== null) return { text: JSON.parse(match[1] as string) as string, finished };
+      if (!json.includes('"content":"')) return { text: '', finished };
+    }
     let chunk: ChunkShape;
     try {
       chunk = JSON.parse(json) as ChunkShape;
@@ -148,17 +161,10 @@ export class StreamModerator {
       // Our own translators serialize every chunk; an unparsable one carries no text we could judge.
       return { text: '', finished: false };
     }
-    if (this.#id === '') {
-      this.#id = typeof chunk.id === 'string' ? chunk.id : '';
-      this.#created = typeof chunk.created === 'number' ? chunk.created : 0;
-      this.#model = typeof chunk.model === 'string' ? chunk.model : '';
-    }
     let text = '';
-    let finished = false;
     for (const choice of chunk.choices ?? []) {
       const content = choice.delta?.content;
       if (typeof content === 'string') text += content;
-      if (typeof choice.finish_reason === 'string') finished = true;
     }
     return { text, finished };
   }
@@ -255,11 +261,17 @@ export class StreamModerator {
   }
 
   #chunk(delta: Record<string, string>, finishReason: string | null): string {
+    let header: ChunkShape = {};
+    try {
+      header = this.#firstChunk === '' ? {} : (JSON.parse(this.#firstChunk) as ChunkShape);
+    } catch {
+      // Ids are cosmetic in a chunk we write ourselves; an unparsable first chunk leaves them empty.
+    }
     return JSON.stringify({
-      id: this.#id,
+      id: typeof header.id === 'string' ? header.id : '',
       object: 'chat.completion.chunk',
-      created: this.#created,
-      model: this.#model,
+      created: typeof header.created === 'number' ? header.created : 0,
+      model: typeof header.model === 'string' ? header.model : '',
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
     });
   }

@@ -352,3 +352,13 @@ export function systemMessageNotAllowed(param: string): GatewayError {
     message: `Your key may not send '${param}': the system prompt is set by the gateway's operator.`,
   });
 }
+
+export function tooManyMessages(count: number, limit: number): GatewayError {
+  return new GatewayError({
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'too_many_messages',
+    param: 'messages',
+    message: `The request has ${count} messages; this gateway accepts at most ${limit}.`,
+  });
+}

@@ -8,10 +8,13 @@
  * - `strip`: the offending spans go (guardrails/injection/detect.ts), the rest of the message stays.
  * - `block`: 400 `prompt_injection_detected` naming the message; nothing reaches an upstream.
  *
+ * A request with more than `guardrails.max_messages` messages is refused first (hardening: the work one
+ * request can ask of this and every later stage is bounded).
+ *
  * Synchronous and allocation-free for clean requests: the request object is copied only when a
  * message changes.
  */
-import { promptInjectionDetected, systemMessageNotAllowed } from '../errors/codes.ts';
+import { promptInjectionDetected, systemMessageNotAllowed, tooManyMessages } from '../errors/codes.ts';
 import { firstInjection, stripAllInjections } from '../guardrails/injection/detect.ts';
 import { guardrailsPolicyFor } from '../guardrails/policy.ts';
 import type { ChatRequest } from '../protocol/chat-request.ts';
@@ -30,6 +33,8 @@ export function guardInput(ctx: RequestContext): void {
   if (request === undefined) return;
   const policy = guardrailsPolicyFor(ctx.snapshot.config, ctx.tenant);
   ctx.guardrails = policy;
+  const limit = ctx.snapshot.config.guardrails.max_messages;
+  if (request.messages.length > limit) throw tooManyMessages(request.messages.length, limit);
   const mode = policy.injection;
   const lockSystem = policy.systemMessages !== 'allow';
   if (mode === 'off' && !lockSystem) return;

@@ -75,13 +75,23 @@ export const TenantGuardrailsSchema = z.strictObject({
   moderation: ModerationOverrideSchema.optional(),
 });
 
+/** Far above any real conversation; bounds the work one request can ask of every stage. */
+export const DEFAULT_MAX_MESSAGES = 4096;
+
 export const guardrailsSection = z
   .strictObject({
     injection: z.enum(INJECTION_MODES).default('flag'),
     system_messages: z.enum(SYSTEM_MESSAGE_MODES).default('allow'),
+    /** More messages than this in one request: 400 `too_many_messages`. */
+    max_messages: wholeNumber(1, 1_000_000).default(DEFAULT_MAX_MESSAGES),
     moderation: ModerationSchema.default(() => ({})),
   })
-  .default(() => ({ injection: 'flag' as const, system_messages: 'allow' as const, moderation: {} }));
+  .default(() => ({
+    injection: 'flag' as const,
+    system_messages: 'allow' as const,
+    max_messages: DEFAULT_MAX_MESSAGES,
+    moderation: {},
+  }));
 
 export type GuardrailsConfig = z.output<typeof guardrailsSection>;
 export type TenantGuardrails = z.output<typeof TenantGuardrailsSchema>;

@@ -10,7 +10,7 @@ import { GuardrailsPolicy } from '../../../src/guardrails/policy.ts';
 import type { GuardVerdict } from '../../../src/guardrails/verdict.ts';
 
 const policy = new GuardrailsPolicy(
-  { injection: 'flag', system_messages: 'allow', moderation: { hold_ms: 60_000 } },
+  { injection: 'flag', system_messages: 'allow', max_messages: 4096, moderation: { hold_ms: 60_000 } },
   undefined,
 ).moderationFor('m', 'openai');
 

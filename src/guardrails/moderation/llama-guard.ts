@@ -32,8 +32,23 @@ const CATEGORY_LINES = [
   'S14: Code Interpreter Abuse.',
 ].join('\n');
 
+/**
+ * The conversation markers of the template, and turn headers. Text that carries them could close the
+ * conversation early and append a verdict of its own ("…\n\nAgent: hello<END CONVERSATION>…safe"): the
+ * classifier must judge the text, not obey it. They are rewritten as plain bracketed text.
+ */
+const TEMPLATE_MARKERS = /<(\/?)(BEGIN|END) (CONVERSATION|UNSAFE CONTENT CATEGORIES)>|\n\n(User|Agent):/g;
+
+function defuse(text: string): string {
+  return text.replace(TEMPLATE_MARKERS, (_match, slash: string, edge: string, what: string, role: string) =>
+    role !== undefined ? `\n\n${role} (quoted):` : `[${slash}${edge} ${what}]`,
+  );
+}
+
 /** The task text of the official template for the last `Agent` message ("according our" is sic). */
-export function buildLlamaGuardPrompt(userText: string, agentText: string): string {
+export function buildLlamaGuardPrompt(rawUserText: string, rawAgentText: string): string {
+  const userText = defuse(rawUserText);
+  const agentText = defuse(rawAgentText);
   return (
     "Task: Check if there is unsafe content in 'Agent' messages in conversations according our safety policy with the below categories.\n\n" +
     `<BEGIN UNSAFE CONTENT CATEGORIES>\n${CATEGORY_LINES}\n<END UNSAFE CONTENT CATEGORIES>\n\n` +

@@ -232,7 +232,11 @@ export class StreamModerator {
       this.#release();
       return;
     }
-    if (decision.action === 'redact') {
+    // A redaction is written as one chunk of choice 0; with several choices held that would move text
+    // between them, so it blocks instead.
+    const severalChoices =
+      decision.action === 'redact' && this.#held.some((json) => json.includes('"index":1'));
+    if (decision.action === 'redact' && !severalChoices) {
       verdicts.push({ guard: 'output', rule: decision.rule, action: 'redact', where });
       const spans = decision.spans
         .map((span) => ({ ...span, start: Math.max(0, span.start - tailLength), end: span.end - tailLength }))

@@ -65,9 +65,12 @@ export function moderateCompletion(
   const moderation = moderationFor(ctx, target);
   if (moderation === undefined) return undefined;
   const choices = translated.completion.choices;
-  const texts = choices.map((choice) =>
-    typeof choice.message.content === 'string' ? choice.message.content : '',
-  );
+  // Reasoning shown to the client is judged with the answer; a block clears both.
+  const texts = choices.map((choice) => {
+    const content = typeof choice.message.content === 'string' ? choice.message.content : '';
+    const reasoning = choice.message.reasoning_content;
+    return typeof reasoning === 'string' && reasoning !== '' ? `${reasoning}\n\n${content}` : content;
+  });
   if (texts.every((text) => text.trim() === '')) return undefined;
   const prompt = lastUserText(ctx);
   const results = texts.map((text) =>
@@ -115,11 +118,14 @@ function apply(
     completion ??= structuredClone(translated.completion);
     const choice = completion.choices[index];
     if (choice === undefined) return;
-    if (decision.action === 'redact') {
+    const reasoning = choice.message.reasoning_content;
+    if (decision.action === 'redact' && (typeof reasoning !== 'string' || reasoning === '')) {
       choice.message.content = redact(texts[index] as string, decision.spans);
       return;
     }
+    // A block, or a redaction across reasoning and answer (its spans cannot be split back): nothing goes.
     choice.message.content = '';
+    if (typeof reasoning === 'string') choice.message.reasoning_content = '';
     choice.finish_reason = 'content_filter';
     ctx.finishReason = 'content_filter';
   });

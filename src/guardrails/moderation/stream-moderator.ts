@@ -40,7 +40,11 @@ interface ChunkShape {
   id?: string;
   created?: number;
   model?: string;
-  choices?: Array<{ index?: number; delta?: { content?: unknown }; finish_reason?: unknown }>;
+  choices?: Array<{
+    index?: number;
+    delta?: { content?: unknown; reasoning_content?: unknown };
+    finish_reason?: unknown;
+  }>;
 }
 
 /** A flat delta's content string: `"delta":{…"content":"…"…}` with no nested object before it. */
@@ -110,7 +114,8 @@ export class StreamModerator {
 
   #accept(json: string, kind: ChunkKind): void {
     // Most chunks of an answer carry text; those without (role, usage, tool-call deltas) skip the parse.
-    const mayCarryText = kind === 'chunk' && json.includes('"content"');
+    // `content"` also finds `"reasoning_content"`: reasoning shown to the client is moderated like the answer.
+    const mayCarryText = kind === 'chunk' && json.includes('content"');
     const mayFinish = kind === 'chunk' && json.includes('"finish_reason":"');
     if (!mayCarryText && !mayFinish) {
       if (this.#held.length === 0) this.#options.write(json);
@@ -149,10 +154,10 @@ export class StreamModerator {
     // sentence checks, 3.2 → 1.8 µs a chunk against a whole JSON.parse per chunk (docs/performance.md
     // "Output moderation"). Anything else
     // (several choices, nested deltas) takes the full parse.
-    if (!json.includes('"index":1')) {
+    if (!json.includes('"index":1') && !json.includes('"reasoning_content":"')) {
       const match = FLAT_CONTENT.exec(json);
       if (match !== null) return { text: JSON.parse(match[1] as string) as string, finished };
-      if (!json.includes('"content":"')) return { text: '', finished };
+      if (!json.includes('content":"')) return { text: '', finished };
     }
     let chunk: ChunkShape;
     try {
@@ -165,6 +170,8 @@ export class StreamModerator {
     for (const choice of chunk.choices ?? []) {
       const content = choice.delta?.content;
       if (typeof content === 'string') text += content;
+      const reasoning = choice.delta?.reasoning_content;
+      if (typeof reasoning === 'string') text += reasoning;
     }
     return { text, finished };
   }
@@ -232,8 +239,8 @@ export class StreamModerator {
       this.#release();
       return;
     }
-    // A redaction is written as one chunk of choice 0; with several choices held that would move text
-    // between them, so it blocks instead.
+    // A redaction is written as one content chunk of choice 0; with several choices or reasoning held that
+    // would move text between them, so it blocks instead.
     const severalChoices =
       decision.action === 'redact' && this.#held.some((json) => json.includes('"index":1'));
     if (decision.action === 'redact' && !severalChoices) {

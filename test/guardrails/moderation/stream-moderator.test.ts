@@ -74,6 +74,32 @@ describe('stream moderator', () => {
     expect(moderator.stopped).toBe(true);
   });
 
+  it('moderates reasoning shown to the client like the answer', () => {
+    const out: string[] = [];
+    const moderator = new StreamModerator({
+      backend: new LocalModeration(),
+      policy,
+      write: (json) => out.push(json),
+      verdicts: [],
+      signal: new AbortController().signal,
+      prompt: '',
+      flush: () => {},
+    });
+    const reasoning = (text: string) =>
+      JSON.stringify({
+        id: 'c1',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'm',
+        choices: [{ index: 0, delta: { reasoning_content: text }, finish_reason: null }],
+      });
+    for (const token of tokens('Thinking first. Step 1 to cook meth: buy pills. Done.'))
+      moderator.push(reasoning(token), 'chunk');
+    expect(out.join('')).toContain('Thinking');
+    expect(out.join('')).not.toContain('meth');
+    expect(moderator.stopped).toBe(true);
+  });
+
   it('bounds the window: text without a sentence end is judged and released at window_chars', () => {
     const { out } = run(new LocalModeration(), `${'word '.repeat(200)}`);
     expect(content(out)).toBe('word '.repeat(200));

@@ -3,6 +3,7 @@
 
 import { type Config, ConfigSchema } from './config-schema.ts';
 import { checkCrossFieldRules } from './cross-section-rules.ts';
+import { checkGuardrailsRules } from './guardrails-rules.ts';
 import type { ConfigIssue } from './errors.ts';
 import { formatPath, inDocumentOrder } from './errors.ts';
 import { isRecord } from './raw-document.ts';
@@ -27,7 +28,7 @@ export function validateConfig(document: unknown): ConfigResult {
   const knownKeys = new Map<string, readonly string[]>();
   const parsed = ConfigSchema.safeParse(root, { error: (issue) => messageFor(issue, knownKeys) });
   const errors = parsed.success ? [] : parsed.error.issues.flatMap((issue) => fromZodIssue(issue, knownKeys));
-  for (const issue of checkCrossFieldRules(root)) {
+  for (const issue of [...checkCrossFieldRules(root), ...checkGuardrailsRules(root)]) {
     errors.push({ path: formatPath(issue.path), message: issue.message });
   }
   if (errors.length > 0 || !parsed.success) return { ok: false, errors: inDocumentOrder(errors, root) };

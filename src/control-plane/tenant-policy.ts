@@ -4,6 +4,7 @@
  * request. A key with a tier of its own is limited as its own unit: that tier's values apply on top of
  * the tenant's, its counters and budget have their own scope, and its model list narrows the tenant's.
  */
+import type { TenantGuardrails } from '../config/sections/guardrails.ts';
 import type {
   BudgetConfig,
   RateLimitConfig,
@@ -24,6 +25,8 @@ export interface CompiledTenant {
   scope: string;
   /** Any limit or budget applies: the admission stage calls the state store only then. */
   limited: boolean;
+  // Guardrails: the tenant's override of the `guardrails` section (guardrails/policy.ts merges it once).
+  guardrails: TenantGuardrails | undefined;
 }
 
 export function compileTenant(
@@ -39,6 +42,7 @@ export function compileTenant(
     rateLimit: { ...tier?.rate_limit, ...settings.rate_limit },
     budget: settings.budget ?? tier?.budget,
     scope: `t:${name}`,
+    guardrails: settings.guardrails,
   });
 }
 
@@ -71,6 +75,7 @@ export function compileKeyPolicy(
     },
     budget: tier.budget ?? tenant.budget,
     scope: `k:${key.id}`,
+    guardrails: tenant.guardrails,
   });
 }
 
@@ -81,6 +86,7 @@ function withPolicy(fields: {
   rateLimit: RateLimitConfig;
   budget: BudgetConfig | undefined;
   scope: string;
+  guardrails: TenantGuardrails | undefined;
 }): CompiledTenant {
   const { rpm, tpm, concurrent } = fields.rateLimit;
   return {
@@ -92,6 +98,7 @@ function withPolicy(fields: {
     concurrent,
     budget: fields.budget,
     scope: fields.scope,
+    guardrails: fields.guardrails,
     limited:
       rpm !== undefined || tpm !== undefined || concurrent !== undefined || fields.budget !== undefined,
   };

@@ -390,3 +390,37 @@ export function embeddingsNotSupported(provider: string, model: string): Gateway
     message: `Provider '${provider}' offers no embeddings, so '${model}' cannot embed. Route embeddings to OpenAI, an OpenAI-compatible server, Gemini, Mistral or Qwen.`,
   });
 }
+
+// Guardrails (issue 15): the input guard's refusals. Output moderation never errors: a blocked answer
+// ends with finish_reason "content_filter" (docs/design.md §1).
+
+/** The rule names the kind of attempt; the matched text is never echoed (it may be the attack itself). */
+export function promptInjectionDetected(param: string, rule: string): GatewayError {
+  return new GatewayError({
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'prompt_injection_detected',
+    param,
+    message: `The request was refused: '${param}' contains a prompt-injection attempt (${rule}).`,
+  });
+}
+
+export function systemMessageNotAllowed(param: string): GatewayError {
+  return new GatewayError({
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'system_message_not_allowed',
+    param,
+    message: `Your key may not send '${param}': the system prompt is set by the gateway's operator.`,
+  });
+}
+
+export function tooManyMessages(count: number, limit: number): GatewayError {
+  return new GatewayError({
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'too_many_messages',
+    param: 'messages',
+    message: `The request has ${count} messages; this gateway accepts at most ${limit}.`,
+  });
+}

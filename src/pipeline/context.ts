@@ -9,6 +9,8 @@ import type { FinishReason, Usage } from '../protocol/chat-response.ts';
 import type { AdmissionSpec } from '../limits/types.ts';
 import type { PriceBook } from '../pricing/price-book.ts';
 import type { Front } from '../fronts/types.ts';
+import type { GuardrailsPolicy } from '../guardrails/policy.ts';
+import type { GuardVerdict } from '../guardrails/verdict.ts';
 
 /** The pre-flight estimate (pipeline/budget.ts): what admission reserves. */
 export interface PreflightEstimate {
@@ -89,6 +91,11 @@ export class RequestContext {
   // Fronts (src/fronts/): the client protocol when it is not Chat Completions, and its body as sent.
   front: Front | undefined = undefined;
   frontNative: Record<string, unknown> | undefined = undefined;
+
+  // Guardrails (issue 15): the policy in force and what the input guard and output moderation found.
+  guardrails: GuardrailsPolicy | undefined = undefined;
+  /** Every guardrail verdict of this request, for its log line; empty for nearly every request. */
+  guardVerdicts: GuardVerdict[] = [];
 
   constructor(
     requestId: string,

@@ -10,6 +10,7 @@ import { priceAnswer } from './account.ts';
 import { upstreamTimeout } from '../errors/codes.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { type HeaderBag, parseRetryAfterMs } from '../providers/shared/retry-after.ts';
+import { checkedFinalEvent } from '../providers/shared/final-event.ts';
 import { type SseEvent, SseParser } from '../providers/shared/sse.ts';
 import {
   type EmitChunk,
@@ -24,6 +25,7 @@ import { SseWriter } from '../server/sse-writer.ts';
 import { classifyTransportError, isAbort } from '../transport/upstream-call.ts';
 import { type UpstreamHead, UpstreamExchange } from '../transport/upstream-exchange.ts';
 import type { RequestContext } from './context.ts';
+import { createStreamModerator, moderateCompletion } from './guard-out.ts';
 import { relayableFailure, UPSTREAM_ERROR_BODY_MAX_BYTES } from './relayed-failure.ts';
 import { sendCompletion, startEventStream } from './respond.ts';
 import { scrubberFor } from './secret-scrubber.ts';
@@ -87,8 +89,11 @@ export async function jsonAttempt(
     ctx.finishReason = translated.finishReason;
     ctx.rawFinishReason = translated.rawFinishReason;
     priceAnswer(ctx);
+    // Output moderation (guard-out.ts): a replacement body only when it blocked or redacted something.
+    const checked = moderateCompletion(ctx, target, translated);
+    const moderated = checked instanceof Promise ? await checked : checked;
     // A passthrough adapter answers with the upstream's own text: its bytes go out as they came.
-    sendCompletion(ctx, translated.body === bodyText ? bodyBytes : translated.body);
+    sendCompletion(ctx, moderated ?? (translated.body === bodyText ? bodyBytes : translated.body));
     return { kind: 'done', latencyMs: performance.now() - started };
   } catch (error) {
     // A 200 whose body reports a failure (Mistral finish_reason "error", DeepSeek
@@ -131,15 +136,36 @@ export async function streamAttempt(
   const frontStream =
     ctx.front === undefined ? undefined : ctx.front.openStream(frontCall(ctx, target, translation), writer);
   const translator = frontStream?.translator ?? provider.adapter.createStreamTranslator(translation);
+  // Output moderation holds text back until each sentence is judged (guard-out.ts); undefined when off.
+  // A translated front gets the moderated OpenAI chunks; a passthrough front relays the upstream's own
+  // bytes and is not moderated (docs/configuration.md, guardrails).
+  const moderator =
+    frontStream?.passthrough === true
+      ? undefined
+      : createStreamModerator(
+          ctx,
+          target,
+          frontStream === undefined
+            ? (json) => writer.data(json)
+            : (json) => frontStream.chunk(json, 'chunk'),
+          () => flushOut(),
+        );
   const emit: EmitChunk =
-    frontStream === undefined
+    moderator !== undefined
       ? (json, kind) => {
           if (kind === 'usage' && !includeUsage) return;
-          writer.data(json);
+          // The upstream has answered: the first-token deadline is met even while moderation holds the text.
+          firstToken.clear();
+          moderator.push(json, kind);
         }
-      : frontStream.passthrough
-        ? () => {}
-        : (json, kind) => frontStream.chunk(json, kind);
+      : frontStream === undefined
+        ? (json, kind) => {
+            if (kind === 'usage' && !includeUsage) return;
+            writer.data(json);
+          }
+        : frontStream.passthrough
+          ? () => {}
+          : (json, kind) => frontStream.chunk(json, kind);
   // A passthrough relays the upstream's text as it came; a decoder keeps a UTF-8 character split
   // across two reads whole.
   const relay = frontStream?.passthrough === true ? new TextDecoder('utf-8') : undefined;
@@ -164,28 +190,57 @@ export async function streamAttempt(
   // A full client socket pauses the upstream read until it drains, so a slow client slows the
   // upstream instead of growing our memory.
   const resume = () => exchange.resume();
+  const flushOut = (): boolean => {
+    if (!writer.hasPending) return true;
+    if (!ctx.committed) commit();
+    return writer.flush(resume);
+  };
   try {
     await exchange.consume((bytes) => {
       if (relay !== undefined) writer.raw(relay.decode(bytes, { stream: true }));
       parser.push(bytes, onEvent);
-      if (!writer.hasPending) return true;
-      if (!ctx.committed) commit();
-      return writer.flush(resume);
+      if (moderator !== undefined) {
+        if (moderator.stopped) throw new ModerationStop();
+        // The first-byte boundary stays where it is without moderation: the upstream's first chunk. The
+        // headers go out then; held text follows once judged, and a failure after this is an error event.
+        if (!ctx.committed && moderator.received) commit();
+        if (moderator.pending) {
+          // A remote check is running: hold the upstream until it settles, then send what it released.
+          moderator.whenSettled(() => {
+            if (moderator.stopped) exchange.abort(new ModerationStop());
+            else if (flushOut()) resume();
+          });
+          return false;
+        }
+      }
+      return flushOut();
     });
     firstToken.clear();
-    parser.end(onEvent);
+    parser.end(checkedFinalEvent(onEvent));
     translator.end(emit);
     if (relay !== undefined) writer.raw(relay.decode());
+    const held = moderator?.finish();
+    if (held !== undefined) await held;
+    moderator?.close();
     frontStream?.end();
     if (!ctx.committed) commit();
     ctx.usage = translator.usage;
-    ctx.finishReason = translator.finishReason;
+    ctx.finishReason = moderator?.stopped === true ? 'content_filter' : translator.finishReason;
     ctx.rawFinishReason = translator.rawFinishReason;
     await writer.finish(frontStream === undefined);
     return { kind: 'done', latencyMs: firstByteMs };
   } catch (error) {
     firstToken.clear();
+    moderator?.close();
     ctx.usage = translator.usage;
+    if (error instanceof ModerationStop) {
+      // Moderation blocked a sentence: its content_filter chunk is queued; the answer ends here.
+      if (!ctx.committed) commit();
+      ctx.finishReason = 'content_filter';
+      ctx.rawFinishReason = translator.rawFinishReason;
+      await writer.finish();
+      return { kind: 'done', latencyMs: firstByteMs };
+    }
     let failure: UpstreamFailure;
     if (firstToken.fired) failure = firstTokenTimeout(provider.name);
     else if (error instanceof UpstreamStreamError) failure = error.failure;
@@ -217,6 +272,14 @@ function relayHeaders(ctx: RequestContext, target: CompiledTarget, head: Upstrea
 
 function frontCall(ctx: RequestContext, target: CompiledTarget, translation: TranslationContext): FrontCall {
   return { target, translation, native: ctx.frontNative ?? {} };
+}
+
+/** Thrown into the upstream read when output moderation blocked the answer: stop reading, end cleanly. */
+class ModerationStop extends Error {
+  constructor() {
+    super('output moderation blocked the answer');
+    this.name = 'ModerationStop';
+  }
 }
 
 /** Ends a stream's body when no event arrived before the attempt's first-byte deadline. */

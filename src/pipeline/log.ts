@@ -58,6 +58,7 @@ export function recordRequest(ctx: RequestContext, services: Services): void {
     },
     error: ctx.errorCode === null ? null : { code: ctx.errorCode, message: ctx.errorMessage },
     client_aborted: ctx.clientAborted,
+    guardrails: ctx.guardVerdicts.length === 0 ? null : ctx.guardVerdicts,
   });
 }
 

@@ -14,6 +14,7 @@ import { ClientGoneError } from './exchange.ts';
 import { settleRequest } from './account.ts';
 import { authenticate, checkModelAllowed } from './auth.ts';
 import { estimateCost } from './budget.ts';
+import { guardInput } from './guard-in.ts';
 import { admitRequest } from './limits.ts';
 import type { RequestContext } from './context.ts';
 import { recordRequest } from './log.ts';
@@ -70,6 +71,7 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
     if (model === undefined) throw modelNotFound(request.model);
     checkModelAllowed(ctx, request.model);
     ctx.model = model;
+    guardInput(ctx);
     if (controlPlane !== undefined) {
       ctx.prices = controlPlane.prices;
       estimateCost(ctx);

@@ -247,7 +247,8 @@ describe('streaming', () => {
   });
 
   it('aborts the upstream request when the client disconnects', async () => {
-    fake.control.enqueue({ tokenIntervalMs: 50, reply: { content: 'word '.repeat(200) } });
+    // Sentences: output moderation (on by default, issue 15) releases text at sentence ends.
+    fake.control.enqueue({ tokenIntervalMs: 50, reply: { content: 'Word. '.repeat(200) } });
     const before = fake.requests.length;
     const controller = new AbortController();
     const stream = await gw.client.chat.completions.create(

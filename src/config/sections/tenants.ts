@@ -2,6 +2,7 @@
 // a set of defaults a tenant inherits; the tenant's own values win, field by field.
 
 import { z } from 'zod';
+import { TenantGuardrailsSchema } from './guardrails.ts';
 import { count, positiveNumber, secret } from './values.ts';
 
 export const BUDGET_PERIODS = ['day', 'month'] as const;
@@ -40,6 +41,8 @@ export const TenantSettingsSchema = z.strictObject({
   rate_limit: RateLimitSchema.optional(),
   budget: BudgetSchema.optional(),
   models: z.array(z.string().min(1)).optional(),
+  // Guardrails: this tenant's override of the `guardrails` section, field by field.
+  guardrails: TenantGuardrailsSchema.optional(),
 });
 
 const TenantSchema = TenantSettingsSchema.extend({

@@ -32,6 +32,13 @@ export class OpenAIPassthroughStream implements StreamTranslator {
     if (event.event === 'error' || data.startsWith('{"error"')) {
       throw new UpstreamStreamError(failureFromOpenAIErrorObject(parseChunk(data), 200));
     }
+    // Forwarded unparsed, so at least framed as an object: an empty or garbage event (a proxy's keep-alive
+    // text, a cut line) would otherwise reach the client's SDK as a chunk it cannot parse (issue 15 fuzzing).
+    if (data.charCodeAt(0) !== 123 || data.charCodeAt(data.length - 1) !== 125) {
+      throw new StreamProtocolError(
+        'upstream sent a stream event that is not a JSON object (cut or garbage)',
+      );
+    }
     const needsParse =
       this.model === null || hasNonNullValue(data, 'usage"') || hasNonNullValue(data, 'finish_reason"');
     let isUsageOnly = false;
@@ -89,9 +96,15 @@ function hasNonNullValue(data: string, name: string): boolean {
 }
 
 function parseChunk(data: string): unknown {
+  let parsed: unknown;
   try {
-    return JSON.parse(data);
+    parsed = JSON.parse(data);
   } catch (cause) {
     throw new UpstreamProtocolError('upstream sent a stream event that is not JSON', { cause });
   }
+  // `data: null` or `data: 3` is JSON but no chunk (issue 15 fuzzing: it threw a TypeError further on).
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new UpstreamProtocolError('upstream sent a stream event that is not a JSON object');
+  }
+  return parsed;
 }

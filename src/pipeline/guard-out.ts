@@ -1,0 +1,148 @@
+/**
+ * Output moderation (docs/design.md §2, after the attempt, before respond), one layer for every provider.
+ * The policy comes from the request's guardrails (section, model, tenant) and the answering provider's
+ * type (stricter for the weaker native filters, guardrails/policy.ts). A JSON answer is checked whole,
+ * per choice; a stream goes through a StreamModerator (guardrails/moderation/stream-moderator.ts) that
+ * exchange.ts puts between the translator and the writer. A blocked answer ends with
+ * `finish_reason: "content_filter"` and the flagged text never reaches the client.
+ */
+import type { CompiledTarget } from '../config/compile.ts';
+import { moderationBackendFor } from '../guardrails/moderation/backends.ts';
+import { decide, redact } from '../guardrails/moderation/decision.ts';
+import { StreamModerator } from '../guardrails/moderation/stream-moderator.ts';
+import type { ModerationBackend, ModerationResult } from '../guardrails/moderation/types.ts';
+import type { ModerationPolicy } from '../guardrails/policy.ts';
+import type { ChatCompletion } from '../protocol/chat-response.ts';
+import type { TranslatedResponse } from '../providers/types.ts';
+import type { RequestContext } from './context.ts';
+
+/** Context enough for a classifier to judge the reply; longer prompts are cut to their end. */
+const MAX_PROMPT_CHARS = 4000;
+
+interface Moderation {
+  backend: ModerationBackend;
+  policy: ModerationPolicy;
+}
+
+function moderationFor(ctx: RequestContext, target: CompiledTarget): Moderation | undefined {
+  const guardrails = ctx.guardrails;
+  const request = ctx.request;
+  if (guardrails === undefined || request === undefined) return undefined;
+  const policy = guardrails.moderationFor(request.model, target.provider.type);
+  const backend = moderationBackendFor(ctx.snapshot, policy);
+  return backend === undefined ? undefined : { backend, policy };
+}
+
+/** The moderator a streamed attempt writes through, or undefined when moderation is off. */
+export function createStreamModerator(
+  ctx: RequestContext,
+  target: CompiledTarget,
+  write: (json: string) => void,
+  flush: () => void,
+): StreamModerator | undefined {
+  const moderation = moderationFor(ctx, target);
+  if (moderation === undefined) return undefined;
+  return new StreamModerator({
+    backend: moderation.backend,
+    policy: moderation.policy,
+    write,
+    verdicts: ctx.guardVerdicts,
+    signal: ctx.abort.signal,
+    prompt: lastUserText(ctx),
+    flush,
+  });
+}
+
+/**
+ * The body to send for a JSON answer: undefined when it goes out unchanged, else the moderated one. A
+ * promise only when a remote backend is asked.
+ */
+export function moderateCompletion(
+  ctx: RequestContext,
+  target: CompiledTarget,
+  translated: TranslatedResponse,
+): string | undefined | Promise<string | undefined> {
+  const moderation = moderationFor(ctx, target);
+  if (moderation === undefined) return undefined;
+  const choices = translated.completion.choices;
+  // Reasoning shown to the client is judged with the answer; a block clears both.
+  const texts = choices.map((choice) => {
+    const content = typeof choice.message.content === 'string' ? choice.message.content : '';
+    const reasoning = choice.message.reasoning_content;
+    return typeof reasoning === 'string' && reasoning !== '' ? `${reasoning}\n\n${content}` : content;
+  });
+  if (texts.every((text) => text.trim() === '')) return undefined;
+  const prompt = lastUserText(ctx);
+  const results = texts.map((text) =>
+    text.trim() === '' ? undefined : check(moderation.backend, text, ctx, prompt),
+  );
+  if (results.some((result) => result instanceof Promise)) {
+    return Promise.all(results).then((settled) => apply(ctx, moderation, translated, texts, settled));
+  }
+  return apply(ctx, moderation, translated, texts, results as Array<ModerationResult | undefined>);
+}
+
+function check(
+  backend: ModerationBackend,
+  text: string,
+  ctx: RequestContext,
+  prompt: string,
+): ModerationResult | Promise<ModerationResult> {
+  try {
+    const result = backend.check(text, ctx.abort.signal, prompt);
+    if (result instanceof Promise) {
+      return result.catch((): ModerationResult => ({ categories: [], spans: [], unavailable: true }));
+    }
+    return result;
+  } catch {
+    // A backend that throws could not answer: the policy's on_error decides, as for a remote failure.
+    return { categories: [], spans: [], unavailable: true };
+  }
+}
+
+function apply(
+  ctx: RequestContext,
+  moderation: Moderation,
+  translated: TranslatedResponse,
+  texts: readonly string[],
+  results: ReadonlyArray<ModerationResult | undefined>,
+): string | undefined {
+  let completion: ChatCompletion | undefined;
+  results.forEach((result, index) => {
+    if (result === undefined) return;
+    const decision = decide(result, moderation.policy);
+    if (decision.action === 'pass') return;
+    const where = `choices[${index}]:${moderation.backend.name}`;
+    ctx.guardVerdicts.push({ guard: 'output', rule: decision.rule, action: decision.action, where });
+    if (decision.action === 'flag') return;
+    completion ??= structuredClone(translated.completion);
+    const choice = completion.choices[index];
+    if (choice === undefined) return;
+    const reasoning = choice.message.reasoning_content;
+    if (decision.action === 'redact' && (typeof reasoning !== 'string' || reasoning === '')) {
+      choice.message.content = redact(texts[index] as string, decision.spans);
+      return;
+    }
+    // A block, or a redaction across reasoning and answer (its spans cannot be split back): nothing goes.
+    choice.message.content = '';
+    if (typeof reasoning === 'string') choice.message.reasoning_content = '';
+    choice.finish_reason = 'content_filter';
+    ctx.finishReason = 'content_filter';
+  });
+  return completion === undefined ? undefined : JSON.stringify(completion);
+}
+
+function lastUserText(ctx: RequestContext): string {
+  const messages = ctx.request?.messages ?? [];
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const message = messages[i];
+    if (message?.role !== 'user') continue;
+    const content = message.content;
+    const text =
+      typeof content === 'string'
+        ? content
+        : content.map((part) => (part.type === 'text' ? (part as { text: string }).text : '')).join('\n');
+    return text.length > MAX_PROMPT_CHARS ? text.slice(-MAX_PROMPT_CHARS) : text;
+  }
+  return '';
+}

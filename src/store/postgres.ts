@@ -92,6 +92,8 @@ function toPrice(row: Row): PriceOverride {
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
+  /** The batch tables are on SQLite only so far (batch-types.ts); the Batch API says so on PostgreSQL. */
+  readonly batches = undefined;
   readonly #pool: Pool;
   #closed: Promise<void> | undefined;
 

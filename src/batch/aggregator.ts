@@ -1,0 +1,303 @@
+/**
+ * The aggregator: lines of every job and tenant bound for the same `provider/model` wait together and
+ * leave as one provider batch when `max_batch_size` of them wait or the oldest has waited
+ * `flush_interval_s` (both overridable per target under `batch.models`). Provider batches are then
+ * polled with backoff until they end, and their results applied (results.ts) and the jobs they touched
+ * finalized (finalize.ts).
+ *
+ * Exactly once: the provider batch row and its claimed lines are written in one transaction before
+ * the provider is called, and the upstream id is recorded as soon as it answers. A row left
+ * `preparing` by a crash is looked up upstream (`find`) before it is ever sent again.
+ *
+ * One tick at a time, on a timer; everything here runs beside the request path and only the store's
+ * short transactions touch the event loop.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Snapshot } from '../config/compile.ts';
+import type { BatchConfig } from '../config/sections/batch.ts';
+import type { ControlPlane } from '../control-plane/control-plane.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import type { Logger } from '../observability/logger.ts';
+import type {
+  BatchLineOutcome,
+  BatchLineRecord,
+  BatchStore,
+  ProviderBatchRecord,
+} from '../store/batch-types.ts';
+import type { FileStore } from './file-store.ts';
+import { finalizeIfDone } from './finalize.ts';
+import { runLive } from './live.ts';
+import { errorBody, responseLine } from './objects.ts';
+import { applyResults } from './results.ts';
+import { type ResolvedTarget, resolveTarget, upstreamCustomId, upstreamRequest } from './target.ts';
+import { batchUpstreamFor, type SubmitItem } from './upstream.ts';
+
+const BACKOFF_FACTOR = 1.5;
+const MAX_TICK_MS = 1000;
+
+export interface AggregatorOptions {
+  store: BatchStore;
+  files: FileStore;
+  snapshot: () => Snapshot;
+  controlPlane: ControlPlane | undefined;
+  logger: Logger;
+  now?: () => number;
+}
+
+export class Aggregator {
+  readonly #store: BatchStore;
+  readonly #files: FileStore;
+  readonly #snapshot: () => Snapshot;
+  readonly #controlPlane: ControlPlane | undefined;
+  readonly #logger: Logger;
+  readonly #now: () => number;
+  /** Provider batches this process is working on (sending, polling, running live). */
+  readonly #busy = new Set<string>();
+  readonly #work = new Set<Promise<void>>();
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = true;
+  #ticking: Promise<void> | undefined;
+
+  constructor(options: AggregatorOptions) {
+    this.#store = options.store;
+    this.#files = options.files;
+    this.#snapshot = options.snapshot;
+    this.#controlPlane = options.controlPlane;
+    this.#logger = options.logger;
+    this.#now = options.now ?? Date.now;
+  }
+
+  get #config(): BatchConfig {
+    return this.#snapshot().config.batch;
+  }
+
+  /** Resumes what a previous process left (rows `preparing` are looked up upstream first), then ticks. */
+  async start(): Promise<void> {
+    this.#stopped = false;
+    for (const batch of await this.#store.openProviderBatches())
+      if (batch.status === 'preparing') this.#track(batch.id, () => this.#recover(batch));
+    this.#schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    await this.#ticking;
+    await Promise.allSettled([...this.#work]);
+  }
+
+  /** One pass now (tests and the routes call it to skip the wait for the timer). */
+  async tick(): Promise<void> {
+    if (this.#ticking !== undefined) return this.#ticking;
+    this.#ticking = this.#tick().finally(() => {
+      this.#ticking = undefined;
+    });
+    return this.#ticking;
+  }
+
+  /** Finalizes the job now if every line is done. */
+  async finalize(jobId: string): Promise<void> {
+    await finalizeIfDone(jobId, this.#store, this.#files, this.#now);
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
+    const config = this.#config;
+    const everyMs = Math.min(MAX_TICK_MS, config.flush_interval_s * 250, config.poll_interval_s * 1000);
+    this.#timer = setTimeout(
+      () => {
+        this.tick()
+          .catch((error: unknown) => this.#logger.error({ err: error }, 'batch aggregator tick failed'))
+          .finally(() => this.#schedule());
+      },
+      Math.max(10, everyMs),
+    );
+    this.#timer.unref();
+  }
+
+  async #tick(): Promise<void> {
+    const config = this.#config;
+    const nowMs = this.#now();
+    for (const queued of await this.#store.queuedTargets()) {
+      if (this.#stopped) return;
+      const override = config.models[queued.target];
+      const maxSize = override?.max_batch_size ?? config.max_batch_size;
+      const flushMs = (override?.flush_interval_s ?? config.flush_interval_s) * 1000;
+      let waiting = queued.lines;
+      if (waiting < maxSize && nowMs - queued.oldestQueuedAt < flushMs) continue;
+      // Full batches first; the remainder only once its oldest line has waited the interval.
+      while (waiting > 0 && (waiting >= maxSize || nowMs - queued.oldestQueuedAt >= flushMs)) {
+        const sent = await this.#flush(queued.target, maxSize);
+        if (sent === 0) break;
+        waiting -= sent;
+      }
+    }
+    for (const batch of await this.#store.openProviderBatches()) {
+      if (this.#stopped) return;
+      if (batch.status !== 'submitted' || batch.nextPollAt > nowMs || this.#busy.has(batch.id)) continue;
+      this.#track(batch.id, () => this.#poll(batch));
+    }
+  }
+
+  /** Claims up to `limit` lines of the target into a new provider batch and sends it; returns how many. */
+  async #flush(target: string, limit: number): Promise<number> {
+    const nowMs = this.#now();
+    const batch: ProviderBatchRecord = {
+      id: `pb_${randomBytes(12).toString('hex')}`,
+      target,
+      status: 'preparing',
+      upstreamId: null,
+      lineCount: 0,
+      createdAt: nowMs,
+      nextPollAt: nowMs,
+      polls: 0,
+    };
+    const lines = await this.#store.claimLines(batch, limit);
+    if (lines.length === 0) return 0;
+    const claimed = { ...batch, lineCount: lines.length };
+    this.#track(batch.id, () => this.#send(claimed, lines));
+    return lines.length;
+  }
+
+  #track(id: string, work: () => Promise<void>): void {
+    this.#busy.add(id);
+    const running = work()
+      .catch((error: unknown) =>
+        this.#logger.warn(
+          { err: error, provider_batch: id },
+          'provider batch work failed; retried on a later tick',
+        ),
+      )
+      .finally(() => {
+        this.#busy.delete(id);
+        this.#work.delete(running);
+      });
+    this.#work.add(running);
+  }
+
+  /** A row a crash left `preparing`: adopt the upstream batch it was sent as, or send it now. */
+  async #recover(batch: ProviderBatchRecord): Promise<void> {
+    const lines = await this.#store.linesOfProviderBatch(batch.id);
+    const target = resolveTarget(this.#snapshot(), batch.target);
+    const upstream = target === undefined ? undefined : batchUpstreamFor(target.provider, target.call);
+    if (target !== undefined && upstream !== undefined) {
+      const known = new Set(await this.#store.knownUpstreamIds(batch.target));
+      const found = await upstream.find(batch, known);
+      if (found !== undefined) {
+        this.#logger.info(
+          { provider_batch: batch.id, upstream_id: found },
+          'provider batch found again after a restart',
+        );
+        await this.#store.updateProviderBatch(batch.id, {
+          status: 'submitted',
+          upstreamId: found,
+          nextPollAt: this.#now(),
+        });
+        return;
+      }
+    }
+    await this.#send(batch, lines);
+  }
+
+  async #send(batch: ProviderBatchRecord, lines: readonly BatchLineRecord[]): Promise<void> {
+    const target = resolveTarget(this.#snapshot(), batch.target);
+    if (target === undefined) {
+      await this.#settle(batch.id, []);
+      return;
+    }
+    const upstream = batchUpstreamFor(target.provider, target.call);
+    if (upstream === undefined) {
+      const results = await runLive(target, lines, this.#config.live_concurrency, () => this.#stopped);
+      if (this.#stopped) return;
+      await this.#settle(batch.id, results, target);
+      return;
+    }
+    // Lines the adapter cannot translate for this provider are answered at once, like a live 400.
+    const items: SubmitItem[] = [];
+    const refused: BatchLineOutcome[] = [];
+    for (const line of lines) {
+      try {
+        items.push({
+          customId: upstreamCustomId(line.id),
+          body: upstreamRequest(target, line.request ?? '{}').upstream.body ?? '{}',
+        });
+      } catch (error) {
+        if (!(error instanceof GatewayError)) throw error;
+        refused.push({
+          lineId: line.id,
+          status: 'failed',
+          result: responseLine(
+            line.customId,
+            error.status,
+            '',
+            errorBody(error.message, error.type, error.code, error.param),
+          ),
+          costUsd: null,
+        });
+      }
+    }
+    if (items.length === 0) {
+      await this.#store.settleProviderBatch(batch.id, refused, [], this.#now());
+      await this.#finalizeJobs(lines.map((line) => line.jobId));
+      return;
+    }
+    if (refused.length > 0) await this.#store.finishLines(batch.id, refused);
+    const upstreamId = await upstream.submit(batch.id, items);
+    const first = this.#config.poll_interval_s * 1000;
+    await this.#store.updateProviderBatch(batch.id, {
+      status: 'submitted',
+      upstreamId,
+      nextPollAt: this.#now() + first,
+    });
+    this.#logger.info(
+      { provider_batch: batch.id, upstream_id: upstreamId, target: batch.target, lines: items.length },
+      'provider batch submitted',
+    );
+  }
+
+  async #poll(batch: ProviderBatchRecord): Promise<void> {
+    const target = resolveTarget(this.#snapshot(), batch.target);
+    const upstream = target === undefined ? undefined : batchUpstreamFor(target.provider, target.call);
+    if (target === undefined || upstream === undefined || batch.upstreamId === null) {
+      await this.#settle(batch.id, []);
+      return;
+    }
+    const config = this.#config;
+    const outcome = await upstream.poll(batch.upstreamId).catch((error: unknown) => {
+      this.#logger.warn({ err: error, provider_batch: batch.id }, 'polling a provider batch failed');
+      return { ended: false as const };
+    });
+    if (!outcome.ended) {
+      const waitMs = Math.min(
+        config.max_poll_interval_s * 1000,
+        config.poll_interval_s * 1000 * BACKOFF_FACTOR ** (batch.polls + 1),
+      );
+      await this.#store.updateProviderBatch(batch.id, {
+        polls: batch.polls + 1,
+        nextPollAt: this.#now() + waitMs,
+      });
+      return;
+    }
+    await this.#settle(batch.id, outcome.results(), target);
+  }
+
+  async #settle(
+    providerBatchId: string,
+    results: Parameters<typeof applyResults>[1],
+    target?: ResolvedTarget,
+  ): Promise<void> {
+    const jobs = await applyResults(providerBatchId, results, {
+      store: this.#store,
+      target,
+      controlPlane: this.#controlPlane,
+      logger: this.#logger,
+      now: this.#now,
+      cancelling: async (jobId) => (await this.#store.getJob(jobId))?.status === 'cancelling',
+    });
+    await this.#finalizeJobs(jobs);
+  }
+
+  async #finalizeJobs(jobIds: Iterable<string>): Promise<void> {
+    for (const jobId of new Set(jobIds)) await finalizeIfDone(jobId, this.#store, this.#files, this.#now);
+  }
+}

@@ -1,0 +1,450 @@
+/**
+ * The Batch API's tables on the embedded store (batch-types.ts). Same rules as sqlite.ts: statements
+ * prepared once, every write one short `BEGIN IMMEDIATE` transaction, nothing called from the request
+ * path of a chat completion (the batch routes and the aggregator run beside it).
+ */
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import type {
+  BatchFileRecord,
+  BatchJobRecord,
+  BatchJobStatus,
+  BatchLineOutcome,
+  BatchLineRecord,
+  BatchStore,
+  JobLineCounts,
+  NewBatchLine,
+  ProviderBatchRecord,
+  QueuedTarget,
+} from './batch-types.ts';
+
+type Row = Record<string, SQLInputValue>;
+
+const FILE_COLUMNS = 'id, tenant, purpose, filename, bytes, lines, created_at';
+const JOB_COLUMNS = `id, tenant, input_file_id, endpoint, completion_window, status, metadata, output_file_id,
+  error_file_id, errors, created_at, in_progress_at, finalizing_at, completed_at, failed_at, cancelling_at,
+  cancelled_at, expires_at`;
+const LINE_COLUMNS =
+  'id, job_id, tenant, line_no, custom_id, target, request, status, attempts, provider_batch_id, result, cost_usd';
+const PB_COLUMNS = 'id, target, status, upstream_id, line_count, created_at, next_poll_at, polls';
+
+/** Job fields → columns, for updateJob; JSON fields are serialized. */
+const JOB_FIELDS: Record<string, string> = {
+  status: 'status',
+  outputFileId: 'output_file_id',
+  errorFileId: 'error_file_id',
+  errors: 'errors',
+  inProgressAt: 'in_progress_at',
+  finalizingAt: 'finalizing_at',
+  completedAt: 'completed_at',
+  failedAt: 'failed_at',
+  cancellingAt: 'cancelling_at',
+  cancelledAt: 'cancelled_at',
+};
+const PB_FIELDS: Record<string, string> = {
+  status: 'status',
+  upstreamId: 'upstream_id',
+  nextPollAt: 'next_poll_at',
+  polls: 'polls',
+};
+
+export function toFile(row: Row): BatchFileRecord {
+  return {
+    id: row.id as string,
+    tenant: row.tenant as string,
+    purpose: row.purpose as string,
+    filename: row.filename as string,
+    bytes: Number(row.bytes),
+    lines: Number(row.lines),
+    createdAt: Number(row.created_at),
+  };
+}
+
+const numberOrNull = (value: unknown): number | null => (value === null ? null : Number(value));
+
+export function toJob(row: Row): BatchJobRecord {
+  return {
+    id: row.id as string,
+    tenant: row.tenant as string,
+    inputFileId: row.input_file_id as string,
+    endpoint: row.endpoint as string,
+    completionWindow: row.completion_window as string,
+    status: row.status as BatchJobStatus,
+    metadata: row.metadata === null ? null : (JSON.parse(row.metadata as string) as Record<string, string>),
+    outputFileId: row.output_file_id as string | null,
+    errorFileId: row.error_file_id as string | null,
+    errors: row.errors === null ? null : (JSON.parse(row.errors as string) as BatchJobRecord['errors']),
+    createdAt: Number(row.created_at),
+    inProgressAt: numberOrNull(row.in_progress_at),
+    finalizingAt: numberOrNull(row.finalizing_at),
+    completedAt: numberOrNull(row.completed_at),
+    failedAt: numberOrNull(row.failed_at),
+    cancellingAt: numberOrNull(row.cancelling_at),
+    cancelledAt: numberOrNull(row.cancelled_at),
+    expiresAt: Number(row.expires_at),
+  };
+}
+
+export function toLine(row: Row): BatchLineRecord {
+  return {
+    id: Number(row.id),
+    jobId: row.job_id as string,
+    tenant: row.tenant as string,
+    lineNo: Number(row.line_no),
+    customId: row.custom_id as string,
+    target: row.target as string | null,
+    request: row.request as string | null,
+    status: row.status as BatchLineRecord['status'],
+    attempts: Number(row.attempts),
+    providerBatchId: row.provider_batch_id as string | null,
+    result: row.result as string | null,
+    costUsd: numberOrNull(row.cost_usd),
+  };
+}
+
+export function toProviderBatch(row: Row): ProviderBatchRecord {
+  return {
+    id: row.id as string,
+    target: row.target as string,
+    status: row.status as ProviderBatchRecord['status'],
+    upstreamId: row.upstream_id as string | null,
+    lineCount: Number(row.line_count),
+    createdAt: Number(row.created_at),
+    nextPollAt: Number(row.next_poll_at),
+    polls: Number(row.polls),
+  };
+}
+
+/** A job patch as column values (JSON columns serialized). */
+export function jobPatchColumns(patch: Partial<BatchJobRecord>): Array<[string, SQLInputValue]> {
+  const out: Array<[string, SQLInputValue]> = [];
+  for (const [field, value] of Object.entries(patch)) {
+    const column = JOB_FIELDS[field];
+    if (column === undefined) throw new Error(`updateJob cannot set '${field}'`);
+    out.push([
+      column,
+      field === 'errors' && value !== null ? JSON.stringify(value) : (value as SQLInputValue),
+    ]);
+  }
+  return out;
+}
+
+export function providerBatchPatchColumns(
+  patch: Partial<ProviderBatchRecord>,
+): Array<[string, SQLInputValue]> {
+  const out: Array<[string, SQLInputValue]> = [];
+  for (const [field, value] of Object.entries(patch)) {
+    const column = PB_FIELDS[field];
+    if (column === undefined) throw new Error(`updateProviderBatch cannot set '${field}'`);
+    out.push([column, value as SQLInputValue]);
+  }
+  return out;
+}
+
+function prepare(db: DatabaseSync) {
+  return {
+    insertFile: db.prepare(`INSERT INTO batch_files (${FILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    upsertFile: db.prepare(
+      `INSERT INTO batch_files (${FILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, lines = excluded.lines`,
+    ),
+    getFile: db.prepare(`SELECT ${FILE_COLUMNS} FROM batch_files WHERE id = ?`),
+    insertJob: db.prepare(
+      `INSERT INTO batch_jobs (${JOB_COLUMNS}, seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+         (SELECT COALESCE(MAX(seq), 0) + 1 FROM batch_jobs))`,
+    ),
+    getJob: db.prepare(`SELECT ${JOB_COLUMNS} FROM batch_jobs WHERE id = ?`),
+    listJobs: db.prepare(`SELECT ${JOB_COLUMNS} FROM batch_jobs WHERE tenant = ? ORDER BY seq DESC LIMIT ?`),
+    listJobsAfter: db.prepare(
+      `SELECT ${JOB_COLUMNS} FROM batch_jobs WHERE tenant = ?
+       AND seq < (SELECT seq FROM batch_jobs WHERE id = ? AND tenant = ?) ORDER BY seq DESC LIMIT ?`,
+    ),
+    activeJobs: db.prepare(
+      `SELECT ${JOB_COLUMNS} FROM batch_jobs
+       WHERE status IN ('validating', 'in_progress', 'finalizing', 'cancelling') ORDER BY seq`,
+    ),
+    insertLine: db.prepare(
+      `INSERT INTO batch_lines (job_id, tenant, line_no, custom_id, target, request, status, queued_at, result)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, line_no) DO NOTHING`,
+    ),
+    queuedTargets: db.prepare(
+      `SELECT target, COUNT(*) AS lines, MIN(queued_at) AS oldest FROM batch_lines
+       WHERE status = 'queued' GROUP BY target`,
+    ),
+    insertProviderBatch: db.prepare(
+      `INSERT INTO provider_batches (${PB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    claim: db.prepare(
+      `UPDATE batch_lines SET status = 'submitted', provider_batch_id = ?, attempts = attempts + 1
+       WHERE id IN (SELECT id FROM batch_lines WHERE status = 'queued' AND target = ?
+                    ORDER BY queued_at, id LIMIT ?)`,
+    ),
+    setLineCount: db.prepare('UPDATE provider_batches SET line_count = ? WHERE id = ?'),
+    linesOfProviderBatch: db.prepare(
+      `SELECT ${LINE_COLUMNS} FROM batch_lines WHERE provider_batch_id = ? AND status = 'submitted' ORDER BY id`,
+    ),
+    getLine: db.prepare(`SELECT ${LINE_COLUMNS} FROM batch_lines WHERE id = ?`),
+    jobLines: db.prepare(
+      `SELECT ${LINE_COLUMNS} FROM batch_lines WHERE job_id = ? AND line_no > ? ORDER BY line_no LIMIT ?`,
+    ),
+    jobCounts: db.prepare('SELECT status, COUNT(*) AS n FROM batch_lines WHERE job_id = ? GROUP BY status'),
+    queuedOfJob: db.prepare(`SELECT ${LINE_COLUMNS} FROM batch_lines WHERE job_id = ? AND status = 'queued'`),
+    cancelLine: db.prepare(
+      "UPDATE batch_lines SET status = 'cancelled', result = ? WHERE id = ? AND status = 'queued'",
+    ),
+    openProviderBatches: db.prepare(
+      `SELECT ${PB_COLUMNS} FROM provider_batches WHERE status != 'ended' ORDER BY created_at`,
+    ),
+    knownUpstreamIds: db.prepare(
+      'SELECT upstream_id FROM provider_batches WHERE target = ? AND upstream_id IS NOT NULL',
+    ),
+    finishLine: db.prepare(
+      `UPDATE batch_lines SET status = ?, result = ?, cost_usd = ?
+       WHERE id = ? AND provider_batch_id = ? AND status = 'submitted'`,
+    ),
+    requeueLine: db.prepare(
+      `UPDATE batch_lines SET status = 'queued', provider_batch_id = NULL, queued_at = ?
+       WHERE id = ? AND provider_batch_id = ? AND status = 'submitted'`,
+    ),
+    endProviderBatch: db.prepare("UPDATE provider_batches SET status = 'ended' WHERE id = ?"),
+  } satisfies Record<string, StatementSync>;
+}
+
+export class SqliteBatchStore implements BatchStore {
+  readonly #db: DatabaseSync;
+  readonly #sql: ReturnType<typeof prepare>;
+  readonly #transaction: <T>(fn: () => T) => T;
+
+  constructor(db: DatabaseSync, transaction: <T>(fn: () => T) => T) {
+    this.#db = db;
+    this.#transaction = transaction;
+    this.#sql = prepare(db);
+  }
+
+  async insertFile(file: BatchFileRecord): Promise<void> {
+    this.#sql.insertFile.run(
+      file.id,
+      file.tenant,
+      file.purpose,
+      file.filename,
+      file.bytes,
+      file.lines,
+      file.createdAt,
+    );
+  }
+
+  async upsertFile(file: BatchFileRecord): Promise<void> {
+    this.#sql.upsertFile.run(
+      file.id,
+      file.tenant,
+      file.purpose,
+      file.filename,
+      file.bytes,
+      file.lines,
+      file.createdAt,
+    );
+  }
+
+  async getFile(id: string): Promise<BatchFileRecord | undefined> {
+    const row = this.#sql.getFile.get(id);
+    return row === undefined ? undefined : toFile(row);
+  }
+
+  async insertJob(job: BatchJobRecord): Promise<void> {
+    this.#transaction(() =>
+      this.#sql.insertJob.run(
+        job.id,
+        job.tenant,
+        job.inputFileId,
+        job.endpoint,
+        job.completionWindow,
+        job.status,
+        job.metadata === null ? null : JSON.stringify(job.metadata),
+        job.outputFileId,
+        job.errorFileId,
+        job.errors === null ? null : JSON.stringify(job.errors),
+        job.createdAt,
+        job.inProgressAt,
+        job.finalizingAt,
+        job.completedAt,
+        job.failedAt,
+        job.cancellingAt,
+        job.cancelledAt,
+        job.expiresAt,
+      ),
+    );
+  }
+
+  async getJob(id: string): Promise<BatchJobRecord | undefined> {
+    const row = this.#sql.getJob.get(id);
+    return row === undefined ? undefined : toJob(row);
+  }
+
+  async listJobs(tenant: string, afterId: string | undefined, limit: number): Promise<BatchJobRecord[]> {
+    const rows =
+      afterId === undefined
+        ? this.#sql.listJobs.all(tenant, limit)
+        : this.#sql.listJobsAfter.all(tenant, afterId, tenant, limit);
+    return rows.map(toJob);
+  }
+
+  async activeJobs(): Promise<BatchJobRecord[]> {
+    return this.#sql.activeJobs.all().map(toJob);
+  }
+
+  async updateJob(
+    id: string,
+    patch: Partial<BatchJobRecord>,
+    expectStatus?: BatchJobStatus,
+  ): Promise<boolean> {
+    const columns = jobPatchColumns(patch);
+    if (columns.length === 0) return true;
+    const set = columns.map(([column]) => `${column} = ?`).join(', ');
+    const values = columns.map(([, value]) => value);
+    // Patches are a handful of known columns, so the statement text is one of few; not on a hot path.
+    const sql =
+      expectStatus === undefined
+        ? `UPDATE batch_jobs SET ${set} WHERE id = ?`
+        : `UPDATE batch_jobs SET ${set} WHERE id = ? AND status = ?`;
+    const args = expectStatus === undefined ? [...values, id] : [...values, id, expectStatus];
+    return this.#transaction(() => Number(this.#db.prepare(sql).run(...args).changes) === 1);
+  }
+
+  async insertLines(lines: readonly NewBatchLine[]): Promise<void> {
+    if (lines.length === 0) return;
+    this.#transaction(() => {
+      for (const line of lines)
+        this.#sql.insertLine.run(
+          line.jobId,
+          line.tenant,
+          line.lineNo,
+          line.customId,
+          line.target,
+          line.request,
+          line.status,
+          line.queuedAt,
+          line.result,
+        );
+    });
+  }
+
+  async queuedTargets(): Promise<QueuedTarget[]> {
+    return this.#sql.queuedTargets.all().map((row) => ({
+      target: row.target as string,
+      lines: Number(row.lines),
+      oldestQueuedAt: Number(row.oldest),
+    }));
+  }
+
+  async claimLines(batch: ProviderBatchRecord, limit: number): Promise<BatchLineRecord[]> {
+    return this.#transaction(() => {
+      const claimed = Number(this.#sql.claim.run(batch.id, batch.target, limit).changes);
+      if (claimed === 0) return [];
+      this.#sql.insertProviderBatch.run(
+        batch.id,
+        batch.target,
+        batch.status,
+        batch.upstreamId,
+        claimed,
+        batch.createdAt,
+        batch.nextPollAt,
+        batch.polls,
+      );
+      return this.#sql.linesOfProviderBatch.all(batch.id).map(toLine);
+    });
+  }
+
+  async linesOfProviderBatch(providerBatchId: string): Promise<BatchLineRecord[]> {
+    return this.#sql.linesOfProviderBatch.all(providerBatchId).map(toLine);
+  }
+
+  async getLines(ids: readonly number[]): Promise<BatchLineRecord[]> {
+    const out: BatchLineRecord[] = [];
+    for (const id of ids) {
+      const row = this.#sql.getLine.get(id);
+      if (row !== undefined) out.push(toLine(row));
+    }
+    return out;
+  }
+
+  async jobLines(jobId: string, afterLineNo: number, limit: number): Promise<BatchLineRecord[]> {
+    return this.#sql.jobLines.all(jobId, afterLineNo, limit).map(toLine);
+  }
+
+  async jobLineCounts(jobId: string): Promise<JobLineCounts> {
+    const counts: JobLineCounts = { total: 0, succeeded: 0, failed: 0, cancelled: 0, pending: 0 };
+    for (const row of this.#sql.jobCounts.all(jobId)) {
+      const n = Number(row.n);
+      counts.total += n;
+      const status = row.status as string;
+      if (status === 'succeeded') counts.succeeded += n;
+      else if (status === 'failed') counts.failed += n;
+      else if (status === 'cancelled') counts.cancelled += n;
+      else counts.pending += n;
+    }
+    return counts;
+  }
+
+  async cancelQueuedLines(jobId: string, result: (line: BatchLineRecord) => string): Promise<number> {
+    return this.#transaction(() => {
+      let cancelled = 0;
+      for (const row of this.#sql.queuedOfJob.all(jobId)) {
+        const line = toLine(row);
+        cancelled += Number(this.#sql.cancelLine.run(result(line), line.id).changes);
+      }
+      return cancelled;
+    });
+  }
+
+  async openProviderBatches(): Promise<ProviderBatchRecord[]> {
+    return this.#sql.openProviderBatches.all().map(toProviderBatch);
+  }
+
+  async updateProviderBatch(id: string, patch: Partial<ProviderBatchRecord>): Promise<void> {
+    const columns = providerBatchPatchColumns(patch);
+    if (columns.length === 0) return;
+    const set = columns.map(([column]) => `${column} = ?`).join(', ');
+    this.#transaction(() =>
+      this.#db
+        .prepare(`UPDATE provider_batches SET ${set} WHERE id = ?`)
+        .run(...columns.map(([, v]) => v), id),
+    );
+  }
+
+  async knownUpstreamIds(target: string): Promise<string[]> {
+    return this.#sql.knownUpstreamIds.all(target).map((row) => row.upstream_id as string);
+  }
+
+  async finishLines(providerBatchId: string, outcomes: readonly BatchLineOutcome[]): Promise<void> {
+    this.#transaction(() => {
+      for (const outcome of outcomes)
+        this.#sql.finishLine.run(
+          outcome.status,
+          outcome.result,
+          outcome.costUsd,
+          outcome.lineId,
+          providerBatchId,
+        );
+    });
+  }
+
+  async settleProviderBatch(
+    providerBatchId: string,
+    outcomes: readonly BatchLineOutcome[],
+    retry: readonly number[],
+    nowMs: number,
+  ): Promise<void> {
+    this.#transaction(() => {
+      for (const outcome of outcomes)
+        this.#sql.finishLine.run(
+          outcome.status,
+          outcome.result,
+          outcome.costUsd,
+          outcome.lineId,
+          providerBatchId,
+        );
+      for (const lineId of retry) this.#sql.requeueLine.run(nowMs, lineId, providerBatchId);
+      this.#sql.endProviderBatch.run(providerBatchId);
+    });
+  }
+}

@@ -34,6 +34,7 @@ import { batchUpstreamFor, type SubmitItem } from './upstream.ts';
 
 const BACKOFF_FACTOR = 1.5;
 const MAX_TICK_MS = 1000;
+const YIELD_EVERY_LINES = 100;
 
 export interface AggregatorOptions {
   store: BatchStore;
@@ -215,7 +216,10 @@ export class Aggregator {
     // Lines the adapter cannot translate for this provider are answered at once, like a live 400.
     const items: SubmitItem[] = [];
     const refused: BatchLineOutcome[] = [];
-    for (const line of lines) {
+    for (const [index, line] of lines.entries()) {
+      // Translating thousands of lines is CPU work: let live requests in between slices.
+      if (index > 0 && index % YIELD_EVERY_LINES === 0)
+        await new Promise<void>((resolve) => setImmediate(resolve));
       try {
         items.push({
           customId: upstreamCustomId(line.id),

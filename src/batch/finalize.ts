@@ -71,6 +71,8 @@ async function writeLines(
         if (!file.stream.write(text)) await once(file.stream, 'drain');
       }
       after = page.at(-1)?.lineNo ?? after;
+      // The store answers synchronously (SQLite): give live requests a turn between pages.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } catch (error) {
     await file.discard();

@@ -14,7 +14,7 @@ import { hasBatchApi } from './upstream.ts';
 import { errorLine } from './objects.ts';
 import type { FileStore } from './file-store.ts';
 
-const CHUNK_LINES = 500;
+const CHUNK_LINES = 100;
 const MAX_CUSTOM_ID = 512;
 
 type Parsed =

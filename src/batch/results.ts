@@ -17,6 +17,7 @@ import { parseChatRequest } from '../pipeline/validate.ts';
 /** A line is sent at most this many times (the first try and one retry). */
 export const MAX_LINE_ATTEMPTS = 2;
 const HOUR_MS = 3_600_000;
+const SLICE_LINES = 500;
 
 export interface ApplyOptions {
   store: BatchStore;
@@ -53,7 +54,15 @@ export async function applyResults(
     else outcomes.push(failure);
   };
 
+  let finishedSoFar = 0;
   for await (const result of results) {
+    // Large provider batches are written in slices: short transactions, live requests in between.
+    // A crash between slices is harmless: the row stays open, and a line already finished is skipped.
+    if (outcomes.length - finishedSoFar >= SLICE_LINES) {
+      await options.store.finishLines(providerBatchId, outcomes.slice(finishedSoFar));
+      finishedSoFar = outcomes.length;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     const lineId = lineIdOf(result.customId);
     const line = lineId === undefined ? undefined : lines.get(lineId);
     if (line === undefined) continue;
@@ -84,7 +93,12 @@ export async function applyResults(
       result: errorLine(line.customId, 'batch_expired', 'The provider returned no result for this request.'),
       costUsd: null,
     });
-  await options.store.settleProviderBatch(providerBatchId, outcomes, retry, options.now());
+  await options.store.settleProviderBatch(
+    providerBatchId,
+    outcomes.slice(finishedSoFar),
+    retry,
+    options.now(),
+  );
   ledger(outcomes, all, options);
   const jobs = new Set<string>();
   for (const line of all.values()) jobs.add(line.jobId);

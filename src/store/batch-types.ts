@@ -150,8 +150,9 @@ export interface BatchStore {
   insertLines(lines: readonly NewBatchLine[]): Promise<void>;
   queuedTargets(): Promise<QueuedTarget[]>;
   /**
-   * Records a provider batch and claims up to `limit` queued lines of its target for it, oldest first,
-   * in one transaction; returns the claimed lines (none: no row written).
+   * Records a provider batch and claims up to `limit` queued lines of its target for it, oldest first;
+   * returns the claimed lines (none: no row left). The row is written before its lines are claimed
+   * (in slices), and nothing is sent before this returns.
    */
   claimLines(batch: ProviderBatchRecord, limit: number): Promise<BatchLineRecord[]>;
   linesOfProviderBatch(providerBatchId: string): Promise<BatchLineRecord[]>;

@@ -19,6 +19,11 @@ import type {
 
 type Row = Record<string, SQLInputValue>;
 
+/** Lines per transaction or page in the bulk calls, so none holds the event loop long. */
+const SLICE_LINES = 1000;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const FILE_COLUMNS = 'id, tenant, purpose, filename, bytes, lines, created_at';
 const JOB_COLUMNS = `id, tenant, input_file_id, endpoint, completion_window, status, metadata, output_file_id,
   error_file_id, errors, created_at, in_progress_at, finalizing_at, completed_at, failed_at, cancelling_at,
@@ -181,8 +186,10 @@ function prepare(db: DatabaseSync) {
     ),
     setLineCount: db.prepare('UPDATE provider_batches SET line_count = ? WHERE id = ?'),
     linesOfProviderBatch: db.prepare(
-      `SELECT ${LINE_COLUMNS} FROM batch_lines WHERE provider_batch_id = ? AND status = 'submitted' ORDER BY id`,
+      `SELECT ${LINE_COLUMNS} FROM batch_lines WHERE provider_batch_id = ? AND status = 'submitted' AND id > ?
+       ORDER BY id LIMIT ?`,
     ),
+    deleteProviderBatch: db.prepare('DELETE FROM provider_batches WHERE id = ?'),
     getLine: db.prepare(`SELECT ${LINE_COLUMNS} FROM batch_lines WHERE id = ?`),
     jobLines: db.prepare(
       `SELECT ${LINE_COLUMNS} FROM batch_lines WHERE job_id = ? AND line_no > ? ORDER BY line_no LIMIT ?`,
@@ -337,25 +344,49 @@ export class SqliteBatchStore implements BatchStore {
   }
 
   async claimLines(batch: ProviderBatchRecord, limit: number): Promise<BatchLineRecord[]> {
-    return this.#transaction(() => {
-      const claimed = Number(this.#sql.claim.run(batch.id, batch.target, limit).changes);
-      if (claimed === 0) return [];
+    // The row first, then the lines in slices (short transactions, live requests in between). Nothing is
+    // sent before this returns, so a crash between slices leaves a `preparing` row whose lines are
+    // simply sent on recovery, once.
+    this.#transaction(() =>
       this.#sql.insertProviderBatch.run(
         batch.id,
         batch.target,
         batch.status,
         batch.upstreamId,
-        claimed,
+        0,
         batch.createdAt,
         batch.nextPollAt,
         batch.polls,
+      ),
+    );
+    let claimed = 0;
+    while (claimed < limit) {
+      const slice = Math.min(SLICE_LINES, limit - claimed);
+      const changed = this.#transaction(() =>
+        Number(this.#sql.claim.run(batch.id, batch.target, slice).changes),
       );
-      return this.#sql.linesOfProviderBatch.all(batch.id).map(toLine);
-    });
+      claimed += changed;
+      if (changed < slice) break;
+      await yieldToEventLoop();
+    }
+    if (claimed === 0) {
+      this.#transaction(() => this.#sql.deleteProviderBatch.run(batch.id));
+      return [];
+    }
+    this.#transaction(() => this.#sql.setLineCount.run(claimed, batch.id));
+    return this.linesOfProviderBatch(batch.id);
   }
 
   async linesOfProviderBatch(providerBatchId: string): Promise<BatchLineRecord[]> {
-    return this.#sql.linesOfProviderBatch.all(providerBatchId).map(toLine);
+    const out: BatchLineRecord[] = [];
+    let after = 0;
+    for (;;) {
+      const page = this.#sql.linesOfProviderBatch.all(providerBatchId, after, SLICE_LINES).map(toLine);
+      for (const line of page) out.push(line);
+      if (page.length < SLICE_LINES) return out;
+      after = page.at(-1)?.id ?? after;
+      await yieldToEventLoop();
+    }
   }
 
   async getLines(ids: readonly number[]): Promise<BatchLineRecord[]> {

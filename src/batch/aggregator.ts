@@ -28,6 +28,7 @@ import type { FileStore } from './file-store.ts';
 import { finalizeIfDone } from './finalize.ts';
 import { runLive } from './live.ts';
 import { errorBody, responseLine } from './objects.ts';
+import { BatchBudgets } from './budget.ts';
 import { applyResults } from './results.ts';
 import { type ResolvedTarget, resolveTarget, upstreamCustomId, upstreamRequest } from './target.ts';
 import { batchUpstreamFor, type SubmitItem } from './upstream.ts';
@@ -52,6 +53,7 @@ export class Aggregator {
   readonly #controlPlane: ControlPlane | undefined;
   readonly #logger: Logger;
   readonly #now: () => number;
+  readonly #budgets: BatchBudgets;
   /** Provider batches this process is working on (sending, polling, running live). */
   readonly #busy = new Set<string>();
   readonly #work = new Set<Promise<void>>();
@@ -66,6 +68,7 @@ export class Aggregator {
     this.#controlPlane = options.controlPlane;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
+    this.#budgets = new BatchBudgets(options.snapshot, options.controlPlane, options.logger, this.#now);
   }
 
   get #config(): BatchConfig {
@@ -160,6 +163,16 @@ export class Aggregator {
     return lines.length;
   }
 
+  async #reserve(line: BatchLineRecord, target: ResolvedTarget): Promise<GatewayError | undefined> {
+    try {
+      return await this.#budgets.reserve(line, upstreamRequest(target, line.request ?? '{}').request, target);
+    } catch (error) {
+      // An untranslatable line is refused when its batch is built, below.
+      if (error instanceof GatewayError) return undefined;
+      throw error;
+    }
+  }
+
   #track(id: string, work: () => Promise<void>): void {
     this.#busy.add(id);
     const running = work()
@@ -200,12 +213,23 @@ export class Aggregator {
     await this.#send(batch, lines);
   }
 
-  async #send(batch: ProviderBatchRecord, lines: readonly BatchLineRecord[]): Promise<void> {
+  async #send(batch: ProviderBatchRecord, claimed: readonly BatchLineRecord[]): Promise<void> {
+    let lines = claimed;
     const target = resolveTarget(this.#snapshot(), batch.target);
     if (target === undefined) {
       await this.#settle(batch.id, []);
       return;
     }
+    // Budgets by the batch price: a line a hard budget cannot fit is refused, never sent.
+    const admitted: BatchLineRecord[] = [];
+    const overBudget: BatchLineOutcome[] = [];
+    for (const line of lines) {
+      const refusal = await this.#reserve(line, target);
+      if (refusal === undefined) admitted.push(line);
+      else overBudget.push(refusedOutcome(line, refusal));
+    }
+    if (overBudget.length > 0) await this.#store.finishLines(batch.id, overBudget);
+    lines = admitted;
     const upstream = batchUpstreamFor(target.provider, target.call);
     if (upstream === undefined) {
       const results = await runLive(target, lines, this.#config.live_concurrency, () => this.#stopped);
@@ -227,22 +251,13 @@ export class Aggregator {
         });
       } catch (error) {
         if (!(error instanceof GatewayError)) throw error;
-        refused.push({
-          lineId: line.id,
-          status: 'failed',
-          result: responseLine(
-            line.customId,
-            error.status,
-            '',
-            errorBody(error.message, error.type, error.code, error.param),
-          ),
-          costUsd: null,
-        });
+        refused.push(refusedOutcome(line, error));
+        this.#budgets.settle(line, null);
       }
     }
     if (items.length === 0) {
       await this.#store.settleProviderBatch(batch.id, refused, [], this.#now());
-      await this.#finalizeJobs(lines.map((line) => line.jobId));
+      await this.#finalizeJobs(claimed.map((line) => line.jobId));
       return;
     }
     if (refused.length > 0) await this.#store.finishLines(batch.id, refused);
@@ -297,6 +312,7 @@ export class Aggregator {
       logger: this.#logger,
       now: this.#now,
       cancelling: async (jobId) => (await this.#store.getJob(jobId))?.status === 'cancelling',
+      budgets: this.#budgets,
     });
     await this.#finalizeJobs(jobs);
   }
@@ -304,4 +320,19 @@ export class Aggregator {
   async #finalizeJobs(jobIds: Iterable<string>): Promise<void> {
     for (const jobId of new Set(jobIds)) await finalizeIfDone(jobId, this.#store, this.#files, this.#now);
   }
+}
+
+/** A line answered without being sent (untranslatable, over budget): the error as its response. */
+function refusedOutcome(line: BatchLineRecord, error: GatewayError): BatchLineOutcome {
+  return {
+    lineId: line.id,
+    status: 'failed',
+    result: responseLine(
+      line.customId,
+      error.status,
+      '',
+      errorBody(error.message, error.type, error.code, error.param),
+    ),
+    costUsd: null,
+  };
 }

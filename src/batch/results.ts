@@ -9,6 +9,7 @@ import type { ControlPlane } from '../control-plane/control-plane.ts';
 import type { Logger } from '../observability/logger.ts';
 import { costOfUsage } from '../pricing/cost.ts';
 import type { BatchLineOutcome, BatchLineRecord, BatchStore } from '../store/batch-types.ts';
+import type { BatchBudgets } from './budget.ts';
 import { errorLine, responseLine } from './objects.ts';
 import { lineIdOf, type ResolvedTarget, translationContext } from './target.ts';
 import type { UpstreamResult } from './upstream.ts';
@@ -27,6 +28,8 @@ export interface ApplyOptions {
   now: () => number;
   /** Jobs being cancelled: their lines are not retried. */
   cancelling: (jobId: string) => Promise<boolean>;
+  /** Replaces each line's budget reservation by its real cost. */
+  budgets: BatchBudgets;
 }
 
 /** Settles every line of the provider batch; returns the ids of the jobs it touched. */
@@ -100,6 +103,8 @@ export async function applyResults(
     options.now(),
   );
   ledger(outcomes, all, options);
+  const costs = new Map(outcomes.map((outcome) => [outcome.lineId, outcome.costUsd]));
+  for (const line of all.values()) options.budgets.settle(line, costs.get(line.id) ?? null);
   const jobs = new Set<string>();
   for (const line of all.values()) jobs.add(line.jobId);
   return jobs;

@@ -17,7 +17,12 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 // biome-ignore lint/suspicious/noExplicitAny: output lines are loose JSON read field by field
 type Json = any;
 
-const KEYS = { alpha: 'sk-sy-alpha-key', beta: 'sk-sy-beta-key', gamma: 'sk-sy-gamma-key' } as const;
+const KEYS = {
+  alpha: 'sk-sy-alpha-key',
+  beta: 'sk-sy-beta-key',
+  gamma: 'sk-sy-gamma-key',
+  broke: 'sk-sy-broke-key',
+} as const;
 const PRICE = { input: 2, output: 8, batch_discount: 0.5 };
 
 let fake: FakeServer;
@@ -84,6 +89,7 @@ beforeAll(async () => {
         alpha: { keys: [KEYS.alpha] },
         beta: { keys: [KEYS.beta] },
         gamma: { keys: [KEYS.gamma], models: ['smart'] },
+        broke: { keys: [KEYS.broke], budget: { usd: 0.000001, period: 'day', mode: 'hard' } },
       },
       pricing: { models: { 'gpt-4.1': PRICE } },
       batch: {
@@ -206,6 +212,23 @@ describe('Batch API through the openai SDK', () => {
     expect(done.status).toBe('completed');
     expect(done.request_counts).toEqual({ total: 2, completed: 2, failed: 0 });
     expect(providerBatchCreates() - before).toBe(2);
+  });
+
+  it('refuses the lines a hard budget cannot fit, by the batch price, without sending them', async () => {
+    const broke = clientFor('broke');
+    const before = fake.requests.length;
+    const job = await submit(broke, [line('b-1', 'expensive'), line('b-2', 'also expensive')]);
+    const done = await settled(broke, job.id);
+    expect(done.status).toBe('completed');
+    expect(done.request_counts).toEqual({ total: 2, completed: 0, failed: 2 });
+    const errors = await jsonl(broke, done.error_file_id);
+    for (const row of errors) {
+      expect(row.response.status_code).toBe(429);
+      expect(row.response.body.error).toMatchObject({ type: 'insufficient_quota', code: 'budget_exceeded' });
+    }
+    expect(
+      fake.requests.slice(before).filter((r) => r.path === '/v1/batches' && r.method === 'POST'),
+    ).toHaveLength(0);
   });
 
   it('refuses bad uploads and bad batch requests with OpenAI error envelopes', async () => {

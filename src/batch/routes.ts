@@ -74,12 +74,7 @@ export function batchRoutes(
         const ctx = new RequestContext(requestId, snapshot(), req, res, performance.now());
         authenticate(ctx, controlPlane.keys);
         const batches = service();
-        if (batches === undefined)
-          throw batchesUnavailable(
-            controlPlane.store === undefined
-              ? 'no store is open.'
-              : `the ${controlPlane.store.kind} store does not hold batches yet; use store: sqlite:PATH.`,
-          );
+        if (batches === undefined) throw batchesUnavailable('no store is open (the `store` setting).');
         await handler(
           { ctx, tenant: ctx.tenant?.name ?? SINGLE_USER_TENANT, service: batches },
           req,

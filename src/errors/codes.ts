@@ -351,7 +351,7 @@ export function batchNotFound(id: string): GatewayError {
   });
 }
 
-/** The Batch API needs a store with the batch tables (SQLite today). */
+/** The Batch API keeps files, jobs and lines in the store; a gateway without one cannot take batches. */
 export function batchesUnavailable(why: string): GatewayError {
   return new GatewayError({
     status: 503,

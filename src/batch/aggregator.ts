@@ -138,8 +138,10 @@ export class Aggregator {
     }
     for (const batch of await this.#store.openProviderBatches()) {
       if (this.#stopped) return;
-      if (batch.status !== 'submitted' || batch.nextPollAt > nowMs || this.#busy.has(batch.id)) continue;
-      this.#track(batch.id, () => this.#poll(batch));
+      if (batch.nextPollAt > nowMs || this.#busy.has(batch.id)) continue;
+      // A row still `preparing` here failed to send (provider down, say): look it up, else send again.
+      if (batch.status === 'preparing') this.#track(batch.id, () => this.#recover(batch));
+      else this.#track(batch.id, () => this.#poll(batch));
     }
   }
 
@@ -159,7 +161,18 @@ export class Aggregator {
     const lines = await this.#store.claimLines(batch, limit);
     if (lines.length === 0) return 0;
     const claimed = { ...batch, lineCount: lines.length };
-    this.#track(batch.id, () => this.#send(claimed, lines));
+    this.#track(batch.id, async () => {
+      try {
+        await this.#send(claimed, lines);
+      } catch (error) {
+        // Nothing is known to have reached the provider: the row is looked up, then sent, after a backoff.
+        await this.#store.updateProviderBatch(batch.id, {
+          polls: 1,
+          nextPollAt: this.#now() + this.#backoffMs(0),
+        });
+        throw error;
+      }
+    });
     return lines.length;
   }
 
@@ -189,8 +202,31 @@ export class Aggregator {
     this.#work.add(running);
   }
 
-  /** A row a crash left `preparing`: adopt the upstream batch it was sent as, or send it now. */
+  /**
+   * A row left `preparing` (by a crash, or a send that failed): adopt the upstream batch it was sent
+   * as, or send it now. A failure waits with the same backoff as polling before the next try.
+   */
   async #recover(batch: ProviderBatchRecord): Promise<void> {
+    try {
+      await this.#adoptOrSend(batch);
+    } catch (error) {
+      await this.#store.updateProviderBatch(batch.id, {
+        polls: batch.polls + 1,
+        nextPollAt: this.#now() + this.#backoffMs(batch.polls),
+      });
+      throw error;
+    }
+  }
+
+  #backoffMs(polls: number): number {
+    const config = this.#config;
+    return Math.min(
+      config.max_poll_interval_s * 1000,
+      config.poll_interval_s * 1000 * BACKOFF_FACTOR ** (polls + 1),
+    );
+  }
+
+  async #adoptOrSend(batch: ProviderBatchRecord): Promise<void> {
     const lines = await this.#store.linesOfProviderBatch(batch.id);
     const target = resolveTarget(this.#snapshot(), batch.target);
     const upstream = target === undefined ? undefined : batchUpstreamFor(target.provider, target.call);
@@ -281,19 +317,14 @@ export class Aggregator {
       await this.#settle(batch.id, []);
       return;
     }
-    const config = this.#config;
     const outcome = await upstream.poll(batch.upstreamId).catch((error: unknown) => {
       this.#logger.warn({ err: error, provider_batch: batch.id }, 'polling a provider batch failed');
       return { ended: false as const };
     });
     if (!outcome.ended) {
-      const waitMs = Math.min(
-        config.max_poll_interval_s * 1000,
-        config.poll_interval_s * 1000 * BACKOFF_FACTOR ** (batch.polls + 1),
-      );
       await this.#store.updateProviderBatch(batch.id, {
         polls: batch.polls + 1,
-        nextPollAt: this.#now() + waitMs,
+        nextPollAt: this.#now() + this.#backoffMs(batch.polls),
       });
       return;
     }

@@ -47,7 +47,8 @@ interface Caller {
   service: BatchService;
 }
 
-const CreateBatchBody = z.object({
+// Strict: a field this gateway would not honour (output_expires_after, say) is refused, not dropped.
+const CreateBatchBody = z.strictObject({
   input_file_id: z.string().min(1).max(200),
   endpoint: z.string(),
   completion_window: z.string(),
@@ -156,7 +157,8 @@ async function createBatch(
   const parsed = CreateBatchBody.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const param = issue?.path.join('.') || null;
+    const unknownKey = issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+    const param = unknownKey ?? (issue?.path.join('.') || null);
     throw invalidRequest(`Invalid batch request: ${param ?? 'body'}: ${issue?.message ?? 'invalid'}.`, param);
   }
   const body = parsed.data;

@@ -47,6 +47,12 @@ export async function receiveUpload(
         sawFile = true;
         filename = (headers.filename ?? filename).slice(0, 255);
       } else if (headers.name === 'purpose') part = 'purpose';
+      else if (headers.name.startsWith('expires_after'))
+        // Accepting it without honouring it would keep files the caller expects gone.
+        throw invalidUpload(
+          "'expires_after' is not supported: files are kept until their batch is done with.",
+          'expires_after',
+        );
       else part = 'other';
     },
     onData(chunk) {

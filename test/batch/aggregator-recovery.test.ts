@@ -170,3 +170,43 @@ describe('a provider batch row left preparing by a crash', () => {
     expect(output.sort()).toEqual(['mine-1', 'mine-2', 'mine-3']);
   });
 });
+
+describe('a provider batch whose send failed', () => {
+  it('is looked up and sent again after a backoff, once the provider is back', async () => {
+    const store = await SqliteStore.open(join(dir, 'store.db'));
+    gw = await startGateway(store);
+    await fake.down();
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const input = JSON.stringify({
+      custom_id: 'while-down',
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: { model: 'smart', max_tokens: 8, messages: [{ role: 'user', content: 'hello?' }] },
+    });
+    const file = await client.files.create({
+      file: await toFile(Buffer.from(input), 'in.jsonl'),
+      purpose: 'batch',
+    });
+    const job = await client.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+    });
+    for (
+      let i = 0;
+      i < 200 && !gw.logs.some((entry) => entry.msg?.toString().startsWith('provider batch work failed'));
+      i++
+    )
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(gw.logs.some((entry) => String(entry.msg).startsWith('provider batch work failed'))).toBe(true);
+    await fake.up();
+    let done = await client.batches.retrieve(job.id);
+    for (let i = 0; i < 200 && done.status !== 'completed'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      done = await client.batches.retrieve(job.id);
+    }
+    expect(done.status).toBe('completed');
+    expect(done.request_counts).toEqual({ total: 1, completed: 1, failed: 0 });
+    expect(creates()).toBe(1);
+  });
+});

@@ -256,6 +256,24 @@ describe('Batch API through the openai SDK', () => {
         completion_window: '24h',
       }),
     ).rejects.toMatchObject({ status: 404 });
+    await expect(
+      alpha.batches.create({
+        input_file_id: file.id,
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+        output_expires_after: { anchor: 'created_at', seconds: 3600 },
+      }),
+    ).rejects.toMatchObject({ status: 400, param: 'output_expires_after' });
+    const expiring = await fetch(`${gw.url}/v1/files`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': 'multipart/form-data; boundary=zz' },
+      body:
+        '--zz\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n' +
+        '--zz\r\nContent-Disposition: form-data; name="expires_after[anchor]"\r\n\r\ncreated_at\r\n' +
+        `--zz\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\n${line('a', 'b')}\r\n--zz--\r\n`,
+    });
+    expect(expiring.status).toBe(400);
+    expect(((await expiring.json()) as Json).error.param).toBe('expires_after');
     const noKey = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'wrong', maxRetries: 0 });
     await expect(noKey.batches.list()).rejects.toMatchObject({ status: 401 });
     const raw = await fetch(`${gw.url}/v1/files`, {

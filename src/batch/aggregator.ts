@@ -27,7 +27,7 @@ import type {
 import type { FileStore } from './file-store.ts';
 import { finalizeIfDone } from './finalize.ts';
 import { runLive } from './live.ts';
-import { errorBody, responseLine } from './objects.ts';
+import { errorBody, errorLine, responseLine } from './objects.ts';
 import { BatchBudgets } from './budget.ts';
 import { applyResults } from './results.ts';
 import { type ResolvedTarget, resolveTarget, upstreamCustomId, upstreamRequest } from './target.ts';
@@ -36,6 +36,8 @@ import { batchUpstreamFor, type SubmitItem } from './upstream.ts';
 const BACKOFF_FACTOR = 1.5;
 const MAX_TICK_MS = 1000;
 const YIELD_EVERY_LINES = 100;
+/** How often jobs are checked against their 24 h completion window. */
+const EXPIRY_CHECK_MS = 60_000;
 
 export interface AggregatorOptions {
   store: BatchStore;
@@ -58,6 +60,7 @@ export class Aggregator {
   readonly #busy = new Set<string>();
   readonly #work = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
+  #expiryCheckedAt = 0;
   #stopped = true;
   #ticking: Promise<void> | undefined;
 
@@ -122,6 +125,10 @@ export class Aggregator {
   async #tick(): Promise<void> {
     const config = this.#config;
     const nowMs = this.#now();
+    if (nowMs - this.#expiryCheckedAt >= EXPIRY_CHECK_MS) {
+      this.#expiryCheckedAt = nowMs;
+      await this.#expireJobs(nowMs);
+    }
     for (const queued of await this.#store.queuedTargets()) {
       if (this.#stopped) return;
       const override = config.models[queued.target];
@@ -142,6 +149,24 @@ export class Aggregator {
       // A row still `preparing` here failed to send (provider down, say): look it up, else send again.
       if (batch.status === 'preparing') this.#track(batch.id, () => this.#recover(batch));
       else this.#track(batch.id, () => this.#poll(batch));
+    }
+  }
+
+  /**
+   * Jobs past their completion window: lines still waiting are reported `batch_expired` and the job
+   * ends `expired` once what is in flight has come back (finalize.ts).
+   */
+  async #expireJobs(nowMs: number): Promise<void> {
+    for (const job of await this.#store.activeJobs()) {
+      if (job.status !== 'in_progress' || job.expiresAt > nowMs) continue;
+      await this.#store.cancelQueuedLines(job.id, (line) =>
+        errorLine(
+          line.customId,
+          'batch_expired',
+          'This request could not be executed before the completion window expired.',
+        ),
+      );
+      await finalizeIfDone(job.id, this.#store, this.#files, this.#now);
     }
   }
 
@@ -342,7 +367,10 @@ export class Aggregator {
       controlPlane: this.#controlPlane,
       logger: this.#logger,
       now: this.#now,
-      cancelling: async (jobId) => (await this.#store.getJob(jobId))?.status === 'cancelling',
+      cancelling: async (jobId) => {
+        const job = await this.#store.getJob(jobId);
+        return job === undefined || job.status === 'cancelling' || this.#now() >= job.expiresAt;
+      },
       budgets: this.#budgets,
     });
     await this.#finalizeJobs(jobs);

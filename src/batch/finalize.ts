@@ -36,9 +36,12 @@ export async function finalizeIfDone(
   const output = await writeLines(job, store, files, 'output', (line) => line.status === 'succeeded', now);
   const errors = await writeLines(job, store, files, 'error', (line) => line.status !== 'succeeded', now);
   const finishedAt = now();
+  // Past its 24 h window a job is `expired`: what finished is in the output file, the rest in the error file.
   const patch: Partial<BatchJobRecord> = cancelling
     ? { status: 'cancelled', cancelledAt: finishedAt }
-    : { status: 'completed', completedAt: finishedAt };
+    : finishedAt >= job.expiresAt
+      ? { status: 'expired', expiredAt: finishedAt }
+      : { status: 'completed', completedAt: finishedAt };
   return store.updateJob(
     jobId,
     { ...patch, outputFileId: output, errorFileId: errors },

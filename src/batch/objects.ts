@@ -38,7 +38,7 @@ export function batchObject(job: BatchJobRecord, counts: JobLineCounts): Record<
     finalizing_at: seconds(job.finalizingAt),
     completed_at: seconds(job.completedAt),
     failed_at: seconds(job.failedAt),
-    expired_at: null,
+    expired_at: seconds(job.expiredAt),
     cancelling_at: seconds(job.cancellingAt),
     cancelled_at: seconds(job.cancelledAt),
     // OpenAI counts a cancelled request as neither completed nor failed until the batch ends, then failed.

@@ -26,7 +26,7 @@ export interface ApplyOptions {
   controlPlane: ControlPlane | undefined;
   logger: Logger;
   now: () => number;
-  /** Jobs being cancelled: their lines are not retried. */
+  /** Jobs being cancelled or past their window: their lines are not retried. */
   cancelling: (jobId: string) => Promise<boolean>;
   /** Replaces each line's budget reservation by its real cost. */
   budgets: BatchBudgets;

@@ -96,6 +96,7 @@ export class BatchService {
       failedAt: null,
       cancellingAt: null,
       cancelledAt: null,
+      expiredAt: null,
       expiresAt: nowMs + COMPLETION_WINDOW_MS,
     };
     await this.store.insertJob(job);

@@ -15,7 +15,7 @@ type Row = Record<string, unknown>;
 export const FILE_COLUMNS = 'id, tenant, purpose, filename, bytes, lines, created_at';
 export const JOB_COLUMNS = `id, tenant, input_file_id, endpoint, completion_window, status, metadata, output_file_id,
   error_file_id, errors, created_at, in_progress_at, finalizing_at, completed_at, failed_at, cancelling_at,
-  cancelled_at, expires_at`;
+  cancelled_at, expired_at, expires_at`;
 export const LINE_COLUMNS =
   'id, job_id, tenant, line_no, custom_id, target, request, status, attempts, provider_batch_id, result, cost_usd';
 export const PB_COLUMNS = 'id, target, status, upstream_id, line_count, created_at, next_poll_at, polls';
@@ -38,6 +38,7 @@ const JOB_FIELDS: Record<string, string> = {
   failedAt: 'failed_at',
   cancellingAt: 'cancelling_at',
   cancelledAt: 'cancelled_at',
+  expiredAt: 'expired_at',
 };
 const PB_FIELDS: Record<string, string> = {
   status: 'status',
@@ -79,6 +80,7 @@ export function toJob(row: Row): BatchJobRecord {
     failedAt: numberOrNull(row.failed_at),
     cancellingAt: numberOrNull(row.cancelling_at),
     cancelledAt: numberOrNull(row.cancelled_at),
+    expiredAt: numberOrNull(row.expired_at),
     expiresAt: Number(row.expires_at),
   };
 }

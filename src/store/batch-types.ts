@@ -53,6 +53,7 @@ export interface BatchJobRecord {
   failedAt: number | null;
   cancellingAt: number | null;
   cancelledAt: number | null;
+  expiredAt: number | null;
   expiresAt: number;
 }
 

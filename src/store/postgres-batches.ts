@@ -30,7 +30,7 @@ import type {
 } from './batch-types.ts';
 
 const SLICE_LINES = 1000;
-const JOB_VALUES = Array.from({ length: 18 }, (_, i) => `$${i + 1}`).join(', ');
+const JOB_VALUES = Array.from({ length: 19 }, (_, i) => `$${i + 1}`).join(', ');
 
 export class PostgresBatchStore implements BatchStore {
   readonly #pool: Pool;
@@ -80,6 +80,7 @@ export class PostgresBatchStore implements BatchStore {
       job.failedAt,
       job.cancellingAt,
       job.cancelledAt,
+      job.expiredAt,
       job.expiresAt,
     ]);
   }

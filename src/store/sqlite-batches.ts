@@ -44,7 +44,7 @@ function prepare(db: DatabaseSync) {
     getFile: db.prepare(`SELECT ${FILE_COLUMNS} FROM batch_files WHERE id = ?`),
     insertJob: db.prepare(
       `INSERT INTO batch_jobs (${JOB_COLUMNS}, seq)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
          (SELECT COALESCE(MAX(seq), 0) + 1 FROM batch_jobs))`,
     ),
     getJob: db.prepare(`SELECT ${JOB_COLUMNS} FROM batch_jobs WHERE id = ?`),
@@ -166,6 +166,7 @@ export class SqliteBatchStore implements BatchStore {
         job.failedAt,
         job.cancellingAt,
         job.cancelledAt,
+        job.expiredAt,
         job.expiresAt,
       ),
     );

@@ -32,7 +32,9 @@ afterEach(async () => {
 });
 
 /** A store as a crashed process left it: a job in progress, its lines claimed by a `preparing` row. */
-async function crashedStore(): Promise<{ store: SqliteStore; claimed: BatchLineRecord[] }> {
+async function crashedStore(
+  options: { expiresAt?: number; claim?: boolean } = {},
+): Promise<{ store: SqliteStore; claimed: BatchLineRecord[] }> {
   const store = await SqliteStore.open(join(dir, 'store.db'));
   const batches = store.batches;
   if (batches === undefined) throw new Error('no batch tables');
@@ -55,7 +57,8 @@ async function crashedStore(): Promise<{ store: SqliteStore; claimed: BatchLineR
     failedAt: null,
     cancellingAt: null,
     cancelledAt: null,
-    expiresAt: now + 86_400_000,
+    expiredAt: null,
+    expiresAt: options.expiresAt ?? now + 86_400_000,
   });
   await batches.insertLines(
     [1, 2, 3].map((lineNo) => ({
@@ -74,6 +77,7 @@ async function crashedStore(): Promise<{ store: SqliteStore; claimed: BatchLineR
       queuedAt: now,
     })),
   );
+  if (options.claim === false) return { store, claimed: [] };
   const claimed = await batches.claimLines(
     {
       id: 'pb_crashed',
@@ -208,5 +212,26 @@ describe('a provider batch whose send failed', () => {
     expect(done.status).toBe('completed');
     expect(done.request_counts).toEqual({ total: 1, completed: 1, failed: 0 });
     expect(creates()).toBe(1);
+  });
+});
+
+describe('a job past its completion window', () => {
+  it('ends expired, its waiting lines in the error file as batch_expired, nothing sent', async () => {
+    const { store } = await crashedStore({ expiresAt: Date.now() - 1000, claim: false });
+    gw = await startGateway(store);
+    const batches = gw.gateway.batches;
+    let job = await batches?.store.getJob('batch_crashed');
+    for (let i = 0; i < 200 && job?.status !== 'expired'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      job = await batches?.store.getJob('batch_crashed');
+    }
+    expect(job?.status).toBe('expired');
+    expect(job?.expiredAt).not.toBeNull();
+    expect(job?.outputFileId).toBeNull();
+    const codes = [];
+    for await (const { text } of batches!.files.lines(job!.errorFileId!))
+      codes.push(JSON.parse(text).error.code);
+    expect(codes).toEqual(['batch_expired', 'batch_expired', 'batch_expired']);
+    expect(creates()).toBe(0);
   });
 });

@@ -32,6 +32,7 @@ function job(id: string, overrides: Partial<BatchJobRecord> = {}): BatchJobRecor
     failedAt: null,
     cancellingAt: null,
     cancelledAt: null,
+    expiredAt: null,
     expiresAt: T0 + 86_400_000,
     ...overrides,
   };

@@ -98,6 +98,7 @@ export const postgresMigrations: readonly Migration[] = [
         failed_at          bigint,
         cancelling_at      bigint,
         cancelled_at       bigint,
+        expired_at         bigint,
         expires_at         bigint NOT NULL,
         seq                bigint NOT NULL DEFAULT nextval('batch_jobs_seq')
       );

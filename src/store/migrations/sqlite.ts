@@ -100,6 +100,7 @@ export const sqliteMigrations: readonly Migration[] = [
         failed_at          INTEGER,
         cancelling_at      INTEGER,
         cancelled_at       INTEGER,
+        expired_at         INTEGER,
         expires_at         INTEGER NOT NULL,
         seq                INTEGER NOT NULL
       );

@@ -38,6 +38,11 @@ const MAX_TICK_MS = 1000;
 const YIELD_EVERY_LINES = 100;
 /** How often jobs are checked against their 24 h completion window. */
 const EXPIRY_CHECK_MS = 60_000;
+/**
+ * How long a row being sent is left to its sender: longer than an upload and a create can take
+ * (upstream-http.ts times calls out at 120 s). A row a crash left mid-send is recovered after it.
+ */
+const SEND_GRACE_MS = 150_000;
 
 export interface AggregatorOptions {
   store: BatchStore;
@@ -78,11 +83,12 @@ export class Aggregator {
     return this.#snapshot().config.batch;
   }
 
-  /** Resumes what a previous process left (rows `preparing` are looked up upstream first), then ticks. */
+  /**
+   * Starts ticking. What a previous process left is resumed by the ticks like any due row: rows
+   * `preparing` are looked up upstream first, once their send grace has passed.
+   */
   async start(): Promise<void> {
     this.#stopped = false;
-    for (const batch of await this.#store.openProviderBatches())
-      if (batch.status === 'preparing') this.#track(batch.id, () => this.#recover(batch));
     this.#schedule();
   }
 
@@ -146,8 +152,12 @@ export class Aggregator {
     for (const batch of await this.#store.openProviderBatches()) {
       if (this.#stopped) return;
       if (batch.nextPollAt > nowMs || this.#busy.has(batch.id)) continue;
-      // A row still `preparing` here failed to send (provider down, say): look it up, else send again.
-      if (batch.status === 'preparing') this.#track(batch.id, () => this.#recover(batch));
+      // Taken before the work, so of several instances (or a tick racing a slow one) one does it.
+      const preparing = batch.status === 'preparing';
+      const until = nowMs + (preparing ? SEND_GRACE_MS : this.#backoffMs(batch.polls));
+      if (!(await this.#store.takeProviderBatch(batch.id, batch.nextPollAt, until))) continue;
+      // A row still `preparing` here failed to send (provider down, a crash): look it up, else send again.
+      if (preparing) this.#track(batch.id, () => this.#recover(batch));
       else this.#track(batch.id, () => this.#poll(batch));
     }
   }
@@ -180,7 +190,8 @@ export class Aggregator {
       upstreamId: null,
       lineCount: 0,
       createdAt: nowMs,
-      nextPollAt: nowMs,
+      // Nobody else touches the row while this instance sends it (the send grace).
+      nextPollAt: nowMs + SEND_GRACE_MS,
       polls: 0,
     };
     const lines = await this.#store.claimLines(batch, limit);

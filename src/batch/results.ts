@@ -58,11 +58,16 @@ export async function applyResults(
   };
 
   let finishedSoFar = 0;
+  /** Lines this pass changed: only those are ledgered and settled (another pass may have done the rest). */
+  const changed = new Set<number>();
+  /** The log line of each answered line, written once the line is known to be this pass's. */
+  const logLines = new Map<number, Record<string, unknown>>();
   for await (const result of results) {
     // Large provider batches are written in slices: short transactions, live requests in between.
     // A crash between slices is harmless: the row stays open, and a line already finished is skipped.
     if (outcomes.length - finishedSoFar >= SLICE_LINES) {
-      await options.store.finishLines(providerBatchId, outcomes.slice(finishedSoFar));
+      for (const id of await options.store.finishLines(providerBatchId, outcomes.slice(finishedSoFar)))
+        changed.add(id);
       finishedSoFar = outcomes.length;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -70,7 +75,8 @@ export async function applyResults(
     const line = lineId === undefined ? undefined : lines.get(lineId);
     if (line === undefined) continue;
     lines.delete(line.id);
-    if (result.kind === 'ok') outcomes.push(succeeded(line, result.bodyText, result.requestId, options));
+    if (result.kind === 'ok')
+      outcomes.push(succeeded(logLines, line, result.bodyText, result.requestId, options));
     else if (result.kind === 'http_error') {
       const failure: BatchLineOutcome = {
         lineId: line.id,
@@ -96,21 +102,29 @@ export async function applyResults(
       result: errorLine(line.customId, 'batch_expired', 'The provider returned no result for this request.'),
       costUsd: null,
     });
-  await options.store.settleProviderBatch(
+  const settled = await options.store.settleProviderBatch(
     providerBatchId,
     outcomes.slice(finishedSoFar),
     retry,
     options.now(),
   );
-  ledger(outcomes, all, options);
+  for (const id of settled) changed.add(id);
+  ledger(
+    outcomes.filter((outcome) => changed.has(outcome.lineId)),
+    all,
+    options,
+  );
+  for (const [id, fields] of logLines) if (changed.has(id)) options.logger.info(fields, 'batch line');
   const costs = new Map(outcomes.map((outcome) => [outcome.lineId, outcome.costUsd]));
-  for (const line of all.values()) options.budgets.settle(line, costs.get(line.id) ?? null);
+  for (const line of all.values())
+    if (changed.has(line.id)) options.budgets.settle(line, costs.get(line.id) ?? null);
   const jobs = new Set<string>();
   for (const line of all.values()) jobs.add(line.jobId);
   return jobs;
 }
 
 function succeeded(
+  logLines: Map<number, Record<string, unknown>>,
   line: BatchLineRecord,
   bodyText: string,
   upstreamRequestId: string,
@@ -140,24 +154,21 @@ function succeeded(
       translated.completion.model ?? target.upstreamModel,
     );
     const cost = costOfUsage(translated.usage, price, true);
-    options.logger.info(
-      {
-        batch_id: line.jobId,
-        custom_id: line.customId,
-        tenant: line.tenant,
-        model: request.model,
-        provider: target.provider.name,
-        upstream_model: translated.completion.model ?? target.upstreamModel,
-        status: 200,
-        batch: true,
-        usage:
-          translated.usage === undefined
-            ? null
-            : { prompt: translated.usage.prompt_tokens, completion: translated.usage.completion_tokens },
-        cost_usd: cost,
-      },
-      'batch line',
-    );
+    logLines.set(line.id, {
+      batch_id: line.jobId,
+      custom_id: line.customId,
+      tenant: line.tenant,
+      model: request.model,
+      provider: target.provider.name,
+      upstream_model: translated.completion.model ?? target.upstreamModel,
+      status: 200,
+      batch: true,
+      usage:
+        translated.usage === undefined
+          ? null
+          : { prompt: translated.usage.prompt_tokens, completion: translated.usage.completion_tokens },
+      cost_usd: cost,
+    });
     return {
       lineId: line.id,
       status: 'succeeded',

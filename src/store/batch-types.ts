@@ -168,16 +168,25 @@ export interface BatchStore {
   updateProviderBatch(id: string, patch: Partial<ProviderBatchRecord>): Promise<void>;
   /** Upstream ids of every provider batch of a target (recovery must not adopt a known one). */
   knownUpstreamIds(target: string): Promise<string[]>;
-  /** Finishes some lines of a provider batch that is still open (lines refused before sending). */
-  finishLines(providerBatchId: string, outcomes: readonly BatchLineOutcome[]): Promise<void>;
+  /**
+   * Takes a due provider batch for work: moves `nextPollAt` from the value seen to `nextPollAt` only if
+   * nobody moved it meanwhile. Of several instances (or ticks) seeing the same due row, one wins.
+   */
+  takeProviderBatch(id: string, seenNextPollAt: number, nextPollAt: number): Promise<boolean>;
+  /**
+   * Finishes some lines of a provider batch that is still open; returns the ids it changed (a line
+   * already finished, by an earlier pass or another instance, is left alone and not returned).
+   */
+  finishLines(providerBatchId: string, outcomes: readonly BatchLineOutcome[]): Promise<number[]>;
   /**
    * Applies a provider batch's results in one transaction: finished lines get their outcome, `retry`
-   * lines go back to the queue (attempts + 1), and the provider batch is marked ended.
+   * lines go back to the queue (attempts + 1 at their next claim), and the provider batch is marked
+   * ended. Returns the ids of the lines it changed, as finishLines does.
    */
   settleProviderBatch(
     providerBatchId: string,
     outcomes: readonly BatchLineOutcome[],
     retry: readonly number[],
     nowMs: number,
-  ): Promise<void>;
+  ): Promise<number[]>;
 }

@@ -298,8 +298,16 @@ export class PostgresBatchStore implements BatchStore {
     return rows.map((row) => row.upstream_id as string);
   }
 
-  async finishLines(providerBatchId: string, outcomes: readonly BatchLineOutcome[]): Promise<void> {
-    await this.#transaction((client) => finish(client, providerBatchId, outcomes));
+  async takeProviderBatch(id: string, seenNextPollAt: number, nextPollAt: number): Promise<boolean> {
+    const result = await this.#pool.query(
+      "UPDATE provider_batches SET next_poll_at = $1 WHERE id = $2 AND next_poll_at = $3 AND status != 'ended'",
+      [nextPollAt, id, seenNextPollAt],
+    );
+    return result.rowCount === 1;
+  }
+
+  async finishLines(providerBatchId: string, outcomes: readonly BatchLineOutcome[]): Promise<number[]> {
+    return this.#transaction((client) => finish(client, providerBatchId, outcomes));
   }
 
   async settleProviderBatch(
@@ -307,16 +315,19 @@ export class PostgresBatchStore implements BatchStore {
     outcomes: readonly BatchLineOutcome[],
     retry: readonly number[],
     nowMs: number,
-  ): Promise<void> {
-    await this.#transaction(async (client) => {
-      await finish(client, providerBatchId, outcomes);
-      if (retry.length > 0)
-        await client.query(
+  ): Promise<number[]> {
+    return this.#transaction(async (client) => {
+      const changed = await finish(client, providerBatchId, outcomes);
+      if (retry.length > 0) {
+        const { rows } = await client.query(
           `UPDATE batch_lines SET status = 'queued', provider_batch_id = NULL, queued_at = $1
-           WHERE id = ANY($2::bigint[]) AND provider_batch_id = $3 AND status = 'submitted'`,
+           WHERE id = ANY($2::bigint[]) AND provider_batch_id = $3 AND status = 'submitted' RETURNING id`,
           [nowMs, [...retry], providerBatchId],
         );
+        for (const row of rows) changed.push(Number(row.id));
+      }
       await client.query("UPDATE provider_batches SET status = 'ended' WHERE id = $1", [providerBatchId]);
+      return changed;
     });
   }
 }
@@ -325,13 +336,14 @@ async function finish(
   client: PoolClient,
   providerBatchId: string,
   outcomes: readonly BatchLineOutcome[],
-): Promise<void> {
+): Promise<number[]> {
+  const changed: number[] = [];
   for (let at = 0; at < outcomes.length; at += SLICE_LINES) {
     const slice = outcomes.slice(at, at + SLICE_LINES);
-    await client.query(
+    const { rows } = await client.query(
       `UPDATE batch_lines AS l SET status = v.status, result = v.result, cost_usd = v.cost
        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::float8[]) AS v(id, status, result, cost)
-       WHERE l.id = v.id AND l.provider_batch_id = $5 AND l.status = 'submitted'`,
+       WHERE l.id = v.id AND l.provider_batch_id = $5 AND l.status = 'submitted' RETURNING l.id`,
       [
         slice.map((o) => o.lineId),
         slice.map((o) => o.status),
@@ -340,7 +352,9 @@ async function finish(
         providerBatchId,
       ],
     );
+    for (const row of rows) changed.push(Number(row.id));
   }
+  return changed;
 }
 
 function fileValues(file: BatchFileRecord): unknown[] {

@@ -103,6 +103,9 @@ function prepare(db: DatabaseSync) {
        WHERE id = ? AND provider_batch_id = ? AND status = 'submitted'`,
     ),
     endProviderBatch: db.prepare("UPDATE provider_batches SET status = 'ended' WHERE id = ?"),
+    takeProviderBatch: db.prepare(
+      "UPDATE provider_batches SET next_poll_at = ? WHERE id = ? AND next_poll_at = ? AND status != 'ended'",
+    ),
   } satisfies Record<string, StatementSync>;
 }
 
@@ -336,17 +339,29 @@ export class SqliteBatchStore implements BatchStore {
     return this.#sql.knownUpstreamIds.all(target).map((row) => row.upstream_id as string);
   }
 
-  async finishLines(providerBatchId: string, outcomes: readonly BatchLineOutcome[]): Promise<void> {
-    this.#transaction(() => {
-      for (const outcome of outcomes)
-        this.#sql.finishLine.run(
-          outcome.status,
-          outcome.result,
-          outcome.costUsd,
-          outcome.lineId,
-          providerBatchId,
-        );
-    });
+  async takeProviderBatch(id: string, seenNextPollAt: number, nextPollAt: number): Promise<boolean> {
+    return this.#transaction(
+      () => Number(this.#sql.takeProviderBatch.run(nextPollAt, id, seenNextPollAt).changes) === 1,
+    );
+  }
+
+  async finishLines(providerBatchId: string, outcomes: readonly BatchLineOutcome[]): Promise<number[]> {
+    return this.#transaction(() => this.#finish(providerBatchId, outcomes));
+  }
+
+  #finish(providerBatchId: string, outcomes: readonly BatchLineOutcome[]): number[] {
+    const changed: number[] = [];
+    for (const outcome of outcomes) {
+      const result = this.#sql.finishLine.run(
+        outcome.status,
+        outcome.result,
+        outcome.costUsd,
+        outcome.lineId,
+        providerBatchId,
+      );
+      if (Number(result.changes) === 1) changed.push(outcome.lineId);
+    }
+    return changed;
   }
 
   async settleProviderBatch(
@@ -354,18 +369,14 @@ export class SqliteBatchStore implements BatchStore {
     outcomes: readonly BatchLineOutcome[],
     retry: readonly number[],
     nowMs: number,
-  ): Promise<void> {
-    this.#transaction(() => {
-      for (const outcome of outcomes)
-        this.#sql.finishLine.run(
-          outcome.status,
-          outcome.result,
-          outcome.costUsd,
-          outcome.lineId,
-          providerBatchId,
-        );
-      for (const lineId of retry) this.#sql.requeueLine.run(nowMs, lineId, providerBatchId);
+  ): Promise<number[]> {
+    return this.#transaction(() => {
+      const changed = this.#finish(providerBatchId, outcomes);
+      for (const lineId of retry)
+        if (Number(this.#sql.requeueLine.run(nowMs, lineId, providerBatchId).changes) === 1)
+          changed.push(lineId);
       this.#sql.endProviderBatch.run(providerBatchId);
+      return changed;
     });
   }
 }

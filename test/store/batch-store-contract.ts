@@ -171,12 +171,17 @@ export function batchStoreContract(name: string, factory: () => Promise<Store>):
         nextPollAt: T0 + 5,
         polls: 2,
       });
+      // One taker per due row: the second sees a moved nextPollAt.
+      expect(await batches.takeProviderBatch('pb_1', T0 + 5, T0 + 50)).toBe(true);
+      expect(await batches.takeProviderBatch('pb_1', T0 + 5, T0 + 60)).toBe(false);
       expect(await batches.knownUpstreamIds('openai/gpt-4.1')).toEqual(['up_1']);
       const [first, second, third, fourth] = claimed;
-      await batches.finishLines('pb_1', [
-        { lineId: first!.id, status: 'succeeded', result: '{"ok":1}', costUsd: 0.25 },
-      ]);
-      await batches.settleProviderBatch(
+      expect(
+        await batches.finishLines('pb_1', [
+          { lineId: first!.id, status: 'succeeded', result: '{"ok":1}', costUsd: 0.25 },
+        ]),
+      ).toEqual([first!.id]);
+      const settled = await batches.settleProviderBatch(
         'pb_1',
         [
           { lineId: second!.id, status: 'failed', result: '{"bad":1}', costUsd: null },
@@ -186,6 +191,8 @@ export function batchStoreContract(name: string, factory: () => Promise<Store>):
         [third!.id, fourth!.id],
         T0 + 1000,
       );
+      // The line finished before is not counted again: it is ledgered once.
+      expect([...settled].sort()).toEqual([second!.id, third!.id, fourth!.id].sort());
       expect(await batches.openProviderBatches()).toEqual([]);
       const [again] = await batches.getLines([first!.id]);
       expect(again).toMatchObject({ status: 'succeeded', result: '{"ok":1}', costUsd: 0.25 });

@@ -305,8 +305,8 @@ export class Aggregator {
     const upstream = batchUpstreamFor(target.provider, target.call);
     if (upstream === undefined) {
       const results = await runLive(target, lines, this.#config.live_concurrency, () => this.#stopped);
-      if (this.#stopped) return;
-      await this.#settle(batch.id, results, target);
+      // Stopped midway: keep what was answered; the rest is sent after a restart (the row stays open).
+      await this.#settle(batch.id, results, target, this.#stopped);
       return;
     }
     // Lines the adapter cannot translate for this provider are answered at once, like a live 400.
@@ -371,6 +371,7 @@ export class Aggregator {
     providerBatchId: string,
     results: Parameters<typeof applyResults>[1],
     target?: ResolvedTarget,
+    partial = false,
   ): Promise<void> {
     const jobs = await applyResults(providerBatchId, results, {
       store: this.#store,
@@ -383,6 +384,7 @@ export class Aggregator {
         return job === undefined || job.status === 'cancelling' || this.#now() >= job.expiresAt;
       },
       budgets: this.#budgets,
+      partial,
     });
     await this.#finalizeJobs(jobs);
   }

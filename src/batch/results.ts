@@ -30,6 +30,11 @@ export interface ApplyOptions {
   cancelling: (jobId: string) => Promise<boolean>;
   /** Replaces each line's budget reservation by its real cost. */
   budgets: BatchBudgets;
+  /**
+   * Only some lines were answered (the live path stopped at shutdown): those are finished, every other
+   * line stays with the still-open provider batch, to be sent after a restart.
+   */
+  partial?: boolean;
 }
 
 /** Settles every line of the provider batch; returns the ids of the jobs it touched. */
@@ -53,6 +58,7 @@ export async function applyResults(
     return value;
   };
   const retryOrFail = async (line: BatchLineRecord, failure: BatchLineOutcome): Promise<void> => {
+    if (options.partial === true) return;
     if (line.attempts < MAX_LINE_ATTEMPTS && !(await isCancelling(line.jobId))) retry.push(line.id);
     else outcomes.push(failure);
   };
@@ -95,19 +101,23 @@ export async function applyResults(
       });
   }
   // Lines the provider said nothing about (an expired or failed provider batch): retried once.
-  for (const line of lines.values())
-    await retryOrFail(line, {
-      lineId: line.id,
-      status: 'failed',
-      result: errorLine(line.customId, 'batch_expired', 'The provider returned no result for this request.'),
-      costUsd: null,
-    });
-  const settled = await options.store.settleProviderBatch(
-    providerBatchId,
-    outcomes.slice(finishedSoFar),
-    retry,
-    options.now(),
-  );
+  if (options.partial !== true)
+    for (const line of lines.values())
+      await retryOrFail(line, {
+        lineId: line.id,
+        status: 'failed',
+        result: errorLine(
+          line.customId,
+          'batch_expired',
+          'The provider returned no result for this request.',
+        ),
+        costUsd: null,
+      });
+  const rest = outcomes.slice(finishedSoFar);
+  const settled =
+    options.partial === true
+      ? await options.store.finishLines(providerBatchId, rest)
+      : await options.store.settleProviderBatch(providerBatchId, rest, retry, options.now());
   for (const id of settled) changed.add(id);
   ledger(
     outcomes.filter((outcome) => changed.has(outcome.lineId)),

@@ -49,6 +49,8 @@ export class FileStore {
       stream.once('close', resolveClosed);
       stream.once('error', reject);
     });
+    // A write error (a full disk) surfaces in commit(); until then it must not be an unhandled rejection.
+    closed.catch(() => undefined);
     return {
       stream,
       async commit() {

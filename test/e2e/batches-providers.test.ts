@@ -122,12 +122,12 @@ describe('batch lines to Anthropic and to a provider without a batch API', () =>
       (r) => r.method === 'POST' && r.path === '/v1/messages/batches',
     );
     expect(creates).toHaveLength(2);
-    expect((creates[0]?.body as Json).requests).toHaveLength(4);
-    expect((creates[0]?.body as Json).requests[0].params).toMatchObject({
+    expect((creates[0] as Json).body.requests).toHaveLength(4);
+    expect((creates[0] as Json).body.requests[0].params).toMatchObject({
       model: 'claude-sonnet-4-5',
       max_tokens: 32,
     });
-    expect((creates[1]?.body as Json).requests).toHaveLength(1);
+    expect((creates[1] as Json).body.requests).toHaveLength(1);
     expect(mistral.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(2);
 
     const output = await rows(client, done.output_file_id);

@@ -99,7 +99,7 @@ export class Aggregator {
     await Promise.allSettled([...this.#work]);
   }
 
-  /** One pass now (tests and the routes call it to skip the wait for the timer). */
+  /** One pass now; the timer calls it, and a pass already running is joined rather than doubled. */
   async tick(): Promise<void> {
     if (this.#ticking !== undefined) return this.#ticking;
     this.#ticking = this.#tick().finally(() => {

@@ -15,6 +15,7 @@ import { stateSection, storeSection } from './sections/state-store.ts';
 import { alertsSection, limitsSection, pricingSection } from './sections/control-plane.ts';
 import { tenantsSection, tiersSection } from './sections/tenants.ts';
 import { guardrailsSection } from './sections/guardrails.ts';
+import { batchSection } from './sections/batch.ts';
 
 export const configSections = {
   server: serverSection,
@@ -32,6 +33,7 @@ export const configSections = {
   health: healthSection,
   routing: routingSection,
   guardrails: guardrailsSection,
+  batch: batchSection,
 };
 
 export const ConfigSchema = z.strictObject(configSections);

@@ -52,6 +52,15 @@ export function checkCrossFieldRules(root: Record<string, unknown>): RawIssue[] 
       }
     }
   }
+  // batch.models overrides apply per target: a key that is not a configured provider/model never matches.
+  if (isRecord(root.batch) && isRecord(root.batch.models)) {
+    for (const name of Object.keys(root.batch.models)) {
+      const problem = isTargetString(name)
+        ? checkProviderModel(name, providers)
+        : 'must be a target, "provider/model" (a virtual model has no batch queue of its own)';
+      if (problem !== undefined) issues.push({ path: ['batch', 'models', name], message: problem });
+    }
+  }
   return issues;
 }
 

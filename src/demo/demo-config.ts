@@ -37,6 +37,8 @@ export function demoConfig(providers: RunningDemoProvider[], port: number, host:
     // The fakes inject faults the gateway is there to rescue, on direct names as on virtual models:
     // a newcomer's `curl` on `openai/gpt-4.1` must not fail because of the demo's own simulation.
     retry: { retry_direct_models: true },
+    // Batches come back within seconds in the demo (the fakes answer a provider batch at once).
+    batch: { flush_interval_s: 2, poll_interval_s: 1, max_poll_interval_s: 5 },
     providers: Object.fromEntries(
       providers.map((p) => [p.name, { type: p.type, keys: [p.key], base_url: p.baseUrl, models: p.models }]),
     ),

@@ -424,3 +424,64 @@ export function tooManyMessages(count: number, limit: number): GatewayError {
     message: `The request has ${count} messages; this gateway accepts at most ${limit}.`,
   });
 }
+
+// --- Batch API (files and batches, src/batch/) ---
+
+export function fileNotFound(id: string): GatewayError {
+  return new GatewayError({
+    status: 404,
+    type: 'invalid_request_error',
+    code: 'file_not_found',
+    param: 'file_id',
+    message: `No such File object: ${id}`,
+  });
+}
+
+export function batchNotFound(id: string): GatewayError {
+  return new GatewayError({
+    status: 404,
+    type: 'invalid_request_error',
+    code: 'batch_not_found',
+    param: 'batch_id',
+    message: `No batch found with id '${id}'.`,
+  });
+}
+
+/** The Batch API keeps files, jobs and lines in the store; a gateway without one cannot take batches. */
+export function batchesUnavailable(why: string): GatewayError {
+  return new GatewayError({
+    status: 503,
+    type: 'server_error',
+    code: 'batches_unavailable',
+    message: `The Batch API is not available on this gateway: ${why}`,
+  });
+}
+
+export function invalidUpload(message: string, param: string | null = 'file'): GatewayError {
+  return new GatewayError({
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'invalid_file',
+    param,
+    message,
+  });
+}
+
+export function fileTooLarge(limitBytes: number): GatewayError {
+  return new GatewayError({
+    status: 413,
+    type: 'invalid_request_error',
+    code: 'file_too_large',
+    param: 'file',
+    message: `The file is larger than this gateway's limit of ${limitBytes} bytes (batch.max_file_bytes).`,
+  });
+}
+
+export function batchNotCancellable(id: string, status: string): GatewayError {
+  return new GatewayError({
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'batch_not_cancellable',
+    message: `Batch ${id} cannot be cancelled: its status is '${status}'.`,
+  });
+}

@@ -22,6 +22,8 @@ import type { StateStore } from '../state/types.ts';
 import { UpstreamPools } from '../transport/pools.ts';
 import { ControlPlane } from '../control-plane/control-plane.ts';
 import type { Store } from '../store/types.ts';
+import { batchRoutes } from '../batch/routes.ts';
+import { BatchService } from '../batch/service.ts';
 import { keyAdminRoutes } from './admin-keys.ts';
 import { pricingAdminRoutes } from './admin-pricing.ts';
 import { adminRoutingRoutes } from './admin-routing.ts';
@@ -64,6 +66,8 @@ export class Gateway {
   /** Keys, limits, prices, spend and alerts. */
   readonly controlPlane: ControlPlane;
   readonly server: Server;
+  /** Files, batch jobs and the aggregator; undefined without a store that holds batches. */
+  readonly batches: BatchService | undefined;
   #snapshot: Snapshot;
   #inFlight = 0;
   #draining = false;
@@ -125,7 +129,23 @@ export class Gateway {
     };
     const keyRoutes = keyAdminRoutes(() => this.#snapshot, this.controlPlane);
     Object.assign(this.#routes, keyRoutes.exact);
-    this.#idRoutes = Object.entries(keyRoutes.prefixed);
+    const batchStore = this.controlPlane.store?.batches;
+    this.batches =
+      batchStore === undefined
+        ? undefined
+        : new BatchService({
+            store: batchStore,
+            snapshot: () => this.#snapshot,
+            controlPlane: this.controlPlane,
+            logger: options.services.logger,
+          });
+    const batchApi = batchRoutes(
+      () => this.#snapshot,
+      this.controlPlane,
+      () => this.batches,
+    );
+    Object.assign(this.#routes, batchApi.exact);
+    this.#idRoutes = [...Object.entries(keyRoutes.prefixed), ...Object.entries(batchApi.prefixed)];
   }
 
   get snapshot(): Snapshot {
@@ -155,6 +175,7 @@ export class Gateway {
     // Store keys must be in memory before the first request, or a valid key would get a 401.
     await this.controlPlane.start();
     await warmState(this.#state, this.services.logger);
+    await this.batches?.start();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
@@ -186,6 +207,7 @@ export class Gateway {
     }
     this.server.closeAllConnections();
     await closed;
+    await this.batches?.stop();
     await this.pools.destroy();
     await this.controlPlane.close();
     await this.routing.close();

@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import type { Pool, PoolClient, PoolConfig, QueryConfig } from 'pg';
 import { postgresMigrations } from './migrations/postgres.ts';
+import { PostgresBatchStore } from './postgres-batches.ts';
 import { type Migration, pendingMigrations } from './migrations/types.ts';
 import { assertSpendEntries, coalesceSpend } from './spend-entries.ts';
 import type { PriceOverride, SpendEntry, SpendRow, Store, TenantRecord, VirtualKeyRecord } from './types.ts';
@@ -92,6 +93,7 @@ function toPrice(row: Row): PriceOverride {
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
+  readonly batches: PostgresBatchStore;
   readonly #pool: Pool;
   #closed: Promise<void> | undefined;
 
@@ -121,6 +123,7 @@ export class PostgresStore implements Store {
       query_timeout: 15_000,
       ...options.pool,
     });
+    this.batches = new PostgresBatchStore(this.#pool, (fn) => this.#transaction(fn));
     // Without a listener, an idle connection's error would be an unhandled 'error' event: a crash.
     const onConnectionError = options.onConnectionError ?? (() => {});
     this.#pool.on('error', (error) => onConnectionError(error));

@@ -12,6 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { sqliteMigrations } from './migrations/sqlite.ts';
+import { SqliteBatchStore } from './sqlite-batches.ts';
 import { type Migration, pendingMigrations } from './migrations/types.ts';
 import { assertSpendEntries, coalesceSpend } from './spend-entries.ts';
 import type { PriceOverride, SpendRow, SpendEntry, Store, TenantRecord, VirtualKeyRecord } from './types.ts';
@@ -136,6 +137,7 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly #db: DatabaseSync;
   readonly #sql: ReturnType<typeof prepareStatements>;
+  readonly batches: SqliteBatchStore | undefined;
 
   /** Opens (creating the file and its folder) and migrates. `path` is a file path or `:memory:`. */
   static async open(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
@@ -154,6 +156,10 @@ export class SqliteStore implements Store {
       this.#db.exec('PRAGMA synchronous = NORMAL');
       this.#migrate(options.migrations ?? sqliteMigrations);
       this.#sql = prepareStatements(this.#db);
+      // A schema migrated only partway (tests pass a prefix of the migrations) has no batch tables.
+      this.batches = this.#hasTable('batch_lines')
+        ? new SqliteBatchStore(this.#db, (fn) => this.#transaction(fn))
+        : undefined;
     } catch (error) {
       this.#db.close();
       throw error;
@@ -191,6 +197,13 @@ export class SqliteStore implements Store {
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
       throw error;
     }
+  }
+
+  #hasTable(name: string): boolean {
+    return (
+      this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !==
+      undefined
+    );
   }
 
   #nextChange(): number {

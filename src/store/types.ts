@@ -7,6 +7,7 @@
  * Nothing on the request path awaits a store call: keys are read into memory and refreshed in the
  * background (`keysChangedSince`), spend goes through the batching writer (writer.ts).
  */
+import type { BatchStore } from './batch-types.ts';
 
 export interface VirtualKeyRecord {
   /** Public, stable id (`key_…`): what lists and revocation use. */
@@ -61,6 +62,8 @@ export interface PriceOverride {
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /** The Batch API's files, jobs, lines and provider batches (batch-types.ts); undefined: not on this store yet. */
+  readonly batches: BatchStore | undefined;
 
   /** A cheap round trip, for /readyz; rejects when the store cannot be reached. */
   ping(): Promise<void>;

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresMigrations } from '../../src/store/migrations/postgres.ts';
 import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres.ts';
+import { batchStoreContract } from './batch-store-contract.ts';
 import { keyRecord, storeContract } from './store-contract.ts';
 
 const url = process.env.SWITCHYARD_TEST_PG_URL;
@@ -43,6 +44,8 @@ if (url === undefined) {
     return { store: await openIn(schema), reopen: () => openIn(schema) };
   });
 
+  batchStoreContract('postgres', async () => openIn(await freshSchema()));
+
   describe('PostgresStore', () => {
     it('migrates once when two instances start at the same time', async () => {
       const schema = await freshSchema();
@@ -63,9 +66,10 @@ if (url === undefined) {
       await first.insertKey(keyRecord('key_before'));
       await first.close();
       // Without IF NOT EXISTS: running it twice would fail the second start.
+      const next = Math.max(...postgresMigrations.map((migration) => migration.version)) + 1;
       const grown = [
         ...postgresMigrations,
-        { version: 2, name: 'test table', sql: 'CREATE TABLE grown (id text)' },
+        { version: next, name: 'test table', sql: 'CREATE TABLE grown (id text)' },
       ];
       const [second, third] = await Promise.all([
         openIn(schema, { migrations: grown }),
@@ -73,7 +77,7 @@ if (url === undefined) {
       ]);
       expect(await second.getKey('key_before')).toEqual(keyRecord('key_before'));
       const { rows } = await admin.query(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
-      expect(rows.map((row) => row.version)).toEqual([1, 2]);
+      expect(rows.map((row) => row.version)).toEqual(grown.map((migration) => migration.version));
       await Promise.all([second.close(), third.close()]);
     });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sqliteMigrations } from '../../src/store/migrations/sqlite.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
+import { batchStoreContract } from './batch-store-contract.ts';
 import { keyRecord, storeContract } from './store-contract.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'sy-sqlite-'));
@@ -81,3 +82,5 @@ describe('SqliteStore', () => {
     await store.close();
   });
 });
+
+batchStoreContract('sqlite (memory)', () => SqliteStore.open(':memory:'));

@@ -64,4 +64,79 @@ export const postgresMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Numbered 3: version 2 (the request log) is being added on another branch.
+    version: 3,
+    name: 'batches: files, jobs, lines (the queue), provider batches',
+    sql: `
+      CREATE TABLE batch_files (
+        id          text PRIMARY KEY,
+        tenant      text NOT NULL,
+        purpose     text NOT NULL,
+        filename    text NOT NULL,
+        bytes       bigint NOT NULL,
+        lines       bigint NOT NULL,
+        created_at  bigint NOT NULL
+      );
+
+      CREATE SEQUENCE batch_jobs_seq;
+      CREATE TABLE batch_jobs (
+        id                 text PRIMARY KEY,
+        tenant             text NOT NULL,
+        input_file_id      text NOT NULL,
+        endpoint           text NOT NULL,
+        completion_window  text NOT NULL,
+        status             text NOT NULL,
+        metadata           jsonb,
+        output_file_id     text,
+        error_file_id      text,
+        errors             jsonb,
+        created_at         bigint NOT NULL,
+        in_progress_at     bigint,
+        finalizing_at      bigint,
+        completed_at       bigint,
+        failed_at          bigint,
+        cancelling_at      bigint,
+        cancelled_at       bigint,
+        expired_at         bigint,
+        expires_at         bigint NOT NULL,
+        seq                bigint NOT NULL DEFAULT nextval('batch_jobs_seq')
+      );
+      CREATE INDEX batch_jobs_tenant ON batch_jobs (tenant, seq);
+      CREATE INDEX batch_jobs_status ON batch_jobs (status);
+
+      -- One row per input line: the aggregator's queue. The id is the upstream custom id's root.
+      CREATE TABLE batch_lines (
+        id                 bigserial PRIMARY KEY,
+        job_id             text NOT NULL,
+        tenant             text NOT NULL,
+        line_no            integer NOT NULL,
+        custom_id          text NOT NULL,
+        target             text,
+        request            text,
+        status             text NOT NULL,
+        attempts           integer NOT NULL DEFAULT 0,
+        provider_batch_id  text,
+        queued_at          bigint NOT NULL,
+        result             text,
+        cost_usd           double precision,
+        UNIQUE (job_id, line_no)
+      );
+      CREATE INDEX batch_lines_queue ON batch_lines (status, target, queued_at);
+      CREATE INDEX batch_lines_provider_batch ON batch_lines (provider_batch_id);
+
+      CREATE TABLE provider_batches (
+        id           text PRIMARY KEY,
+        target       text NOT NULL,
+        status       text NOT NULL,
+        upstream_id  text,
+        line_count   integer NOT NULL,
+        created_at   bigint NOT NULL,
+        next_poll_at bigint NOT NULL,
+        polls        integer NOT NULL
+      );
+      CREATE INDEX provider_batches_open ON provider_batches (status);
+      CREATE INDEX provider_batches_target ON provider_batches (target);
+    `,
+  },
 ];

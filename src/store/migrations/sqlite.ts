@@ -67,4 +67,78 @@ export const sqliteMigrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    // Numbered 3: version 2 (the request log) is being added on another branch.
+    version: 3,
+    name: 'batches: files, jobs, lines (the queue), provider batches',
+    sql: `
+      CREATE TABLE batch_files (
+        id          TEXT PRIMARY KEY,
+        tenant      TEXT NOT NULL,
+        purpose     TEXT NOT NULL,
+        filename    TEXT NOT NULL,
+        bytes       INTEGER NOT NULL,
+        lines       INTEGER NOT NULL,
+        created_at  INTEGER NOT NULL
+      );
+
+      CREATE TABLE batch_jobs (
+        id                 TEXT PRIMARY KEY,
+        tenant             TEXT NOT NULL,
+        input_file_id      TEXT NOT NULL,
+        endpoint           TEXT NOT NULL,
+        completion_window  TEXT NOT NULL,
+        status             TEXT NOT NULL,
+        metadata           TEXT,
+        output_file_id     TEXT,
+        error_file_id      TEXT,
+        errors             TEXT,
+        created_at         INTEGER NOT NULL,
+        in_progress_at     INTEGER,
+        finalizing_at      INTEGER,
+        completed_at       INTEGER,
+        failed_at          INTEGER,
+        cancelling_at      INTEGER,
+        cancelled_at       INTEGER,
+        expired_at         INTEGER,
+        expires_at         INTEGER NOT NULL,
+        seq                INTEGER NOT NULL
+      );
+      CREATE INDEX batch_jobs_tenant ON batch_jobs (tenant, seq);
+      CREATE INDEX batch_jobs_status ON batch_jobs (status);
+
+      -- One row per input line: the aggregator's queue. The id is the upstream custom id's root.
+      CREATE TABLE batch_lines (
+        id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+        job_id             TEXT NOT NULL,
+        tenant             TEXT NOT NULL,
+        line_no            INTEGER NOT NULL,
+        custom_id          TEXT NOT NULL,
+        target             TEXT,
+        request            TEXT,
+        status             TEXT NOT NULL,
+        attempts           INTEGER NOT NULL DEFAULT 0,
+        provider_batch_id  TEXT,
+        queued_at          INTEGER NOT NULL,
+        result             TEXT,
+        cost_usd           REAL,
+        UNIQUE (job_id, line_no)
+      );
+      CREATE INDEX batch_lines_queue ON batch_lines (status, target, queued_at);
+      CREATE INDEX batch_lines_provider_batch ON batch_lines (provider_batch_id);
+
+      CREATE TABLE provider_batches (
+        id           TEXT PRIMARY KEY,
+        target       TEXT NOT NULL,
+        status       TEXT NOT NULL,
+        upstream_id  TEXT,
+        line_count   INTEGER NOT NULL,
+        created_at   INTEGER NOT NULL,
+        next_poll_at INTEGER NOT NULL,
+        polls        INTEGER NOT NULL
+      );
+      CREATE INDEX provider_batches_open ON provider_batches (status);
+      CREATE INDEX provider_batches_target ON provider_batches (target);
+    `,
+  },
 ];

@@ -5,7 +5,8 @@
  *   const client = new Anthropic({ baseURL: fake.url, apiKey: 'sk-ant-test', maxRetries: 0 });
  *   fake.control.enqueue({ fault: { kind: 'status', status: 529 } });
  *
- * Routes: POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models, GET /v1/models/{id};
+ * Routes: POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models, GET /v1/models/{id},
+ * Message Batches (batches.ts: /v1/messages/batches…);
  * anything else is a 404 not_found_error. The base URL a client uses is `fake.url` (the SDK
  * appends /v1/…). Headers: `x-api-key` or `Authorization: Bearer` (SDK 1.x sends the latter),
  * `anthropic-version` 2023-06-01 or 2026-10-21 (which rejects sampling parameters).
@@ -14,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { type FakeServer, type ProviderFakeOptions, startFakeServer } from '../shared/fake-server.ts';
 import { stableId } from '../shared/ids.ts';
+import { type FakeMessageBatchOptions, FakeMessageBatches } from './batches.ts';
 import { notFound } from './errors.ts';
 import { checkApiKey, checkVersion } from './headers.ts';
 import { type AnthropicFakeContext, handleMessages, requestHeaders, sendError } from './messages-route.ts';
@@ -28,6 +30,8 @@ export interface AnthropicFakeOptions extends ProviderFakeOptions {
   /** Unknown models get 404 not_found_error, as on the real API; false answers any model. Default true. */
   strictModels?: boolean;
   rateLimits?: Partial<AnthropicRateLimits>;
+  /** Message Batches behaviour (batches.ts); the test may change the object while the fake runs. */
+  batches?: FakeMessageBatchOptions;
 }
 
 export function startAnthropicFake(options: AnthropicFakeOptions = {}): Promise<FakeServer> {
@@ -46,6 +50,7 @@ export function startAnthropicFake(options: AnthropicFakeOptions = {}): Promise<
       '$1-$2-$3-$4-$5',
     ),
   };
+  const batchApi = new FakeMessageBatches(options.batches ?? {}, context);
   return startFakeServer({
     name: 'anthropic',
     ...options,
@@ -58,6 +63,9 @@ export function startAnthropicFake(options: AnthropicFakeOptions = {}): Promise<
         return;
       }
       const { requestId, headers } = requestHeaders(exchange, context);
+      const sendBatch = (status: number, body: unknown) => exchange.sendJsonNow(status, body, headers);
+      if (batchApi.handle(exchange, sendBatch, (error) => sendError(exchange, error, requestId, headers)))
+        return;
       if (method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
         const authError = checkApiKey(exchange.req.headers, context.keys);
         if (authError !== undefined) return sendError(exchange, authError, requestId, headers);

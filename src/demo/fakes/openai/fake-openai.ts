@@ -5,12 +5,14 @@
  *   const client = new OpenAI({ baseURL: `${fake.url}/v1`, apiKey: 'sk-test', maxRetries: 0 });
  *   fake.control.enqueue({ reply: { content: 'Scripted.' } });
  *
- * Routes: POST /v1/chat/completions, POST /v1/embeddings, POST /v1/responses (responses.ts), GET /v1/models, GET /v1/models/{id}; anything else is the
+ * Routes: POST /v1/chat/completions, POST /v1/embeddings, POST /v1/responses (responses.ts), GET /v1/models,
+ * GET /v1/models/{id}, the Files + Batch API (batches.ts: /v1/files…, /v1/batches…); anything else is the
  * API's 404 "Invalid URL (METHOD /path)". The base URL a client uses is `${fake.url}/v1`.
  * Returns the toolkit's FakeServer (shared/fake-server.ts): requests, control, down/up, stop.
  */
 import { type FakeServer, type ProviderFakeOptions, startFakeServer } from '../shared/fake-server.ts';
 import { checkApiKey } from './auth.ts';
+import { type FakeBatchOptions, FakeOpenAIBatches } from './batches.ts';
 import { handleChatCompletion } from './chat-completions.ts';
 import { handleEmbeddings } from './embeddings.ts';
 import { handleResponses } from './responses.ts';
@@ -25,6 +27,8 @@ export interface FakeOpenAIOptions extends ProviderFakeOptions {
   /** Reject models outside the catalogue with 404 model_not_found; default false (any model answers). */
   strictModels?: boolean;
   rateLimits?: Partial<OpenAIRateLimits>;
+  /** Files + Batch API behaviour (batches.ts); the test may change the object while the fake runs. */
+  batches?: FakeBatchOptions;
 }
 
 export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeServer> {
@@ -37,6 +41,7 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeSe
     strictModels: options.strictModels ?? false,
     limiter: new RateLimiter(options.rateLimits, clock),
   };
+  const batchApi = new FakeOpenAIBatches(options.batches ?? {}, keys, catalogue);
   return startFakeServer({
     name: 'openai',
     ...options,
@@ -49,6 +54,7 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeSe
       }
       if (method === 'POST' && path === '/v1/embeddings') return handleEmbeddings(exchange, keys);
       if (method === 'POST' && path === '/v1/responses') return handleResponses(exchange, keys);
+      if (batchApi.handle(exchange)) return;
       const headers = { 'x-request-id': `req_${exchange.ids.hex(32)}`, 'openai-version': '2020-10-01' };
       if (method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
         const authError = checkApiKey(exchange.req.headers.authorization, keys);

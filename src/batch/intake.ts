@@ -1,0 +1,164 @@
+/**
+ * A job's intake: its input file read line by line (never whole), each line checked the way a live
+ * request is (the chat schema, the model resolved like a live request, the tenant's allow-list) and
+ * written to the store as a queued line, or as a failed one whose error-file line names the line
+ * number. Lines go in in chunks, one transaction each, with a turn of the event loop between chunks so
+ * live requests never wait behind a 50,000-line job. Running intake again for the same job (after a
+ * crash) inserts nothing twice: lines are keyed by job and line number.
+ */
+import { type CompiledTenant, resolveModel, type Snapshot } from '../config/compile.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import { parseChatRequest } from '../pipeline/validate.ts';
+import type { BatchJobRecord, BatchStore, NewBatchLine } from '../store/batch-types.ts';
+import { hasBatchApi } from './upstream.ts';
+import { errorLine } from './objects.ts';
+import type { FileStore } from './file-store.ts';
+
+const CHUNK_LINES = 100;
+const MAX_CUSTOM_ID = 512;
+
+type Parsed =
+  | { customId: string; target: string; request: string }
+  | { customId: string | null; code: string; message: string };
+
+export async function runIntake(options: {
+  job: BatchJobRecord;
+  tenant: CompiledTenant | undefined;
+  snapshot: () => Snapshot;
+  store: BatchStore;
+  files: FileStore;
+  now: () => number;
+  /** Checked before each chunk: a job cancelled during intake stops taking lines. */
+  proceed: () => Promise<boolean>;
+}): Promise<boolean> {
+  const { job, store } = options;
+  const seen = new Set<string>();
+  let chunk: NewBatchLine[] = [];
+  for await (const { lineNo, text } of options.files.lines(job.inputFileId)) {
+    if (text.trim() === '') continue;
+    const parsed = parseLine(text, lineNo, job.endpoint, options.snapshot(), options.tenant);
+    const nowMs = options.now();
+    if ('target' in parsed && seen.has(parsed.customId)) {
+      chunk.push(
+        failed(
+          job,
+          lineNo,
+          parsed.customId,
+          'duplicate_custom_id',
+          `Line ${lineNo}: the custom_id '${parsed.customId}' is used by an earlier line of this file.`,
+          nowMs,
+        ),
+      );
+    } else if ('target' in parsed) {
+      seen.add(parsed.customId);
+      chunk.push({
+        jobId: job.id,
+        tenant: job.tenant,
+        lineNo,
+        customId: parsed.customId,
+        target: parsed.target,
+        request: parsed.request,
+        status: 'queued',
+        result: null,
+        queuedAt: nowMs,
+      });
+    } else {
+      chunk.push(
+        failed(job, lineNo, parsed.customId, parsed.code, `Line ${lineNo}: ${parsed.message}`, nowMs),
+      );
+    }
+    if (chunk.length >= CHUNK_LINES) {
+      if (!(await options.proceed())) return false;
+      await store.insertLines(chunk);
+      chunk = [];
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+  if (!(await options.proceed())) return false;
+  await store.insertLines(chunk);
+  return true;
+}
+
+function failed(
+  job: BatchJobRecord,
+  lineNo: number,
+  customId: string | null,
+  code: string,
+  message: string,
+  nowMs: number,
+): NewBatchLine {
+  return {
+    jobId: job.id,
+    tenant: job.tenant,
+    lineNo,
+    // A line whose custom_id could not be read still needs a row; its error line carries null.
+    customId: customId ?? '',
+    target: null,
+    request: null,
+    status: 'failed',
+    result: errorLine(customId, code, message),
+    queuedAt: nowMs,
+  };
+}
+
+/** One input line → its target and request, or the error its error-file line reports. */
+export function parseLine(
+  text: string,
+  lineNo: number,
+  endpoint: string,
+  snapshot: Snapshot,
+  tenant: CompiledTenant | undefined,
+): Parsed {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return {
+      customId: null,
+      code: 'invalid_json_line',
+      message: `not valid JSON (${(error as Error).message}).`,
+    };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return { customId: null, code: 'invalid_json_line', message: 'a line must be a JSON object.' };
+  const line = value as Record<string, unknown>;
+  const customId = line.custom_id;
+  if (typeof customId !== 'string' || customId === '' || customId.length > MAX_CUSTOM_ID)
+    return {
+      customId: null,
+      code: 'invalid_custom_id',
+      message: `'custom_id' must be a string of 1 to ${MAX_CUSTOM_ID} characters.`,
+    };
+  if (line.method !== 'POST')
+    return { customId, code: 'invalid_method', message: `'method' must be "POST" (line ${lineNo}).` };
+  if (line.url !== endpoint)
+    return { customId, code: 'invalid_url', message: `'url' must be "${endpoint}", the batch's endpoint.` };
+  const body = line.body;
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    return { customId, code: 'invalid_body', message: "'body' must be a chat completion request object." };
+  const request = JSON.stringify(body);
+  let model: string;
+  try {
+    const parsed = parseChatRequest(Buffer.from(request));
+    if (parsed.stream === true)
+      return { customId, code: 'invalid_body', message: "'stream' is not supported in a batch." };
+    model = parsed.model;
+  } catch (error) {
+    if (error instanceof GatewayError) return { customId, code: error.code, message: error.message };
+    throw error;
+  }
+  const resolved = resolveModel(snapshot, model);
+  if (resolved === undefined)
+    return {
+      customId,
+      code: 'model_not_found',
+      message: `the model '${model}' does not exist on this gateway.`,
+    };
+  if (tenant?.models !== undefined && !tenant.models.has(model))
+    return { customId, code: 'model_not_allowed', message: `your key may not use the model '${model}'.` };
+  // A target with a batch API (and its discount) wins; otherwise the route's first target, served live.
+  const target = resolved.targets.find((t) => hasBatchApi(t.provider.type)) ?? resolved.targets[0];
+  if (target === undefined)
+    return { customId, code: 'model_not_found', message: `the model '${model}' has no target.` };
+  return { customId, target: `${target.provider.name}/${target.adapterTarget.model}`, request };
+}

@@ -1,0 +1,276 @@
+/**
+ * The OpenAI-compatible Files and Batch API routes (docs/design.md §1, docs/providers.md §1.12):
+ *
+ *   POST /v1/files                  multipart (file, purpose=batch) → File
+ *   GET  /v1/files/:id              File          GET /v1/files/:id/content   the JSONL bytes
+ *   POST /v1/batches                {input_file_id, endpoint, completion_window, metadata?} → Batch
+ *   GET  /v1/batches                ?after=&limit= → list      GET /v1/batches/:id → Batch
+ *   POST /v1/batches/:id/cancel     → Batch (cancelling, then cancelled)
+ *
+ * Each authenticates with the virtual key like a chat completion; a tenant sees only its own files
+ * and batches (anyone else's is a 404, exactly like an id that does not exist).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { z } from 'zod';
+import type { Snapshot } from '../config/compile.ts';
+import type { ControlPlane } from '../control-plane/control-plane.ts';
+import {
+  batchesUnavailable,
+  batchNotCancellable,
+  batchNotFound,
+  fileNotFound,
+  invalidRequest,
+  methodNotAllowed,
+  routeNotFound,
+} from '../errors/codes.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import { authenticate } from '../pipeline/auth.ts';
+import { RequestContext } from '../pipeline/context.ts';
+import { writeErrorResponse } from '../pipeline/respond.ts';
+import { queryOf, readJsonBody, sendJson } from '../server/admin-http.ts';
+import type { BatchFileRecord, BatchJobRecord } from '../store/batch-types.ts';
+import { isFileId } from './file-store.ts';
+import { batchObject, fileObject } from './objects.ts';
+import type { BatchService } from './service.ts';
+import { receiveUpload } from './upload.ts';
+
+/** The tenant of single-user mode (no tenants configured): everything belongs to it. */
+export const SINGLE_USER_TENANT = '';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, requestId: string) => Promise<void>;
+type IdHandler = (req: IncomingMessage, res: ServerResponse, requestId: string, id: string) => Promise<void>;
+
+interface Caller {
+  ctx: RequestContext;
+  tenant: string;
+  service: BatchService;
+}
+
+// Strict: a field this gateway would not honour (output_expires_after, say) is refused, not dropped.
+const CreateBatchBody = z.strictObject({
+  input_file_id: z.string().min(1).max(200),
+  endpoint: z.string(),
+  completion_window: z.string(),
+  metadata: z.record(z.string().max(64), z.string().max(512)).nullable().optional(),
+});
+
+export function batchRoutes(
+  snapshot: () => Snapshot,
+  controlPlane: ControlPlane,
+  service: () => BatchService | undefined,
+): { exact: Record<string, Record<string, Handler>>; prefixed: Record<string, Record<string, IdHandler>> } {
+  const route =
+    (
+      handler: (
+        caller: Caller,
+        req: IncomingMessage,
+        res: ServerResponse,
+        requestId: string,
+        id: string,
+      ) => Promise<void>,
+    ): IdHandler =>
+    async (req, res, requestId, id) => {
+      try {
+        const ctx = new RequestContext(requestId, snapshot(), req, res, performance.now());
+        authenticate(ctx, controlPlane.keys);
+        const batches = service();
+        if (batches === undefined) throw batchesUnavailable('no store is open (the `store` setting).');
+        await handler(
+          { ctx, tenant: ctx.tenant?.name ?? SINGLE_USER_TENANT, service: batches },
+          req,
+          res,
+          requestId,
+          id,
+        );
+      } catch (error) {
+        if (!(error instanceof GatewayError)) throw error;
+        req.resume();
+        if (!res.headersSent) writeErrorResponse(res, error, requestId);
+        else res.destroy();
+      }
+    };
+  const exact = (handler: Parameters<typeof route>[0]): Handler => {
+    const bound = route(handler);
+    return (req, res, requestId) => bound(req, res, requestId, '');
+  };
+  return {
+    exact: {
+      '/v1/files': { POST: exact(uploadFile) },
+      '/v1/batches': { POST: exact(createBatch), GET: exact(listBatches) },
+    },
+    prefixed: {
+      '/v1/files/': { GET: route(getFile) },
+      '/v1/batches/': { GET: route(getBatch), POST: route(cancelBatch) },
+    },
+  };
+}
+
+async function uploadFile(
+  { tenant, service, ctx }: Caller,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+): Promise<void> {
+  const record = await receiveUpload(req, service.files, ctx.snapshot.config.batch, tenant, service.now);
+  await service.store.insertFile(record);
+  sendJson(res, 200, fileObject(record), requestId);
+}
+
+async function ownFile(service: BatchService, tenant: string, id: string): Promise<BatchFileRecord> {
+  const file = isFileId(id) ? await service.store.getFile(id) : undefined;
+  if (file === undefined || file.tenant !== tenant) throw fileNotFound(id);
+  return file;
+}
+
+async function getFile(
+  { tenant, service }: Caller,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  path: string,
+): Promise<void> {
+  const [id = '', rest] = splitOnce(path);
+  if (rest !== undefined && rest !== 'content') throw routeNotFound(req.method ?? 'GET', `/v1/files/${path}`);
+  const file = await ownFile(service, tenant, id);
+  if (rest === undefined) {
+    sendJson(res, 200, fileObject(file), requestId);
+    return;
+  }
+  const size = await service.files.size(file.id);
+  res.writeHead(200, {
+    'content-type': 'application/octet-stream',
+    'content-length': String(size),
+    'content-disposition': `attachment; filename="${file.filename.replace(/["\\\r\n]/g, '_')}"`,
+    'x-request-id': requestId,
+  });
+  await pipeline(service.files.read(file.id), res).catch(() => res.destroy());
+}
+
+async function createBatch(
+  { ctx, tenant, service }: Caller,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+): Promise<void> {
+  const { value } = await readJsonBody(req);
+  const parsed = CreateBatchBody.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const unknownKey = issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+    const param = unknownKey ?? (issue?.path.join('.') || null);
+    throw invalidRequest(`Invalid batch request: ${param ?? 'body'}: ${issue?.message ?? 'invalid'}.`, param);
+  }
+  const body = parsed.data;
+  if (body.endpoint !== '/v1/chat/completions')
+    throw invalidRequest(
+      `This gateway batches '/v1/chat/completions' only, not '${body.endpoint}'.`,
+      'endpoint',
+      'unsupported_endpoint',
+    );
+  if (body.completion_window !== '24h')
+    throw invalidRequest('\'completion_window\' must be "24h".', 'completion_window', 'invalid_value');
+  if (body.metadata != null && Object.keys(body.metadata).length > 16)
+    throw invalidRequest("'metadata' holds at most 16 keys.", 'metadata', 'invalid_value');
+  const file = await ownFile(service, tenant, body.input_file_id);
+  if (file.purpose !== 'batch')
+    throw invalidRequest(
+      `The file ${file.id} was not uploaded with purpose "batch".`,
+      'input_file_id',
+      'invalid_value',
+    );
+  const job = await service.createJob({
+    tenant,
+    compiledTenant: ctx.tenant,
+    inputFileId: file.id,
+    endpoint: body.endpoint,
+    completionWindow: body.completion_window,
+    metadata: body.metadata ?? null,
+  });
+  sendJson(
+    res,
+    200,
+    batchObject(job, { total: 0, succeeded: 0, failed: 0, cancelled: 0, pending: 0 }),
+    requestId,
+  );
+}
+
+async function ownJob(service: BatchService, tenant: string, id: string): Promise<BatchJobRecord> {
+  const job = await service.store.getJob(id);
+  if (job === undefined || job.tenant !== tenant) throw batchNotFound(id);
+  return job;
+}
+
+async function respondJob(
+  service: BatchService,
+  job: BatchJobRecord,
+  res: ServerResponse,
+  requestId: string,
+): Promise<void> {
+  sendJson(res, 200, batchObject(job, await service.store.jobLineCounts(job.id)), requestId);
+}
+
+async function getBatch(
+  { tenant, service }: Caller,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  path: string,
+): Promise<void> {
+  const [id = '', rest] = splitOnce(path);
+  if (rest !== undefined) {
+    if (rest === 'cancel') throw methodNotAllowed('GET', `/v1/batches/${path}`, 'POST');
+    throw routeNotFound(req.method ?? 'GET', `/v1/batches/${path}`);
+  }
+  await respondJob(service, await ownJob(service, tenant, id), res, requestId);
+}
+
+async function cancelBatch(
+  { tenant, service }: Caller,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  path: string,
+): Promise<void> {
+  const [id = '', rest] = splitOnce(path);
+  if (rest !== 'cancel') throw routeNotFound(req.method ?? 'POST', `/v1/batches/${path}`);
+  req.resume();
+  const job = await ownJob(service, tenant, id);
+  if (!(await service.cancelJob(job))) throw batchNotCancellable(job.id, job.status);
+  await respondJob(service, await ownJob(service, tenant, id), res, requestId);
+}
+
+async function listBatches(
+  { tenant, service }: Caller,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+): Promise<void> {
+  const query = queryOf(req);
+  const limitText = query.get('limit');
+  const limit = limitText === null ? 20 : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+    throw invalidRequest("'limit' must be an integer from 1 to 100.", 'limit', 'invalid_value');
+  const after = query.get('after') ?? undefined;
+  const jobs = await service.store.listJobs(tenant, after, limit + 1);
+  const page = jobs.slice(0, limit);
+  const data = [];
+  for (const job of page) data.push(batchObject(job, await service.store.jobLineCounts(job.id)));
+  sendJson(
+    res,
+    200,
+    {
+      object: 'list',
+      data,
+      first_id: page[0]?.id ?? null,
+      last_id: page.at(-1)?.id ?? null,
+      has_more: jobs.length > limit,
+    },
+    requestId,
+  );
+}
+
+function splitOnce(path: string): [string, string | undefined] {
+  const slash = path.indexOf('/');
+  return slash === -1 ? [path, undefined] : [path.slice(0, slash), path.slice(slash + 1)];
+}

@@ -1,0 +1,181 @@
+/**
+ * The Batch API's long-lived part, one per process: the file store, the aggregator, job intake and
+ * cancellation, and what a restart resumes (intakes cut short, provider batches in flight, jobs whose
+ * lines all finished but were not finalized). The routes (routes.ts) stay thin and call this.
+ */
+import { randomBytes } from 'node:crypto';
+import type { CompiledTenant, Snapshot } from '../config/compile.ts';
+import type { ControlPlane } from '../control-plane/control-plane.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { BatchJobRecord, BatchStore } from '../store/batch-types.ts';
+import { Aggregator } from './aggregator.ts';
+import { FileStore } from './file-store.ts';
+import { runIntake } from './intake.ts';
+import { errorLine } from './objects.ts';
+
+const COMPLETION_WINDOW_MS = 24 * 3_600_000;
+
+export interface BatchServiceOptions {
+  store: BatchStore;
+  snapshot: () => Snapshot;
+  controlPlane: ControlPlane | undefined;
+  logger: Logger;
+  now?: () => number;
+}
+
+export class BatchService {
+  readonly store: BatchStore;
+  readonly files: FileStore;
+  readonly aggregator: Aggregator;
+  readonly #snapshot: () => Snapshot;
+  readonly #logger: Logger;
+  readonly #now: () => number;
+  readonly #intakes = new Set<Promise<void>>();
+  #stopped = false;
+
+  constructor(options: BatchServiceOptions) {
+    this.store = options.store;
+    this.#snapshot = options.snapshot;
+    this.#logger = options.logger;
+    this.#now = options.now ?? Date.now;
+    this.files = new FileStore(options.snapshot().config.batch.files_dir);
+    this.aggregator = new Aggregator({
+      store: options.store,
+      files: this.files,
+      snapshot: options.snapshot,
+      controlPlane: options.controlPlane,
+      logger: options.logger,
+      now: this.#now,
+    });
+  }
+
+  get now(): number {
+    return this.#now();
+  }
+
+  async start(): Promise<void> {
+    const snapshot = this.#snapshot();
+    for (const job of await this.store.activeJobs()) {
+      if (job.status === 'validating') this.#startIntake(job, snapshot.tenantsByName.get(job.tenant));
+      else await this.aggregator.finalize(job.id);
+    }
+    await this.aggregator.start();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await Promise.allSettled([...this.#intakes]);
+    await this.aggregator.stop();
+  }
+
+  /** Records the job (`validating`) and starts its intake in the background. */
+  async createJob(input: {
+    tenant: string;
+    compiledTenant: CompiledTenant | undefined;
+    inputFileId: string;
+    endpoint: string;
+    completionWindow: string;
+    metadata: Record<string, string> | null;
+  }): Promise<BatchJobRecord> {
+    const nowMs = this.#now();
+    const job: BatchJobRecord = {
+      id: `batch_${randomBytes(12).toString('hex')}`,
+      tenant: input.tenant,
+      inputFileId: input.inputFileId,
+      endpoint: input.endpoint,
+      completionWindow: input.completionWindow,
+      status: 'validating',
+      metadata: input.metadata,
+      outputFileId: null,
+      errorFileId: null,
+      errors: null,
+      createdAt: nowMs,
+      inProgressAt: null,
+      finalizingAt: null,
+      completedAt: null,
+      failedAt: null,
+      cancellingAt: null,
+      cancelledAt: null,
+      expiredAt: null,
+      expiresAt: nowMs + COMPLETION_WINDOW_MS,
+    };
+    await this.store.insertJob(job);
+    this.#startIntake(job, input.compiledTenant);
+    return job;
+  }
+
+  /** `cancelling`, queued lines cancelled, and `cancelled` once nothing is in flight. False: not cancellable. */
+  async cancelJob(job: BatchJobRecord): Promise<boolean> {
+    if (job.status !== 'validating' && job.status !== 'in_progress') return job.status === 'cancelling';
+    if (
+      !(await this.store.updateJob(job.id, { status: 'cancelling', cancellingAt: this.#now() }, job.status))
+    ) {
+      const current = await this.store.getJob(job.id);
+      return current?.status === 'cancelling';
+    }
+    await this.#cancelQueued(job.id);
+    await this.aggregator.finalize(job.id);
+    return true;
+  }
+
+  async #cancelQueued(jobId: string): Promise<void> {
+    await this.store.cancelQueuedLines(jobId, (line) =>
+      errorLine(line.customId, 'batch_cancelled', 'The batch was cancelled before this request was sent.'),
+    );
+  }
+
+  #startIntake(job: BatchJobRecord, tenant: CompiledTenant | undefined): void {
+    const running = this.#intake(job, tenant)
+      .catch((error: unknown) => this.#logger.error({ err: error, batch_id: job.id }, 'batch intake failed'))
+      .finally(() => this.#intakes.delete(running));
+    this.#intakes.add(running);
+  }
+
+  async #intake(job: BatchJobRecord, tenant: CompiledTenant | undefined): Promise<void> {
+    const still = async () => !this.#stopped && (await this.store.getJob(job.id))?.status === 'validating';
+    let complete: boolean;
+    try {
+      complete = await runIntake({
+        job,
+        tenant,
+        snapshot: this.#snapshot,
+        store: this.store,
+        files: this.files,
+        now: this.#now,
+        proceed: still,
+      });
+    } catch (error) {
+      this.#logger.error({ err: error, batch_id: job.id }, 'reading a batch input file failed');
+      await this.store.updateJob(
+        job.id,
+        {
+          status: 'failed',
+          failedAt: this.#now(),
+          errors: [
+            {
+              code: 'input_unreadable',
+              message: 'The input file could not be read.',
+              param: 'input_file_id',
+              line: null,
+            },
+          ],
+        },
+        'validating',
+      );
+      return;
+    }
+    if (this.#stopped) return;
+    if (
+      !complete ||
+      !(await this.store.updateJob(
+        job.id,
+        { status: 'in_progress', inProgressAt: this.#now() },
+        'validating',
+      ))
+    ) {
+      // Cancelled during intake: what was queued is cancelled too, the rest of the file never read.
+      if ((await this.store.getJob(job.id))?.status === 'cancelling') await this.#cancelQueued(job.id);
+    }
+    await this.aggregator.finalize(job.id);
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * The Batch API end to end through the official `openai` SDK (issue 16): three tenants' jobs aggregated
+ * into one provider batch, results split back by custom id at the batch discount, malformed lines in
+ * the error file, tenant isolation, cancel, and a provider batch that expires retried once.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI, { toFile } from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FakeBatchOptions } from '../../src/demo/fakes/openai/batches.ts';
+import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
+import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
+import { openStore } from '../../src/store/from-config.ts';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: output lines are loose JSON read field by field
+type Json = any;
+
+const KEYS = {
+  alpha: 'sk-sy-alpha-key',
+  beta: 'sk-sy-beta-key',
+  gamma: 'sk-sy-gamma-key',
+  broke: 'sk-sy-broke-key',
+} as const;
+const PRICE = { input: 2, output: 8, batch_discount: 0.5 };
+
+let fake: FakeServer;
+let gw: TestGateway;
+let filesDir: string;
+const fakeBatches: FakeBatchOptions = { processingMs: 0 };
+
+function clientFor(tenant: keyof typeof KEYS): OpenAI {
+  return new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: KEYS[tenant], maxRetries: 0, timeout: 15_000 });
+}
+
+function line(customId: string, content: string, model = 'smart'): string {
+  return JSON.stringify({
+    custom_id: customId,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model, max_tokens: 16, messages: [{ role: 'user', content }] },
+  });
+}
+
+async function submit(client: OpenAI, lines: string[]): Promise<OpenAI.Batch> {
+  const file = await client.files.create({
+    file: await toFile(Buffer.from(`${lines.join('\n')}\n`), 'input.jsonl'),
+    purpose: 'batch',
+  });
+  return client.batches.create({
+    input_file_id: file.id,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+  });
+}
+
+async function settled(client: OpenAI, id: string, timeoutMs = 10_000): Promise<OpenAI.Batch> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const batch = await client.batches.retrieve(id);
+    if (['completed', 'failed', 'expired', 'cancelled'].includes(batch.status)) return batch;
+    if (Date.now() > deadline) throw new Error(`batch ${id} still ${batch.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function jsonl(client: OpenAI, fileId: string | null | undefined): Promise<Json[]> {
+  if (fileId == null) return [];
+  const text = await (await client.files.content(fileId)).text();
+  return text
+    .split('\n')
+    .filter((row) => row !== '')
+    .map((row) => JSON.parse(row));
+}
+
+function providerBatchCreates(): number {
+  return fake.requests.filter((r) => r.method === 'POST' && r.path === '/v1/batches').length;
+}
+
+beforeAll(async () => {
+  filesDir = await mkdtemp(join(tmpdir(), 'switchyard-batch-'));
+  fake = await startFakeOpenAI({ keys: ['sk-up'], batches: fakeBatches });
+  gw = await startTestGateway(
+    {
+      providers: { openai: { type: 'openai', keys: ['sk-up'], base_url: `${fake.url}/v1` } },
+      models: { smart: { targets: ['openai/gpt-4.1'] } },
+      tenants: {
+        alpha: { keys: [KEYS.alpha] },
+        beta: { keys: [KEYS.beta] },
+        gamma: { keys: [KEYS.gamma], models: ['smart'] },
+        broke: { keys: [KEYS.broke], budget: { usd: 0.000001, period: 'day', mode: 'hard' } },
+      },
+      pricing: { models: { 'gpt-4.1': PRICE } },
+      batch: {
+        flush_interval_s: 0.4,
+        max_batch_size: 1000,
+        poll_interval_s: 0.02,
+        max_poll_interval_s: 0.1,
+        files_dir: filesDir,
+      },
+    },
+    { store: await openStore('sqlite::memory:') },
+  );
+});
+
+afterAll(async () => {
+  await gw?.stop();
+  await fake?.stop();
+  await rm(filesDir, { recursive: true, force: true });
+});
+
+describe('Batch API through the openai SDK', () => {
+  it("aggregates three tenants' jobs into one provider batch and splits the results back by custom id", async () => {
+    const before = providerBatchCreates();
+    const alpha = clientFor('alpha');
+    const beta = clientFor('beta');
+    const gamma = clientFor('gamma');
+    // The same custom ids in every tenant's job: the gateway keeps them apart upstream.
+    const jobs = await Promise.all([
+      submit(alpha, [
+        line('req-1', 'alpha one'),
+        line('req-2', 'alpha two'),
+        '{"custom_id": "broken", ',
+        line('req-3', 'alpha three'),
+      ]),
+      submit(beta, [line('req-1', 'beta one'), line('req-2', 'beta two')]),
+      submit(gamma, [line('req-1', 'gamma one'), line('req-2', 'gamma two', 'openai/gpt-4.1')]),
+    ]);
+    for (const job of jobs) expect(job.status).toBe('validating');
+
+    const [a, b, c] = await Promise.all([
+      settled(alpha, jobs[0]!.id),
+      settled(beta, jobs[1]!.id),
+      settled(gamma, jobs[2]!.id),
+    ]);
+    expect(providerBatchCreates() - before).toBe(1);
+    const sent = fake.requests.filter((r) => r.method === 'POST' && r.path === '/v1/files').at(-1);
+    // alpha 3 + beta 2 + gamma 1 (gamma's second line names a model outside its allow-list).
+    expect(sent?.rawBody.match(/"custom_id":"sy_\d+"/g)).toHaveLength(6);
+
+    expect(a.status).toBe('completed');
+    expect(a.request_counts).toEqual({ total: 4, completed: 3, failed: 1 });
+    const aOut = await jsonl(alpha, a.output_file_id);
+    expect(aOut.map((row) => row.custom_id).sort()).toEqual(['req-1', 'req-2', 'req-3']);
+    for (const row of aOut) {
+      expect(row.response.status_code).toBe(200);
+      expect(row.response.body.object).toBe('chat.completion');
+      expect(row.id).toMatch(/^batch_req_/);
+      expect(row.error).toBeNull();
+    }
+    const aErr = await jsonl(alpha, a.error_file_id);
+    expect(aErr).toHaveLength(1);
+    expect(aErr[0]!.response).toBeNull();
+    expect(aErr[0]!.error.code).toBe('invalid_json_line');
+    expect(aErr[0]!.error.message).toMatch(/^Line 3:/);
+
+    expect(b.request_counts).toEqual({ total: 2, completed: 2, failed: 0 });
+    expect(b.error_file_id).toBeNull();
+    const bOut = await jsonl(beta, b.output_file_id);
+    expect(bOut.map((row) => row.custom_id).sort()).toEqual(['req-1', 'req-2']);
+
+    expect(c.request_counts).toEqual({ total: 2, completed: 1, failed: 1 });
+    const cErr = await jsonl(gamma, c.error_file_id);
+    expect(cErr[0]!.error.code).toBe('model_not_allowed');
+
+    // Priced at the batch discount: half of (prompt × 2 + completion × 8) / 1e6.
+    const priced = gw.logs.filter((entry) => entry.msg === 'batch line');
+    expect(priced.length).toBeGreaterThanOrEqual(6);
+    for (const entry of priced) {
+      const usage = entry.usage as { prompt: number; completion: number };
+      const full = (usage.prompt * PRICE.input + usage.completion * PRICE.output) / 1e6;
+      expect(entry.cost_usd).toBeCloseTo(full * 0.5, 12);
+    }
+    const content = aOut.find((row) => row.custom_id === 'req-1')?.response.body.choices[0].message.content;
+    expect(typeof content).toBe('string');
+  });
+
+  it('keeps tenants apart: files and batches of another tenant are 404', async () => {
+    const alpha = clientFor('alpha');
+    const beta = clientFor('beta');
+    const job = await submit(alpha, [line('x', 'private')]);
+    await expect(beta.batches.retrieve(job.id)).rejects.toMatchObject({ status: 404 });
+    await expect(beta.files.retrieve(job.input_file_id)).rejects.toMatchObject({ status: 404 });
+    await expect(beta.batches.cancel(job.id)).rejects.toMatchObject({ status: 404 });
+    const listed = await beta.batches.list();
+    expect(listed.data.map((batch) => batch.id)).not.toContain(job.id);
+    const mine = await alpha.batches.list({ limit: 100 });
+    expect(mine.data.map((batch) => batch.id)).toContain(job.id);
+    await settled(alpha, job.id);
+  });
+
+  it('cancels a job before its lines are sent: cancelled, every line in the error file', async () => {
+    const beta = clientFor('beta');
+    const job = await submit(beta, [line('c-1', 'one'), line('c-2', 'two')]);
+    const cancelling = await beta.batches.cancel(job.id);
+    expect(['cancelling', 'cancelled']).toContain(cancelling.status);
+    const done = await settled(beta, job.id);
+    expect(done.status).toBe('cancelled');
+    expect(done.cancelled_at).not.toBeNull();
+    const errors = await jsonl(beta, done.error_file_id);
+    for (const row of errors) expect(row.error.code).toBe('batch_cancelled');
+    await expect(beta.batches.cancel(job.id)).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('retries the lines of an expired provider batch once, in a new provider batch', async () => {
+    const gamma = clientFor('gamma');
+    const before = providerBatchCreates();
+    fakeBatches.expireNext = 1;
+    const job = await submit(gamma, [line('e-1', 'late one'), line('e-2', 'late two')]);
+    const done = await settled(gamma, job.id);
+    expect(done.status).toBe('completed');
+    expect(done.request_counts).toEqual({ total: 2, completed: 2, failed: 0 });
+    expect(providerBatchCreates() - before).toBe(2);
+  });
+
+  it('refuses the lines a hard budget cannot fit, by the batch price, without sending them', async () => {
+    const broke = clientFor('broke');
+    const before = fake.requests.length;
+    const job = await submit(broke, [line('b-1', 'expensive'), line('b-2', 'also expensive')]);
+    const done = await settled(broke, job.id);
+    expect(done.status).toBe('completed');
+    expect(done.request_counts).toEqual({ total: 2, completed: 0, failed: 2 });
+    const errors = await jsonl(broke, done.error_file_id);
+    for (const row of errors) {
+      expect(row.response.status_code).toBe(429);
+      expect(row.response.body.error).toMatchObject({ type: 'insufficient_quota', code: 'budget_exceeded' });
+    }
+    expect(
+      fake.requests.slice(before).filter((r) => r.path === '/v1/batches' && r.method === 'POST'),
+    ).toHaveLength(0);
+  });
+
+  it('refuses bad uploads and bad batch requests with OpenAI error envelopes', async () => {
+    const alpha = clientFor('alpha');
+    await expect(
+      alpha.files.create({ file: await toFile(Buffer.from(''), 'empty.jsonl'), purpose: 'batch' }),
+    ).rejects.toMatchObject({ status: 400 });
+    await expect(
+      alpha.files.create({
+        file: await toFile(Buffer.from(`${line('a', 'b')}\n`), 'x.jsonl'),
+        purpose: 'assistants',
+      }),
+    ).rejects.toMatchObject({ status: 400 });
+    const file = await alpha.files.create({
+      file: await toFile(Buffer.from(`${line('a', 'b')}\n`), 'x.jsonl'),
+      purpose: 'batch',
+    });
+    await expect(
+      alpha.batches.create({ input_file_id: file.id, endpoint: '/v1/embeddings', completion_window: '24h' }),
+    ).rejects.toMatchObject({ status: 400 });
+    await expect(
+      alpha.batches.create({
+        input_file_id: 'file-nope',
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+      }),
+    ).rejects.toMatchObject({ status: 404 });
+    await expect(
+      alpha.batches.create({
+        input_file_id: file.id,
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+        output_expires_after: { anchor: 'created_at', seconds: 3600 },
+      }),
+    ).rejects.toMatchObject({ status: 400, param: 'output_expires_after' });
+    const expiring = await fetch(`${gw.url}/v1/files`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': 'multipart/form-data; boundary=zz' },
+      body:
+        '--zz\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n' +
+        '--zz\r\nContent-Disposition: form-data; name="expires_after[anchor]"\r\n\r\ncreated_at\r\n' +
+        `--zz\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\n${line('a', 'b')}\r\n--zz--\r\n`,
+    });
+    expect(expiring.status).toBe(400);
+    expect(((await expiring.json()) as Json).error.param).toBe('expires_after');
+    const noKey = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'wrong', maxRetries: 0 });
+    await expect(noKey.batches.list()).rejects.toMatchObject({ status: 401 });
+    const raw = await fetch(`${gw.url}/v1/files`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': 'multipart/form-data; boundary=zz' },
+      body: '--zz\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nunterminated',
+    });
+    expect(raw.status).toBe(400);
+    expect(((await raw.json()) as Json).error.code).toBe('invalid_file');
+  });
+});

@@ -1,0 +1,220 @@
+/**
+ * The contract of the Batch API's tables (src/store/batch-types.ts), run by sqlite.test.ts on every
+ * store that holds batches. Each case gets a fresh, empty store.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type {
+  BatchJobRecord,
+  BatchStore,
+  NewBatchLine,
+  ProviderBatchRecord,
+} from '../../src/store/batch-types.ts';
+import type { Store } from '../../src/store/types.ts';
+
+const T0 = Date.UTC(2026, 11, 7, 0);
+
+function job(id: string, overrides: Partial<BatchJobRecord> = {}): BatchJobRecord {
+  return {
+    id,
+    tenant: 'acme',
+    inputFileId: 'file-in',
+    endpoint: '/v1/chat/completions',
+    completionWindow: '24h',
+    status: 'validating',
+    metadata: null,
+    outputFileId: null,
+    errorFileId: null,
+    errors: null,
+    createdAt: T0,
+    inProgressAt: null,
+    finalizingAt: null,
+    completedAt: null,
+    failedAt: null,
+    cancellingAt: null,
+    cancelledAt: null,
+    expiredAt: null,
+    expiresAt: T0 + 86_400_000,
+    ...overrides,
+  };
+}
+
+function lines(
+  jobId: string,
+  count: number,
+  target = 'openai/gpt-4.1',
+  from = 1,
+  queuedAt = T0,
+): NewBatchLine[] {
+  return Array.from({ length: count }, (_, i) => ({
+    jobId,
+    tenant: 'acme',
+    lineNo: from + i,
+    customId: `c-${from + i}`,
+    target,
+    request: '{"model":"smart","messages":[]}',
+    status: 'queued' as const,
+    result: null,
+    queuedAt: queuedAt + i,
+  }));
+}
+
+function providerBatch(id: string, target = 'openai/gpt-4.1'): ProviderBatchRecord {
+  return {
+    id,
+    target,
+    status: 'preparing',
+    upstreamId: null,
+    lineCount: 0,
+    createdAt: T0,
+    nextPollAt: T0,
+    polls: 0,
+  };
+}
+
+export function batchStoreContract(name: string, factory: () => Promise<Store>): void {
+  describe(`BatchStore contract: ${name}`, () => {
+    let store: Store;
+    let batches: BatchStore;
+
+    beforeEach(async () => {
+      store = await factory();
+      if (store.batches === undefined) throw new Error(`${name} holds no batches`);
+      batches = store.batches;
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('stores files and replaces a generated one', async () => {
+      const file = {
+        id: 'file-a',
+        tenant: 'acme',
+        purpose: 'batch',
+        filename: 'in.jsonl',
+        bytes: 10,
+        lines: 2,
+        createdAt: T0,
+      };
+      await batches.insertFile(file);
+      expect(await batches.getFile('file-a')).toEqual(file);
+      expect(await batches.getFile('file-none')).toBeUndefined();
+      await batches.upsertFile({ ...file, bytes: 20, lines: 3 });
+      expect(await batches.getFile('file-a')).toMatchObject({ bytes: 20, lines: 3 });
+    });
+
+    it("lists a tenant's jobs newest first with an after cursor, and compare-and-sets their status", async () => {
+      await batches.insertJob(job('batch_1', { metadata: { k: 'v' } }));
+      await batches.insertJob(job('batch_2'));
+      await batches.insertJob(job('batch_other', { tenant: 'other' }));
+      await batches.insertJob(job('batch_3', { status: 'completed' }));
+      expect(await batches.getJob('batch_1')).toEqual(job('batch_1', { metadata: { k: 'v' } }));
+      expect((await batches.listJobs('acme', undefined, 2)).map((j) => j.id)).toEqual(['batch_3', 'batch_2']);
+      expect((await batches.listJobs('acme', 'batch_2', 10)).map((j) => j.id)).toEqual(['batch_1']);
+      expect((await batches.listJobs('acme', 'batch_other', 10)).map((j) => j.id)).toEqual([]);
+      expect((await batches.activeJobs()).map((j) => j.id)).toEqual(['batch_1', 'batch_2', 'batch_other']);
+      expect(
+        await batches.updateJob('batch_1', { status: 'in_progress', inProgressAt: T0 + 1 }, 'validating'),
+      ).toBe(true);
+      expect(await batches.updateJob('batch_1', { status: 'cancelling' }, 'validating')).toBe(false);
+      const errors = [{ code: 'x', message: 'y', param: null, line: 3 }];
+      await batches.updateJob('batch_2', { status: 'failed', errors });
+      expect(await batches.getJob('batch_2')).toMatchObject({ status: 'failed', errors });
+      expect(await batches.getJob('batch_1')).toMatchObject({ status: 'in_progress', inProgressAt: T0 + 1 });
+    });
+
+    it('inserts lines once per job and line number, and counts them by status', async () => {
+      await batches.insertLines(lines('batch_1', 3));
+      await batches.insertLines(lines('batch_1', 3));
+      await batches.insertLines([
+        {
+          ...lines('batch_1', 1, 'openai/gpt-4.1', 4)[0]!,
+          status: 'failed',
+          target: null,
+          request: null,
+          result: '{"e":1}',
+        },
+      ]);
+      expect(await batches.jobLineCounts('batch_1')).toEqual({
+        total: 4,
+        succeeded: 0,
+        failed: 1,
+        cancelled: 0,
+        pending: 3,
+      });
+      expect((await batches.jobLines('batch_1', 1, 2)).map((l) => l.lineNo)).toEqual([2, 3]);
+    });
+
+    it('claims queued lines of one target oldest first into a provider batch, and settles them', async () => {
+      await batches.insertLines(lines('batch_1', 5, 'openai/gpt-4.1', 1, T0 + 100));
+      await batches.insertLines(lines('batch_2', 2, 'openai/gpt-4.1', 1, T0));
+      await batches.insertLines(lines('batch_3', 2, 'claude/sonnet', 1, T0));
+      const queued = await batches.queuedTargets();
+      expect(queued.sort((a, b) => a.target.localeCompare(b.target))).toEqual([
+        { target: 'claude/sonnet', lines: 2, oldestQueuedAt: T0 },
+        { target: 'openai/gpt-4.1', lines: 7, oldestQueuedAt: T0 },
+      ]);
+      const claimed = await batches.claimLines(providerBatch('pb_1'), 4);
+      // The four oldest: both of batch_2 (queued first), then the first two of batch_1.
+      expect(claimed.map((l) => [l.jobId, l.lineNo, l.attempts, l.status]).sort()).toEqual([
+        ['batch_1', 1, 1, 'submitted'],
+        ['batch_1', 2, 1, 'submitted'],
+        ['batch_2', 1, 1, 'submitted'],
+        ['batch_2', 2, 1, 'submitted'],
+      ]);
+      expect(await batches.openProviderBatches()).toEqual([{ ...providerBatch('pb_1'), lineCount: 4 }]);
+      expect(await batches.claimLines(providerBatch('pb_empty', 'nobody/none'), 10)).toEqual([]);
+      expect((await batches.openProviderBatches()).map((b) => b.id)).toEqual(['pb_1']);
+
+      await batches.updateProviderBatch('pb_1', {
+        status: 'submitted',
+        upstreamId: 'up_1',
+        nextPollAt: T0 + 5,
+        polls: 2,
+      });
+      // One taker per due row: the second sees a moved nextPollAt.
+      expect(await batches.takeProviderBatch('pb_1', T0 + 5, T0 + 50)).toBe(true);
+      expect(await batches.takeProviderBatch('pb_1', T0 + 5, T0 + 60)).toBe(false);
+      expect(await batches.knownUpstreamIds('openai/gpt-4.1')).toEqual(['up_1']);
+      const [first, second, third, fourth] = claimed;
+      expect(
+        await batches.finishLines('pb_1', [
+          { lineId: first!.id, status: 'succeeded', result: '{"ok":1}', costUsd: 0.25 },
+        ]),
+      ).toEqual([first!.id]);
+      const settled = await batches.settleProviderBatch(
+        'pb_1',
+        [
+          { lineId: second!.id, status: 'failed', result: '{"bad":1}', costUsd: null },
+          // Already finished: left as it was.
+          { lineId: first!.id, status: 'failed', result: '{"again":1}', costUsd: null },
+        ],
+        [third!.id, fourth!.id],
+        T0 + 1000,
+      );
+      // The line finished before is not counted again: it is ledgered once.
+      expect([...settled].sort()).toEqual([second!.id, third!.id, fourth!.id].sort());
+      expect(await batches.openProviderBatches()).toEqual([]);
+      const [again] = await batches.getLines([first!.id]);
+      expect(again).toMatchObject({ status: 'succeeded', result: '{"ok":1}', costUsd: 0.25 });
+      const requeued = await batches.getLines([third!.id]);
+      expect(requeued[0]).toMatchObject({ status: 'queued', providerBatchId: null, attempts: 1 });
+      const reclaimed = await batches.claimLines(providerBatch('pb_2'), 100);
+      expect(reclaimed.find((l) => l.id === third!.id)?.attempts).toBe(2);
+      expect(await batches.linesOfProviderBatch('pb_2')).toHaveLength(reclaimed.length);
+    });
+
+    it("cancels a job's queued lines only", async () => {
+      await batches.insertLines(lines('batch_1', 3));
+      await batches.claimLines(providerBatch('pb_1'), 1);
+      expect(await batches.cancelQueuedLines('batch_1', (line) => `{"cancelled":"${line.customId}"}`)).toBe(
+        2,
+      );
+      expect(await batches.jobLineCounts('batch_1')).toMatchObject({ cancelled: 2, pending: 1 });
+      expect((await batches.jobLines('batch_1', 0, 10)).map((l) => l.result)).toEqual([
+        null,
+        '{"cancelled":"c-2"}',
+        '{"cancelled":"c-3"}',
+      ]);
+    });
+  });
+}

@@ -13,6 +13,21 @@ import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { sqliteMigrations } from './migrations/sqlite.ts';
 import { type Migration, pendingMigrations } from './migrations/types.ts';
+import {
+  ATTEMPT_ROLLUP_SUMS,
+  type AttemptRollup,
+  attemptRollupValues,
+  REQUEST_COLUMNS,
+  REQUEST_ROLLUP_SUMS,
+  type RequestFilter,
+  type RequestRollup,
+  type RequestRow,
+  requestRollupValues,
+  rollupsOf,
+  toAttemptRollup,
+  toRequestRollup,
+  toRequestRow,
+} from './request-log.ts';
 import { assertSpendEntries, coalesceSpend } from './spend-entries.ts';
 import type { PriceOverride, SpendRow, SpendEntry, Store, TenantRecord, VirtualKeyRecord } from './types.ts';
 
@@ -121,6 +136,33 @@ function prepareStatements(db: DatabaseSync) {
     claimAlert: db.prepare(
       'INSERT INTO alert_claims (condition, period, claimed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
     ),
+    insertRequest: db.prepare(
+      `INSERT INTO request_log (${REQUEST_COLUMNS.join(', ')}) VALUES (${REQUEST_COLUMNS.map(() => '?').join(', ')})`,
+    ),
+    addRequestRollup: db.prepare(
+      `INSERT INTO request_rollup (bucket_ms, bucket_start, provider, model, status_class, ${REQUEST_ROLLUP_SUMS.join(', ')})
+       VALUES (?, ?, ?, ?, ?, ${REQUEST_ROLLUP_SUMS.map(() => '?').join(', ')})
+       ON CONFLICT (bucket_ms, bucket_start, provider, model, status_class) DO UPDATE SET
+       ${REQUEST_ROLLUP_SUMS.map((name) => `${name} = ${name} + excluded.${name}`).join(', ')}`,
+    ),
+    addAttemptRollup: db.prepare(
+      `INSERT INTO attempt_rollup (bucket_ms, bucket_start, provider, outcome, ${ATTEMPT_ROLLUP_SUMS.join(', ')})
+       VALUES (?, ?, ?, ?, ${ATTEMPT_ROLLUP_SUMS.map(() => '?').join(', ')})
+       ON CONFLICT (bucket_ms, bucket_start, provider, outcome) DO UPDATE SET
+       ${ATTEMPT_ROLLUP_SUMS.map((name) => `${name} = ${name} + excluded.${name}`).join(', ')}`,
+    ),
+    requestRollups: db.prepare(
+      'SELECT * FROM request_rollup WHERE bucket_ms = ? AND bucket_start >= ? AND bucket_start < ? ORDER BY bucket_start',
+    ),
+    attemptRollups: db.prepare(
+      'SELECT * FROM attempt_rollup WHERE bucket_ms = ? AND bucket_start >= ? AND bucket_start < ? ORDER BY bucket_start',
+    ),
+    pruneLog: db.prepare(
+      // In slices, so one prune of a large backlog never holds the write lock (and this thread) for long.
+      'DELETE FROM request_log WHERE rowid IN (SELECT rowid FROM request_log WHERE time_ms < ? LIMIT 5000)',
+    ),
+    pruneRequestRollup: db.prepare('DELETE FROM request_rollup WHERE bucket_ms = ? AND bucket_start < ?'),
+    pruneAttemptRollup: db.prepare('DELETE FROM attempt_rollup WHERE bucket_ms = ? AND bucket_start < ?'),
   } satisfies Record<string, StatementSync>;
 }
 
@@ -136,6 +178,7 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly #db: DatabaseSync;
   readonly #sql: ReturnType<typeof prepareStatements>;
+  readonly #busyTimeoutMs: number;
 
   /** Opens (creating the file and its folder) and migrates. `path` is a file path or `:memory:`. */
   static async open(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
@@ -145,9 +188,10 @@ export class SqliteStore implements Store {
 
   private constructor(path: string, options: SqliteStoreOptions) {
     this.#db = new DatabaseSync(path);
+    this.#busyTimeoutMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000));
     try {
       // busy_timeout first: switching to WAL and migrating may wait for another process opening the file.
-      this.#db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+      this.#db.exec(`PRAGMA busy_timeout = ${this.#busyTimeoutMs}`);
       this.#db.exec('PRAGMA journal_mode = WAL');
       // In WAL mode NORMAL loses at most the last commits on power loss, never consistency; FULL would
       // fsync every batch of the writer.
@@ -300,7 +344,139 @@ export class SqliteStore implements Store {
     return Number(this.#sql.claimAlert.run(condition, period, atMs).changes) === 1;
   }
 
+  async insertRequests(rows: readonly RequestRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const rollups = rollupsOf(rows);
+    // No waiting for another process's write lock here (busy_timeout 0 for this transaction): node:sqlite
+    // would wait on this thread, stalling every request. The writer retries the batch later.
+    this.#db.exec('PRAGMA busy_timeout = 0');
+    try {
+      this.#transaction(() => {
+        for (const row of rows) this.#sql.insertRequest.run(...requestValues(row));
+        for (const r of rollups.requests)
+          this.#sql.addRequestRollup.run(
+            r.bucketMs,
+            r.bucketStart,
+            r.provider,
+            r.model,
+            r.statusClass,
+            ...requestRollupValues(r),
+          );
+        for (const r of rollups.attempts)
+          this.#sql.addAttemptRollup.run(
+            r.bucketMs,
+            r.bucketStart,
+            r.provider,
+            r.outcome,
+            ...attemptRollupValues(r),
+          );
+      });
+    } finally {
+      this.#db.exec(`PRAGMA busy_timeout = ${this.#busyTimeoutMs}`);
+    }
+  }
+
+  async queryRequests(filter: RequestFilter): Promise<RequestRow[]> {
+    const { where, values } = requestWhere(filter);
+    // Built per call (an admin call, not the request path) from a fixed set of clauses; values are bound.
+    const statement = this.#db.prepare(
+      `SELECT ${REQUEST_COLUMNS.join(', ')} FROM request_log ${where} ORDER BY time_ms DESC, rowid DESC LIMIT ?`,
+    );
+    return statement.all(...values, filter.limit).map(toRequestRow);
+  }
+
+  async requestRollups(filter: {
+    bucketMs: number;
+    fromMs: number;
+    toMs: number;
+  }): Promise<{ requests: RequestRollup[]; attempts: AttemptRollup[] }> {
+    const args = [filter.bucketMs, filter.fromMs, filter.toMs];
+    return {
+      requests: this.#sql.requestRollups.all(...args).map(toRequestRollup),
+      attempts: this.#sql.attemptRollups.all(...args).map(toAttemptRollup),
+    };
+  }
+
+  async pruneRequests(cutoffs: {
+    logBeforeMs: number;
+    rollupBeforeMs: Record<number, number>;
+  }): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const changes = Number(this.#sql.pruneLog.run(cutoffs.logBeforeMs).changes);
+      deleted += changes;
+      if (changes < 5000) break;
+      // Let requests run between slices.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    for (const [bucketMs, beforeMs] of Object.entries(cutoffs.rollupBeforeMs)) {
+      this.#sql.pruneRequestRollup.run(Number(bucketMs), beforeMs);
+      this.#sql.pruneAttemptRollup.run(Number(bucketMs), beforeMs);
+    }
+    return deleted;
+  }
+
   async close(): Promise<void> {
     if (this.#db.isOpen) this.#db.close();
   }
+}
+
+function requestValues(row: RequestRow): SQLInputValue[] {
+  return [
+    row.requestId,
+    row.timeMs,
+    row.tenant,
+    row.keyId,
+    row.model,
+    row.provider,
+    row.upstreamModel,
+    row.status,
+    row.attempts,
+    row.stream ? 1 : 0,
+    row.cache,
+    row.finishReason,
+    row.promptTokens,
+    row.completionTokens,
+    row.cachedTokens,
+    row.reasoningTokens,
+    row.usageEstimated ? 1 : 0,
+    row.costUsd,
+    row.costEstimateUsd,
+    row.latencyTotalMs,
+    row.latencyGatewayMs,
+    row.latencyNetworkMs,
+    row.latencyInferenceMs,
+    row.errorCode,
+    JSON.stringify(row.detail),
+  ];
+}
+
+/** The WHERE clause of a request-log query, with `?` placeholders. */
+function requestWhere(filter: RequestFilter): { where: string; values: SQLInputValue[] } {
+  const clauses: string[] = [];
+  const values: SQLInputValue[] = [];
+  if (filter.tenant !== undefined) {
+    clauses.push('tenant = ?');
+    values.push(filter.tenant);
+  }
+  if (filter.provider !== undefined) {
+    clauses.push('provider = ?');
+    values.push(filter.provider);
+  }
+  const status = filter.status;
+  if (status !== undefined) {
+    if ('exact' in status) {
+      clauses.push('status = ?');
+      values.push(status.exact);
+    } else {
+      // `status >= 400` matches the partial index request_log_failed.
+      clauses.push('status >= ? AND status < ?');
+      values.push(status.from, status.to);
+    }
+  }
+  if (filter.beforeMs !== undefined) {
+    clauses.push('time_ms < ?');
+    values.push(filter.beforeMs);
+  }
+  return { where: clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`, values };
 }

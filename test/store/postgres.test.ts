@@ -65,7 +65,7 @@ if (url === undefined) {
       // Without IF NOT EXISTS: running it twice would fail the second start.
       const grown = [
         ...postgresMigrations,
-        { version: 2, name: 'test table', sql: 'CREATE TABLE grown (id text)' },
+        { version: postgresMigrations.length + 1, name: 'test table', sql: 'CREATE TABLE grown (id text)' },
       ];
       const [second, third] = await Promise.all([
         openIn(schema, { migrations: grown }),
@@ -73,7 +73,7 @@ if (url === undefined) {
       ]);
       expect(await second.getKey('key_before')).toEqual(keyRecord('key_before'));
       const { rows } = await admin.query(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
-      expect(rows.map((row) => row.version)).toEqual([1, 2]);
+      expect(rows.map((row) => row.version)).toEqual(grown.map((migration) => migration.version));
       await Promise.all([second.close(), third.close()]);
     });
 
@@ -81,7 +81,11 @@ if (url === undefined) {
       const schema = await freshSchema();
       const broken = [
         ...postgresMigrations,
-        { version: 2, name: 'broken', sql: 'CREATE TABLE nope (id no_such_type)' },
+        {
+          version: postgresMigrations.length + 1,
+          name: 'broken',
+          sql: 'CREATE TABLE nope (id no_such_type)',
+        },
       ];
       await expect(openIn(schema, { migrations: broken })).rejects.toThrow(/no_such_type/);
       const { rows } = await admin.query(

@@ -14,6 +14,7 @@ import { serverSection } from './sections/server.ts';
 import { stateSection, storeSection } from './sections/state-store.ts';
 import { alertsSection, limitsSection, pricingSection } from './sections/control-plane.ts';
 import { tenantsSection, tiersSection } from './sections/tenants.ts';
+import { loggingSection, telemetrySection } from './sections/observability.ts';
 
 export const configSections = {
   server: serverSection,
@@ -30,6 +31,8 @@ export const configSections = {
   breaker: breakerSection,
   health: healthSection,
   routing: routingSection,
+  logging: loggingSection,
+  telemetry: telemetrySection,
 };
 
 export const ConfigSchema = z.strictObject(configSections);

@@ -328,3 +328,16 @@ export function internalError(requestId: string, cause: unknown): GatewayError {
     cause,
   });
 }
+
+// Observability (issue 12): the stored request log and its stats.
+
+/** GET /admin/requests and /admin/stats read the store; without one, or while it fails, they say so. */
+export function requestLogUnavailable(why: string): GatewayError {
+  return new GatewayError({
+    status: 503,
+    type: 'server_error',
+    code: 'store_unavailable',
+    message: `The request log cannot be read: ${why}`,
+    retryAfterMs: 1000,
+  });
+}

@@ -36,6 +36,8 @@ export interface AttemptRecord {
   reason?: string;
   /** Backoff or Retry-After wait before it, ms. */
   waitMs?: number;
+  /** Connect + upstream time to the response head, ms; undefined when no head came. */
+  firstByteMs?: number;
 }
 
 export class RequestContext {
@@ -82,6 +84,21 @@ export class RequestContext {
   upstreamMs = 0;
   /** Time from arrival to the first byte sent to the client, ms. */
   firstByteMs: number | null = null;
+
+  // Observability (issue 12): what the request log row and the trace need beyond the fields above.
+  /** The routing decision (pipeline/route.ts): strategy and the rule that chose the targets. */
+  routeStrategy: string | null = null;
+  routeRule: string | null = null;
+  /** performance.now() when the current attempt's response head arrived (exchange.ts); 0 before. */
+  upstreamHeadAt = 0;
+  /** Chunks sent to the client in a stream: the completion estimate when the upstream's usage never came. */
+  streamedChunks = 0;
+  /** `HIT`, `MISS` or `BYPASS` once a cache stage runs; null without one. */
+  cache: string | null = null;
+  /** Guardrail verdicts for the log, set by the guardrail stages; null while none ran. */
+  guardrails: unknown = null;
+  /** The request's trace span when tracing is on (observability/tracing.ts); undefined when off. */
+  span: unknown = undefined;
 
   constructor(
     requestId: string,

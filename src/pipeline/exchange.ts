@@ -60,6 +60,7 @@ export async function jsonAttempt(
   } catch (error) {
     return failed(ctx, transportFailure(ctx, error, provider.name));
   }
+  ctx.upstreamHeadAt = performance.now();
   try {
     if (head.statusCode < 200 || head.statusCode >= 300) {
       return failed(ctx, classifyHttpFailure(target, head, await readErrorBody(exchange)));
@@ -102,6 +103,7 @@ export async function streamAttempt(
   } catch (error) {
     return failed(ctx, transportFailure(ctx, error, provider.name));
   }
+  ctx.upstreamHeadAt = performance.now();
   if (head.statusCode < 200 || head.statusCode >= 300) {
     try {
       return failed(ctx, classifyHttpFailure(target, head, await readErrorBody(exchange)));
@@ -117,6 +119,7 @@ export async function streamAttempt(
   let firstByteMs = 0;
   const emit: EmitChunk = (json, kind) => {
     if (kind === 'usage' && !includeUsage) return;
+    if (kind === 'chunk') ctx.streamedChunks++;
     writer.data(json);
   };
   const onEvent = (event: SseEvent) => translator.push(event, emit);

@@ -28,6 +28,7 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
     }
   };
   res.on('close', onClose);
+  services.metrics.inFlightRequests.inc();
   const deadline = setTimeout(() => {
     ctx.deadlineExceeded = true;
     ctx.abort.abort();
@@ -44,6 +45,7 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
     const request = parseChatRequest(body);
     ctx.request = request;
     ctx.stream = request.stream === true;
+    if (ctx.stream) services.metrics.inFlightStreams.inc();
     ctx.includeUsage = ctx.stream && request.stream_options?.include_usage === true;
     const model = resolveModel(snapshot, request.model);
     if (model === undefined) throw modelNotFound(request.model);
@@ -68,6 +70,8 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
     // Settling and the log line wait for the response to be fully handed to the socket (or the socket
     // to die): the concurrency lease is held until then, and the cost of a stream is known only then.
     const finish = () => {
+      services.metrics.inFlightRequests.dec();
+      if (ctx.stream) services.metrics.inFlightStreams.dec();
       settleRequest(ctx, services);
       recordRequest(ctx, services);
     };

@@ -21,10 +21,13 @@ import type { StateStore } from '../state/types.ts';
 import { UpstreamPools } from '../transport/pools.ts';
 import { ControlPlane } from '../control-plane/control-plane.ts';
 import type { Store } from '../store/types.ts';
+import { Observability } from '../observability/observability.ts';
 import { keyAdminRoutes } from './admin-keys.ts';
 import { pricingAdminRoutes } from './admin-pricing.ts';
 import { adminRoutingRoutes } from './admin-routing.ts';
 import { spendAdminRoutes } from './admin-spend.ts';
+import { requestLogAdminRoutes } from './admin-requests.ts';
+import { statsAdminRoutes } from './admin-stats.ts';
 import { answerClientError } from './client-error.ts';
 import { modelIdFromPath, modelsBody } from './models-endpoint.ts';
 import { requestIdFor } from './request-id.ts';
@@ -60,6 +63,8 @@ export class Gateway {
   readonly routing: RoutingRuntime;
   /** Keys, limits, prices, spend and alerts. */
   readonly controlPlane: ControlPlane;
+  /** Degradation alerts, request-log retention, traces. */
+  readonly observability: Observability;
   readonly server: Server;
   #snapshot: Snapshot;
   #inFlight = 0;
@@ -78,8 +83,8 @@ export class Gateway {
         state: limitsState(state, options.config, options.services.logger),
         store: options.store,
         logger: options.services.logger,
+        metrics: options.services.metrics,
       });
-    this.services = { ...options.services, controlPlane: this.controlPlane };
     this.routing = new RoutingRuntime({
       state,
       logger: options.services.logger,
@@ -87,6 +92,19 @@ export class Gateway {
       clock: options.routing?.clock,
       random: options.services.random,
     });
+    this.observability =
+      options.services.observability ??
+      new Observability({
+        config: options.config,
+        controlPlane: this.controlPlane,
+        routing: this.routing,
+        logger: options.services.logger,
+      });
+    this.services = {
+      ...options.services,
+      controlPlane: this.controlPlane,
+      observability: this.observability,
+    };
     this.#snapshot = compileConfig(options.config, this.pools, 1, this.routing);
     // Node checks both timeouts below on this interval (default 30 s, which would let a stalled client
     // overstay its deadline by that much); the check walks a native list of open sockets, off the hot path.
@@ -110,6 +128,8 @@ export class Gateway {
       ...adminRoutingRoutes(() => this.#snapshot),
       ...pricingAdminRoutes(() => this.#snapshot, this.controlPlane),
       ...spendAdminRoutes(() => this.#snapshot, this.controlPlane),
+      ...requestLogAdminRoutes(() => this.#snapshot, this.controlPlane),
+      ...statsAdminRoutes(() => this.#snapshot, this.controlPlane),
     };
     const keyRoutes = keyAdminRoutes(() => this.#snapshot, this.controlPlane);
     Object.assign(this.#routes, keyRoutes.exact);
@@ -129,6 +149,7 @@ export class Gateway {
     const next = compileConfig(config, this.pools, this.#snapshot.version + 1, this.routing);
     this.#snapshot = next;
     this.controlPlane.reload(config);
+    this.observability.reload(config);
     applyClientTimeouts(this.server, config);
     const origins = new Set<string>();
     for (const provider of next.providers.values()) origins.add(provider.origin);
@@ -142,6 +163,7 @@ export class Gateway {
   async listen(port: number, host: string): Promise<AddressInfo> {
     // Store keys must be in memory before the first request, or a valid key would get a 401.
     await this.controlPlane.start();
+    this.observability.start();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
@@ -174,6 +196,7 @@ export class Gateway {
     this.server.closeAllConnections();
     await closed;
     await this.pools.destroy();
+    await this.observability.close();
     await this.controlPlane.close();
     await this.routing.close();
   }

@@ -28,6 +28,7 @@ import { adminRoutingRoutes } from './admin-routing.ts';
 import { spendAdminRoutes } from './admin-spend.ts';
 import { requestLogAdminRoutes } from './admin-requests.ts';
 import { statsAdminRoutes } from './admin-stats.ts';
+import { dashboardRoutes } from '../dashboard/routes.ts';
 import { answerClientError } from './client-error.ts';
 import { modelIdFromPath, modelsBody } from './models-endpoint.ts';
 import { requestIdFor } from './request-id.ts';
@@ -130,6 +131,7 @@ export class Gateway {
       ...spendAdminRoutes(() => this.#snapshot, this.controlPlane),
       ...requestLogAdminRoutes(() => this.#snapshot, this.controlPlane),
       ...statsAdminRoutes(() => this.#snapshot, this.controlPlane),
+      ...dashboardRoutes(),
     };
     const keyRoutes = keyAdminRoutes(() => this.#snapshot, this.controlPlane);
     Object.assign(this.#routes, keyRoutes.exact);

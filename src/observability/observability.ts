@@ -10,6 +10,7 @@ import type { RoutingRuntime } from '../routing/runtime.ts';
 import type { RequestRow } from '../store/request-log.ts';
 import { DegradationMonitor } from './degradation.ts';
 import type { Logger } from './logger.ts';
+import type { Tracing } from './tracing.ts';
 
 const DAY_MS = 86_400_000;
 const CHECK_INTERVAL_MS = 15_000;
@@ -42,6 +43,9 @@ export class Observability {
   #checkTimer: NodeJS.Timeout | undefined;
   #pruneTimer: NodeJS.Timeout | undefined;
   #pruning: Promise<void> | undefined;
+  #tracing: Tracing | undefined;
+  /** The tracing setup in progress or done, so reloads apply in order. */
+  #tracingChange: Promise<void> = Promise.resolve();
 
   constructor(options: ObservabilityOptions) {
     this.#config = options.config;
@@ -52,7 +56,9 @@ export class Observability {
     this.degradation = new DegradationMonitor(options.controlPlane.alerts);
   }
 
-  start(): void {
+  /** Starts the timers and, when an OTLP endpoint is set, the tracer. */
+  async start(): Promise<void> {
+    await this.#applyTelemetry(this.#config);
     this.#checkTimer ??= setInterval(() => this.checkDegradation(), CHECK_INTERVAL_MS).unref();
     if (this.#controlPlane.store !== undefined && this.#pruneTimer === undefined) {
       this.#pruneTimer = setInterval(() => void this.prune(), PRUNE_INTERVAL_MS).unref();
@@ -62,11 +68,50 @@ export class Observability {
 
   reload(config: Config): void {
     this.#config = config;
+    void this.#applyTelemetry(config);
   }
 
-  /** After the response ended: the degradation monitor hears the attempts. */
-  requestEnded(_ctx: RequestContext, row: RequestRow): void {
+  /** The tracer in force (undefined while tracing is off). */
+  get tracing(): Tracing | undefined {
+    return this.#tracing;
+  }
+
+  /** After the response ended: the degradation monitor hears the attempts; the trace is recorded. */
+  requestEnded(ctx: RequestContext, row: RequestRow): void {
     if (row.attempts > 0) this.degradation.record(row, this.#clock());
+    const tracing = this.#tracing;
+    if (tracing === undefined) return;
+    try {
+      tracing.record(ctx, row);
+    } catch (error) {
+      this.#logger.warn({ err: error, request_id: row.requestId }, 'recording the trace failed');
+    }
+  }
+
+  /**
+   * Turns tracing on, off or to another endpoint. The OpenTelemetry SDK is loaded only when an
+   * endpoint is set: a gateway without one neither loads nor runs any of it.
+   */
+  #applyTelemetry(config: Config): Promise<void> {
+    const endpoint = config.telemetry.otlp_endpoint;
+    const serviceName = config.telemetry.service_name;
+    this.#tracingChange = this.#tracingChange.then(async () => {
+      const current = this.#tracing;
+      if (current?.endpoint === endpoint && current?.serviceName === serviceName) return;
+      this.#tracing = undefined;
+      await current
+        ?.close()
+        .catch((error: unknown) => this.#logger.warn({ err: error }, 'closing the tracer failed'));
+      if (endpoint === undefined) return;
+      try {
+        const { Tracing } = await import('./tracing.ts');
+        this.#tracing = new Tracing({ endpoint, serviceName });
+        this.#logger.info({ otlp_endpoint: endpoint }, 'tracing on: spans go to the OTLP endpoint');
+      } catch (error) {
+        this.#logger.error({ err: error }, 'tracing could not start; requests are served without it');
+      }
+    });
+    return this.#tracingChange;
   }
 
   checkDegradation(): void {
@@ -106,5 +151,12 @@ export class Observability {
     this.#checkTimer = undefined;
     this.#pruneTimer = undefined;
     await this.#pruning;
+    await this.#tracingChange;
+    const tracing = this.#tracing;
+    this.#tracing = undefined;
+    // Spans still waiting are sent before the process goes.
+    await tracing
+      ?.close()
+      .catch((error: unknown) => this.#logger.warn({ err: error }, 'closing the tracer failed'));
   }
 }

@@ -374,6 +374,7 @@ function finishRecord(
   const durationMs = performance.now() - started;
   ctx.upstreamMs += durationMs;
   record.durationMs = durationMs;
+  record.startedAt = started;
   if (ctx.upstreamHeadAt >= started) record.firstByteMs = ctx.upstreamHeadAt - started;
   record.outcome = outcome;
   record.status = status;

@@ -38,6 +38,8 @@ export interface AttemptRecord {
   waitMs?: number;
   /** Connect + upstream time to the response head, ms; undefined when no head came. */
   firstByteMs?: number;
+  /** performance.now() when it started (for its trace span). */
+  startedAt?: number;
 }
 
 export class RequestContext {

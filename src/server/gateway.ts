@@ -165,7 +165,7 @@ export class Gateway {
   async listen(port: number, host: string): Promise<AddressInfo> {
     // Store keys must be in memory before the first request, or a valid key would get a 401.
     await this.controlPlane.start();
-    this.observability.start();
+    await this.observability.start();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {

@@ -6,7 +6,9 @@
  *
  * Several processes may share the file (`--workers N`): WAL lets readers run beside the one writer,
  * `BEGIN IMMEDIATE` takes the write lock up front (no deadlock upgrading a read lock), and
- * `busy_timeout` waits for another process's write instead of failing at once.
+ * `busy_timeout` waits for another process's write instead of failing at once; except the batching
+ * writer's writes (spend, request log), which fail at once and are retried, since a wait here would be
+ * a wait of the whole process.
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -237,6 +239,20 @@ export class SqliteStore implements Store {
     }
   }
 
+  /**
+   * A write of the batching writer (writer.ts): it never waits for another process's write lock
+   * (busy_timeout 0 for this transaction), since node:sqlite would wait on this thread and stall every
+   * request meanwhile. A busy file fails the batch at once; the writer keeps it and retries later.
+   */
+  #backgroundTransaction(fn: () => void): void {
+    this.#db.exec('PRAGMA busy_timeout = 0');
+    try {
+      this.#transaction(fn);
+    } finally {
+      this.#db.exec(`PRAGMA busy_timeout = ${this.#busyTimeoutMs}`);
+    }
+  }
+
   #nextChange(): number {
     return (this.#sql.nextChange.get() as Row).value as number;
   }
@@ -308,7 +324,7 @@ export class SqliteStore implements Store {
     assertSpendEntries(entries);
     if (entries.length === 0) return;
     const rows = coalesceSpend(entries);
-    this.#transaction(() => {
+    this.#backgroundTransaction(() => {
       for (const row of rows) this.#sql.addSpend.run(row.tenant, row.hourStart, row.usd, row.requests);
     });
   }
@@ -347,33 +363,26 @@ export class SqliteStore implements Store {
   async insertRequests(rows: readonly RequestRow[]): Promise<void> {
     if (rows.length === 0) return;
     const rollups = rollupsOf(rows);
-    // No waiting for another process's write lock here (busy_timeout 0 for this transaction): node:sqlite
-    // would wait on this thread, stalling every request. The writer retries the batch later.
-    this.#db.exec('PRAGMA busy_timeout = 0');
-    try {
-      this.#transaction(() => {
-        for (const row of rows) this.#sql.insertRequest.run(...requestValues(row));
-        for (const r of rollups.requests)
-          this.#sql.addRequestRollup.run(
-            r.bucketMs,
-            r.bucketStart,
-            r.provider,
-            r.model,
-            r.statusClass,
-            ...requestRollupValues(r),
-          );
-        for (const r of rollups.attempts)
-          this.#sql.addAttemptRollup.run(
-            r.bucketMs,
-            r.bucketStart,
-            r.provider,
-            r.outcome,
-            ...attemptRollupValues(r),
-          );
-      });
-    } finally {
-      this.#db.exec(`PRAGMA busy_timeout = ${this.#busyTimeoutMs}`);
-    }
+    this.#backgroundTransaction(() => {
+      for (const row of rows) this.#sql.insertRequest.run(...requestValues(row));
+      for (const r of rollups.requests)
+        this.#sql.addRequestRollup.run(
+          r.bucketMs,
+          r.bucketStart,
+          r.provider,
+          r.model,
+          r.statusClass,
+          ...requestRollupValues(r),
+        );
+      for (const r of rollups.attempts)
+        this.#sql.addAttemptRollup.run(
+          r.bucketMs,
+          r.bucketStart,
+          r.provider,
+          r.outcome,
+          ...attemptRollupValues(r),
+        );
+    });
   }
 
   async queryRequests(filter: RequestFilter): Promise<RequestRow[]> {

@@ -12,9 +12,15 @@ export interface RunningDemoProvider {
   models: string[];
 }
 
-export function demoConfig(providers: RunningDemoProvider[], port: number, host: string): Config {
+export function demoConfig(
+  providers: RunningDemoProvider[],
+  port: number,
+  host: string,
+  adminKey?: string,
+): Config {
   const document = {
-    server: { host, port },
+    // The admin key opens the admin API and the dashboard; the demo prints it.
+    server: { host, port, ...(adminKey === undefined ? {} : { admin_key: adminKey }) },
     // The fakes inject faults the gateway is there to rescue, on direct names as on virtual models:
     // a newcomer's `curl` on `openai/gpt-4.1` must not fail because of the demo's own simulation.
     retry: { retry_direct_models: true },

@@ -12,6 +12,7 @@ import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
 import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
 import { openStore } from '../../src/store/from-config.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { requestRow } from '../store/request-rows.ts';
 
 const ADMIN = 'admin-key-dashboard-browser-0123456789';
 const KEY = 'sk-sy-config-key-for-acme-dashboard';
@@ -135,6 +136,86 @@ if (CHROMIUM === undefined) {
       await page.screenshot({ path: join(OUTPUT, 'dashboard.png'), fullPage: true });
       console.log(`[dashboard] screenshot: ${join(OUTPUT, 'dashboard.png')}`);
       await page.close();
+    }, 60_000);
+
+    it('loads with 100,000 stored requests (time to first render printed, for docs/performance.md)', async () => {
+      const store = await openStore('sqlite::memory:');
+      const now = Date.now();
+      const providers = ['openai', 'anthropic', 'gemini', 'deepseek', 'qwen', 'mistral'];
+      for (let batch = 0; batch < 200; batch++) {
+        const rows = Array.from({ length: 500 }, (_, i) => {
+          const n = batch * 500 + i;
+          const provider = providers[n % providers.length] as string;
+          const ok = n % 17 !== 0;
+          return requestRow(`req_${n}`, {
+            // Spread over the last 24 hours, newest last.
+            timeMs: now - 86_400_000 + Math.floor((n / 100_000) * 86_400_000),
+            provider: ok ? provider : null,
+            status: ok ? 200 : 503,
+            errorCode: ok ? null : 'upstream_unavailable',
+            latencyTotalMs: 50 + (n % 900),
+            detail: {
+              routing: null,
+              guardrails: null,
+              error_message: null,
+              attempts: [
+                {
+                  provider,
+                  model: 'm',
+                  key_id: 'k',
+                  status: ok ? 200 : 503,
+                  outcome: ok ? 'ok' : 'overloaded',
+                  reason: 'first',
+                  latency_ms: 40 + (n % 900),
+                  first_byte_ms: 20,
+                  wait_ms: 0,
+                },
+              ],
+            },
+          });
+        });
+        await store.insertRequests(rows);
+      }
+      const big = await startTestGateway(
+        {
+          server: { admin_key: ADMIN },
+          providers: { openai: { type: 'openai', keys: ['sk-p'], base_url: `${primary.url}/v1` } },
+        },
+        { store },
+      );
+      try {
+        const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+        const timings: string[] = [];
+        for (const window of ['15m', '1h', '24h']) {
+          const started = performance.now();
+          const response = await fetch(`${big.url}/admin/stats?window=${window}`, {
+            headers: { authorization: `Bearer ${ADMIN}` },
+          });
+          expect(response.status).toBe(200);
+          await response.arrayBuffer();
+          timings.push(`stats ${window} ${Math.round(performance.now() - started)} ms`);
+        }
+        const started = performance.now();
+        await page.goto(`${big.url}/dashboard`);
+        await page.fill('#key', ADMIN);
+        await page.click('button[type=submit]');
+        await page.waitForFunction('Number(document.body.dataset.loaded ?? 0) >= 1', undefined, {
+          timeout: 10_000,
+        });
+        const firstRender = Math.round(performance.now() - started);
+        await page.selectOption('#window', '24h');
+        await page.waitForFunction('Number(document.body.dataset.loaded ?? 0) >= 2', undefined, {
+          timeout: 10_000,
+        });
+        expect(await page.locator('#chart-traffic canvas').count()).toBeGreaterThan(0);
+        expect(await page.locator('#failures .failure').count()).toBe(20);
+        console.log(
+          `[dashboard, 100,000 stored requests] page to first render ${firstRender} ms; ${timings.join(', ')}`,
+        );
+        await page.close();
+      } finally {
+        await big.stop();
+      }
     }, 60_000);
 
     it('asks for the key again when it is refused', async () => {

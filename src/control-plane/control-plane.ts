@@ -14,6 +14,7 @@ import { periodOf } from '../limits/budget-period.ts';
 import { NANO_USD_PER_USD } from '../limits/types.ts';
 import { PriceBook } from '../pricing/price-book.ts';
 import type { StateStore } from '../state/types.ts';
+import { DropReporter } from '../store/drop-reporter.ts';
 import { StoreWriter } from '../store/writer.ts';
 import type { PriceOverride, Store } from '../store/types.ts';
 import { KeyRegistry } from './key-registry.ts';
@@ -60,6 +61,9 @@ export class ControlPlane {
     });
     const logger = options.logger;
     const metrics = options.metrics;
+    const drops = new DropReporter((queue, reason, count) =>
+      logger.warn({ queue, count, reason }, 'store rows dropped: the store is slow or down'),
+    );
     this.spend =
       options.store === undefined
         ? undefined
@@ -67,7 +71,7 @@ export class ControlPlane {
             requests: { maxQueued: options.config.logging.queue_size },
             onDrop: (queue, count, reason) => {
               metrics?.storeDropped.labels(queue, reason).inc(count);
-              logger.warn({ queue, count, reason }, 'store rows dropped: the store is slow or down');
+              drops.dropped(queue, reason, count);
             },
             onWriteError: (queue, error, retry) =>
               logger.warn({ err: error, queue, retry }, 'writing to the store failed; retrying'),

@@ -11,6 +11,7 @@
 import type { AttemptRecord, RequestContext } from '../pipeline/context.ts';
 import { costUsd } from '../pricing/cost.ts';
 import { countPromptTokens } from '../pricing/estimate.ts';
+import { storedBodies } from './body-capture.ts';
 import type { AttemptDetail, RequestRow } from '../store/request-log.ts';
 
 export interface RequestRecord {
@@ -203,6 +204,11 @@ export function buildRequestRecord(
       error_message: ctx.errorMessage,
     },
   };
+  if (ctx.captureBodies) {
+    const bodies = storedBodies(ctx);
+    row.detail.request_body = bodies.request;
+    row.detail.response_body = bodies.response;
+  }
   return { line, row };
 }
 

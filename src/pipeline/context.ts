@@ -99,8 +99,13 @@ export class RequestContext {
   cache: string | null = null;
   /** Guardrail verdicts for the log, set by the guardrail stages; null while none ran. */
   guardrails: unknown = null;
-  /** The request's trace span when tracing is on (observability/tracing.ts); undefined when off. */
-  span: unknown = undefined;
+  /** The tenant opted in to stored bodies (observability/body-capture.ts). */
+  captureBodies = false;
+  /** The JSON answer sent, kept only when `captureBodies`. */
+  responseText: string | null = null;
+  /** A stream's chunks sent, kept (up to the body bound) only when `captureBodies`. */
+  streamText: string[] = [];
+  streamTextBytes = 0;
 
   constructor(
     requestId: string,

@@ -5,6 +5,7 @@
  * that ends the stream with an error event. The attempt loop (attempt.ts) decides what to do next.
  */
 import type { CompiledTarget } from '../config/compile.ts';
+import { captureChunk } from '../observability/body-capture.ts';
 import { priceAnswer } from './account.ts';
 import { upstreamTimeout } from '../errors/codes.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
@@ -74,6 +75,7 @@ export async function jsonAttempt(
     ctx.finishReason = translated.finishReason;
     ctx.rawFinishReason = translated.rawFinishReason;
     priceAnswer(ctx);
+    if (ctx.captureBodies) ctx.responseText = translated.body;
     // A passthrough adapter answers with the upstream's own text: its bytes go out as they came.
     sendCompletion(ctx, translated.body === bodyText ? bodyBytes : translated.body);
     return { kind: 'done', latencyMs: performance.now() - started };
@@ -120,6 +122,7 @@ export async function streamAttempt(
   const emit: EmitChunk = (json, kind) => {
     if (kind === 'usage' && !includeUsage) return;
     if (kind === 'chunk') ctx.streamedChunks++;
+    if (ctx.captureBodies) captureChunk(ctx, json);
     writer.data(json);
   };
   const onEvent = (event: SseEvent) => translator.push(event, emit);

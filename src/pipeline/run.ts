@@ -13,6 +13,7 @@ import { authenticate, checkModelAllowed } from './auth.ts';
 import { estimateCost } from './budget.ts';
 import { admitRequest } from './limits.ts';
 import type { RequestContext } from './context.ts';
+import { capturesBodies } from '../observability/body-capture.ts';
 import { recordRequest } from './log.ts';
 import { sendError } from './respond.ts';
 import type { Services } from './services.ts';
@@ -38,6 +39,7 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
   try {
     const controlPlane = services.controlPlane;
     authenticate(ctx, controlPlane?.keys);
+    ctx.captureBodies = capturesBodies(ctx);
     const contentType = req.headers['content-type'];
     if (contentType !== undefined && !contentType.toLowerCase().includes('json'))
       throw unsupportedMediaType(contentType);

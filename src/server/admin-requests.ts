@@ -113,5 +113,8 @@ export function requestJson(row: RequestRow) {
     routing: row.detail.routing,
     attempt_details: row.detail.attempts,
     guardrails: row.detail.guardrails,
+    ...(row.detail.request_body === undefined
+      ? {}
+      : { request_body: row.detail.request_body, response_body: row.detail.response_body ?? null }),
   };
 }

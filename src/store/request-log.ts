@@ -27,6 +27,9 @@ export interface RequestDetail {
   /** Filled by the guardrail stages; null while none ran. */
   guardrails: unknown;
   error_message: string | null;
+  /** Only for tenants that opted in (`logging.store_bodies_for`): scrubbed and truncated. */
+  request_body?: string | null;
+  response_body?: string | null;
 }
 
 export interface RequestRow {

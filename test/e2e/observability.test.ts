@@ -12,6 +12,7 @@ import { startTestGateway, type TestGateway, waitFor } from '../helpers/gateway.
 
 const ADMIN = 'admin-key-observability-0123456789';
 const KEY = 'sk-sy-config-key-for-acme-observability';
+const OPTED_KEY = 'sk-sy-config-key-for-opted-observability';
 // USD per 1M tokens, so the expected cost is computed here from the usage the client saw.
 const PRICE = { input: 2, output: 8, cached_input: 0.5 };
 
@@ -33,9 +34,12 @@ beforeAll(async () => {
         backup: { type: 'openai', keys: ['sk-b'], base_url: `${backup.url}/v1` },
       },
       models: { chat: { targets: ['primary/gpt-4.1', 'backup/gpt-4.1'] } },
-      tenants: { acme: { keys: [KEY], budget: { usd: 100, period: 'day' } } },
+      tenants: {
+        acme: { keys: [KEY], budget: { usd: 100, period: 'day' } },
+        opted: { keys: [OPTED_KEY] },
+      },
       pricing: { models: { 'gpt-4.1': PRICE } },
-      logging: { metrics_tenant_label: true },
+      logging: { metrics_tenant_label: true, store_bodies_for: ['opted'], body_max_bytes: 2048 },
       // One round: a request whose two targets fail ends there.
       retry: { max_attempts: 2 },
     },
@@ -54,10 +58,10 @@ async function admin(path: string, key = ADMIN): Promise<{ status: number; json:
   return { status: response.status, json: await response.json() };
 }
 
-function chat(body: Record<string, unknown>, signal?: AbortSignal): Promise<Response> {
+function chat(body: Record<string, unknown>, signal?: AbortSignal, key = KEY): Promise<Response> {
   return fetch(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'Hello there' }], ...body }),
     signal,
   });
@@ -283,6 +287,37 @@ describe('streams', () => {
   });
 });
 
+describe('stored bodies', () => {
+  it('stores bodies only for a tenant that opted in, scrubbed of secrets', async () => {
+    const secret = 'sk-live-0123456789abcdefghij';
+    const prompt = { messages: [{ role: 'user', content: `my key is ${secret}, keep it safe` }] };
+    const opted = await chat(prompt, undefined, OPTED_KEY);
+    expect(opted.status).toBe(200);
+    const answer = (await opted.json()) as Json;
+    const row = await rowFor(opted.headers.get('x-request-id') as string);
+    expect(row.tenant).toBe('opted');
+    expect(row.request_body).toContain('keep it safe');
+    expect(row.request_body).not.toContain(secret);
+    expect(row.request_body).toContain('[redacted]');
+    // The fake echoes the prompt: the answer's copy of the secret is scrubbed too.
+    expect(answer.choices[0].message.content).toContain(secret);
+    expect(JSON.parse(row.response_body).choices[0].message.content).toBe(
+      answer.choices[0].message.content.replace(secret, '[redacted]'),
+    );
+
+    const streamed = await chat({ ...prompt, stream: true }, undefined, OPTED_KEY);
+    await streamed.text();
+    const streamRow = await rowFor(streamed.headers.get('x-request-id') as string);
+    expect(streamRow.response_body).toContain('chat.completion.chunk');
+
+    const other = await chat(prompt);
+    await other.text();
+    const otherRow = await rowFor(other.headers.get('x-request-id') as string);
+    expect(otherRow).not.toHaveProperty('request_body');
+    expect(JSON.stringify(gw.logs)).not.toContain(secret);
+  });
+});
+
 describe('admin API', () => {
   it('filters /admin/requests by tenant and provider, newest first, and refuses bad filters with a 400', async () => {
     const byProvider = await admin('/admin/requests?provider=backup');
@@ -315,6 +350,7 @@ describe('admin API', () => {
     expect(stats.json.totals.cost_usd).toBeGreaterThan(0);
     expect(stats.json.tenants).toEqual([
       { tenant: 'acme', period: 'day', spent_usd: expect.any(Number), budget_usd: 100 },
+      { tenant: 'opted', period: 'day', spent_usd: expect.any(Number), budget_usd: null },
     ]);
     expect(stats.json.tenants[0].spent_usd).toBeGreaterThan(0);
     expect(stats.json.cache).toEqual({ hits: 0, hit_rate: 0, saved_usd: 0 });

@@ -15,6 +15,10 @@ export const loggingSection = z
     queue_size: wholeNumber(100, 1_000_000).default(10_000),
     // Label request, token and cost metrics with the tenant. Off by default: one series per tenant.
     metrics_tenant_label: z.boolean().default(false),
+    // Tenants whose request and response bodies are stored in the request log (scrubbed of secrets,
+    // truncated to body_max_bytes each). None by default: bodies are neither logged nor stored.
+    store_bodies_for: z.array(z.string().min(1)).default(() => []),
+    body_max_bytes: wholeNumber(256, 1_048_576).default(8192),
   })
   .prefault({});
 

@@ -33,6 +33,24 @@ async function ask(n: number): Promise<void> {
     );
 }
 
+// Functions that run in the page (its CSP forbids evaluating strings), serialized whole: no closures.
+// `globalThis` there is the window, whose globals are not typed here.
+
+/** The page finished `count` refreshes with data. */
+function renders(count: number): boolean {
+  // biome-ignore lint/suspicious/noExplicitAny: the page's globals
+  return Number((globalThis as any).document.body.dataset.loaded ?? 0) >= count;
+}
+
+/** The traffic chart's series, by provider, as uPlot holds them. */
+function trafficChartData(): Record<string, Array<number | null>> {
+  // biome-ignore lint/suspicious/noExplicitAny: the page's globals
+  const plot = (globalThis as any).dashboardCharts.get('chart-traffic').plot;
+  const out: Record<string, Array<number | null>> = {};
+  for (let i = 1; i < plot.series.length; i++) out[plot.series[i].label] = plot.data[i];
+  return out;
+}
+
 /** Waits for the next 10 s rollup bucket, so the two phases land in different points of the 15m chart. */
 async function nextBucket(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 10_000 - (Date.now() % 10_000) + 50));
@@ -94,12 +112,12 @@ if (CHROMIUM === undefined) {
       await page.goto(`${gw.url}/dashboard`);
       await page.fill('#key', ADMIN);
       await page.click('button[type=submit]');
-      await page.waitForFunction('Number(document.body.dataset.loaded ?? 0) >= 1', undefined, {
+      await page.waitForFunction(renders, 1, {
         timeout: 10_000,
       });
       console.log(`[dashboard] first render with data in ${Math.round(performance.now() - started)} ms`);
       await page.selectOption('#window', '15m');
-      await page.waitForFunction('Number(document.body.dataset.loaded ?? 0) >= 2', undefined, {
+      await page.waitForFunction(renders, 2, {
         timeout: 10_000,
       });
 
@@ -111,14 +129,7 @@ if (CHROMIUM === undefined) {
       expect(legend).toContain('backup');
 
       // The traffic chart's own data: primary had a share before, none after it went down.
-      const share = (await page.evaluate(`(() => {
-        const plot = window.dashboardCharts.get('chart-traffic').plot;
-        const out = {};
-        plot.series.forEach((series, i) => {
-          if (i > 0) out[series.label] = plot.data[i];
-        });
-        return out;
-      })()`)) as Record<string, Array<number | null>>;
+      const share = await page.evaluate(trafficChartData);
       const points = (name: string) => (share[name] ?? []).filter((v): v is number => v !== null);
       expect(points('primary').length).toBeGreaterThanOrEqual(2);
       expect(points('primary')[0]).toBeGreaterThan(0);
@@ -199,12 +210,12 @@ if (CHROMIUM === undefined) {
         await page.goto(`${big.url}/dashboard`);
         await page.fill('#key', ADMIN);
         await page.click('button[type=submit]');
-        await page.waitForFunction('Number(document.body.dataset.loaded ?? 0) >= 1', undefined, {
+        await page.waitForFunction(renders, 1, {
           timeout: 10_000,
         });
         const firstRender = Math.round(performance.now() - started);
         await page.selectOption('#window', '24h');
-        await page.waitForFunction('Number(document.body.dataset.loaded ?? 0) >= 2', undefined, {
+        await page.waitForFunction(renders, 2, {
           timeout: 10_000,
         });
         expect(await page.locator('#chart-traffic canvas').count()).toBeGreaterThan(0);

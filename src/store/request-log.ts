@@ -141,9 +141,14 @@ export function rollupsOf(rows: readonly RequestRow[]): {
     const provider = row.provider ?? 'none';
     const statusClass = statusClassOf(row.status);
     const bucket = latencyBucket(row.latencyTotalMs);
+    // The parts of the keys that do not depend on the granularity, built once per row and attempt.
+    const rowKey = `${provider}\u0000${row.model}\u0000${statusClass}`;
+    const attemptKeys = row.detail.attempts.map((attempt) => `${attempt.provider}\u0000${attempt.outcome}`);
+    const hit = row.cache === 'HIT';
     for (const bucketMs of ROLLUP_BUCKETS_MS) {
       const bucketStart = row.timeMs - (row.timeMs % bucketMs);
-      const key = `${bucketMs}\u0000${bucketStart}\u0000${provider}\u0000${row.model}\u0000${statusClass}`;
+      const prefix = `${bucketMs}:${bucketStart}\u0000`;
+      const key = prefix + rowKey;
       let into = requests.get(key);
       if (into === undefined) {
         into = {
@@ -170,7 +175,6 @@ export function rollupsOf(rows: readonly RequestRow[]): {
       into.completionTokens += row.completionTokens;
       into.cachedTokens += row.cachedTokens;
       into.reasoningTokens += row.reasoningTokens;
-      const hit = row.cache === 'HIT';
       if (hit) {
         into.cacheHits += 1;
         into.cacheSavedUsd += row.costUsd ?? 0;
@@ -178,8 +182,9 @@ export function rollupsOf(rows: readonly RequestRow[]): {
       into.latencySumMs += row.latencyTotalMs;
       (into.latency[bucket] as number) += 1;
 
-      for (const attempt of row.detail.attempts) {
-        const attemptKey = `${bucketMs}\u0000${bucketStart}\u0000${attempt.provider}\u0000${attempt.outcome}`;
+      for (let i = 0; i < attemptKeys.length; i++) {
+        const attempt = row.detail.attempts[i] as AttemptDetail;
+        const attemptKey = prefix + (attemptKeys[i] as string);
         let a = attempts.get(attemptKey);
         if (a === undefined) {
           a = {

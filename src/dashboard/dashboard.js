@@ -251,7 +251,7 @@ function renderFailures(requests) {
             el(
               'span',
               { class: `chip ${a.outcome === 'ok' ? 'ok' : 'bad'}` },
-              `${a.provider}/${a.model}: ${a.outcome} ${a.status || ''} ${Math.round(a.latency_ms)}ms`,
+              `${a.provider}/${a.model}: ${a.outcome} ${a.status || ''} ${Math.round(a.duration_ms)}ms`,
             ),
           ),
         ),

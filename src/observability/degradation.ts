@@ -74,7 +74,7 @@ export class DegradationMonitor {
       if (NOT_THE_PROVIDER.has(attempt.outcome)) continue;
       const slot = this.#slot(attempt.provider, minute);
       slot.attempts += 1;
-      if (attempt.outcome === 'ok') (slot.latency[latencyBucket(attempt.latency_ms)] as number) += 1;
+      if (attempt.outcome === 'ok') (slot.latency[latencyBucket(attempt.duration_ms)] as number) += 1;
       else slot.failures += 1;
     }
   }

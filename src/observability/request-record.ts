@@ -96,37 +96,22 @@ export function buildRequestRecord(
 ): RequestRecord {
   const split = latencySplit(ctx, totalMs);
   const tokens = tokensOf(ctx);
-  const lineAttempts: Array<Record<string, unknown>> = [];
-  const detailAttempts: AttemptDetail[] = [];
+  // One object per attempt, shared by the line and the row.
+  const attempts: AttemptDetail[] = [];
   for (const attempt of ctx.attempts) {
     const [provider, model] = splitTarget(attempt.target);
-    const latency = round(attempt.durationMs);
-    const firstByte = attempt.firstByteMs === undefined ? null : round(attempt.firstByteMs);
-    const reason = attempt.reason ?? null;
-    const waitMs = attempt.waitMs ?? 0;
-    lineAttempts.push({
+    attempts.push({
       target: attempt.target,
       provider,
       model,
       key_id: attempt.keyId,
+      status: attempt.status,
       outcome: attempt.outcome,
       error_class: attempt.outcome === 'ok' ? null : attempt.outcome,
-      status: attempt.status,
-      duration_ms: latency,
-      first_byte_ms: firstByte,
-      reason,
-      wait_ms: waitMs,
-    });
-    detailAttempts.push({
-      provider,
-      model,
-      key_id: attempt.keyId,
-      status: attempt.status,
-      outcome: attempt.outcome,
-      reason,
-      latency_ms: latency,
-      first_byte_ms: firstByte,
-      wait_ms: waitMs,
+      reason: attempt.reason ?? null,
+      duration_ms: round(attempt.durationMs),
+      first_byte_ms: attempt.firstByteMs === undefined ? null : round(attempt.firstByteMs),
+      wait_ms: attempt.waitMs ?? 0,
     });
   }
   const last = ctx.attempts.at(-1);
@@ -152,7 +137,7 @@ export function buildRequestRecord(
     stream: ctx.stream,
     status,
     routing,
-    attempts: lineAttempts,
+    attempts,
     cache: ctx.cache,
     guardrails: ctx.guardrails,
     finish_reason: ctx.finishReason,
@@ -199,7 +184,7 @@ export function buildRequestRecord(
     errorCode: ctx.errorCode,
     detail: {
       routing,
-      attempts: detailAttempts,
+      attempts,
       guardrails: ctx.guardrails ?? null,
       error_message: ctx.errorMessage,
     },

@@ -30,12 +30,12 @@ export function recordRequest(ctx: RequestContext, services: Services): void {
   const usage = ctx.usage;
   if (usage !== undefined && ctx.provider !== null) providerMetrics.tokens(usage);
   if (ctx.errorCode === 'upstream_stream_error') providerMetrics.streamError();
-  if (ctx.costUsd !== null && ctx.costUsd > 0) metrics.costUsd.labels(provider).inc(ctx.costUsd);
+  if (ctx.costUsd !== null && ctx.costUsd > 0) providerMetrics.cost(ctx.costUsd);
   if (ctx.cache !== null) metrics.cacheResults.labels(ctx.cache).inc();
   if (ctx.errorCode !== null && ctx.attempts.length === 0 && REFUSAL_CODES.has(ctx.errorCode))
     metrics.refusals.labels(ctx.errorCode).inc();
   if (ctx.stream && ctx.firstByteMs !== null && ctx.provider !== null)
-    metrics.timeToFirstToken.labels(provider).observe(ctx.firstByteMs / 1000);
+    providerMetrics.timeToFirstToken(ctx.firstByteMs / 1000);
   const tenant = ctx.tenant;
   if (tenant !== undefined && ctx.snapshot.config.logging.metrics_tenant_label) {
     metrics.tenantRequests.labels(tenant.name, statusClass(status)).inc();

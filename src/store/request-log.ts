@@ -6,15 +6,19 @@
 
 /** One upstream attempt of a stored request (the log line's `attempts` entries). */
 export interface AttemptDetail {
+  /** `provider/model` as the route named it. */
+  target: string;
   provider: string;
   model: string;
   key_id: string;
   status: number;
   /** `ok` or the error class (`rate_limited`, `server`, `timeout`, …, `client_gone`). */
   outcome: string;
+  /** The error class; null for `ok`. */
+  error_class: string | null;
   /** Why it was made: first, fallback, retry, next_key. */
   reason: string | null;
-  latency_ms: number;
+  duration_ms: number;
   /** Connect + upstream time to the first response byte; null when no byte came. */
   first_byte_ms: number | null;
   wait_ms: number;
@@ -199,8 +203,8 @@ export function rollupsOf(rows: readonly RequestRow[]): {
           attempts.set(attemptKey, a);
         }
         a.attempts += 1;
-        a.latencySumMs += attempt.latency_ms;
-        (a.latency[latencyBucket(attempt.latency_ms)] as number) += 1;
+        a.latencySumMs += attempt.duration_ms;
+        (a.latency[latencyBucket(attempt.duration_ms)] as number) += 1;
       }
     }
   }

@@ -478,7 +478,6 @@ function requestWhere(filter: RequestFilter): { where: string; values: SQLInputV
       clauses.push('status = ?');
       values.push(status.exact);
     } else {
-      // `status >= 400` matches the partial index request_log_failed.
       clauses.push('status >= ? AND status < ?');
       values.push(status.from, status.to);
     }

@@ -171,13 +171,15 @@ if (CHROMIUM === undefined) {
               error_message: null,
               attempts: [
                 {
+                  target: `${provider}/m`,
                   provider,
                   model: 'm',
                   key_id: 'k',
                   status: ok ? 200 : 503,
                   outcome: ok ? 'ok' : 'overloaded',
+                  error_class: ok ? null : 'overloaded',
                   reason: 'first',
-                  latency_ms: 40 + (n % 900),
+                  duration_ms: 40 + (n % 900),
                   first_byte_ms: 20,
                   wait_ms: 0,
                 },

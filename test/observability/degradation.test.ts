@@ -14,13 +14,15 @@ function setup() {
   const feed = (atMs: number, count: number, outcome: string, latencyMs = 100, provider = 'openai') => {
     for (let i = 0; i < count; i++) {
       const attempt: AttemptDetail = {
+        target: `${provider}/gpt-4.1`,
         provider,
         model: 'gpt-4.1',
         key_id: 'k',
         status: outcome === 'ok' ? 200 : 503,
         outcome,
+        error_class: outcome === 'ok' ? null : outcome,
         reason: 'first',
-        latency_ms: latencyMs,
+        duration_ms: latencyMs,
         first_byte_ms: latencyMs,
         wait_ms: 0,
       };

@@ -33,13 +33,15 @@ export function requestRow(id: string, overrides: Partial<RequestRow> = {}): Req
       routing: { strategy: 'fallback', rule: null, chosen: 'openai/gpt-4.1', reason: 'first' },
       attempts: [
         {
+          target: 'openai/gpt-4.1',
           provider: 'openai',
           model: 'gpt-4.1',
           key_id: 'pk_1',
           status: 200,
           outcome: 'ok',
+          error_class: null,
           reason: 'first',
-          latency_ms: 120,
+          duration_ms: 120,
           first_byte_ms: 70,
           wait_ms: 0,
         },

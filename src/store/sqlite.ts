@@ -16,20 +16,21 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import { sqliteMigrations } from './migrations/sqlite.ts';
 import { type Migration, pendingMigrations } from './migrations/types.ts';
 import {
-  ATTEMPT_ROLLUP_SUMS,
   type AttemptRollup,
-  attemptRollupValues,
   REQUEST_COLUMNS,
-  REQUEST_ROLLUP_SUMS,
   type RequestFilter,
   type RequestRollup,
   type RequestRow,
-  requestRollupValues,
-  rollupsOf,
   toAttemptRollup,
   toRequestRollup,
   toRequestRow,
 } from './request-log.ts';
+import { SqliteLogThread } from './sqlite-log-thread.ts';
+import {
+  prepareRequestLogStatements,
+  type RequestLogStatements,
+  writeRequests,
+} from './sqlite-request-log.ts';
 import { assertSpendEntries, coalesceSpend } from './spend-entries.ts';
 import type { PriceOverride, SpendRow, SpendEntry, Store, TenantRecord, VirtualKeyRecord } from './types.ts';
 
@@ -38,6 +39,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** The schema to reach; default every migration in migrations/sqlite.ts (tests pass a prefix). */
   migrations?: readonly Migration[];
+  /** Write the request log on a worker thread (file databases only); default true. */
+  logThread?: boolean;
 }
 
 type Row = Record<string, SQLInputValue>;
@@ -138,21 +141,6 @@ function prepareStatements(db: DatabaseSync) {
     claimAlert: db.prepare(
       'INSERT INTO alert_claims (condition, period, claimed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
     ),
-    insertRequest: db.prepare(
-      `INSERT INTO request_log (${REQUEST_COLUMNS.join(', ')}) VALUES (${REQUEST_COLUMNS.map(() => '?').join(', ')})`,
-    ),
-    addRequestRollup: db.prepare(
-      `INSERT INTO request_rollup (bucket_ms, bucket_start, provider, model, status_class, ${REQUEST_ROLLUP_SUMS.join(', ')})
-       VALUES (?, ?, ?, ?, ?, ${REQUEST_ROLLUP_SUMS.map(() => '?').join(', ')})
-       ON CONFLICT (bucket_ms, bucket_start, provider, model, status_class) DO UPDATE SET
-       ${REQUEST_ROLLUP_SUMS.map((name) => `${name} = ${name} + excluded.${name}`).join(', ')}`,
-    ),
-    addAttemptRollup: db.prepare(
-      `INSERT INTO attempt_rollup (bucket_ms, bucket_start, provider, outcome, ${ATTEMPT_ROLLUP_SUMS.join(', ')})
-       VALUES (?, ?, ?, ?, ${ATTEMPT_ROLLUP_SUMS.map(() => '?').join(', ')})
-       ON CONFLICT (bucket_ms, bucket_start, provider, outcome) DO UPDATE SET
-       ${ATTEMPT_ROLLUP_SUMS.map((name) => `${name} = ${name} + excluded.${name}`).join(', ')}`,
-    ),
     requestRollups: db.prepare(
       'SELECT * FROM request_rollup WHERE bucket_ms = ? AND bucket_start >= ? AND bucket_start < ? ORDER BY bucket_start',
     ),
@@ -181,11 +169,18 @@ export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #sql: ReturnType<typeof prepareStatements>;
   readonly #busyTimeoutMs: number;
+  readonly #logStatements: RequestLogStatements;
+  /** The request log's writer thread, for file databases (sqlite-log-thread.ts). */
+  #logThread: SqliteLogThread | undefined;
 
   /** Opens (creating the file and its folder) and migrates. `path` is a file path or `:memory:`. */
   static async open(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
     if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
-    return new SqliteStore(path, options);
+    const store = new SqliteStore(path, options);
+    // After the migrations: the thread's connection expects the schema in place.
+    if (path !== ':memory:' && options.logThread !== false)
+      store.#logThread = new SqliteLogThread(path, store.#busyTimeoutMs);
+    return store;
   }
 
   private constructor(path: string, options: SqliteStoreOptions) {
@@ -200,6 +195,7 @@ export class SqliteStore implements Store {
       this.#db.exec('PRAGMA synchronous = NORMAL');
       this.#migrate(options.migrations ?? sqliteMigrations);
       this.#sql = prepareStatements(this.#db);
+      this.#logStatements = prepareRequestLogStatements(this.#db);
     } catch (error) {
       this.#db.close();
       throw error;
@@ -362,27 +358,9 @@ export class SqliteStore implements Store {
 
   async insertRequests(rows: readonly RequestRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const rollups = rollupsOf(rows);
-    this.#backgroundTransaction(() => {
-      for (const row of rows) this.#sql.insertRequest.run(...requestValues(row));
-      for (const r of rollups.requests)
-        this.#sql.addRequestRollup.run(
-          r.bucketMs,
-          r.bucketStart,
-          r.provider,
-          r.model,
-          r.statusClass,
-          ...requestRollupValues(r),
-        );
-      for (const r of rollups.attempts)
-        this.#sql.addAttemptRollup.run(
-          r.bucketMs,
-          r.bucketStart,
-          r.provider,
-          r.outcome,
-          ...attemptRollupValues(r),
-        );
-    });
+    const thread = this.#logThread;
+    if (thread !== undefined && !thread.dead) return thread.insert(rows);
+    this.#backgroundTransaction(() => writeRequests(this.#logStatements, rows));
   }
 
   async queryRequests(filter: RequestFilter): Promise<RequestRow[]> {
@@ -426,38 +404,9 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.#logThread?.close();
     if (this.#db.isOpen) this.#db.close();
   }
-}
-
-function requestValues(row: RequestRow): SQLInputValue[] {
-  return [
-    row.requestId,
-    row.timeMs,
-    row.tenant,
-    row.keyId,
-    row.model,
-    row.provider,
-    row.upstreamModel,
-    row.status,
-    row.attempts,
-    row.stream ? 1 : 0,
-    row.cache,
-    row.finishReason,
-    row.promptTokens,
-    row.completionTokens,
-    row.cachedTokens,
-    row.reasoningTokens,
-    row.usageEstimated ? 1 : 0,
-    row.costUsd,
-    row.costEstimateUsd,
-    row.latencyTotalMs,
-    row.latencyGatewayMs,
-    row.latencyNetworkMs,
-    row.latencyInferenceMs,
-    row.errorCode,
-    JSON.stringify(row.detail),
-  ];
 }
 
 /** The WHERE clause of a request-log query, with `?` placeholders. */

@@ -4,7 +4,16 @@
  * on the request path.
  */
 
-export type AlertKind = 'budget_threshold' | 'budget_projection' | 'spend_burn_rate' | 'unknown_price';
+export type AlertKind =
+  | 'budget_threshold'
+  | 'budget_projection'
+  | 'spend_burn_rate'
+  | 'unknown_price'
+  // Observability (issue 12): observability/degradation.ts.
+  | 'provider_degraded'
+  | 'provider_recovered'
+  | 'breaker_opened'
+  | 'breaker_recovered';
 
 export interface Alert {
   kind: AlertKind;

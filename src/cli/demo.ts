@@ -9,7 +9,7 @@ import { type RunningDemo, startDemo } from '../demo/start-demo.ts';
 import type { CliIo } from './io.ts';
 import { describeListenError } from './listen-error.ts';
 
-export const DEMO_USAGE = `Usage: switchyard demo [--port N] [--host H] [--fault-rate R]
+export const DEMO_USAGE = `Usage: switchyard demo [--port N] [--host H] [--fault-rate R] [--no-traffic]
 
 Runs the gateway on built-in simulated providers (no keys, no network), as \`npm start\` does.
 
@@ -17,10 +17,12 @@ Options:
   -p, --port N          the port to listen on, 0..65535 (default: $PORT, else 8787)
       --host H          the address to listen on (default 127.0.0.1)
       --fault-rate R    share of upstream requests the simulated providers fail, 0..1 (default 0.03)
+      --no-traffic      send no demo traffic (by default about one request a second, and now and
+                        then a provider taken down for a minute, so the dashboard has something to show)
   -h, --help            print this help`;
 
 export async function runDemo(argv: string[], io: CliIo): Promise<number> {
-  let values: { port?: string; host?: string; 'fault-rate'?: string; help?: boolean };
+  let values: { port?: string; host?: string; 'fault-rate'?: string; traffic?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -28,8 +30,10 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
         port: { type: 'string', short: 'p' },
         host: { type: 'string' },
         'fault-rate': { type: 'string' },
+        traffic: { type: 'boolean', default: true },
         help: { type: 'boolean', short: 'h' },
       },
+      allowNegative: true,
       strict: true,
     }));
   } catch (error) {
@@ -50,18 +54,18 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
   const host = values.host ?? '127.0.0.1';
   let demo: RunningDemo;
   try {
-    demo = await startDemo({ port, host, faultRate, env: io.env });
+    demo = await startDemo({ port, host, faultRate, env: io.env, traffic: values.traffic !== false });
   } catch (error) {
     const hint = describeListenError(error, port, host);
     if (hint === undefined) throw error;
     io.stderr.write(`${hint}\n`);
     return 1;
   }
-  io.stdout.write(banner(demo.serving.url, demo.providers));
+  io.stdout.write(banner(demo.serving.url, demo.providers, demo.traffic !== undefined));
   return demo.serving.stopped;
 }
 
-function banner(url: string, providers: RunningDemoProvider[]): string {
+function banner(url: string, providers: RunningDemoProvider[], traffic: boolean): string {
   return `
 Switchyard demo is running at ${url}
 Simulated providers: ${providers.map((p) => p.name).join(', ')} (realistic latency, occasional faults)
@@ -79,6 +83,7 @@ Virtual models: smart (fallback), fast (latency), sampled (70/30 split), reasoni
 Demo key: ${DEMO_TENANT_KEY} (tenant "demo": 6,000 requests/min, $5/day soft budget)
 Admin key: ${DEMO_ADMIN_KEY}
   curl ${url}/admin/spend?tenant=demo -H 'authorization: Bearer ${DEMO_ADMIN_KEY}'
+Dashboard: ${url}/dashboard   (admin key: ${DEMO_ADMIN_KEY})${traffic ? '\n  demo traffic: about one request a second, and now and then a provider goes down for a minute (--no-traffic to stop it)' : ''}
 
 Models: ${url}/v1/models   Metrics: ${url}/metrics   Stop: Ctrl-C
 `;

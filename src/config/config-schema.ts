@@ -16,6 +16,7 @@ import { alertsSection, limitsSection, pricingSection } from './sections/control
 import { tenantsSection, tiersSection } from './sections/tenants.ts';
 import { guardrailsSection } from './sections/guardrails.ts';
 import { batchSection } from './sections/batch.ts';
+import { loggingSection, telemetrySection } from './sections/observability.ts';
 
 export const configSections = {
   server: serverSection,
@@ -34,6 +35,8 @@ export const configSections = {
   routing: routingSection,
   guardrails: guardrailsSection,
   batch: batchSection,
+  logging: loggingSection,
+  telemetry: telemetrySection,
 };
 
 export const ConfigSchema = z.strictObject(configSections);

@@ -6,6 +6,7 @@
  */
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { GatewayMetrics } from '../observability/metrics.ts';
 import { AlertSender } from '../alerts/sender.ts';
 import { SpendMonitor } from '../alerts/spend-monitor.ts';
 import { unknownPriceAlert } from '../alerts/unknown-price.ts';
@@ -13,6 +14,7 @@ import { periodOf } from '../limits/budget-period.ts';
 import { NANO_USD_PER_USD } from '../limits/types.ts';
 import { PriceBook } from '../pricing/price-book.ts';
 import type { StateStore } from '../state/types.ts';
+import { DropReporter } from '../store/drop-reporter.ts';
 import { StoreWriter } from '../store/writer.ts';
 import type { PriceOverride, Store } from '../store/types.ts';
 import { KeyRegistry } from './key-registry.ts';
@@ -28,6 +30,8 @@ export interface ControlPlaneOptions {
   store: Store | undefined;
   logger: Logger;
   clock?: () => number;
+  /** Store queue sizes and dropped rows are exported here when given. */
+  metrics?: GatewayMetrics;
 }
 
 export class ControlPlane {
@@ -56,12 +60,19 @@ export class ControlPlane {
       logger: options.logger,
     });
     const logger = options.logger;
+    const metrics = options.metrics;
+    const drops = new DropReporter((queue, reason, count) =>
+      logger.warn({ queue, count, reason }, 'store rows dropped: the store is slow or down'),
+    );
     this.spend =
       options.store === undefined
         ? undefined
         : new StoreWriter(options.store, {
-            onDrop: (queue, count, reason) =>
-              logger.warn({ queue, count, reason }, 'store rows dropped: the store is slow or down'),
+            requests: { maxQueued: options.config.logging.queue_size },
+            onDrop: (queue, count, reason) => {
+              metrics?.storeDropped.labels(queue, reason).inc(count);
+              drops.dropped(queue, reason, count);
+            },
             onWriteError: (queue, error, retry) =>
               logger.warn({ err: error, queue, retry }, 'writing to the store failed; retrying'),
             onInvalid: (queue, problem) =>
@@ -77,6 +88,12 @@ export class ControlPlane {
       logger: options.logger,
     });
     this.#prices = this.#priceBook();
+    const writer = this.spend;
+    if (metrics !== undefined && writer !== undefined)
+      metrics.beforeCollect.add(() => {
+        metrics.storeQueued.labels('requests').set(writer.queuedRequests);
+        metrics.storeQueued.labels('spend').set(writer.queued - writer.queuedRequests);
+      });
   }
 
   /** The price book in force; a request keeps the one it started with. */

@@ -5,11 +5,14 @@
  */
 import { serve, type Serving } from '../cli/serve.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Store } from '../store/types.ts';
 import { demoConfig, type RunningDemoProvider } from './demo-config.ts';
 import { demoProviders } from './demo-providers.ts';
-import { DEMO_LATENCY, type FakeLatency, type FakeServer } from './fakes/shared/index.ts';
+import { DemoTraffic } from './demo-traffic.ts';
+import { DEMO_LATENCY, type FakeChaos, type FakeLatency, type FakeServer } from './fakes/shared/index.ts';
 
 export const DEMO_KEY = 'demo-key';
+/** The demo's admin key, printed in its banner: the dashboard asks for it. */
 
 export interface DemoOptions {
   port: number;
@@ -19,30 +22,36 @@ export interface DemoOptions {
   latency?: FakeLatency;
   env: Readonly<Record<string, string | undefined>>;
   logger?: Logger;
+  /** The store to use instead of the config's (tests pass an in-memory one). */
+  store?: Store;
+  /** Send demo traffic through the gateway (and take a provider down now and then) for the dashboard. */
+  traffic?: boolean;
 }
 
 export interface RunningDemo {
   serving: Serving;
   providers: RunningDemoProvider[];
   fakes: FakeServer[];
+  traffic: DemoTraffic | undefined;
 }
 
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const fakes: FakeServer[] = [];
   const providers: RunningDemoProvider[] = [];
   let seed = 1;
+  const chaos: FakeChaos = {
+    faultRate: options.faultRate,
+    faults: [
+      { fault: { kind: 'status', status: 500 }, weight: 3 },
+      { fault: { kind: 'status', status: 429, retryAfterSeconds: 1 }, weight: 2 },
+      { fault: { kind: 'reset' }, weight: 1 },
+    ],
+  };
   try {
     for (const provider of demoProviders) {
       const fake = await provider.start({
         latency: options.latency ?? DEMO_LATENCY,
-        chaos: {
-          faultRate: options.faultRate,
-          faults: [
-            { fault: { kind: 'status', status: 500 }, weight: 3 },
-            { fault: { kind: 'status', status: 429, retryAfterSeconds: 1 }, weight: 2 },
-            { fault: { kind: 'reset' }, weight: 1 },
-          ],
-        },
+        chaos,
         seed: seed++,
         keys: [DEMO_KEY],
       });
@@ -59,7 +68,9 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     await Promise.all(fakes.map((fake) => fake.stop()));
     throw error;
   }
+  let traffic: DemoTraffic | undefined;
   const stopFakes = async () => {
+    traffic?.stop();
     await Promise.all(fakes.map((fake) => fake.stop()));
   };
   let serving: Serving;
@@ -68,6 +79,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       config: demoConfig(providers, options.port, options.host),
       env: options.env,
       logger: options.logger,
+      store: options.store,
       onStopped: stopFakes,
     });
   } catch (error) {
@@ -75,5 +87,13 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     await stopFakes();
     throw error;
   }
-  return { serving, providers, fakes };
+  if (options.traffic === true) {
+    traffic = new DemoTraffic({
+      url: serving.url,
+      fakes: new Map(providers.map((provider, i) => [provider.name, fakes[i] as FakeServer])),
+      normalChaos: chaos,
+    });
+    traffic.start();
+  }
+  return { serving, providers, fakes, traffic };
 }

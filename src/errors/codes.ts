@@ -485,3 +485,16 @@ export function batchNotCancellable(id: string, status: string): GatewayError {
     message: `Batch ${id} cannot be cancelled: its status is '${status}'.`,
   });
 }
+
+// Observability (issue 12): the stored request log and its stats.
+
+/** GET /admin/requests and /admin/stats read the store; without one, or while it fails, they say so. */
+export function requestLogUnavailable(why: string): GatewayError {
+  return new GatewayError({
+    status: 503,
+    type: 'server_error',
+    code: 'store_unavailable',
+    message: `The request log cannot be read: ${why}`,
+    retryAfterMs: 1000,
+  });
+}

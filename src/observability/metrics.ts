@@ -26,6 +26,19 @@ export interface GatewayMetrics {
   healthProbes: Counter<'provider' | 'outcome'>;
   /** Called before each scrape to refresh gauges computed from live state (health scores). */
   beforeCollect: Set<() => void>;
+  // Observability (issue 12).
+  costUsd: Counter<'provider'>;
+  cacheResults: Counter<'result'>;
+  /** Requests refused before any upstream: rate_limit_exceeded, budget_exceeded, concurrency, … (error codes). */
+  refusals: Counter<'code'>;
+  inFlightRequests: Gauge;
+  inFlightStreams: Gauge;
+  timeToFirstToken: Histogram<'provider'>;
+  storeQueued: Gauge<'queue'>;
+  storeDropped: Counter<'queue' | 'reason'>;
+  /** Only fed when `logging.metrics_tenant_label` is on (one series per tenant). */
+  tenantRequests: Counter<'tenant' | 'status_class'>;
+  tenantCostUsd: Counter<'tenant'>;
 }
 
 /**
@@ -127,6 +140,68 @@ export function createMetrics(
       name: 'switchyard_health_probes_total',
       help: 'Active health probes by outcome (ok, failed, auth).',
       labelNames: ['provider', 'outcome'],
+      registers: [registry],
+    }),
+    costUsd: new Counter({
+      name: 'switchyard_cost_usd_total',
+      help: 'Cost of answers in USD (reported usage × price), by the provider that answered; unknown prices add nothing.',
+      labelNames: ['provider'],
+      registers: [registry],
+    }),
+    cacheResults: new Counter({
+      name: 'switchyard_cache_results_total',
+      help: 'Cache lookups by result: HIT, MISS or BYPASS.',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    refusals: new Counter({
+      name: 'switchyard_refusals_total',
+      help: 'Requests refused before any upstream by the control plane, by error code (rate_limit_exceeded, budget_exceeded, …).',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
+    inFlightRequests: new Gauge({
+      name: 'switchyard_in_flight_requests',
+      help: 'Chat completion requests being handled now, streams included.',
+      registers: [registry],
+    }),
+    inFlightStreams: new Gauge({
+      name: 'switchyard_in_flight_streams',
+      help: 'Streaming chat completion requests being handled now.',
+      registers: [registry],
+    }),
+    timeToFirstToken: new Histogram({
+      name: 'switchyard_time_to_first_token_seconds',
+      help: 'Streams: time from request received to the first chunk sent to the client, by the provider that answered.',
+      labelNames: ['provider'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64],
+      registers: [registry],
+    }),
+    storeQueued: new Gauge({
+      name: 'switchyard_store_queue_rows',
+      help: 'Rows waiting for the store or being written, by queue (spend, requests).',
+      labelNames: ['queue'],
+      registers: [registry],
+      collect() {
+        for (const refresh of beforeCollect) refresh();
+      },
+    }),
+    storeDropped: new Counter({
+      name: 'switchyard_store_dropped_total',
+      help: 'Rows dropped instead of waiting for a slow or absent store, by queue and reason (queue_full, invalid, closed, unwritten_at_close).',
+      labelNames: ['queue', 'reason'],
+      registers: [registry],
+    }),
+    tenantRequests: new Counter({
+      name: 'switchyard_tenant_requests_total',
+      help: 'Requests per tenant and status class; only with logging.metrics_tenant_label on.',
+      labelNames: ['tenant', 'status_class'],
+      registers: [registry],
+    }),
+    tenantCostUsd: new Counter({
+      name: 'switchyard_tenant_cost_usd_total',
+      help: 'Cost in USD per tenant; only with logging.metrics_tenant_label on.',
+      labelNames: ['tenant'],
       registers: [registry],
     }),
   };

@@ -27,6 +27,9 @@ class ProviderRequestMetrics {
   readonly #reasoning: CounterChild;
   readonly #streamErrors: CounterChild;
   readonly #attemptsOk: CounterChild;
+  readonly #cost: CounterChild;
+  /** Made on the first stream this provider answers. */
+  #timeToFirstToken: HistogramChild | undefined;
 
   constructor(metrics: GatewayMetrics, provider: string) {
     this.#metrics = metrics;
@@ -39,6 +42,16 @@ class ProviderRequestMetrics {
     this.#reasoning = metrics.tokens.labels(provider, 'reasoning');
     this.#streamErrors = metrics.streamErrors.labels(provider);
     this.#attemptsOk = metrics.upstreamAttempts.labels(provider, 'ok');
+    this.#cost = metrics.costUsd.labels(provider);
+  }
+
+  cost(usd: number): void {
+    this.#cost.inc(usd);
+  }
+
+  timeToFirstToken(seconds: number): void {
+    this.#timeToFirstToken ??= this.#metrics.timeToFirstToken.labels(this.#provider);
+    this.#timeToFirstToken.observe(seconds);
   }
 
   /** An upstream attempt that answered (failures are rarer and counted by their class directly). */

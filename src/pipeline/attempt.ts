@@ -78,6 +78,8 @@ export async function runAttempts(ctx: RequestContext, services: Services): Prom
   const policies = routing.policies;
   const deadlineAt = ctx.startedAt + ctx.snapshot.config.server.request_timeout_ms;
   const plan = planRoute(ctx, model, runtime, services.random, runtime.now());
+  ctx.routeStrategy = plan.strategy;
+  ctx.routeRule = plan.rule;
   const targets = plan.targets;
   const count = targets.length;
   // Plain arrays: a typed array costs more to create than these few entries ever cost to use.
@@ -223,6 +225,7 @@ export async function runAttempts(ctx: RequestContext, services: Services): Prom
     waitMs = 0;
 
     const started = performance.now();
+    ctx.upstreamHeadAt = 0;
     const attemptDeadline = attemptDeadlineFor(ctx, target, deadlineAt);
     const signal = attemptDeadline?.signal ?? ctx.abort.signal;
     ctx.attemptCount++;
@@ -380,6 +383,8 @@ function finishRecord(
   const durationMs = performance.now() - started;
   ctx.upstreamMs += durationMs;
   record.durationMs = durationMs;
+  record.startedAt = started;
+  if (ctx.upstreamHeadAt >= started) record.firstByteMs = ctx.upstreamHeadAt - started;
   record.outcome = outcome;
   record.status = status;
   ctx.attempts.push(record);

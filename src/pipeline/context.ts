@@ -39,6 +39,10 @@ export interface AttemptRecord {
   reason?: string;
   /** Backoff or Retry-After wait before it, ms. */
   waitMs?: number;
+  /** Connect + upstream time to the response head, ms; undefined when no head came. */
+  firstByteMs?: number;
+  /** performance.now() when it started (for its trace span). */
+  startedAt?: number;
 }
 
 export class RequestContext {
@@ -96,6 +100,24 @@ export class RequestContext {
   guardrails: GuardrailsPolicy | undefined = undefined;
   /** Every guardrail verdict of this request, for its log line; empty for nearly every request. */
   guardVerdicts: GuardVerdict[] = [];
+
+  // Observability (issue 12): what the request log row and the trace need beyond the fields above.
+  /** The routing decision (pipeline/route.ts): strategy and the rule that chose the targets. */
+  routeStrategy: string | null = null;
+  routeRule: string | null = null;
+  /** performance.now() when the current attempt's response head arrived (exchange.ts); 0 before. */
+  upstreamHeadAt = 0;
+  /** Chunks sent to the client in a stream: the completion estimate when the upstream's usage never came. */
+  streamedChunks = 0;
+  /** `HIT`, `MISS` or `BYPASS` once a cache stage runs; null without one. */
+  cache: string | null = null;
+  /** The tenant opted in to stored bodies (observability/body-capture.ts). */
+  captureBodies = false;
+  /** The JSON answer sent, kept only when `captureBodies`. */
+  responseText: string | null = null;
+  /** A stream's chunks sent, kept (up to the body bound) only when `captureBodies`. */
+  streamText: string[] = [];
+  streamTextBytes = 0;
 
   constructor(
     requestId: string,

@@ -6,6 +6,7 @@
  */
 import type { CompiledTarget } from '../config/compile.ts';
 import type { FrontCall } from '../fronts/types.ts';
+import { captureChunk } from '../observability/body-capture.ts';
 import { priceAnswer } from './account.ts';
 import { upstreamTimeout } from '../errors/codes.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
@@ -63,6 +64,7 @@ export async function jsonAttempt(
   } catch (error) {
     return failed(ctx, transportFailure(ctx, error, provider.name));
   }
+  ctx.upstreamHeadAt = performance.now();
   try {
     if (head.statusCode < 200 || head.statusCode >= 300) {
       return failed(ctx, classifyHttpFailure(target, head, await readErrorBody(exchange)));
@@ -92,6 +94,7 @@ export async function jsonAttempt(
     // Output moderation (guard-out.ts): a replacement body only when it blocked or redacted something.
     const checked = moderateCompletion(ctx, target, translated);
     const moderated = checked instanceof Promise ? await checked : checked;
+    if (ctx.captureBodies) ctx.responseText = moderated ?? translated.body;
     // A passthrough adapter answers with the upstream's own text: its bytes go out as they came.
     sendCompletion(ctx, moderated ?? (translated.body === bodyText ? bodyBytes : translated.body));
     return { kind: 'done', latencyMs: performance.now() - started };
@@ -121,6 +124,7 @@ export async function streamAttempt(
   } catch (error) {
     return failed(ctx, transportFailure(ctx, error, provider.name));
   }
+  ctx.upstreamHeadAt = performance.now();
   if (head.statusCode < 200 || head.statusCode >= 300) {
     try {
       return failed(ctx, classifyHttpFailure(target, head, await readErrorBody(exchange)));
@@ -146,7 +150,10 @@ export async function streamAttempt(
           ctx,
           target,
           frontStream === undefined
-            ? (json) => writer.data(json)
+            ? (json) => {
+                if (ctx.captureBodies) captureChunk(ctx, json);
+                writer.data(json);
+              }
             : (json) => frontStream.chunk(json, 'chunk'),
           () => flushOut(),
         );
@@ -154,6 +161,7 @@ export async function streamAttempt(
     moderator !== undefined
       ? (json, kind) => {
           if (kind === 'usage' && !includeUsage) return;
+          if (kind === 'chunk') ctx.streamedChunks++;
           // The upstream has answered: the first-token deadline is met even while moderation holds the text.
           firstToken.clear();
           moderator.push(json, kind);
@@ -161,11 +169,18 @@ export async function streamAttempt(
       : frontStream === undefined
         ? (json, kind) => {
             if (kind === 'usage' && !includeUsage) return;
+            if (kind === 'chunk') ctx.streamedChunks++;
+            if (ctx.captureBodies) captureChunk(ctx, json);
             writer.data(json);
           }
         : frontStream.passthrough
-          ? () => {}
-          : (json, kind) => frontStream.chunk(json, kind);
+          ? (_json, kind) => {
+              if (kind === 'chunk') ctx.streamedChunks++;
+            }
+          : (json, kind) => {
+              if (kind === 'chunk') ctx.streamedChunks++;
+              frontStream.chunk(json, kind);
+            };
   // A passthrough relays the upstream's text as it came; a decoder keeps a UTF-8 character split
   // across two reads whole.
   const relay = frontStream?.passthrough === true ? new TextDecoder('utf-8') : undefined;

@@ -1,67 +1,49 @@
 /**
- * One log line and the metrics per request, written after the response has ended (docs/style.md §2.9):
- * nothing here runs while the client is waiting.
+ * One log line, the stored row and the metrics per request, written after the response has ended
+ * (docs/style.md §2.9): nothing here runs while the client is waiting, and the row is only queued
+ * (store/writer.ts writes it in batches; a slow store drops rows, never delays a request).
  */
+import { statusClass } from '../observability/metrics.ts';
+import { buildRequestRecord } from '../observability/request-record.ts';
 import { requestLineWriter } from '../observability/request-line.ts';
 import { requestMetricsFor } from '../observability/request-metrics.ts';
 import type { RequestContext } from './context.ts';
 import type { Services } from './services.ts';
 
+/** Error codes of refusals made before any upstream (docs/design.md §1 "Control-plane errors"). */
+const REFUSAL_CODES = new Set([
+  'rate_limit_exceeded',
+  'budget_exceeded',
+  'limits_unavailable',
+  'model_not_allowed',
+  'invalid_api_key',
+  'prompt_injection_detected',
+]);
+
 export function recordRequest(ctx: RequestContext, services: Services): void {
   const totalMs = performance.now() - ctx.startedAt;
   const status = ctx.clientAborted && !ctx.res.writableFinished ? 499 : ctx.status;
   const { metrics, logger } = services;
-  const providerMetrics = requestMetricsFor(metrics, ctx.provider ?? 'none');
+  const provider = ctx.provider ?? 'none';
+  const providerMetrics = requestMetricsFor(metrics, provider);
   providerMetrics.request(status, ctx.stream, totalMs / 1000);
   const usage = ctx.usage;
   if (usage !== undefined && ctx.provider !== null) providerMetrics.tokens(usage);
   if (ctx.errorCode === 'upstream_stream_error') providerMetrics.streamError();
+  if (ctx.costUsd !== null && ctx.costUsd > 0) providerMetrics.cost(ctx.costUsd);
+  if (ctx.cache !== null) metrics.cacheResults.labels(ctx.cache).inc();
+  if (ctx.errorCode !== null && ctx.attempts.length === 0 && REFUSAL_CODES.has(ctx.errorCode))
+    metrics.refusals.labels(ctx.errorCode).inc();
+  if (ctx.stream && ctx.firstByteMs !== null && ctx.provider !== null)
+    providerMetrics.timeToFirstToken(ctx.firstByteMs / 1000);
+  const tenant = ctx.tenant;
+  if (tenant !== undefined && ctx.snapshot.config.logging.metrics_tenant_label) {
+    metrics.tenantRequests.labels(tenant.name, statusClass(status)).inc();
+    if (ctx.costUsd !== null && ctx.costUsd > 0) metrics.tenantCostUsd.labels(tenant.name).inc(ctx.costUsd);
+  }
 
-  requestLineWriter(logger).write({
-    request_id: ctx.requestId,
-    tenant: ctx.tenant?.name ?? null,
-    key_id: ctx.keyId,
-    model: ctx.request?.model ?? null,
-    provider: ctx.provider,
-    upstream_model: ctx.upstreamModel,
-    stream: ctx.stream,
-    // Which client protocol: chat-completions, or a front's name (anthropic-messages, responses, embeddings).
-    api: ctx.front?.name ?? 'chat-completions',
-    status,
-    attempts: ctx.attempts.map((attempt) => ({
-      target: attempt.target,
-      key_id: attempt.keyId,
-      outcome: attempt.outcome,
-      status: attempt.status,
-      duration_ms: round(attempt.durationMs),
-      reason: attempt.reason ?? null,
-      wait_ms: attempt.waitMs ?? 0,
-    })),
-    finish_reason: ctx.finishReason,
-    raw_finish_reason: ctx.rawFinishReason,
-    usage:
-      usage === undefined
-        ? null
-        : {
-            prompt: usage.prompt_tokens,
-            completion: usage.completion_tokens,
-            cached: usage.prompt_tokens_details?.cached_tokens ?? 0,
-            reasoning: usage.completion_tokens_details?.reasoning_tokens ?? 0,
-          },
-    cost_usd: ctx.costUsd,
-    cost_estimate_usd: ctx.estimate?.costUsd ?? null,
-    latency_ms: {
-      total: round(totalMs),
-      gateway: round(Math.max(0, totalMs - ctx.upstreamMs)),
-      upstream: round(ctx.upstreamMs),
-      first_byte: ctx.firstByteMs === null ? null : round(ctx.firstByteMs),
-    },
-    error: ctx.errorCode === null ? null : { code: ctx.errorCode, message: ctx.errorMessage },
-    client_aborted: ctx.clientAborted,
-    guardrails: ctx.guardVerdicts.length === 0 ? null : ctx.guardVerdicts,
-  });
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
+  const record = buildRequestRecord(ctx, status, totalMs, Date.now());
+  requestLineWriter(logger).write(record.line);
+  if (ctx.snapshot.config.logging.store_requests) services.controlPlane?.spend?.enqueueRequest(record.row);
+  services.observability?.requestEnded(ctx, record.row);
 }

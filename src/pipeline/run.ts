@@ -17,6 +17,7 @@ import { estimateCost } from './budget.ts';
 import { guardInput } from './guard-in.ts';
 import { admitRequest } from './limits.ts';
 import type { RequestContext } from './context.ts';
+import { capturesBodies } from '../observability/body-capture.ts';
 import { recordRequest } from './log.ts';
 import { sendError } from './respond.ts';
 import type { Services } from './services.ts';
@@ -39,6 +40,7 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
     }
   };
   res.on('close', onClose);
+  services.metrics.inFlightRequests.inc();
   const deadline = setTimeout(() => {
     ctx.deadlineExceeded = true;
     ctx.abort.abort();
@@ -48,6 +50,7 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
   try {
     const controlPlane = services.controlPlane;
     authenticate(ctx, controlPlane?.keys);
+    ctx.captureBodies = capturesBodies(ctx);
     const contentType = req.headers['content-type'];
     if (contentType !== undefined && !contentType.toLowerCase().includes('json'))
       throw unsupportedMediaType(contentType);
@@ -67,6 +70,7 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
       ctx.includeUsage = parsed.stream;
     }
     ctx.request = request;
+    if (ctx.stream) services.metrics.inFlightStreams.inc();
     const model = resolveModel(snapshot, request.model);
     if (model === undefined) throw modelNotFound(request.model);
     checkModelAllowed(ctx, request.model);
@@ -96,6 +100,8 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
     // Settling and the log line wait for the response to be fully handed to the socket (or the socket
     // to die): the concurrency lease is held until then, and the cost of a stream is known only then.
     const finish = () => {
+      services.metrics.inFlightRequests.dec();
+      if (ctx.stream) services.metrics.inFlightStreams.dec();
       settleRequest(ctx, services);
       recordRequest(ctx, services);
     };

@@ -1,6 +1,7 @@
 import type { ControlPlane } from '../control-plane/control-plane.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
+import type { Observability } from '../observability/observability.ts';
 
 /** Long-lived collaborators the stages use; one instance per process. */
 export interface Services {
@@ -10,4 +11,6 @@ export interface Services {
   random: () => number;
   /** Keys, limits, prices, spend and alerts; the gateway creates it when the caller gives none. */
   controlPlane?: ControlPlane;
+  /** Traces, degradation alerts and request-log retention (issue 12); the gateway creates it. */
+  observability?: Observability;
 }

@@ -24,10 +24,14 @@ import { ControlPlane } from '../control-plane/control-plane.ts';
 import type { Store } from '../store/types.ts';
 import { batchRoutes } from '../batch/routes.ts';
 import { BatchService } from '../batch/service.ts';
+import { Observability } from '../observability/observability.ts';
 import { keyAdminRoutes } from './admin-keys.ts';
 import { pricingAdminRoutes } from './admin-pricing.ts';
 import { adminRoutingRoutes } from './admin-routing.ts';
 import { spendAdminRoutes } from './admin-spend.ts';
+import { requestLogAdminRoutes } from './admin-requests.ts';
+import { statsAdminRoutes } from './admin-stats.ts';
+import { dashboardRoutes } from '../dashboard/routes.ts';
 import { answerClientError } from './client-error.ts';
 import { frontRoutes } from './front-routes.ts';
 import { modelIdFromPath, modelsBody } from './models-endpoint.ts';
@@ -65,6 +69,8 @@ export class Gateway {
   readonly routing: RoutingRuntime;
   /** Keys, limits, prices, spend and alerts. */
   readonly controlPlane: ControlPlane;
+  /** Degradation alerts, request-log retention, traces. */
+  readonly observability: Observability;
   readonly server: Server;
   /** Files, batch jobs and the aggregator; undefined without a store that holds batches. */
   readonly batches: BatchService | undefined;
@@ -87,8 +93,8 @@ export class Gateway {
         state: limitsState(state, options.config, options.services.logger),
         store: options.store,
         logger: options.services.logger,
+        metrics: options.services.metrics,
       });
-    this.services = { ...options.services, controlPlane: this.controlPlane };
     this.routing = new RoutingRuntime({
       state,
       logger: options.services.logger,
@@ -96,6 +102,19 @@ export class Gateway {
       clock: options.routing?.clock,
       random: options.services.random,
     });
+    this.observability =
+      options.services.observability ??
+      new Observability({
+        config: options.config,
+        controlPlane: this.controlPlane,
+        routing: this.routing,
+        logger: options.services.logger,
+      });
+    this.services = {
+      ...options.services,
+      controlPlane: this.controlPlane,
+      observability: this.observability,
+    };
     this.#snapshot = compileConfig(options.config, this.pools, 1, this.routing);
     // Node checks both timeouts below on this interval (default 30 s, which would let a stalled client
     // overstay its deadline by that much); the check walks a native list of open sockets, off the hot path.
@@ -126,6 +145,9 @@ export class Gateway {
         (req, res, id, at) => new RequestContext(id, this.#snapshot, req, res, at),
         this.services,
       ),
+      ...requestLogAdminRoutes(() => this.#snapshot, this.controlPlane),
+      ...statsAdminRoutes(() => this.#snapshot, this.controlPlane),
+      ...dashboardRoutes(),
     };
     const keyRoutes = keyAdminRoutes(() => this.#snapshot, this.controlPlane);
     Object.assign(this.#routes, keyRoutes.exact);
@@ -161,6 +183,7 @@ export class Gateway {
     const next = compileConfig(config, this.pools, this.#snapshot.version + 1, this.routing);
     this.#snapshot = next;
     this.controlPlane.reload(config);
+    this.observability.reload(config);
     applyClientTimeouts(this.server, config);
     const origins = new Set<string>();
     for (const provider of next.providers.values()) origins.add(provider.origin);
@@ -176,6 +199,7 @@ export class Gateway {
     await this.controlPlane.start();
     await warmState(this.#state, this.services.logger);
     await this.batches?.start();
+    await this.observability.start();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
@@ -209,6 +233,7 @@ export class Gateway {
     await closed;
     await this.batches?.stop();
     await this.pools.destroy();
+    await this.observability.close();
     await this.controlPlane.close();
     await this.routing.close();
   }

@@ -9,6 +9,21 @@ import type { Pool, PoolClient, PoolConfig, QueryConfig } from 'pg';
 import { postgresMigrations } from './migrations/postgres.ts';
 import { PostgresBatchStore } from './postgres-batches.ts';
 import { type Migration, pendingMigrations } from './migrations/types.ts';
+import {
+  ATTEMPT_ROLLUP_SUMS,
+  type AttemptRollup,
+  attemptRollupValues,
+  REQUEST_COLUMNS,
+  REQUEST_ROLLUP_SUMS,
+  type RequestFilter,
+  type RequestRollup,
+  type RequestRow,
+  requestRollupValues,
+  rollupsOf,
+  toAttemptRollup,
+  toRequestRollup,
+  toRequestRow,
+} from './request-log.ts';
 import { assertSpendEntries, coalesceSpend } from './spend-entries.ts';
 import type { PriceOverride, SpendEntry, SpendRow, Store, TenantRecord, VirtualKeyRecord } from './types.ts';
 
@@ -342,8 +357,208 @@ export class PostgresStore implements Store {
     return result.rowCount === 1;
   }
 
+  async insertRequests(rows: readonly RequestRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const rollups = rollupsOf(rows);
+    // Sorted keys: two instances adding overlapping rollups lock their rows in one order (no deadlock).
+    rollups.requests.sort(compareRequestRollups);
+    rollups.attempts.sort(compareAttemptRollups);
+    const valueRows = rows.map(requestValues);
+    await this.#transaction(async (client) => {
+      // A locked table must not hold the writer (and its queue) for the statement timeout: give up
+      // quickly, and the writer retries the batch later.
+      await client.query("SET LOCAL lock_timeout = '2s'");
+      await client.query(
+        `INSERT INTO request_log (${REQUEST_COLUMNS.join(', ')})
+         SELECT * FROM unnest(${REQUEST_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})`,
+        REQUEST_COLUMNS.map((_, i) => valueRows.map((row) => row[i])),
+      );
+      if (rollups.requests.length > 0) {
+        const values = rollups.requests.map((r) => [
+          r.bucketMs,
+          r.bucketStart,
+          r.provider,
+          r.model,
+          r.statusClass,
+          ...requestRollupValues(r),
+        ]);
+        const types = [
+          'bigint',
+          'bigint',
+          'text',
+          'text',
+          'text',
+          ...REQUEST_ROLLUP_SUMS.map(() => 'float8'),
+        ];
+        await client.query(
+          `INSERT INTO request_rollup (bucket_ms, bucket_start, provider, model, status_class, ${REQUEST_ROLLUP_SUMS.join(', ')})
+           SELECT * FROM unnest(${types.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})
+           ON CONFLICT (bucket_ms, bucket_start, provider, model, status_class) DO UPDATE SET
+           ${REQUEST_ROLLUP_SUMS.map((name) => `${name} = request_rollup.${name} + excluded.${name}`).join(', ')}`,
+          types.map((_, i) => values.map((row) => row[i])),
+        );
+      }
+      if (rollups.attempts.length > 0) {
+        const values = rollups.attempts.map((r) => [
+          r.bucketMs,
+          r.bucketStart,
+          r.provider,
+          r.outcome,
+          ...attemptRollupValues(r),
+        ]);
+        const types = ['bigint', 'bigint', 'text', 'text', ...ATTEMPT_ROLLUP_SUMS.map(() => 'float8')];
+        await client.query(
+          `INSERT INTO attempt_rollup (bucket_ms, bucket_start, provider, outcome, ${ATTEMPT_ROLLUP_SUMS.join(', ')})
+           SELECT * FROM unnest(${types.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})
+           ON CONFLICT (bucket_ms, bucket_start, provider, outcome) DO UPDATE SET
+           ${ATTEMPT_ROLLUP_SUMS.map((name) => `${name} = attempt_rollup.${name} + excluded.${name}`).join(', ')}`,
+          types.map((_, i) => values.map((row) => row[i])),
+        );
+      }
+    });
+  }
+
+  async queryRequests(filter: RequestFilter): Promise<RequestRow[]> {
+    const clauses: string[] = [];
+    const values: unknown[] = [];
+    const bind = (value: unknown) => {
+      values.push(value);
+      return `$${values.length}`;
+    };
+    if (filter.tenant !== undefined) clauses.push(`tenant = ${bind(filter.tenant)}`);
+    if (filter.provider !== undefined) clauses.push(`provider = ${bind(filter.provider)}`);
+    const status = filter.status;
+    if (status !== undefined) {
+      if ('exact' in status) clauses.push(`status = ${bind(status.exact)}`);
+      else clauses.push(`status >= ${bind(status.from)} AND status < ${bind(status.to)}`);
+    }
+    if (filter.beforeMs !== undefined) clauses.push(`time_ms < ${bind(filter.beforeMs)}`);
+    const where = clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`;
+    const { rows } = await this.#pool.query(
+      `SELECT ${REQUEST_COLUMNS.join(', ')} FROM request_log ${where} ORDER BY time_ms DESC LIMIT ${bind(filter.limit)}`,
+      values,
+    );
+    return rows.map(toRequestRow);
+  }
+
+  async requestRollups(filter: {
+    bucketMs: number;
+    fromMs: number;
+    toMs: number;
+  }): Promise<{ requests: RequestRollup[]; attempts: AttemptRollup[] }> {
+    const args = [filter.bucketMs, filter.fromMs, filter.toMs];
+    const where = 'WHERE bucket_ms = $1 AND bucket_start >= $2 AND bucket_start < $3 ORDER BY bucket_start';
+    const [requests, attempts] = await Promise.all([
+      this.#pool.query(`SELECT * FROM request_rollup ${where}`, args),
+      this.#pool.query(`SELECT * FROM attempt_rollup ${where}`, args),
+    ]);
+    return { requests: requests.rows.map(toRequestRollup), attempts: attempts.rows.map(toAttemptRollup) };
+  }
+
+  async pruneRequests(cutoffs: {
+    logBeforeMs: number;
+    rollupBeforeMs: Record<number, number>;
+  }): Promise<number> {
+    const result = await this.#pool.query('DELETE FROM request_log WHERE time_ms < $1', [
+      cutoffs.logBeforeMs,
+    ]);
+    for (const [bucketMs, beforeMs] of Object.entries(cutoffs.rollupBeforeMs)) {
+      await this.#pool.query('DELETE FROM request_rollup WHERE bucket_ms = $1 AND bucket_start < $2', [
+        Number(bucketMs),
+        beforeMs,
+      ]);
+      await this.#pool.query('DELETE FROM attempt_rollup WHERE bucket_ms = $1 AND bucket_start < $2', [
+        Number(bucketMs),
+        beforeMs,
+      ]);
+    }
+    return result.rowCount ?? 0;
+  }
+
   close(): Promise<void> {
     this.#closed ??= this.#pool.end();
     return this.#closed;
   }
+}
+
+/** PostgreSQL array types of REQUEST_COLUMNS, in order. */
+const REQUEST_TYPES = [
+  'text',
+  'bigint',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'int4',
+  'int4',
+  'bool',
+  'text',
+  'text',
+  'bigint',
+  'bigint',
+  'bigint',
+  'bigint',
+  'bool',
+  'float8',
+  'float8',
+  'float8',
+  'float8',
+  'float8',
+  'float8',
+  'text',
+  'jsonb',
+] as const;
+
+function requestValues(row: RequestRow): unknown[] {
+  return [
+    row.requestId,
+    row.timeMs,
+    row.tenant,
+    row.keyId,
+    row.model,
+    row.provider,
+    row.upstreamModel,
+    row.status,
+    row.attempts,
+    row.stream,
+    row.cache,
+    row.finishReason,
+    row.promptTokens,
+    row.completionTokens,
+    row.cachedTokens,
+    row.reasoningTokens,
+    row.usageEstimated,
+    row.costUsd,
+    row.costEstimateUsd,
+    row.latencyTotalMs,
+    row.latencyGatewayMs,
+    row.latencyNetworkMs,
+    row.latencyInferenceMs,
+    row.errorCode,
+    JSON.stringify(row.detail),
+  ];
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareRequestRollups(a: RequestRollup, b: RequestRollup): number {
+  return (
+    a.bucketMs - b.bucketMs ||
+    a.bucketStart - b.bucketStart ||
+    compareText(a.provider, b.provider) ||
+    compareText(a.model, b.model) ||
+    compareText(a.statusClass, b.statusClass)
+  );
+}
+
+function compareAttemptRollups(a: AttemptRollup, b: AttemptRollup): number {
+  return (
+    a.bucketMs - b.bucketMs ||
+    a.bucketStart - b.bucketStart ||
+    compareText(a.provider, b.provider) ||
+    compareText(a.outcome, b.outcome)
+  );
 }

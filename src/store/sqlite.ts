@@ -6,7 +6,9 @@
  *
  * Several processes may share the file (`--workers N`): WAL lets readers run beside the one writer,
  * `BEGIN IMMEDIATE` takes the write lock up front (no deadlock upgrading a read lock), and
- * `busy_timeout` waits for another process's write instead of failing at once.
+ * `busy_timeout` waits for another process's write instead of failing at once; except the batching
+ * writer's writes (spend, request log), which fail at once and are retried, since a wait here would be
+ * a wait of the whole process.
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -14,6 +16,22 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import { sqliteMigrations } from './migrations/sqlite.ts';
 import { SqliteBatchStore } from './sqlite-batches.ts';
 import { type Migration, pendingMigrations } from './migrations/types.ts';
+import {
+  type AttemptRollup,
+  REQUEST_COLUMNS,
+  type RequestFilter,
+  type RequestRollup,
+  type RequestRow,
+  toAttemptRollup,
+  toRequestRollup,
+  toRequestRow,
+} from './request-log.ts';
+import { SqliteLogThread } from './sqlite-log-thread.ts';
+import {
+  prepareRequestLogStatements,
+  type RequestLogStatements,
+  writeRequests,
+} from './sqlite-request-log.ts';
 import { assertSpendEntries, coalesceSpend } from './spend-entries.ts';
 import type { PriceOverride, SpendRow, SpendEntry, Store, TenantRecord, VirtualKeyRecord } from './types.ts';
 
@@ -22,6 +40,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** The schema to reach; default every migration in migrations/sqlite.ts (tests pass a prefix). */
   migrations?: readonly Migration[];
+  /** Write the request log on a worker thread (file databases only); default true. */
+  logThread?: boolean;
 }
 
 type Row = Record<string, SQLInputValue>;
@@ -122,6 +142,18 @@ function prepareStatements(db: DatabaseSync) {
     claimAlert: db.prepare(
       'INSERT INTO alert_claims (condition, period, claimed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
     ),
+    requestRollups: db.prepare(
+      'SELECT * FROM request_rollup WHERE bucket_ms = ? AND bucket_start >= ? AND bucket_start < ? ORDER BY bucket_start',
+    ),
+    attemptRollups: db.prepare(
+      'SELECT * FROM attempt_rollup WHERE bucket_ms = ? AND bucket_start >= ? AND bucket_start < ? ORDER BY bucket_start',
+    ),
+    pruneLog: db.prepare(
+      // In slices, so one prune of a large backlog never holds the write lock (and this thread) for long.
+      'DELETE FROM request_log WHERE rowid IN (SELECT rowid FROM request_log WHERE time_ms < ? LIMIT 5000)',
+    ),
+    pruneRequestRollup: db.prepare('DELETE FROM request_rollup WHERE bucket_ms = ? AND bucket_start < ?'),
+    pruneAttemptRollup: db.prepare('DELETE FROM attempt_rollup WHERE bucket_ms = ? AND bucket_start < ?'),
   } satisfies Record<string, StatementSync>;
 }
 
@@ -138,18 +170,27 @@ export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #sql: ReturnType<typeof prepareStatements>;
   readonly batches: SqliteBatchStore | undefined;
+  readonly #busyTimeoutMs: number;
+  readonly #logStatements: RequestLogStatements;
+  /** The request log's writer thread, for file databases (sqlite-log-thread.ts). */
+  #logThread: SqliteLogThread | undefined;
 
   /** Opens (creating the file and its folder) and migrates. `path` is a file path or `:memory:`. */
   static async open(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
     if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
-    return new SqliteStore(path, options);
+    const store = new SqliteStore(path, options);
+    // After the migrations: the thread's connection expects the schema in place.
+    if (path !== ':memory:' && options.logThread !== false)
+      store.#logThread = new SqliteLogThread(path, store.#busyTimeoutMs);
+    return store;
   }
 
   private constructor(path: string, options: SqliteStoreOptions) {
     this.#db = new DatabaseSync(path);
+    this.#busyTimeoutMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000));
     try {
       // busy_timeout first: switching to WAL and migrating may wait for another process opening the file.
-      this.#db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+      this.#db.exec(`PRAGMA busy_timeout = ${this.#busyTimeoutMs}`);
       this.#db.exec('PRAGMA journal_mode = WAL');
       // In WAL mode NORMAL loses at most the last commits on power loss, never consistency; FULL would
       // fsync every batch of the writer.
@@ -160,6 +201,7 @@ export class SqliteStore implements Store {
       this.batches = this.#hasTable('batch_lines')
         ? new SqliteBatchStore(this.#db, (fn) => this.#transaction(fn))
         : undefined;
+      this.#logStatements = prepareRequestLogStatements(this.#db);
     } catch (error) {
       this.#db.close();
       throw error;
@@ -204,6 +246,20 @@ export class SqliteStore implements Store {
       this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !==
       undefined
     );
+  }
+
+  /**
+   * A write of the batching writer (writer.ts): it never waits for another process's write lock
+   * (busy_timeout 0 for this transaction), since node:sqlite would wait on this thread and stall every
+   * request meanwhile. A busy file fails the batch at once; the writer keeps it and retries later.
+   */
+  #backgroundTransaction(fn: () => void): void {
+    this.#db.exec('PRAGMA busy_timeout = 0');
+    try {
+      this.#transaction(fn);
+    } finally {
+      this.#db.exec(`PRAGMA busy_timeout = ${this.#busyTimeoutMs}`);
+    }
   }
 
   #nextChange(): number {
@@ -277,7 +333,7 @@ export class SqliteStore implements Store {
     assertSpendEntries(entries);
     if (entries.length === 0) return;
     const rows = coalesceSpend(entries);
-    this.#transaction(() => {
+    this.#backgroundTransaction(() => {
       for (const row of rows) this.#sql.addSpend.run(row.tenant, row.hourStart, row.usd, row.requests);
     });
   }
@@ -313,7 +369,84 @@ export class SqliteStore implements Store {
     return Number(this.#sql.claimAlert.run(condition, period, atMs).changes) === 1;
   }
 
+  async insertRequests(rows: readonly RequestRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const thread = this.#logThread;
+    if (thread !== undefined && !thread.dead) return thread.insert(rows);
+    this.#backgroundTransaction(() => writeRequests(this.#logStatements, rows));
+  }
+
+  async queryRequests(filter: RequestFilter): Promise<RequestRow[]> {
+    const { where, values } = requestWhere(filter);
+    // Built per call (an admin call, not the request path) from a fixed set of clauses; values are bound.
+    const statement = this.#db.prepare(
+      `SELECT ${REQUEST_COLUMNS.join(', ')} FROM request_log ${where} ORDER BY time_ms DESC, rowid DESC LIMIT ?`,
+    );
+    return statement.all(...values, filter.limit).map(toRequestRow);
+  }
+
+  async requestRollups(filter: {
+    bucketMs: number;
+    fromMs: number;
+    toMs: number;
+  }): Promise<{ requests: RequestRollup[]; attempts: AttemptRollup[] }> {
+    const args = [filter.bucketMs, filter.fromMs, filter.toMs];
+    return {
+      requests: this.#sql.requestRollups.all(...args).map(toRequestRollup),
+      attempts: this.#sql.attemptRollups.all(...args).map(toAttemptRollup),
+    };
+  }
+
+  async pruneRequests(cutoffs: {
+    logBeforeMs: number;
+    rollupBeforeMs: Record<number, number>;
+  }): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const changes = Number(this.#sql.pruneLog.run(cutoffs.logBeforeMs).changes);
+      deleted += changes;
+      if (changes < 5000) break;
+      // Let requests run between slices.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    for (const [bucketMs, beforeMs] of Object.entries(cutoffs.rollupBeforeMs)) {
+      this.#sql.pruneRequestRollup.run(Number(bucketMs), beforeMs);
+      this.#sql.pruneAttemptRollup.run(Number(bucketMs), beforeMs);
+    }
+    return deleted;
+  }
+
   async close(): Promise<void> {
+    await this.#logThread?.close();
     if (this.#db.isOpen) this.#db.close();
   }
+}
+
+/** The WHERE clause of a request-log query, with `?` placeholders. */
+function requestWhere(filter: RequestFilter): { where: string; values: SQLInputValue[] } {
+  const clauses: string[] = [];
+  const values: SQLInputValue[] = [];
+  if (filter.tenant !== undefined) {
+    clauses.push('tenant = ?');
+    values.push(filter.tenant);
+  }
+  if (filter.provider !== undefined) {
+    clauses.push('provider = ?');
+    values.push(filter.provider);
+  }
+  const status = filter.status;
+  if (status !== undefined) {
+    if ('exact' in status) {
+      clauses.push('status = ?');
+      values.push(status.exact);
+    } else {
+      clauses.push('status >= ? AND status < ?');
+      values.push(status.from, status.to);
+    }
+  }
+  if (filter.beforeMs !== undefined) {
+    clauses.push('time_ms < ?');
+    values.push(filter.beforeMs);
+  }
+  return { where: clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`, values };
 }

@@ -8,6 +8,7 @@
  * background (`keysChangedSince`), spend goes through the batching writer (writer.ts).
  */
 import type { BatchStore } from './batch-types.ts';
+import type { AttemptRollup, RequestFilter, RequestRollup, RequestRow } from './request-log.ts';
 
 export interface VirtualKeyRecord {
   /** Public, stable id (`key_…`): what lists and revocation use. */
@@ -97,6 +98,23 @@ export interface Store {
    * instance (a unique row), so an alert fires once per condition and period.
    */
   claimAlert(condition: string, period: string, atMs: number): Promise<boolean>;
+
+  /**
+   * The request log (request-log.ts): appends the rows and adds them into the rollups, one transaction.
+   * A store that cannot take the write lock at once rejects rather than waits (the writer retries the
+   * batch later): a busy store must never stall the process.
+   */
+  insertRequests(rows: readonly RequestRow[]): Promise<void>;
+  /** Newest first, at most `filter.limit`. */
+  queryRequests(filter: RequestFilter): Promise<RequestRow[]>;
+  /** Rollup rows of one granularity with `fromMs <= bucketStart < toMs`. */
+  requestRollups(filter: {
+    bucketMs: number;
+    fromMs: number;
+    toMs: number;
+  }): Promise<{ requests: RequestRollup[]; attempts: AttemptRollup[] }>;
+  /** Retention: deletes log rows older than `logBeforeMs` and rollups older than their granularity's cutoff. */
+  pruneRequests(cutoffs: { logBeforeMs: number; rollupBeforeMs: Record<number, number> }): Promise<number>;
 
   close(): Promise<void>;
 }

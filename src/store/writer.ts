@@ -2,7 +2,7 @@
  * The store's asynchronous writer: what the request path hands to the store goes through here, so no
  * request waits on a disk or a database (docs/style.md §2.9). Spend coalesces per tenant and UTC hour in
  * memory and reaches the store as one `addSpend` transaction per batch (batch-queue.ts has the timing,
- * bound and retry rules). The request log joins as a second queue with its own facade method.
+ * bound and retry rules). The request log is a second queue (one row per request, not coalesced).
  *
  * When the queue is full, new entries are dropped and counted (`dropped`, `onDrop`): losing a little
  * ledger while the store is away beats holding requests or growing memory without bound. The state's
@@ -11,13 +11,14 @@
  * Shutdown: `close()` writes what waits, then stops; close the store after it.
  */
 import { BatchQueue, type BatchQueueOptions, type DropReason } from './batch-queue.ts';
+import { type RequestRow, requestRowProblem } from './request-log.ts';
 import { spendEntryProblem, spendKey } from './spend-entries.ts';
 import type { SpendEntry, Store } from './types.ts';
 
 export type { DropReason } from './batch-queue.ts';
 
 /** Which queue a hook call is about (a metric label: `switchyard_store_dropped_total{queue,reason}`). */
-export type WriterQueue = 'spend';
+export type WriterQueue = 'spend' | 'requests';
 
 export interface StoreWriterOptions
   extends Pick<
@@ -29,14 +30,20 @@ export interface StoreWriterOptions
   onWriteError?(queue: WriterQueue, error: unknown, retry: number): void;
   /** An entry refused as malformed, with why; for the log (the caller has a bug). */
   onInvalid?(queue: WriterQueue, problem: string): void;
+  /**
+   * The request log's own bound and batch size (it does not coalesce: one item per request). Default
+   * 10,000 queued, 500 per batch: a batch is one short transaction.
+   */
+  requests?: { maxQueued?: number; maxBatch?: number };
 }
 
 export class StoreWriter {
   readonly #spend: BatchQueue<SpendEntry>;
+  readonly #requests: BatchQueue<RequestRow>;
   readonly #onInvalid: (queue: WriterQueue, problem: string) => void;
 
-  constructor(store: Pick<Store, 'addSpend'>, options: StoreWriterOptions = {}) {
-    const { onDrop, onWriteError, onInvalid, ...timing } = options;
+  constructor(store: Pick<Store, 'addSpend' | 'insertRequests'>, options: StoreWriterOptions = {}) {
+    const { onDrop, onWriteError, onInvalid, requests, ...timing } = options;
     this.#onInvalid = onInvalid ?? (() => {});
     this.#spend = new BatchQueue<SpendEntry>({
       ...timing,
@@ -57,6 +64,30 @@ export class StoreWriter {
       onDrop: (count, reason) => onDrop?.('spend', count, reason),
       onWriteError: (error, retry) => onWriteError?.('spend', error, retry),
     });
+    this.#requests = new BatchQueue<RequestRow>({
+      ...timing,
+      maxQueued: requests?.maxQueued ?? timing.maxQueued ?? 10_000,
+      maxBatch: requests?.maxBatch ?? 500,
+      write: (batch) => store.insertRequests(batch),
+      onDrop: (count, reason) => onDrop?.('requests', count, reason),
+      onWriteError: (error, retry) => onWriteError?.('requests', error, retry),
+    });
+  }
+
+  /** Queues a request-log row and returns at once; false when it was dropped (malformed, queue full, closed). */
+  enqueueRequest(row: RequestRow): boolean {
+    const problem = requestRowProblem(row);
+    if (problem !== undefined) {
+      this.#onInvalid('requests', problem);
+      this.#requests.drop(1, 'invalid');
+      return false;
+    }
+    return this.#requests.enqueue(row);
+  }
+
+  /** Request-log rows waiting or being written (a gauge). */
+  get queuedRequests(): number {
+    return this.#requests.queued;
   }
 
   /**
@@ -76,21 +107,21 @@ export class StoreWriter {
 
   /** Entries dropped since start, every queue and reason. */
   get dropped(): number {
-    return this.#spend.dropped;
+    return this.#spend.dropped + this.#requests.dropped;
   }
 
   /** Entries waiting or being written, every queue (a gauge). */
   get queued(): number {
-    return this.#spend.queued;
+    return this.#spend.queued + this.#requests.queued;
   }
 
   /** Writes what waits now; rejects if a write fails (the entries stay queued and are retried). */
   async flush(): Promise<void> {
-    await this.#spend.flush();
+    await Promise.all([this.#spend.flush(), this.#requests.flush()]);
   }
 
   /** Writes what waits (a few tries), then stops; later entries are dropped. Always resolves. */
   async close(): Promise<void> {
-    await this.#spend.close();
+    await Promise.all([this.#spend.close(), this.#requests.close()]);
   }
 }

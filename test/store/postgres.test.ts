@@ -85,7 +85,11 @@ if (url === undefined) {
       const schema = await freshSchema();
       const broken = [
         ...postgresMigrations,
-        { version: 2, name: 'broken', sql: 'CREATE TABLE nope (id no_such_type)' },
+        {
+          version: postgresMigrations.length + 1,
+          name: 'broken',
+          sql: 'CREATE TABLE nope (id no_such_type)',
+        },
       ];
       await expect(openIn(schema, { migrations: broken })).rejects.toThrow(/no_such_type/);
       const { rows } = await admin.query(

@@ -45,7 +45,7 @@ describe('SqliteStore', () => {
     // A migration without IF NOT EXISTS: running it twice would fail the second start.
     const grown = [
       ...sqliteMigrations,
-      { version: 2, name: 'test table', sql: 'CREATE TABLE grown (id TEXT)' },
+      { version: sqliteMigrations.length + 1, name: 'test table', sql: 'CREATE TABLE grown (id TEXT)' },
     ];
     const second = await SqliteStore.open(path, { migrations: grown });
     await second.close();
@@ -72,11 +72,18 @@ describe('SqliteStore', () => {
     const path = freshFile();
     const broken = [
       ...sqliteMigrations,
-      { version: 2, name: 'half broken', sql: 'CREATE TABLE half (id TEXT); CREATE TABLE half (id TEXT);' },
+      {
+        version: sqliteMigrations.length + 1,
+        name: 'half broken',
+        sql: 'CREATE TABLE half (id TEXT); CREATE TABLE half (id TEXT);',
+      },
     ];
     await expect(SqliteStore.open(path, { migrations: broken })).rejects.toThrow(/already exists/);
     // Nothing of it stayed, not even version 1: the fixed list applies cleanly.
-    const fixed = [...sqliteMigrations, { version: 2, name: 'fixed', sql: 'CREATE TABLE half (id TEXT)' }];
+    const fixed = [
+      ...sqliteMigrations,
+      { version: sqliteMigrations.length + 1, name: 'fixed', sql: 'CREATE TABLE half (id TEXT)' },
+    ];
     const store = await SqliteStore.open(path, { migrations: fixed });
     await store.insertKey(keyRecord('key_after_fix'));
     await store.close();

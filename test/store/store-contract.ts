@@ -11,6 +11,7 @@ import type {
   TenantRecord,
   VirtualKeyRecord,
 } from '../../src/store/types.ts';
+import { requestRow, T0 } from './request-rows.ts';
 
 export interface StoreUnderTest {
   store: Store;
@@ -291,6 +292,148 @@ export function storeContract(
           Array.from({ length: 8 }, () => store.claimAlert('unknown_price:x', 'once', H0)),
         );
         expect(racers.filter(Boolean)).toHaveLength(1);
+      });
+    });
+
+    describe('request log', () => {
+      it('stores every field of a row and lists rows newest first, with each filter', async () => {
+        const full = requestRow('req_full', {
+          timeMs: T0 + 3,
+          stream: true,
+          cache: 'MISS',
+          usageEstimated: true,
+        });
+        await store.insertRequests([
+          requestRow('req_old', { timeMs: T0 + 1, tenant: 'beta', provider: 'anthropic' }),
+          requestRow('req_failed', {
+            timeMs: T0 + 2,
+            status: 503,
+            provider: null,
+            upstreamModel: null,
+            costUsd: null,
+            finishReason: null,
+            errorCode: 'upstream_unavailable',
+          }),
+          full,
+        ]);
+        await store.insertRequests([
+          requestRow('req_tenantless', { timeMs: T0 + 4, tenant: null, keyId: null }),
+        ]);
+        expect((await store.queryRequests({ limit: 10 })).map((row) => row.requestId)).toEqual([
+          'req_tenantless',
+          'req_full',
+          'req_failed',
+          'req_old',
+        ]);
+        expect(
+          (await store.queryRequests({ limit: 10 })).find((row) => row.requestId === 'req_full'),
+        ).toEqual(full);
+        const ids = async (filter: Parameters<Store['queryRequests']>[0]) =>
+          (await store.queryRequests(filter)).map((row) => row.requestId);
+        expect(await ids({ limit: 2 })).toEqual(['req_tenantless', 'req_full']);
+        expect(await ids({ limit: 10, tenant: 'beta' })).toEqual(['req_old']);
+        expect(await ids({ limit: 10, provider: 'anthropic' })).toEqual(['req_old']);
+        expect(await ids({ limit: 10, status: { exact: 503 } })).toEqual(['req_failed']);
+        expect(await ids({ limit: 10, status: { from: 400, to: 600 } })).toEqual(['req_failed']);
+        expect(await ids({ limit: 10, status: { from: 200, to: 300 }, tenant: 'acme' })).toEqual([
+          'req_full',
+        ]);
+        expect(await ids({ limit: 10, beforeMs: T0 + 3 })).toEqual(['req_failed', 'req_old']);
+        expect(await ids({ limit: 10, tenant: 'nobody' })).toEqual([]);
+      });
+
+      it('adds every batch into the rollups of each granularity, attempts by provider and outcome', async () => {
+        const fallback = requestRow('req_fallback', {
+          timeMs: T0 + 15_000,
+          provider: 'anthropic',
+          attempts: 2,
+          latencyTotalMs: 700,
+          costUsd: 0.25,
+          detail: {
+            routing: null,
+            guardrails: null,
+            error_message: null,
+            attempts: [
+              {
+                ...requestRow('x').detail.attempts[0],
+                outcome: 'server',
+                status: 503,
+                duration_ms: 30,
+              } as never,
+              {
+                ...requestRow('x').detail.attempts[0],
+                provider: 'anthropic',
+                duration_ms: 600,
+              } as never,
+            ],
+          },
+        });
+        await store.insertRequests([requestRow('req_a', { costUsd: 0.5 }), fallback]);
+        await store.insertRequests([
+          requestRow('req_b', { timeMs: T0 + 1000, cache: 'HIT', costUsd: 0.125 }),
+        ]);
+
+        const tenSeconds = await store.requestRollups({ bucketMs: 10_000, fromMs: T0, toMs: T0 + 60_000 });
+        expect(
+          tenSeconds.requests.map((r) => [
+            r.bucketStart - T0,
+            r.provider,
+            r.statusClass,
+            r.requests,
+            r.costUsd,
+          ]),
+        ).toEqual(
+          expect.arrayContaining([
+            [0, 'openai', '2xx', 2, 0.5],
+            [10_000, 'anthropic', '2xx', 1, 0.25],
+          ]),
+        );
+        const openai = tenSeconds.requests.find((r) => r.provider === 'openai');
+        expect(openai).toMatchObject({
+          model: 'chat',
+          promptTokens: 24,
+          completionTokens: 60,
+          cachedTokens: 4,
+          reasoningTokens: 10,
+          cacheHits: 1,
+          cacheSavedUsd: 0.125,
+          latencySumMs: 241,
+        });
+        // 120.5 ms twice: the 250 ms bucket (index 2).
+        expect(openai?.latency).toEqual([0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0]);
+
+        const hour = await store.requestRollups({ bucketMs: 3_600_000, fromMs: T0, toMs: T0 + 3_600_000 });
+        expect(hour.requests.reduce((sum, r) => sum + r.requests, 0)).toBe(3);
+        expect(
+          hour.attempts
+            .map((a) => [a.provider, a.outcome, a.attempts])
+            .sort((a, b) => String(a).localeCompare(String(b))),
+        ).toEqual([
+          ['anthropic', 'ok', 1],
+          ['openai', 'ok', 2],
+          ['openai', 'server', 1],
+        ]);
+        expect(
+          (await store.requestRollups({ bucketMs: 60_000, fromMs: T0 + 60_000, toMs: T0 + 120_000 }))
+            .requests,
+        ).toEqual([]);
+      });
+
+      it('prunes log rows and rollups older than their cutoffs', async () => {
+        await store.insertRequests([
+          requestRow('req_old', { timeMs: T0 }),
+          requestRow('req_new', { timeMs: T0 + 2 * HOUR }),
+        ]);
+        const deleted = await store.pruneRequests({
+          logBeforeMs: T0 + HOUR,
+          rollupBeforeMs: { 10000: T0 + HOUR, 60000: T0 + HOUR, 3600000: T0 },
+        });
+        expect(deleted).toBe(1);
+        expect((await store.queryRequests({ limit: 10 })).map((row) => row.requestId)).toEqual(['req_new']);
+        const minutes = await store.requestRollups({ bucketMs: 60_000, fromMs: 0, toMs: T0 + 3 * HOUR });
+        expect(minutes.requests.map((r) => r.bucketStart)).toEqual([T0 + 2 * HOUR]);
+        const hours = await store.requestRollups({ bucketMs: 3_600_000, fromMs: 0, toMs: T0 + 3 * HOUR });
+        expect(hours.requests.map((r) => r.bucketStart)).toEqual([T0, T0 + 2 * HOUR]);
       });
     });
 

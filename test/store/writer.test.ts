@@ -5,9 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite.ts';
+import type { RequestRow } from '../../src/store/request-log.ts';
 import type { SpendEntry } from '../../src/store/types.ts';
 import { StoreWriter, type StoreWriterOptions } from '../../src/store/writer.ts';
 import { ManualScheduler, settle } from './manual-scheduler.ts';
+import { requestRow } from './request-rows.ts';
 
 const HOUR = 3_600_000;
 const H0 = Date.UTC(2026, 11, 7, 0);
@@ -29,6 +31,15 @@ class RecordingStore {
       throw new Error('store unreachable');
     }
     this.batches.push(entries.map((entry) => ({ ...entry })));
+  }
+
+  requestBatches: RequestRow[][] = [];
+  /** While set, request-log writes hang until it resolves (a stalled store). */
+  stall: Promise<void> | undefined;
+
+  async insertRequests(rows: readonly RequestRow[]): Promise<void> {
+    if (this.stall !== undefined) await this.stall;
+    this.requestBatches.push([...rows]);
   }
 
   /** Every written row summed per tenant and hour. */
@@ -260,5 +271,60 @@ describe('StoreWriter', () => {
     expect(rows[0]?.usd).toBeCloseTo(0.5, 10);
     await writer.close();
     await store.close();
+  });
+
+  describe('request log', () => {
+    it('writes rows in batches of maxBatch, in arrival order, never coalescing them', async () => {
+      const { store, scheduler, writer } = setup({ requests: { maxBatch: 2 } });
+      for (const id of ['r1', 'r2', 'r3']) expect(writer.enqueueRequest(requestRow(id))).toBe(true);
+      expect(writer.queuedRequests).toBe(3);
+      await scheduler.advance(0);
+      await settle();
+      await scheduler.advance(1000);
+      await settle();
+      expect(store.requestBatches.map((batch) => batch.map((row) => row.requestId))).toEqual([
+        ['r1', 'r2'],
+        ['r3'],
+      ]);
+      expect(writer.queuedRequests).toBe(0);
+    });
+
+    it('drops and counts rows past the bound while the store stalls, and never waits for it', async () => {
+      const { store, scheduler, writer, drops } = setup({ requests: { maxQueued: 3, maxBatch: 2 } });
+      let release = () => {};
+      store.stall = new Promise((resolve) => {
+        release = resolve;
+      });
+      const accepted = ['a', 'b', 'c', 'd', 'e'].map((id) => writer.enqueueRequest(requestRow(id)));
+      expect(accepted).toEqual([true, true, true, false, false]);
+      expect(drops).toEqual([
+        ['requests', 1, 'queue_full'],
+        ['requests', 1, 'queue_full'],
+      ]);
+      expect(writer.dropped).toBe(2);
+      await scheduler.advance(0);
+      await settle();
+      // The first batch hangs in the store; the queue still answers at once.
+      expect(writer.enqueueRequest(requestRow('f'))).toBe(false);
+      release();
+      store.stall = undefined;
+      await settle();
+      await writer.flush();
+      expect(store.requestBatches.flat().map((row) => row.requestId)).toEqual(['a', 'b', 'c']);
+    });
+
+    it('refuses a malformed row before queueing it, so it cannot fail a batch forever', () => {
+      const { writer, drops, invalid } = setup();
+      expect(writer.enqueueRequest(requestRow('bad', { latencyTotalMs: Number.NaN }))).toBe(false);
+      expect(writer.enqueueRequest(requestRow('', {}))).toBe(false);
+      expect(invalid).toEqual([
+        'latencyTotalMs must be a finite number >= 0, got NaN',
+        'requestId must be a non-empty string',
+      ]);
+      expect(drops).toEqual([
+        ['requests', 1, 'invalid'],
+        ['requests', 1, 'invalid'],
+      ]);
+    });
   });
 });

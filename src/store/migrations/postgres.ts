@@ -4,6 +4,7 @@
  * double precision (the store is a ledger of sums; the state keeps exact integers for admission).
  * Unqualified names land in the first schema of the connection's search_path.
  */
+import { ATTEMPT_ROLLUP_SUMS, REQUEST_ROLLUP_SUMS } from '../request-log.ts';
 import type { Migration } from './types.ts';
 
 export const postgresMigrations: readonly Migration[] = [
@@ -65,7 +66,63 @@ export const postgresMigrations: readonly Migration[] = [
     `,
   },
   {
-    // Numbered 3: version 2 (the request log) is being added on another branch.
+    version: 2,
+    name: 'request log and its rollups',
+    sql: `
+      CREATE TABLE request_log (
+        request_id            text NOT NULL,
+        time_ms               bigint NOT NULL,
+        tenant                text,
+        key_id                text,
+        model                 text NOT NULL,
+        provider              text,
+        upstream_model        text,
+        status                integer NOT NULL,
+        attempts              integer NOT NULL,
+        stream                boolean NOT NULL,
+        cache                 text,
+        finish_reason         text,
+        prompt_tokens         bigint NOT NULL,
+        completion_tokens     bigint NOT NULL,
+        cached_tokens         bigint NOT NULL,
+        reasoning_tokens      bigint NOT NULL,
+        usage_estimated       boolean NOT NULL,
+        cost_usd              double precision,
+        cost_estimate_usd     double precision,
+        latency_total_ms      double precision NOT NULL,
+        latency_gateway_ms    double precision NOT NULL,
+        latency_network_ms    double precision NOT NULL,
+        latency_inference_ms  double precision NOT NULL,
+        error_code            text,
+        detail                jsonb NOT NULL
+      );
+      -- GET /admin/requests: newest first, optionally by tenant or provider (a status filter walks the
+      -- time index back from the newest row). Each index costs every insert, so there are no more.
+      CREATE INDEX request_log_time ON request_log (time_ms);
+      CREATE INDEX request_log_tenant ON request_log (tenant, time_ms);
+      CREATE INDEX request_log_provider ON request_log (provider, time_ms);
+
+      CREATE TABLE request_rollup (
+        bucket_ms     bigint NOT NULL,
+        bucket_start  bigint NOT NULL,
+        provider      text NOT NULL,
+        model         text NOT NULL,
+        status_class  text NOT NULL,
+        ${REQUEST_ROLLUP_SUMS.map((name) => `${name} double precision NOT NULL`).join(',\n        ')},
+        PRIMARY KEY (bucket_ms, bucket_start, provider, model, status_class)
+      );
+
+      CREATE TABLE attempt_rollup (
+        bucket_ms     bigint NOT NULL,
+        bucket_start  bigint NOT NULL,
+        provider      text NOT NULL,
+        outcome       text NOT NULL,
+        ${ATTEMPT_ROLLUP_SUMS.map((name) => `${name} double precision NOT NULL`).join(',\n        ')},
+        PRIMARY KEY (bucket_ms, bucket_start, provider, outcome)
+      );
+    `,
+  },
+  {
     version: 3,
     name: 'batches: files, jobs, lines (the queue), provider batches',
     sql: `

@@ -3,6 +3,7 @@
  * Times are epoch ms (INTEGER); money is REAL (the store is a ledger of sums; the state keeps exact
  * integers for admission).
  */
+import { ATTEMPT_ROLLUP_SUMS, REQUEST_ROLLUP_SUMS } from '../request-log.ts';
 import type { Migration } from './types.ts';
 
 export const sqliteMigrations: readonly Migration[] = [
@@ -68,7 +69,63 @@ export const sqliteMigrations: readonly Migration[] = [
     `,
   },
   {
-    // Numbered 3: version 2 (the request log) is being added on another branch.
+    version: 2,
+    name: 'request log and its rollups',
+    sql: `
+      CREATE TABLE request_log (
+        request_id            TEXT NOT NULL,
+        time_ms               INTEGER NOT NULL,
+        tenant                TEXT,
+        key_id                TEXT,
+        model                 TEXT NOT NULL,
+        provider              TEXT,
+        upstream_model        TEXT,
+        status                INTEGER NOT NULL,
+        attempts              INTEGER NOT NULL,
+        stream                INTEGER NOT NULL,
+        cache                 TEXT,
+        finish_reason         TEXT,
+        prompt_tokens         INTEGER NOT NULL,
+        completion_tokens     INTEGER NOT NULL,
+        cached_tokens         INTEGER NOT NULL,
+        reasoning_tokens      INTEGER NOT NULL,
+        usage_estimated       INTEGER NOT NULL,
+        cost_usd              REAL,
+        cost_estimate_usd     REAL,
+        latency_total_ms      REAL NOT NULL,
+        latency_gateway_ms    REAL NOT NULL,
+        latency_network_ms    REAL NOT NULL,
+        latency_inference_ms  REAL NOT NULL,
+        error_code            TEXT,
+        detail                TEXT NOT NULL
+      );
+      -- GET /admin/requests: newest first, optionally by tenant or provider (a status filter walks the
+      -- time index back from the newest row). Each index costs every insert, so there are no more.
+      CREATE INDEX request_log_time ON request_log (time_ms);
+      CREATE INDEX request_log_tenant ON request_log (tenant, time_ms);
+      CREATE INDEX request_log_provider ON request_log (provider, time_ms);
+
+      CREATE TABLE request_rollup (
+        bucket_ms     INTEGER NOT NULL,
+        bucket_start  INTEGER NOT NULL,
+        provider      TEXT NOT NULL,
+        model         TEXT NOT NULL,
+        status_class  TEXT NOT NULL,
+        ${REQUEST_ROLLUP_SUMS.map((name) => `${name} REAL NOT NULL`).join(',\n        ')},
+        PRIMARY KEY (bucket_ms, bucket_start, provider, model, status_class)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE attempt_rollup (
+        bucket_ms     INTEGER NOT NULL,
+        bucket_start  INTEGER NOT NULL,
+        provider      TEXT NOT NULL,
+        outcome       TEXT NOT NULL,
+        ${ATTEMPT_ROLLUP_SUMS.map((name) => `${name} REAL NOT NULL`).join(',\n        ')},
+        PRIMARY KEY (bucket_ms, bucket_start, provider, outcome)
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
     version: 3,
     name: 'batches: files, jobs, lines (the queue), provider batches',
     sql: `

@@ -1,0 +1,381 @@
+/**
+ * The stored request log (docs/design.md §1 `GET /admin/requests`): one row per request, written in
+ * batches off the request path (writer.ts), and the rollups `GET /admin/stats` and the dashboard read so
+ * they never scan the log. Both stores keep this shape; the rollup arithmetic lives here once.
+ */
+
+/** One upstream attempt of a stored request (the log line's `attempts` entries). */
+export interface AttemptDetail {
+  /** `provider/model` as the route named it. */
+  target: string;
+  provider: string;
+  model: string;
+  key_id: string;
+  status: number;
+  /** `ok` or the error class (`rate_limited`, `server`, `timeout`, …, `client_gone`). */
+  outcome: string;
+  /** The error class; null for `ok`. */
+  error_class: string | null;
+  /** Why it was made: first, fallback, retry, next_key. */
+  reason: string | null;
+  duration_ms: number;
+  /** Connect + upstream time to the first response byte; null when no byte came. */
+  first_byte_ms: number | null;
+  wait_ms: number;
+}
+
+/** What the row keeps beyond its indexed columns, as one JSON value. */
+export interface RequestDetail {
+  routing: { strategy: string; rule: string | null; chosen: string | null; reason: string | null } | null;
+  attempts: AttemptDetail[];
+  /** Filled by the guardrail stages; null while none ran. */
+  guardrails: unknown;
+  /** The client protocol: chat-completions, anthropic-messages, responses or embeddings. */
+  api?: string;
+  error_message: string | null;
+  /** Only for tenants that opted in (`logging.store_bodies_for`): scrubbed and truncated. */
+  request_body?: string | null;
+  response_body?: string | null;
+}
+
+export interface RequestRow {
+  requestId: string;
+  /** Epoch ms when the request arrived. */
+  timeMs: number;
+  tenant: string | null;
+  keyId: string | null;
+  /** The model as the client asked for it. */
+  model: string;
+  provider: string | null;
+  upstreamModel: string | null;
+  status: number;
+  attempts: number;
+  stream: boolean;
+  /** `HIT`, `MISS`, `BYPASS`, or null when no cache stage ran. */
+  cache: string | null;
+  finishReason: string | null;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  reasoningTokens: number;
+  /** The upstream never reported usage (a client gone mid-stream): the tokens are an estimate. */
+  usageEstimated: boolean;
+  costUsd: number | null;
+  costEstimateUsd: number | null;
+  latencyTotalMs: number;
+  latencyGatewayMs: number;
+  latencyNetworkMs: number;
+  latencyInferenceMs: number;
+  errorCode: string | null;
+  detail: RequestDetail;
+}
+
+/** `GET /admin/requests` filters; `status` is a code (`429`), a class (`5xx`) or `error` (>= 400). */
+export interface RequestFilter {
+  limit: number;
+  tenant?: string;
+  provider?: string;
+  status?: StatusFilter;
+  /** Only rows older than this (epoch ms), for paging. */
+  beforeMs?: number;
+}
+
+export type StatusFilter = { exact: number } | { from: number; to: number };
+
+/** Upper bounds (ms) of the latency histogram buckets; the last bucket is everything above. */
+export const LATENCY_BOUNDS_MS = [50, 100, 250, 500, 1000, 2000, 4000, 8000, 16_000, 32_000] as const;
+export const LATENCY_BUCKETS = LATENCY_BOUNDS_MS.length + 1;
+
+/**
+ * Rollup granularities: 10 s buckets draw the last 15 minutes (a traffic shift shows within seconds),
+ * minutes the last hour, hours the last day. Each is kept as long as a window reads it.
+ */
+export const ROLLUP_BUCKETS_MS = [10_000, 60_000, 3_600_000] as const;
+
+/** Requests per (bucket, provider that answered, model asked, status class). */
+export interface RequestRollup {
+  bucketMs: number;
+  bucketStart: number;
+  /** `none` when no provider answered. */
+  provider: string;
+  model: string;
+  /** `2xx`, `4xx`, `5xx`, `client_closed`. */
+  statusClass: string;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  reasoningTokens: number;
+  costUsd: number;
+  cacheHits: number;
+  /** What answers from the cache would have cost upstream (their priced usage). */
+  cacheSavedUsd: number;
+  latencySumMs: number;
+  /** Counts per LATENCY_BOUNDS_MS bucket (total latency), LATENCY_BUCKETS entries. */
+  latency: number[];
+}
+
+/** Upstream attempts per (bucket, provider, outcome): provider reliability, fallbacks included. */
+export interface AttemptRollup {
+  bucketMs: number;
+  bucketStart: number;
+  provider: string;
+  outcome: string;
+  attempts: number;
+  latencySumMs: number;
+  latency: number[];
+}
+
+export function latencyBucket(ms: number): number {
+  for (let i = 0; i < LATENCY_BOUNDS_MS.length; i++) if (ms <= (LATENCY_BOUNDS_MS[i] as number)) return i;
+  return LATENCY_BOUNDS_MS.length;
+}
+
+export function statusClassOf(status: number): string {
+  if (status === 499) return 'client_closed';
+  return `${Math.floor(status / 100)}xx`;
+}
+
+/** The rollup rows a batch of log rows adds to, each key once (PostgreSQL refuses to upsert a row twice). */
+export function rollupsOf(rows: readonly RequestRow[]): {
+  requests: RequestRollup[];
+  attempts: AttemptRollup[];
+} {
+  const requests = new Map<string, RequestRollup>();
+  const attempts = new Map<string, AttemptRollup>();
+  for (const row of rows) {
+    const provider = row.provider ?? 'none';
+    const statusClass = statusClassOf(row.status);
+    const bucket = latencyBucket(row.latencyTotalMs);
+    // The parts of the keys that do not depend on the granularity, built once per row and attempt.
+    const rowKey = `${provider}\u0000${row.model}\u0000${statusClass}`;
+    const attemptKeys = row.detail.attempts.map((attempt) => `${attempt.provider}\u0000${attempt.outcome}`);
+    const hit = row.cache === 'HIT';
+    for (const bucketMs of ROLLUP_BUCKETS_MS) {
+      const bucketStart = row.timeMs - (row.timeMs % bucketMs);
+      const prefix = `${bucketMs}:${bucketStart}\u0000`;
+      const key = prefix + rowKey;
+      let into = requests.get(key);
+      if (into === undefined) {
+        into = {
+          bucketMs,
+          bucketStart,
+          provider,
+          model: row.model,
+          statusClass,
+          requests: 0,
+          promptTokens: 0,
+          completionTokens: 0,
+          cachedTokens: 0,
+          reasoningTokens: 0,
+          costUsd: 0,
+          cacheHits: 0,
+          cacheSavedUsd: 0,
+          latencySumMs: 0,
+          latency: new Array<number>(LATENCY_BUCKETS).fill(0),
+        };
+        requests.set(key, into);
+      }
+      into.requests += 1;
+      into.promptTokens += row.promptTokens;
+      into.completionTokens += row.completionTokens;
+      into.cachedTokens += row.cachedTokens;
+      into.reasoningTokens += row.reasoningTokens;
+      if (hit) {
+        into.cacheHits += 1;
+        into.cacheSavedUsd += row.costUsd ?? 0;
+      } else into.costUsd += row.costUsd ?? 0;
+      into.latencySumMs += row.latencyTotalMs;
+      (into.latency[bucket] as number) += 1;
+
+      for (let i = 0; i < attemptKeys.length; i++) {
+        const attempt = row.detail.attempts[i] as AttemptDetail;
+        const attemptKey = prefix + (attemptKeys[i] as string);
+        let a = attempts.get(attemptKey);
+        if (a === undefined) {
+          a = {
+            bucketMs,
+            bucketStart,
+            provider: attempt.provider,
+            outcome: attempt.outcome,
+            attempts: 0,
+            latencySumMs: 0,
+            latency: new Array<number>(LATENCY_BUCKETS).fill(0),
+          };
+          attempts.set(attemptKey, a);
+        }
+        a.attempts += 1;
+        a.latencySumMs += attempt.duration_ms;
+        (a.latency[latencyBucket(attempt.duration_ms)] as number) += 1;
+      }
+    }
+  }
+  return { requests: [...requests.values()], attempts: [...attempts.values()] };
+}
+
+/** Why `row` cannot be stored, or undefined (checked before queueing: one bad row would fail its batch forever). */
+export function requestRowProblem(row: RequestRow): string | undefined {
+  if (typeof row.requestId !== 'string' || row.requestId === '')
+    return 'requestId must be a non-empty string';
+  if (!Number.isSafeInteger(row.timeMs) || row.timeMs < 0)
+    return `timeMs must be epoch ms, got ${row.timeMs}`;
+  if (!Number.isSafeInteger(row.status)) return `status must be a whole number, got ${row.status}`;
+  for (const name of [
+    'promptTokens',
+    'completionTokens',
+    'cachedTokens',
+    'reasoningTokens',
+    'attempts',
+  ] as const) {
+    const value = row[name];
+    if (!Number.isSafeInteger(value) || value < 0) return `${name} must be a whole number >= 0, got ${value}`;
+  }
+  for (const name of [
+    'latencyTotalMs',
+    'latencyGatewayMs',
+    'latencyNetworkMs',
+    'latencyInferenceMs',
+  ] as const) {
+    const value = row[name];
+    if (!Number.isFinite(value) || value < 0) return `${name} must be a finite number >= 0, got ${value}`;
+  }
+  for (const name of ['costUsd', 'costEstimateUsd'] as const) {
+    const value = row[name];
+    if (value !== null && !(Number.isFinite(value) && value >= 0))
+      return `${name} must be null or a finite number >= 0, got ${value}`;
+  }
+  return undefined;
+}
+
+/** The rollup columns, in the order both stores bind them. */
+export const REQUEST_ROLLUP_SUMS = [
+  'requests',
+  'prompt_tokens',
+  'completion_tokens',
+  'cached_tokens',
+  'reasoning_tokens',
+  'cost_usd',
+  'cache_hits',
+  'cache_saved_usd',
+  'latency_sum_ms',
+  ...Array.from({ length: LATENCY_BUCKETS }, (_, i) => `l${i}`),
+] as const;
+
+export const ATTEMPT_ROLLUP_SUMS = [
+  'attempts',
+  'latency_sum_ms',
+  ...Array.from({ length: LATENCY_BUCKETS }, (_, i) => `l${i}`),
+] as const;
+
+export function requestRollupValues(r: RequestRollup): number[] {
+  return [
+    r.requests,
+    r.promptTokens,
+    r.completionTokens,
+    r.cachedTokens,
+    r.reasoningTokens,
+    r.costUsd,
+    r.cacheHits,
+    r.cacheSavedUsd,
+    r.latencySumMs,
+    ...r.latency,
+  ];
+}
+
+export function attemptRollupValues(r: AttemptRollup): number[] {
+  return [r.attempts, r.latencySumMs, ...r.latency];
+}
+
+type Row = Record<string, unknown>;
+
+export function toRequestRollup(row: Row): RequestRollup {
+  return {
+    bucketMs: Number(row.bucket_ms),
+    bucketStart: Number(row.bucket_start),
+    provider: row.provider as string,
+    model: row.model as string,
+    statusClass: row.status_class as string,
+    requests: Number(row.requests),
+    promptTokens: Number(row.prompt_tokens),
+    completionTokens: Number(row.completion_tokens),
+    cachedTokens: Number(row.cached_tokens),
+    reasoningTokens: Number(row.reasoning_tokens),
+    costUsd: Number(row.cost_usd),
+    cacheHits: Number(row.cache_hits),
+    cacheSavedUsd: Number(row.cache_saved_usd),
+    latencySumMs: Number(row.latency_sum_ms),
+    latency: Array.from({ length: LATENCY_BUCKETS }, (_, i) => Number(row[`l${i}`])),
+  };
+}
+
+export function toAttemptRollup(row: Row): AttemptRollup {
+  return {
+    bucketMs: Number(row.bucket_ms),
+    bucketStart: Number(row.bucket_start),
+    provider: row.provider as string,
+    outcome: row.outcome as string,
+    attempts: Number(row.attempts),
+    latencySumMs: Number(row.latency_sum_ms),
+    latency: Array.from({ length: LATENCY_BUCKETS }, (_, i) => Number(row[`l${i}`])),
+  };
+}
+
+/** The row's columns as both stores name them, in insert order. */
+export const REQUEST_COLUMNS = [
+  'request_id',
+  'time_ms',
+  'tenant',
+  'key_id',
+  'model',
+  'provider',
+  'upstream_model',
+  'status',
+  'attempts',
+  'stream',
+  'cache',
+  'finish_reason',
+  'prompt_tokens',
+  'completion_tokens',
+  'cached_tokens',
+  'reasoning_tokens',
+  'usage_estimated',
+  'cost_usd',
+  'cost_estimate_usd',
+  'latency_total_ms',
+  'latency_gateway_ms',
+  'latency_network_ms',
+  'latency_inference_ms',
+  'error_code',
+  'detail',
+] as const;
+
+export function toRequestRow(row: Row): RequestRow {
+  const detail = typeof row.detail === 'string' ? JSON.parse(row.detail) : row.detail;
+  return {
+    requestId: row.request_id as string,
+    timeMs: Number(row.time_ms),
+    tenant: row.tenant as string | null,
+    keyId: row.key_id as string | null,
+    model: row.model as string,
+    provider: row.provider as string | null,
+    upstreamModel: row.upstream_model as string | null,
+    status: Number(row.status),
+    attempts: Number(row.attempts),
+    stream: row.stream === true || row.stream === 1 || row.stream === 1n,
+    cache: row.cache as string | null,
+    finishReason: row.finish_reason as string | null,
+    promptTokens: Number(row.prompt_tokens),
+    completionTokens: Number(row.completion_tokens),
+    cachedTokens: Number(row.cached_tokens),
+    reasoningTokens: Number(row.reasoning_tokens),
+    usageEstimated: row.usage_estimated === true || row.usage_estimated === 1 || row.usage_estimated === 1n,
+    costUsd: row.cost_usd === null ? null : Number(row.cost_usd),
+    costEstimateUsd: row.cost_estimate_usd === null ? null : Number(row.cost_estimate_usd),
+    latencyTotalMs: Number(row.latency_total_ms),
+    latencyGatewayMs: Number(row.latency_gateway_ms),
+    latencyNetworkMs: Number(row.latency_network_ms),
+    latencyInferenceMs: Number(row.latency_inference_ms),
+    errorCode: row.error_code as string | null,
+    detail: detail as RequestDetail,
+  };
+}

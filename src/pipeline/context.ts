@@ -8,6 +8,8 @@ import type { ChatRequest } from '../protocol/chat-request.ts';
 import type { FinishReason, Usage } from '../protocol/chat-response.ts';
 import type { AdmissionSpec } from '../limits/types.ts';
 import type { PriceBook } from '../pricing/price-book.ts';
+import type { AnswerRecorder } from '../cache/answer-recorder.ts';
+import type { CacheStatus } from '../cache/cache-metrics.ts';
 
 /** The pre-flight estimate (pipeline/budget.ts): what admission reserves. */
 export interface PreflightEstimate {
@@ -82,6 +84,19 @@ export class RequestContext {
   upstreamMs = 0;
   /** Time from arrival to the first byte sent to the client, ms. */
   firstByteMs: number | null = null;
+
+  // The response cache (issue 14; pipeline/cache.ts).
+  /** The `x-switchyard-cache` header and the log's `cache`: HIT, MISS, or BYPASS (not looked up). */
+  cacheStatus: CacheStatus = 'BYPASS';
+  /** Set when the answer may be stored under this key once complete. */
+  cacheKey: string | null = null;
+  cacheTtlMs = 0;
+  /** Keeps the JSON body or the stream chunks sent, for the store after the response. */
+  cacheRecorder: AnswerRecorder | undefined = undefined;
+  /** On a hit: what the answer cost when it was made (known prices only). */
+  cacheSavedUsd: number | null = null;
+  /** Any stage that must keep this answer out of the cache (output moderation flagged it) sets this. */
+  cacheStoreVetoed = false;
 
   constructor(
     requestId: string,

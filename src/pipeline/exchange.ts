@@ -115,7 +115,11 @@ export async function streamAttempt(
   const writer = new SseWriter(ctx.res);
   const includeUsage = ctx.includeUsage;
   let firstByteMs = 0;
+  // The cache keeps what this attempt sends (the usage chunk too), for the store once it is complete.
+  const recorder = ctx.cacheRecorder;
+  recorder?.reset();
   const emit: EmitChunk = (json, kind) => {
+    recorder?.chunk(json);
     if (kind === 'usage' && !includeUsage) return;
     writer.data(json);
   };

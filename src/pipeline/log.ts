@@ -4,6 +4,7 @@
  */
 import { requestLineWriter } from '../observability/request-line.ts';
 import { requestMetricsFor } from '../observability/request-metrics.ts';
+import { cacheMetricsFor } from '../cache/cache-metrics.ts';
 import type { RequestContext } from './context.ts';
 import type { Services } from './services.ts';
 
@@ -14,7 +15,10 @@ export function recordRequest(ctx: RequestContext, services: Services): void {
   const providerMetrics = requestMetricsFor(metrics, ctx.provider ?? 'none');
   providerMetrics.request(status, ctx.stream, totalMs / 1000);
   const usage = ctx.usage;
-  if (usage !== undefined && ctx.provider !== null) providerMetrics.tokens(usage);
+  // A cache hit's usage is the original answer's: no provider spent those tokens now.
+  if (usage !== undefined && ctx.provider !== null && ctx.cacheStatus !== 'HIT')
+    providerMetrics.tokens(usage);
+  cacheMetricsFor(metrics).request(ctx.cacheStatus, ctx.cacheSavedUsd);
   if (ctx.errorCode === 'upstream_stream_error') providerMetrics.streamError();
 
   requestLineWriter(logger).write({
@@ -47,6 +51,8 @@ export function recordRequest(ctx: RequestContext, services: Services): void {
             reasoning: usage.completion_tokens_details?.reasoning_tokens ?? 0,
           },
     cost_usd: ctx.costUsd,
+    cache: ctx.cacheStatus,
+    cost_saved_usd: ctx.cacheSavedUsd,
     cost_estimate_usd: ctx.estimate?.costUsd ?? null,
     latency_ms: {
       total: round(totalMs),

@@ -9,6 +9,7 @@ import { readBody } from '../server/body.ts';
 import { runAttempts } from './attempt.ts';
 import { ClientGoneError } from './exchange.ts';
 import { settleRequest } from './account.ts';
+import { serveFromCache, storeAnswer } from './cache.ts';
 import { authenticate, checkModelAllowed } from './auth.ts';
 import { estimateCost } from './budget.ts';
 import { admitRequest } from './limits.ts';
@@ -55,7 +56,8 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
       const admitted = admitRequest(ctx, controlPlane.state);
       if (admitted !== undefined) await admitted;
     }
-    await runAttempts(ctx, services);
+    const cached = serveFromCache(ctx, services);
+    if (!(cached instanceof Promise ? await cached : cached)) await runAttempts(ctx, services);
   } catch (error) {
     if (!(error instanceof ClientGoneError)) {
       if (!(error instanceof GatewayError))
@@ -69,6 +71,7 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
     // to die): the concurrency lease is held until then, and the cost of a stream is known only then.
     const finish = () => {
       settleRequest(ctx, services);
+      storeAnswer(ctx, services);
       recordRequest(ctx, services);
     };
     if (res.writableFinished || res.destroyed) finish();

@@ -1,3 +1,4 @@
+import type { ResponseCache } from '../cache/response-cache.ts';
 import type { ControlPlane } from '../control-plane/control-plane.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
@@ -10,4 +11,6 @@ export interface Services {
   random: () => number;
   /** Keys, limits, prices, spend and alerts; the gateway creates it when the caller gives none. */
   controlPlane?: ControlPlane;
+  /** The response cache (issue 14); the gateway creates it from `state` when the caller gives none. */
+  cache?: ResponseCache;
 }

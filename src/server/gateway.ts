@@ -20,6 +20,8 @@ import { createStateStore } from '../state/from-config.ts';
 import type { StateStore } from '../state/types.ts';
 import { UpstreamPools } from '../transport/pools.ts';
 import { ControlPlane } from '../control-plane/control-plane.ts';
+import { createResponseCache } from '../cache/from-config.ts';
+import type { ResponseCache } from '../cache/response-cache.ts';
 import type { Store } from '../store/types.ts';
 import { keyAdminRoutes } from './admin-keys.ts';
 import { pricingAdminRoutes } from './admin-pricing.ts';
@@ -60,6 +62,8 @@ export class Gateway {
   readonly routing: RoutingRuntime;
   /** Keys, limits, prices, spend and alerts. */
   readonly controlPlane: ControlPlane;
+  /** The response cache (issue 14): memory, or the Redis `state` names. */
+  readonly cache: ResponseCache;
   readonly server: Server;
   #snapshot: Snapshot;
   #inFlight = 0;
@@ -79,7 +83,10 @@ export class Gateway {
         store: options.store,
         logger: options.services.logger,
       });
-    this.services = { ...options.services, controlPlane: this.controlPlane };
+    this.cache =
+      options.services.cache ??
+      createResponseCache(options.config, options.services.logger, options.services.metrics);
+    this.services = { ...options.services, controlPlane: this.controlPlane, cache: this.cache };
     this.routing = new RoutingRuntime({
       state,
       logger: options.services.logger,
@@ -141,7 +148,7 @@ export class Gateway {
 
   async listen(port: number, host: string): Promise<AddressInfo> {
     // Store keys must be in memory before the first request, or a valid key would get a 401.
-    await this.controlPlane.start();
+    await Promise.all([this.controlPlane.start(), this.cache.ready()]);
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
@@ -175,6 +182,7 @@ export class Gateway {
     await closed;
     await this.pools.destroy();
     await this.controlPlane.close();
+    await this.cache.close();
     await this.routing.close();
   }
 

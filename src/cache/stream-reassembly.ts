@@ -100,7 +100,8 @@ function addChoiceDelta(choices: ChoiceParts[], raw: Record<string, unknown>): b
   if (delta === undefined || delta === null) return true;
   for (const field in delta) {
     const value = delta[field];
-    if (value === null || value === undefined) continue;
+    // The role chunk's `content: ""` is no content: a tool-call answer's stays null, as OpenAI's JSON says.
+    if (value === null || value === undefined || value === '') continue;
     if (!KNOWN_DELTA_FIELDS.has(field)) return false;
     switch (field) {
       case 'content':

@@ -3,6 +3,7 @@
  * SDK. Each test uses its own prompt, so entries never leak between tests; "the upstream was not called"
  * is read from the fake's request log.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,8 @@ type Json = any;
 let fake: FakeServer;
 const started: TestGateway[] = [];
 let prompts = 0;
+/** Entries in a shared Redis outlive a run: each run's prompts are its own. */
+const run = randomUUID();
 
 beforeAll(async () => {
   fake = await startFakeOpenAI({ keys: ['sk-up'] });
@@ -31,7 +34,7 @@ afterEach(async () => {
 /** A prompt no other test sends. */
 function prompt(): string {
   prompts += 1;
-  return `Cache test prompt number ${prompts}: say something short.`;
+  return `Cache test prompt number ${prompts} of run ${run}: say something short.`;
 }
 
 function document(extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -468,3 +471,41 @@ async function startVersionedUpstream(
       }),
   };
 }
+
+const redisUrl = process.env.SWITCHYARD_TEST_REDIS_URL;
+
+describe('two instances sharing a Redis cache', () => {
+  const shared = redisUrl === undefined ? it.skip : it;
+  if (redisUrl === undefined)
+    console.log('[response cache: two instances on Redis] skipped: SWITCHYARD_TEST_REDIS_URL is not set');
+
+  shared('serves on one instance what the other stored, streamed or not', async () => {
+    const one = await gateway({ state: redisUrl });
+    const two = await gateway({ state: redisUrl });
+    const messages = [{ role: 'user' as const, content: prompt() }];
+    const first = await send(one, { messages });
+    expect(first.headers.get('x-switchyard-cache')).toBe('MISS');
+    // The write lands in Redis shortly after the response: poll the other instance until it hits.
+    let hit: Sent | undefined;
+    let calls = 0;
+    for (let i = 0; i < 50 && hit?.headers.get('x-switchyard-cache') !== 'HIT'; i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      calls = fake.requests.length;
+      hit = await send(two, { messages });
+    }
+    expect(hit?.headers.get('x-switchyard-cache')).toBe('HIT');
+    expect(hit?.json.choices).toEqual(first.json.choices);
+    expect(fake.requests.length).toBe(calls);
+
+    const stream = await two.client.chat.completions.create({
+      model: 'smart',
+      temperature: 0,
+      messages,
+      stream: true,
+    });
+    let content = '';
+    for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? '';
+    expect(content).toBe(first.json.choices[0].message.content);
+    expect(fake.requests.length).toBe(calls);
+  });
+});

@@ -424,10 +424,9 @@ async function measureCache(
         `miss ${miss.load.requestsPerSecond.toFixed(0)} vs off ${offResult.load.requestsPerSecond.toFixed(0)} req/s`,
     );
   }
-  const row = (name: string, list: CellResult[]) => {
+  const figures = (list: CellResult[]) => {
     const cell = medianCell(list);
     return [
-      name,
       cell.load.requestsPerSecond.toFixed(0),
       ms(cell.load.latency.p50),
       ms(cell.load.latency.p99),

@@ -1,8 +1,9 @@
 /**
  * Keeps what one request sent its client, for the cache to store once the answer is complete: the JSON
- * body as sent, or each stream chunk as written (the usage chunk too, sent or not). Bounded by the
+ * answer (the adapter's parsed completion and the text sent, so storing it needs no second parse or
+ * serialization), or each stream chunk as written (the usage chunk too, sent or not). Bounded by the
  * entry cap: past it the recording stops and nothing is stored. Recording is a reference kept or an
- * array push; parsing waits until the response has ended (pipeline/cache.ts).
+ * array push; reassembly waits until the response has ended (pipeline/cache.ts).
  */
 import type { ChatCompletion } from '../protocol/chat-response.ts';
 import { reassembleStream } from './stream-reassembly.ts';
@@ -11,7 +12,8 @@ export class AnswerRecorder {
   readonly #maxBytes: number;
   #chunks: string[] = [];
   #chunkBytes = 0;
-  #body: Buffer | undefined;
+  #completion: ChatCompletion | undefined;
+  #completionJson: string | undefined;
   #overflow = false;
 
   constructor(maxBytes: number) {
@@ -22,7 +24,8 @@ export class AnswerRecorder {
   reset(): void {
     this.#chunks = [];
     this.#chunkBytes = 0;
-    this.#body = undefined;
+    this.#completion = undefined;
+    this.#completionJson = undefined;
     this.#overflow = false;
   }
 
@@ -37,26 +40,24 @@ export class AnswerRecorder {
     this.#chunks.push(json);
   }
 
-  body(bytes: Buffer): void {
-    if (bytes.length > this.#maxBytes) this.#overflow = true;
-    else this.#body = bytes;
+  /** A JSON answer: the completion and its JSON text as sent. */
+  answer(completion: ChatCompletion, json: string): void {
+    if (json.length > this.#maxBytes) this.#overflow = true;
+    else {
+      this.#completion = completion;
+      this.#completionJson = json;
+    }
   }
 
   /** The recorded answer as a completion, or undefined when there is none or it cannot be rebuilt. */
   completion(): ChatCompletion | undefined {
     if (this.#overflow) return undefined;
-    const body = this.#body;
-    if (body !== undefined) {
-      try {
-        const parsed = JSON.parse(body.toString('utf8')) as ChatCompletion;
-        return typeof parsed === 'object' && parsed !== null && Array.isArray(parsed.choices)
-          ? parsed
-          : undefined;
-      } catch {
-        // Not JSON after all (an adapter bug): nothing to store, the client already has its answer.
-        return undefined;
-      }
-    }
+    if (this.#completion !== undefined) return this.#completion;
     return this.#chunks.length === 0 ? undefined : reassembleStream(this.#chunks);
+  }
+
+  /** The JSON text of a JSON answer as sent (undefined for a stream: its completion is rebuilt). */
+  get completionJson(): string | undefined {
+    return this.#overflow ? undefined : this.#completionJson;
   }
 }

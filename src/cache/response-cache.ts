@@ -15,6 +15,8 @@ export interface FreshAnswer {
   target: string;
   upstreamModel: string;
   completion: ChatCompletion;
+  /** The completion's JSON text when at hand (a JSON answer as sent), to save serializing it again. */
+  completionJson?: string;
 }
 
 export class ResponseCache {
@@ -40,15 +42,16 @@ export class ResponseCache {
 
   /** Stores an answer for `ttlMs`; false when it is over `maxEntryBytes` serialized. */
   save(key: string, answer: FreshAnswer, ttlMs: number, maxEntryBytes: number): boolean {
-    const entry: CachedAnswer = {
+    const head: Omit<CachedAnswer, 'completion'> = {
       format: CACHED_ANSWER_FORMAT,
       expiresAtMs: this.#clock() + ttlMs,
       provider: answer.provider,
       target: answer.target,
       upstreamModel: answer.upstreamModel,
-      completion: answer.completion,
     };
-    const text = JSON.stringify(entry);
+    // `{…head, "completion": …}` by concatenation: the completion's text is usually at hand already.
+    const completion = answer.completionJson ?? JSON.stringify(answer.completion);
+    const text = `${JSON.stringify(head).slice(0, -1)},"completion":${completion}}`;
     if (text.length > maxEntryBytes) return false;
     this.store.write(key, text, ttlMs);
     return true;

@@ -92,7 +92,13 @@ export function storeAnswer(ctx: RequestContext, services: Services): void {
   if (completion === undefined || !isStorableCompletion(completion, request)) return;
   cache.save(
     key,
-    { provider: ctx.provider, target: last.target, upstreamModel: ctx.upstreamModel, completion },
+    {
+      provider: ctx.provider,
+      target: last.target,
+      upstreamModel: ctx.upstreamModel,
+      completion,
+      completionJson: recorder.completionJson,
+    },
     ctx.cacheTtlMs,
     cachePolicyFor(ctx.snapshot.config).maxEntryBytes,
   );

@@ -73,6 +73,7 @@ export async function jsonAttempt(
     ctx.finishReason = translated.finishReason;
     ctx.rawFinishReason = translated.rawFinishReason;
     priceAnswer(ctx);
+    ctx.cacheRecorder?.answer(translated.completion, translated.body);
     // A passthrough adapter answers with the upstream's own text: its bytes go out as they came.
     sendCompletion(ctx, translated.body === bodyText ? bodyBytes : translated.body);
     return { kind: 'done', latencyMs: performance.now() - started };

@@ -26,7 +26,6 @@ export function sendCompletion(ctx: RequestContext, body: string | Buffer): void
   // Bytes: Buffer.byteLength and a string write each walk the text with V8's scalar UTF-8 length;
   // Buffer.from encodes it once with SIMD.
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-  ctx.cacheRecorder?.body(bytes);
   const headers = completionHeaders(ctx, 'application/json');
   headers['content-length'] = String(bytes.length);
   // docs/design.md §1: a non-streaming answer with a known price says what it cost (a stream's is in the log).

@@ -309,6 +309,52 @@ describe('streams', () => {
   });
 });
 
+describe('what is never stored', () => {
+  it('does not store a stream cut before its end', async () => {
+    const gw = await gateway();
+    const messages = [{ role: 'user' as const, content: prompt() }];
+    fake.control.enqueue({ fault: { kind: 'cut', afterChunks: 2 } });
+    const response = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'smart', temperature: 0, messages, stream: true }),
+    });
+    const text = await response.text();
+    expect(text).toContain('upstream_stream_error');
+    await waitFor(() => gw.logs.length >= 1);
+    expect((await send(gw, { messages })).headers.get('x-switchyard-cache')).toBe('MISS');
+  });
+});
+
+describe('the stages before the cache', () => {
+  it('counts a hit against the rate limit like any request', async () => {
+    const gw = await gateway({
+      tenants: { tight: { keys: ['sk-tight-0123456789'], rate_limit: { rpm: 2 } } },
+    });
+    const as = { authorization: 'Bearer sk-tight-0123456789' };
+    const messages = [{ role: 'user', content: prompt() }];
+    expect((await send(gw, { messages }, as)).headers.get('x-switchyard-cache')).toBe('MISS');
+    const hit = await send(gw, { messages }, as);
+    expect(hit.headers.get('x-switchyard-cache')).toBe('HIT');
+    expect(hit.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+    const refused = await send(gw, { messages }, as);
+    expect(refused.status).toBe(429);
+    expect(refused.json.error.code).toBe('rate_limit_exceeded');
+  });
+
+  it('exports hits, misses and bypasses as metrics', async () => {
+    const gw = await gateway();
+    const messages = [{ role: 'user', content: prompt() }];
+    await send(gw, { messages });
+    await send(gw, { messages });
+    await send(gw, { messages, temperature: 1 });
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(text).toMatch(/switchyard_cache_requests_total\{result="hit"\} 1/);
+    expect(text).toMatch(/switchyard_cache_requests_total\{result="miss"\} 1/);
+    expect(text).toMatch(/switchyard_cache_requests_total\{result="bypass"\} 1/);
+  });
+});
+
 describe('scopes', () => {
   const tenants = {
     acme: { keys: ['sk-acme-0123456789'] },

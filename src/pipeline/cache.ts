@@ -40,8 +40,9 @@ export function serveFromCache(ctx: RequestContext, services: Services): boolean
 }
 
 function serve(ctx: RequestContext, answer: CachedAnswer): boolean {
-  // The client left while a remote store answered: nothing to send (the log records the 499).
-  if (ctx.res.destroyed) return false;
+  // The client left while a remote store answered: nothing to send, nothing to ask an upstream for
+  // (the log records the 499).
+  if (ctx.res.destroyed) return true;
   ctx.cacheStatus = 'HIT';
   ctx.cacheRecorder = undefined;
   ctx.provider = answer.provider;

@@ -1,9 +1,11 @@
 /**
  * The cache in this process's memory, bounded by bytes and evicting the least recently used entry first
- * (lru-cache: maintained, no dependencies, the bound and the TTL in one structure).
+ * (lru-cache: maintained, no dependencies). Expiry is checked on read against the entry's own deadline
+ * (response-cache.ts), the same check for both stores; the LRU keeps no timers of its own, which spared
+ * a clock read per get and set (an expired entry is simply the first the byte bound evicts, unread).
  */
 import { LRUCache } from 'lru-cache';
-import { type CacheRead, type CacheStore, MARKER_TTL_MS } from './cache-store.ts';
+import type { CacheRead, CacheStore } from './cache-store.ts';
 
 /** Targets with a version marker: far more than any config has; a bound all the same. */
 const MAX_MARKERS = 10_000;
@@ -12,13 +14,14 @@ const ENTRY_OVERHEAD_BYTES = 128;
 
 export class MemoryCacheStore implements CacheStore {
   readonly kind = 'memory' as const;
-  readonly #entries: LRUCache<string, string>;
-  readonly #markers = new LRUCache<string, string>({ max: MAX_MARKERS, ttl: MARKER_TTL_MS });
+  /** Values as bytes: off the JS heap, so the collector never copies or marks an answer's text. */
+  readonly #entries: LRUCache<string, Buffer>;
+  /** target → version; a plain Map, emptied if it ever reaches the bound (markers are rewritten on change). */
+  readonly #markers = new Map<string, string>();
 
   constructor(maxBytes: number) {
-    this.#entries = new LRUCache<string, string>({
+    this.#entries = new LRUCache<string, Buffer>({
       maxSize: maxBytes,
-      // V8 keeps ASCII text at one byte a character: the length is the size, close enough for a bound.
       sizeCalculation: (value, key) => value.length + key.length + ENTRY_OVERHEAD_BYTES,
     });
   }
@@ -26,14 +29,15 @@ export class MemoryCacheStore implements CacheStore {
   read(key: string, targets: readonly string[]): CacheRead {
     const markers: Array<string | undefined> = [];
     for (const target of targets) markers.push(this.#markers.get(target));
-    return { entry: this.#entries.get(key), markers };
+    return { entry: this.#entries.get(key)?.toString('utf8'), markers };
   }
 
-  write(key: string, value: string, ttlMs: number): void {
-    this.#entries.set(key, value, { ttl: ttlMs });
+  write(key: string, value: string, _ttlMs: number): void {
+    this.#entries.set(key, Buffer.from(value));
   }
 
   writeMarker(target: string, version: string): void {
+    if (this.#markers.size >= MAX_MARKERS && !this.#markers.has(target)) this.#markers.clear();
     this.#markers.set(target, version);
   }
 

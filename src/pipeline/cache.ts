@@ -81,7 +81,8 @@ export function storeAnswer(ctx: RequestContext, services: Services): void {
   const last = attempts[attempts.length - 1];
   if (last === undefined || last.outcome !== 'ok' || ctx.provider === null || ctx.upstreamModel === null)
     return;
-  if (cachePolicyFor(ctx.snapshot.config).mode === 'off') return;
+  const policy = cachePolicyFor(ctx.snapshot.config);
+  if (policy.mode === 'off') return;
   cache.noteVersion(last.target, ctx.upstreamModel);
   const recorder = ctx.cacheRecorder;
   const key = ctx.cacheKey;
@@ -101,6 +102,6 @@ export function storeAnswer(ctx: RequestContext, services: Services): void {
       completionJson: recorder.completionJson,
     },
     ctx.cacheTtlMs,
-    cachePolicyFor(ctx.snapshot.config).maxEntryBytes,
+    policy.maxEntryBytes,
   );
 }

@@ -8,7 +8,6 @@
  * timeout, commands are not queued while disconnected (they fail at once), and nothing is retried. A
  * failed write is dropped: the next request simply misses.
  */
-import { hash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, brotliDecompress, constants as zlib } from 'node:zlib';
 import { createRedisClient, type RedisClient } from '../state/redis-client.ts';
@@ -111,9 +110,8 @@ export class RedisCacheStore implements CacheStore {
     }
   }
 
-  /** The key text can be as long as the request: Redis gets its SHA-256, which no tenant can collide. */
   #entryKey(key: string): string {
-    return `${this.#prefix}e:${hash('sha256', key, 'base64url')}`;
+    return `${this.#prefix}e:${key}`;
   }
 
   #markerKey(target: string): string {

@@ -90,18 +90,24 @@ export function storeAnswer(ctx: RequestContext, services: Services): void {
   if (recorder === undefined || key === null || request === undefined) return;
   if (ctx.status !== 200 || ctx.errorCode !== null || ctx.clientAborted || !ctx.res.writableFinished) return;
   if (ctx.cacheStoreVetoed) return;
-  const completion = recorder.completion();
-  if (completion === undefined || !isStorableCompletion(completion, request)) return;
-  cache.save(
-    key,
-    {
-      provider: ctx.provider,
-      target: last.target,
-      upstreamModel: ctx.upstreamModel,
-      completion,
-      completionJson: recorder.completionJson,
-    },
-    ctx.cacheTtlMs,
-    policy.maxEntryBytes,
-  );
+  try {
+    const completion = recorder.completion();
+    if (completion === undefined || !isStorableCompletion(completion, request)) return;
+    cache.save(
+      key,
+      {
+        provider: ctx.provider,
+        target: last.target,
+        upstreamModel: ctx.upstreamModel,
+        completion,
+        completionJson: recorder.completionJson,
+      },
+      ctx.cacheTtlMs,
+      policy.maxEntryBytes,
+    );
+  } catch (error) {
+    // This runs from the response's close event: a throw would be uncaught. The answer is simply not
+    // cached; the client has it already.
+    services.logger.warn({ err: error, request_id: ctx.requestId }, 'storing an answer in the cache failed');
+  }
 }

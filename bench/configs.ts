@@ -16,12 +16,13 @@ export const BENCH_MODEL = 'gpt-4o-mini';
  * The chat completion every bench client sends (wrk-chat.lua spells the same body out in Lua): two short
  * messages and two settings, the shape of a typical plain request.
  */
-export function benchRequestBody(model: string, stream: boolean): string {
+export function benchRequestBody(model: string, stream: boolean, unique = false): string {
   return JSON.stringify({
     model,
     messages: [
       { role: 'system', content: 'You answer in one short sentence.' },
-      { role: 'user', content: 'What does the quick brown fox do?' },
+      // `[<id>]`: autocannon's id replacement (-I), so every request is a new prompt (cache misses).
+      { role: 'user', content: `What does the quick brown fox do?${unique ? ' [<id>]' : ''}` },
     ],
     max_tokens: 64,
     temperature: 0.3,
@@ -93,10 +94,15 @@ export function largeConfig(upstreamUrl: string) {
 export async function writeConfigs(
   dir: string,
   upstreamUrl: string,
-): Promise<{ small: string; large: string }> {
+): Promise<{ small: string; large: string; cacheAll: string; cacheOff: string }> {
   const small = join(dir, 'switchyard.small.yaml');
   const large = join(dir, 'switchyard.large.yaml');
+  const cacheAll = join(dir, 'switchyard.cache-all.yaml');
+  const cacheOff = join(dir, 'switchyard.cache-off.yaml');
   await writeFile(small, stringify(smallConfig(upstreamUrl), { aliasDuplicateObjects: false }));
   await writeFile(large, stringify(largeConfig(upstreamUrl), { aliasDuplicateObjects: false }));
-  return { small, large };
+  // The cache scenario (issue 14): the bench body has temperature 0.3, so `all` makes it cacheable.
+  await writeFile(cacheAll, stringify({ ...smallConfig(upstreamUrl), cache: { mode: 'all' } }));
+  await writeFile(cacheOff, stringify({ ...smallConfig(upstreamUrl), cache: { mode: 'off' } }));
+  return { small, large, cacheAll, cacheOff };
 }

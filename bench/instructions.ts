@@ -7,6 +7,8 @@
  *
  *   node bench/instructions.ts [--target switchyard|bare] [--stream] [--warmup 5000] [--requests 2000]
  *                              [--port 19431]   (the fake upstream's; the target listens on the next one)
+ *                              [--cache all|off] [--unique]   (the cache scenario, issue 14: the gateway
+ *                              with `cache.mode` all or off; --unique sends a new prompt every request)
  *
  * The target runs under callgrind with instrumentation off; after the warm-up requests (the JIT has
  * tiered up by then) it is switched on for exactly `--requests` requests at 50 in flight, then off.
@@ -33,6 +35,8 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '5000' },
     requests: { type: 'string', default: '2000' },
     port: { type: 'string', default: '19431' },
+    cache: { type: 'string' },
+    unique: { type: 'boolean', default: false },
   },
 });
 const CONCURRENCY = 50;
@@ -48,8 +52,10 @@ async function main(): Promise<void> {
   const node = process.execPath;
   const isGateway = values.target === 'switchyard';
   const configs = await writeConfigs(workDir, upstreamUrl);
+  const config =
+    values.cache === 'all' ? configs.cacheAll : values.cache === 'off' ? configs.cacheOff : configs.small;
   const targetArgv = isGateway
-    ? [join(root, 'bin', 'switchyard.js'), 'start', '--config', configs.small, '--port', String(ports.target)]
+    ? [join(root, 'bin', 'switchyard.js'), 'start', '--config', config, '--port', String(ports.target)]
     : [join(here, 'bare-proxy.ts'), String(ports.target), upstreamUrl];
   const outFile = join(workDir, 'callgrind.out');
   const servers: Started[] = [];
@@ -81,7 +87,12 @@ async function main(): Promise<void> {
     await waitForPort(target, 180_000);
     const pid = String(target.child.pid);
 
-    const send = requestSender(ports.target, isGateway ? BENCH_TENANT_KEY : undefined, values.stream);
+    const send = requestSender(
+      ports.target,
+      isGateway ? BENCH_TENANT_KEY : undefined,
+      values.stream,
+      values.unique,
+    );
     await send(Number(values.warmup));
     execFileSync('callgrind_control', ['--instr=on', pid], { stdio: 'ignore' });
     const measured = Number(values.requests);
@@ -90,7 +101,7 @@ async function main(): Promise<void> {
     execFileSync('callgrind_control', ['--dump', pid], { stdio: 'ignore' });
     await sleep(500);
     const total = await countedInstructions(workDir);
-    const kind = values.stream ? 'streamed' : 'JSON';
+    const kind = `${values.stream ? 'streamed' : 'JSON'}${values.cache === undefined ? '' : ` (cache ${values.cache}${values.unique ? ', new prompts' : ', same prompt'})`}`;
     process.stdout.write(
       `${values.target}: ${Math.round(total / measured).toLocaleString('en-US')} instructions per ${kind} request ` +
         `(${total.toLocaleString('en-US')} over ${measured} requests after ${values.warmup} to warm up)\n`,
@@ -101,9 +112,10 @@ async function main(): Promise<void> {
 }
 
 /** Sends exactly `count` completions with CONCURRENCY in flight and reads each answer to its end. */
-function requestSender(port: number, key: string | undefined, stream: boolean) {
+function requestSender(port: number, key: string | undefined, stream: boolean, unique: boolean) {
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: CONCURRENCY });
-  const body = benchRequestBody(BENCH_MODEL, stream);
+  const template = benchRequestBody(BENCH_MODEL, stream, unique);
+  let sent = 0;
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (key !== undefined) headers.authorization = `Bearer ${key}`;
   return async (count: number): Promise<void> => {
@@ -111,6 +123,8 @@ function requestSender(port: number, key: string | undefined, stream: boolean) {
     const worker = async () => {
       while (left > 0) {
         left--;
+        sent++;
+        const body = unique ? template.replace('[<id>]', `#${sent}`) : template;
         const response = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers, body });
         await response.body.text();
         if (response.statusCode !== 200) throw new Error(`the target answered ${response.statusCode}`);

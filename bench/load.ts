@@ -23,6 +23,8 @@ export interface LoadOptions {
   /** Tenant key sent as a bearer token; undefined for targets that need none. */
   key: string | undefined;
   cpu: string | undefined;
+  /** A new prompt on every request (the cache scenario's misses); default: the same body each time. */
+  unique?: boolean;
 }
 
 export interface LoadResult {
@@ -62,6 +64,7 @@ async function runWrk(options: LoadOptions): Promise<LoadResult> {
         BENCH_STREAM: options.stream ? '1' : '0',
         BENCH_AUTH: options.key ?? '',
         BENCH_RESULT: resultFile,
+        BENCH_UNIQUE: options.unique ? '1' : '0',
       },
     );
     const raw = JSON.parse(readFileSync(resultFile, 'utf8')) as {
@@ -90,8 +93,9 @@ async function runWrk(options: LoadOptions): Promise<LoadResult> {
 }
 
 async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
-  const body = benchRequestBody(options.model, options.stream);
+  const body = benchRequestBody(options.model, options.stream, options.unique === true);
   const headers = ['-H', 'content-type=application/json'];
+  if (options.unique) headers.push('-I');
   if (options.key !== undefined) headers.push('-H', `authorization=Bearer ${options.key}`);
   const { stdout, cpuSeconds } = await runMeasured(
     pinned(options.cpu, [

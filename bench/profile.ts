@@ -5,6 +5,7 @@
  * and by function, and inclusive time for the gateway's own functions.
  *
  *   node bench/profile.ts [--target switchyard|bare] [--stream] [--connections 50] [--seconds 10] [--top 40]
+ *                         [--cache all|off] [--unique]   (the cache scenario: cache.mode, a new prompt per request)
  *   node bench/profile.ts --analyze FILE.cpuprofile [--requests N]   the summary of an existing profile
  *
  * Times are also given per request (CPU µs / request), which compares directly with the bare proxy's.
@@ -28,6 +29,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     top: { type: 'string', default: '40' },
     target: { type: 'string', default: 'switchyard' },
+    cache: { type: 'string' },
+    unique: { type: 'boolean', default: false },
     analyze: { type: 'string' },
     requests: { type: 'string' },
   },
@@ -181,7 +184,11 @@ async function profileTarget(): Promise<{ file: string; requests: number; fromMs
             join(root, 'bin', 'switchyard.js'),
             'start',
             '--config',
-            configs.small,
+            values.cache === 'all'
+              ? configs.cacheAll
+              : values.cache === 'off'
+                ? configs.cacheOff
+                : configs.small,
             '--port',
             String(gatewayPort),
           ],
@@ -201,6 +208,7 @@ async function profileTarget(): Promise<{ file: string; requests: number; fromMs
       stream: values.stream === true,
       key: bare ? undefined : BENCH_TENANT_KEY,
       cpu: pin.load,
+      unique: values.unique === true,
     });
     process.stderr.write(
       `load: ${load.requestsPerSecond.toFixed(0)} req/s, p50 ${load.latency.p50.toFixed(3)} ms, errors ${load.errors}\n`,

@@ -7,7 +7,7 @@
  *   npm run bench                 full run, about 9 minutes
  *   npm run bench -- --quick      shorter cells, about 4 minutes
  *   options: --seconds N --warmup N (per cell), --rounds N (interleaved rounds of the throughput cells),
- *            --streams N (open-streams scenario), --keep (temp dir)
+ *            --streams N (open-streams scenario), --keep (temp dir), --cache-only (the cache scenario alone)
  *
  * CPU placement: with two or more CPUs the measured server runs alone on CPU 1 and the load generator
  * and fake upstream share CPU 0, so the gateway's cost is never hidden by the load's (or the other
@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import {
   BENCH_MODEL,
   BENCH_TENANT_KEY,
+  benchRequestBody,
   LARGE_MODEL,
   LARGE_MODELS,
   LARGE_PROVIDERS,
@@ -59,6 +60,7 @@ const { values: flags } = parseArgs({
     streams: { type: 'string', default: '1000' },
     keep: { type: 'boolean', default: false },
     rounds: { type: 'string' },
+    'cache-only': { type: 'boolean', default: false },
   },
 });
 const quick = flags.quick === true;
@@ -181,6 +183,47 @@ async function main(): Promise<void> {
     output.push(text);
     process.stdout.write(`\n${text}\n`);
   };
+
+  // ---- the response cache (issue 14): hits against bare, misses against the cache off ---------------
+  const cacheScenario = async (): Promise<BudgetLine[]> => {
+    const freshBare = await launch(
+      'bare-cache',
+      ports.bare,
+      [node, join(here, 'bare-proxy.ts'), String(ports.bare), upstreamUrl],
+      TARGET_CPU,
+    );
+    const cacheAll = await launch(
+      'switchyard-cache-all',
+      ports.large,
+      switchyardArgv(configs.cacheAll, ports.large),
+      TARGET_CPU,
+    );
+    const cacheOff = await launch(
+      'switchyard-cache-off',
+      ports.workers,
+      switchyardArgv(configs.cacheOff, ports.workers),
+      TARGET_CPU,
+    );
+    const result = await measureCache(
+      { ...targets.bare, server: freshBare },
+      { ...targets.switchyard, name: 'cache-all', server: cacheAll },
+      { ...targets.switchyard, name: 'cache-off', server: cacheOff },
+    );
+    emit(result.table);
+    await stop(freshBare);
+    await stop(cacheAll);
+    await stop(cacheOff);
+    return result.lines;
+  };
+
+  if (flags['cache-only']) {
+    // `--cache-only`: just the cache scenario (issue 14), for working on the cache.
+    await stop(bare);
+    await stop(switchyard);
+    emit(budget(await cacheScenario()));
+    await stop(upstream);
+    return;
+  }
 
   // ---- throughput and latency: non-streaming and streaming at c = 1, 50, 500 ----------------------
   const results: Record<string, CellResult> = {};
@@ -316,20 +359,9 @@ async function main(): Promise<void> {
     emit(workersTable(workers));
   }
 
-  emit(
-    table(
-      'Cache hits',
-      ['scenario', 'result'],
-      [
-        [
-          'cache hit',
-          'not measured: there is no response cache yet (docs/design.md §2 cache stage not built)',
-        ],
-      ],
-    ),
-  );
+  const cacheLines = await cacheScenario();
 
-  emit(budget(budgetLines(roundRatios, results, ttfb, open, sizes)));
+  emit(budget([...budgetLines(roundRatios, results, ttfb, open, sizes), ...cacheLines]));
   const runSeconds = (performance.now() - runStartedAt) / 1000;
   const stealShare = (machineStealSeconds() - runStealBefore) / (runSeconds * cpuCount);
   emit(
@@ -347,6 +379,118 @@ async function main(): Promise<void> {
 }
 
 // ---- measurements ---------------------------------------------------------------------------------
+
+/**
+ * The cache scenario (issue 14), c = 50, interleaved rounds like the throughput cells: hits (the same
+ * prompt every request, `cache.mode: all`) against the bare proxy, which must do its upstream round
+ * trip; and misses (a new prompt every request) with the cache on against the cache off, in gateway
+ * CPU per request and in throughput.
+ */
+async function measureCache(
+  bare: Target,
+  cacheAll: Target,
+  cacheOff: Target,
+): Promise<{ table: string; lines: BudgetLine[] }> {
+  await expectCacheStatus(cacheAll, false, 'HIT');
+  await expectCacheStatus(cacheAll, true, 'MISS');
+  await expectCacheStatus(cacheOff, true, 'BYPASS');
+  const hitRatios: number[] = [];
+  const missCpuRatios: number[] = [];
+  const missRpsRatios: number[] = [];
+  const cells: Record<string, CellResult[]> = { bare: [], hit: [], miss: [], off: [] };
+  const opts = (unique: boolean, round: number) => ({
+    connections: 50,
+    stream: false,
+    unique,
+    warmupSeconds: round === 0 ? warmupSeconds : Math.min(1, warmupSeconds),
+  });
+  for (let round = 0; round < rounds; round++) {
+    const hitFirst = round % 2 === 0;
+    const bareCell = hitFirst ? undefined : await measureCell(bare, opts(false, round));
+    const hit = await measureCell(cacheAll, opts(false, round));
+    const bareResult = bareCell ?? (await measureCell(bare, opts(false, round)));
+    const off = hitFirst ? await measureCell(cacheOff, opts(true, round)) : undefined;
+    const miss = await measureCell(cacheAll, opts(true, round));
+    const offResult = off ?? (await measureCell(cacheOff, opts(true, round)));
+    cells.bare?.push(bareResult);
+    cells.hit?.push(hit);
+    cells.miss?.push(miss);
+    cells.off?.push(offResult);
+    hitRatios.push(hit.load.requestsPerSecond / bareResult.load.requestsPerSecond);
+    missCpuRatios.push(miss.cpuMicrosPerRequest / offResult.cpuMicrosPerRequest);
+    missRpsRatios.push(offResult.load.requestsPerSecond / miss.load.requestsPerSecond);
+    progress(
+      `cache round ${round + 1}: hit ${hit.load.requestsPerSecond.toFixed(0)} vs bare ${bareResult.load.requestsPerSecond.toFixed(0)} req/s; ` +
+        `miss ${miss.load.requestsPerSecond.toFixed(0)} vs off ${offResult.load.requestsPerSecond.toFixed(0)} req/s`,
+    );
+  }
+  const figures = (list: CellResult[]) => {
+    const cell = medianCell(list);
+    return [
+      cell.load.requestsPerSecond.toFixed(0),
+      ms(cell.load.latency.p50),
+      ms(cell.load.latency.p99),
+      cell.cpuMicrosPerRequest.toFixed(0),
+    ];
+  };
+  const hitRatio = median(hitRatios);
+  const missCpu = median(missCpuRatios);
+  const missRps = median(missRpsRatios);
+  const text = table(
+    `Response cache, c = 50, non-streaming (median of ${rounds} interleaved rounds)`,
+    ['target', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req'],
+    [
+      ['bare', 'same prompt, upstream call', ...figures(cells.bare ?? [])],
+      ['switchyard', 'cache hit (mode all, same prompt)', ...figures(cells.hit ?? [])],
+      ['switchyard', 'cache miss (mode all, new prompts)', ...figures(cells.miss ?? [])],
+      ['switchyard', 'cache off (new prompts)', ...figures(cells.off ?? [])],
+    ],
+  );
+  return {
+    table: text,
+    lines: [
+      {
+        figure: 'cache hit throughput / bare proxy (c=50)',
+        limit: '≥ 0.90',
+        measured: ratio(hitRatio),
+        ok: Number.isFinite(hitRatio) ? hitRatio >= 0.9 : undefined,
+      },
+      {
+        figure: 'cache miss CPU per request / cache off (c=50)',
+        limit: '≤ 1.03',
+        measured: ratio(missCpu),
+        ok: Number.isFinite(missCpu) ? missCpu <= 1.03 : undefined,
+      },
+      {
+        figure: 'cache off throughput / cache miss (c=50)',
+        limit: '≤ 1.03',
+        measured: ratio(missRps),
+        ok: Number.isFinite(missRps) ? missRps <= 1.03 : undefined,
+      },
+    ],
+  };
+}
+
+/** Fails the bench when a cache target does not answer as its scenario assumes. */
+async function expectCacheStatus(target: Target, unique: boolean, expected: string): Promise<void> {
+  const url = `http://127.0.0.1:${target.server.port}/v1/chat/completions`;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (target.key !== undefined) headers.authorization = `Bearer ${target.key}`;
+  let status: string | null = null;
+  for (let i = 0; i < 3; i++) {
+    const body = benchRequestBody(target.model, false).replace(
+      'fox do?',
+      unique ? `fox do? check-${Date.now()}-${i}` : 'fox do?',
+    );
+    const response = await fetch(url, { method: 'POST', headers, body });
+    await response.arrayBuffer();
+    status = response.headers.get('x-switchyard-cache');
+    // A hit needs the first answer stored: it is, once the response has ended; try again briefly.
+    if (status === expected) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${target.name}: expected x-switchyard-cache ${expected}, got ${status}`);
+}
 
 /** Others' CPU use above this share of one CPU makes a cell run again (up to MAX_ATTEMPTS times). */
 const NOISE_LIMIT = 0.1;
@@ -371,7 +515,13 @@ function median(values: number[]): number {
 
 async function measureCell(
   target: Target,
-  options: { connections: number; stream: boolean; unpinned?: boolean; warmupSeconds?: number },
+  options: {
+    connections: number;
+    stream: boolean;
+    unpinned?: boolean;
+    warmupSeconds?: number;
+    unique?: boolean;
+  },
 ): Promise<CellResult> {
   const cpu = options.unpinned ? undefined : LOAD_CPU;
   const base = {
@@ -381,6 +531,7 @@ async function measureCell(
     stream: options.stream,
     key: target.key,
     cpu,
+    unique: options.unique,
   };
   await waitForQuiet(QUIET_WAIT_MS);
   await runLoad({ ...base, seconds: options.warmupSeconds ?? warmupSeconds });

@@ -6,6 +6,9 @@
 local model = os.getenv("BENCH_MODEL") or "gpt-4o-mini"
 local auth = os.getenv("BENCH_AUTH") or ""
 local stream = os.getenv("BENCH_STREAM") == "1"
+-- BENCH_UNIQUE=1: a new prompt on every request (the cache scenario's misses).
+local unique = os.getenv("BENCH_UNIQUE") == "1"
+local counter = 0
 
 local body = '{"model":"' .. model .. '","messages":['
   .. '{"role":"system","content":"You answer in one short sentence."},'
@@ -25,7 +28,10 @@ function init(args)
 end
 
 function request()
-  return request_bytes
+  if not unique then return request_bytes end
+  counter = counter + 1
+  local varied = body:gsub("fox do%?", "fox do? " .. tostring(counter) .. "-" .. tostring(math.random(1e9)), 1)
+  return wrk.format("POST", "/v1/chat/completions", headers, varied)
 end
 
 function done(summary, latency, requests)

@@ -13,6 +13,7 @@ import { breakerSection, healthSection, retrySection, routingSection } from './s
 import { serverSection } from './sections/server.ts';
 import { stateSection, storeSection } from './sections/state-store.ts';
 import { alertsSection, limitsSection, pricingSection } from './sections/control-plane.ts';
+import { cacheSection } from './sections/cache.ts';
 import { tenantsSection, tiersSection } from './sections/tenants.ts';
 import { guardrailsSection } from './sections/guardrails.ts';
 import { batchSection } from './sections/batch.ts';
@@ -27,6 +28,7 @@ export const configSections = {
   pricing: pricingSection,
   alerts: alertsSection,
   limits: limitsSection,
+  cache: cacheSection,
   state: stateSection,
   store: storeSection,
   retry: retrySection,

@@ -498,3 +498,16 @@ export function requestLogUnavailable(why: string): GatewayError {
     retryAfterMs: 1000,
   });
 }
+
+// The response cache (issue 14).
+
+export function invalidCacheDirective(): GatewayError {
+  return new GatewayError({
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'invalid_cache_directive',
+    param: null,
+    message:
+      "The x-switchyard-cache header accepts only 'force' (cache this request even when the mode would not).",
+  });
+}

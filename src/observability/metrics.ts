@@ -28,7 +28,6 @@ export interface GatewayMetrics {
   beforeCollect: Set<() => void>;
   // Observability (issue 12).
   costUsd: Counter<'provider'>;
-  cacheResults: Counter<'result'>;
   /** Requests refused before any upstream: rate_limit_exceeded, budget_exceeded, concurrency, … (error codes). */
   refusals: Counter<'code'>;
   inFlightRequests: Gauge;
@@ -146,12 +145,6 @@ export function createMetrics(
       name: 'switchyard_cost_usd_total',
       help: 'Cost of answers in USD (reported usage × price), by the provider that answered; unknown prices add nothing.',
       labelNames: ['provider'],
-      registers: [registry],
-    }),
-    cacheResults: new Counter({
-      name: 'switchyard_cache_results_total',
-      help: 'Cache lookups by result: HIT, MISS or BYPASS.',
-      labelNames: ['result'],
       registers: [registry],
     }),
     refusals: new Counter({

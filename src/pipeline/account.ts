@@ -90,12 +90,15 @@ function settleAdmission(
         : {
             estimated: spec.estimatedTokens,
             // Unknown usage after a committed answer: keep the estimate, it is the best figure there is.
+            // A cache hit made no upstream call: it spends no tokens.
             actual:
-              usage !== undefined
-                ? usage.prompt_tokens + usage.completion_tokens
-                : ctx.committed
-                  ? spec.estimatedTokens
-                  : 0,
+              ctx.cacheStatus === 'HIT'
+                ? 0
+                : usage !== undefined
+                  ? usage.prompt_tokens + usage.completion_tokens
+                  : ctx.committed
+                    ? spec.estimatedTokens
+                    : 0,
           },
     budget:
       spec.budget === undefined

@@ -11,6 +11,8 @@ import type { PriceBook } from '../pricing/price-book.ts';
 import type { Front } from '../fronts/types.ts';
 import type { GuardrailsPolicy } from '../guardrails/policy.ts';
 import type { GuardVerdict } from '../guardrails/verdict.ts';
+import type { AnswerRecorder } from '../cache/answer-recorder.ts';
+import type { CacheStatus } from '../cache/cache-metrics.ts';
 
 /** The pre-flight estimate (pipeline/budget.ts): what admission reserves. */
 export interface PreflightEstimate {
@@ -109,8 +111,6 @@ export class RequestContext {
   upstreamHeadAt = 0;
   /** Chunks sent to the client in a stream: the completion estimate when the upstream's usage never came. */
   streamedChunks = 0;
-  /** `HIT`, `MISS` or `BYPASS` once a cache stage runs; null without one. */
-  cache: string | null = null;
   /** The tenant opted in to stored bodies (observability/body-capture.ts). */
   captureBodies = false;
   /** The JSON answer sent, kept only when `captureBodies`. */
@@ -118,6 +118,19 @@ export class RequestContext {
   /** A stream's chunks sent, kept (up to the body bound) only when `captureBodies`. */
   streamText: string[] = [];
   streamTextBytes = 0;
+
+  // The response cache (issue 14; pipeline/cache.ts).
+  /** The `x-switchyard-cache` header and the log's `cache`: HIT, MISS, or BYPASS (not looked up). */
+  cacheStatus: CacheStatus = 'BYPASS';
+  /** Set when the answer may be stored under this key once complete. */
+  cacheKey: string | null = null;
+  cacheTtlMs = 0;
+  /** Keeps the JSON body or the stream chunks sent, for the store after the response. */
+  cacheRecorder: AnswerRecorder | undefined = undefined;
+  /** On a hit: what the answer cost when it was made (known prices only). */
+  cacheSavedUsd: number | null = null;
+  /** Any stage that must keep this answer out of the cache (output moderation flagged it) sets this. */
+  cacheStoreVetoed = false;
 
   constructor(
     requestId: string,

@@ -95,6 +95,9 @@ export async function jsonAttempt(
     const checked = moderateCompletion(ctx, target, translated);
     const moderated = checked instanceof Promise ? await checked : checked;
     if (ctx.captureBodies) ctx.responseText = moderated ?? translated.body;
+    // An answer moderation changed (blocked or redacted) is never cached; an unchanged one may be.
+    if (moderated !== undefined) ctx.cacheStoreVetoed = true;
+    else ctx.cacheRecorder?.answer(translated.completion, translated.body);
     // A passthrough adapter answers with the upstream's own text: its bytes go out as they came.
     sendCompletion(ctx, moderated ?? (translated.body === bodyText ? bodyBytes : translated.body));
     return { kind: 'done', latencyMs: performance.now() - started };
@@ -137,6 +140,9 @@ export async function streamAttempt(
   const writer = new SseWriter(ctx.res);
   const includeUsage = ctx.includeUsage;
   let firstByteMs = 0;
+  // The cache keeps what this attempt sends (the usage chunk too), for the store once it is complete.
+  const recorder = ctx.front === undefined ? ctx.cacheRecorder : undefined;
+  recorder?.reset();
   const frontStream =
     ctx.front === undefined ? undefined : ctx.front.openStream(frontCall(ctx, target, translation), writer);
   const translator = frontStream?.translator ?? provider.adapter.createStreamTranslator(translation);
@@ -160,6 +166,7 @@ export async function streamAttempt(
   const emit: EmitChunk =
     moderator !== undefined
       ? (json, kind) => {
+          recorder?.chunk(json);
           if (kind === 'usage' && !includeUsage) return;
           if (kind === 'chunk') ctx.streamedChunks++;
           // The upstream has answered: the first-token deadline is met even while moderation holds the text.
@@ -168,6 +175,7 @@ export async function streamAttempt(
         }
       : frontStream === undefined
         ? (json, kind) => {
+            recorder?.chunk(json);
             if (kind === 'usage' && !includeUsage) return;
             if (kind === 'chunk') ctx.streamedChunks++;
             if (ctx.captureBodies) captureChunk(ctx, json);

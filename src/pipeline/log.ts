@@ -7,6 +7,7 @@ import { statusClass } from '../observability/metrics.ts';
 import { buildRequestRecord } from '../observability/request-record.ts';
 import { requestLineWriter } from '../observability/request-line.ts';
 import { requestMetricsFor } from '../observability/request-metrics.ts';
+import { cacheMetricsFor } from '../cache/cache-metrics.ts';
 import type { RequestContext } from './context.ts';
 import type { Services } from './services.ts';
 
@@ -28,10 +29,12 @@ export function recordRequest(ctx: RequestContext, services: Services): void {
   const providerMetrics = requestMetricsFor(metrics, provider);
   providerMetrics.request(status, ctx.stream, totalMs / 1000);
   const usage = ctx.usage;
-  if (usage !== undefined && ctx.provider !== null) providerMetrics.tokens(usage);
+  // A cache hit's usage is the original answer's: no provider spent those tokens now.
+  if (usage !== undefined && ctx.provider !== null && ctx.cacheStatus !== 'HIT')
+    providerMetrics.tokens(usage);
+  cacheMetricsFor(metrics).request(ctx.cacheStatus, ctx.cacheSavedUsd);
   if (ctx.errorCode === 'upstream_stream_error') providerMetrics.streamError();
   if (ctx.costUsd !== null && ctx.costUsd > 0) providerMetrics.cost(ctx.costUsd);
-  if (ctx.cache !== null) metrics.cacheResults.labels(ctx.cache).inc();
   if (ctx.errorCode !== null && ctx.attempts.length === 0 && REFUSAL_CODES.has(ctx.errorCode))
     metrics.refusals.labels(ctx.errorCode).inc();
   if (ctx.stream && ctx.firstByteMs !== null && ctx.provider !== null)

@@ -17,7 +17,7 @@ export function completionHeaders(ctx: RequestContext, contentType: string): Rec
     'x-switchyard-provider': toHeaderValue(ctx.provider ?? ''),
     'x-switchyard-model': toHeaderValue(ctx.upstreamModel ?? ''),
     'x-switchyard-attempts': String(ctx.attemptCount),
-    'x-switchyard-cache': 'BYPASS',
+    'x-switchyard-cache': ctx.cacheStatus,
   };
   // One writeHead with every header: res.setHeader costs about a microsecond a header.
   const rateLimit = ctx.rateLimitHeaders;

@@ -12,6 +12,7 @@ import { readBody, UploadAbortedError } from '../server/body.ts';
 import { runAttempts } from './attempt.ts';
 import { ClientGoneError } from './exchange.ts';
 import { settleRequest } from './account.ts';
+import { serveFromCache, storeAnswer } from './cache.ts';
 import { authenticate, checkModelAllowed } from './auth.ts';
 import { estimateCost } from './budget.ts';
 import { guardInput } from './guard-in.ts';
@@ -82,7 +83,8 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
       const admitted = admitRequest(ctx, controlPlane.state);
       if (admitted !== undefined) await admitted;
     }
-    await runAttempts(ctx, services);
+    const cached = serveFromCache(ctx, services);
+    if (!(cached instanceof Promise ? await cached : cached)) await runAttempts(ctx, services);
   } catch (error) {
     // A client that left mid-upload is a 499 logged at info, like one that leaves mid-stream (issue 10);
     // an upload Node cut is logged with the refusal it already sent.
@@ -103,6 +105,7 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
       services.metrics.inFlightRequests.dec();
       if (ctx.stream) services.metrics.inFlightStreams.dec();
       settleRequest(ctx, services);
+      storeAnswer(ctx, services);
       recordRequest(ctx, services);
     };
     if (res.writableFinished || res.destroyed) finish();

@@ -1,3 +1,4 @@
+import type { ResponseCache } from '../cache/response-cache.ts';
 import type { ControlPlane } from '../control-plane/control-plane.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
@@ -13,4 +14,6 @@ export interface Services {
   controlPlane?: ControlPlane;
   /** Traces, degradation alerts and request-log retention (issue 12); the gateway creates it. */
   observability?: Observability;
+  /** The response cache (issue 14); the gateway creates it from `state` when the caller gives none. */
+  cache?: ResponseCache;
 }

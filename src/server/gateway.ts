@@ -21,6 +21,8 @@ import { RedisState } from '../state/redis.ts';
 import type { StateStore } from '../state/types.ts';
 import { UpstreamPools } from '../transport/pools.ts';
 import { ControlPlane } from '../control-plane/control-plane.ts';
+import { createResponseCache } from '../cache/from-config.ts';
+import type { ResponseCache } from '../cache/response-cache.ts';
 import type { Store } from '../store/types.ts';
 import { batchRoutes } from '../batch/routes.ts';
 import { BatchService } from '../batch/service.ts';
@@ -71,6 +73,8 @@ export class Gateway {
   readonly controlPlane: ControlPlane;
   /** Degradation alerts, request-log retention, traces. */
   readonly observability: Observability;
+  /** The response cache (issue 14): memory, or the Redis `state` names. */
+  readonly cache: ResponseCache;
   readonly server: Server;
   /** Files, batch jobs and the aggregator; undefined without a store that holds batches. */
   readonly batches: BatchService | undefined;
@@ -95,6 +99,9 @@ export class Gateway {
         logger: options.services.logger,
         metrics: options.services.metrics,
       });
+    this.cache =
+      options.services.cache ??
+      createResponseCache(options.config, options.services.logger, options.services.metrics);
     this.routing = new RoutingRuntime({
       state,
       logger: options.services.logger,
@@ -114,6 +121,7 @@ export class Gateway {
       ...options.services,
       controlPlane: this.controlPlane,
       observability: this.observability,
+      cache: this.cache,
     };
     this.#snapshot = compileConfig(options.config, this.pools, 1, this.routing);
     // Node checks both timeouts below on this interval (default 30 s, which would let a stalled client
@@ -196,7 +204,7 @@ export class Gateway {
 
   async listen(port: number, host: string): Promise<AddressInfo> {
     // Store keys must be in memory before the first request, or a valid key would get a 401.
-    await this.controlPlane.start();
+    await Promise.all([this.controlPlane.start(), this.cache.ready()]);
     await warmState(this.#state, this.services.logger);
     await this.batches?.start();
     await this.observability.start();
@@ -235,6 +243,7 @@ export class Gateway {
     await this.pools.destroy();
     await this.observability.close();
     await this.controlPlane.close();
+    await this.cache.close();
     await this.routing.close();
   }
 

@@ -16,13 +16,12 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { AdmissionResult, AdmissionSpec, BudgetView, Settlement } from '../limits/types.ts';
 import type { BreakerOutcome, BreakerPolicy, BreakerStateName, BreakerView } from '../routing/breaker.ts';
 import { BUDGET_RETENTION_MS, CONCURRENT_RETRY_MS } from './memory-limits.ts';
 import { admissionKeys, breakerKeys, budgetKeys, scopeTag, settlementKeys } from './redis-keys.ts';
-import { parseRedisTarget } from './redis-target.ts';
+import { createRedisClient, type RedisClient } from './redis-client.ts';
 import { WINDOW_MS, windowIndex } from './sliding-window.ts';
 import type { BreakerAction, StateStore, TokenBucketResult, TokenBucketSpec, TrialResult } from './types.ts';
 
@@ -35,16 +34,7 @@ export interface RedisStateOptions {
   redis?: RedisOptions;
 }
 
-/**
- * ioredis is loaded on first use: importing it costs about 27 MB of resident memory, which a gateway on
- * `state: memory` (the default) would carry for nothing; peak RSS is part of the performance budget.
- */
-function loadIoredis(): { Redis: typeof Redis; Cluster: typeof Cluster } {
-  return createRequire(import.meta.url)('ioredis') as { Redis: typeof Redis; Cluster: typeof Cluster };
-}
-
-/** A single Redis (plain or behind Sentinels) or a Cluster: the commands used here exist on both. */
-export type RedisClient = Redis | Cluster;
+export type { RedisClient } from './redis-client.ts';
 
 /** A breaker record idle this long is dropped: it holds nothing a fresh, closed breaker would not. */
 const BREAKER_RECORD_TTL_MS = 24 * 3_600_000;
@@ -103,9 +93,6 @@ export class RedisState implements StateStore {
   /** `setting`: any form of redis-target.ts (redis://, rediss://, redis-cluster://, redis-sentinel://). */
   constructor(setting: string, options: RedisStateOptions = {}) {
     this.#prefix = options.prefix ?? 'switchyard:';
-    const target = parseRedisTarget(setting);
-    if (typeof target === 'string') throw new Error(`state: ${target}`);
-    const ioredis = loadIoredis();
     const common: RedisOptions = {
       commandTimeout: options.commandTimeoutMs ?? 1000,
       // One quick retry, then reject: routing must not wait on a Redis that is away.
@@ -113,34 +100,7 @@ export class RedisState implements StateStore {
       enableAutoPipelining: true,
       ...options.redis,
     };
-    if (target.kind === 'single') {
-      this.redis = new ioredis.Redis(setting, common);
-    } else if (target.kind === 'sentinel') {
-      this.redis = new ioredis.Redis({
-        ...common,
-        sentinels: target.sentinels,
-        name: target.name,
-        db: target.db,
-        username: target.username,
-        password: target.password,
-        sentinelUsername: target.username,
-        sentinelPassword: target.password,
-        enableTLSForSentinelMode: target.tls,
-        ...(target.tls ? { tls: {} } : {}),
-      });
-    } else {
-      this.redis = new ioredis.Cluster(target.nodes, {
-        enableAutoPipelining: true,
-        redisOptions: {
-          ...common,
-          username: target.username,
-          password: target.password,
-          ...(target.tls ? { tls: {} } : {}),
-        },
-      });
-    }
-    // ioredis reconnects by itself; without a listener an unreachable Redis would crash the process.
-    this.redis.on('error', () => {});
+    this.redis = createRedisClient(setting, common);
   }
 
   /**

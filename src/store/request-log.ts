@@ -68,6 +68,8 @@ export interface RequestRow {
   latencyInferenceMs: number;
   errorCode: string | null;
   detail: RequestDetail;
+  /** A cache hit: what the answer cost when it was made (rolled up as savings; not a column). */
+  cacheSavedUsd?: number | null;
 }
 
 /** `GET /admin/requests` filters; `status` is a code (`429`), a class (`5xx`) or `error` (>= 400). */
@@ -183,7 +185,7 @@ export function rollupsOf(rows: readonly RequestRow[]): {
       into.reasoningTokens += row.reasoningTokens;
       if (hit) {
         into.cacheHits += 1;
-        into.cacheSavedUsd += row.costUsd ?? 0;
+        into.cacheSavedUsd += row.cacheSavedUsd ?? 0;
       } else into.costUsd += row.costUsd ?? 0;
       into.latencySumMs += row.latencyTotalMs;
       (into.latency[bucket] as number) += 1;

@@ -140,7 +140,7 @@ describe('a plain answer', () => {
       usage: { prompt: body.usage.prompt_tokens, completion: body.usage.completion_tokens },
       usage_estimated: false,
       routing: { strategy: 'fallback', rule: null, chosen: 'primary/gpt-4.1', reason: 'first' },
-      cache: null,
+      cache: 'BYPASS',
       guardrails: null,
     });
     expect(line.cost_usd).toBeCloseTo(cost, 12);

@@ -1,0 +1,117 @@
+/**
+ * The cache stage (issue 14, docs/design.md §2): after limits admission (a hit has passed auth, the
+ * allow-list, the input guard and rate limits like any request) and before routing. A hit is answered
+ * here, JSON or a replayed stream, and costs nothing against budgets (account.ts reads the status);
+ * otherwise the request goes on with a recorder, and its answer is stored once the response has ended
+ * complete (`storeAnswer`, called with the settlement, off the client's time).
+ */
+import { cachePolicyFor, cacheScope, decideCache } from '../cache/cache-policy.ts';
+import { cacheKey, modelIdentity } from '../cache/cache-key.ts';
+import { AnswerRecorder } from '../cache/answer-recorder.ts';
+import type { CachedAnswer } from '../cache/cached-answer.ts';
+import { isStorableCompletion } from '../cache/cached-answer.ts';
+import { replayChunks } from '../cache/stream-replay.ts';
+import { completionIdFor } from '../server/request-id.ts';
+import { SseWriter } from '../server/sse-writer.ts';
+import { priceAnswer } from './account.ts';
+import type { RequestContext } from './context.ts';
+import { sendCompletion, startEventStream } from './respond.ts';
+import type { Services } from './services.ts';
+
+/** True when the request was answered from the cache; synchronous unless the store is remote. */
+export function serveFromCache(ctx: RequestContext, services: Services): boolean | Promise<boolean> {
+  const cache = services.cache;
+  const request = ctx.request;
+  const model = ctx.model;
+  if (cache === undefined || request === undefined || model === undefined) return false;
+  // Entries hold Chat Completions answers: another client protocol (a front) is not served from them.
+  if (ctx.front !== undefined) return false;
+  const policy = cachePolicyFor(ctx.snapshot.config);
+  const decision = decideCache(policy, request, ctx.req.headers);
+  if (!decision.write) return false;
+  const identity = modelIdentity(ctx.snapshot, model);
+  const key = cacheKey(cacheScope(policy, ctx.tenant?.name), identity.revision, request);
+  ctx.cacheKey = key;
+  ctx.cacheTtlMs = decision.ttlMs;
+  ctx.cacheRecorder = new AnswerRecorder(policy.maxEntryBytes);
+  // Cache-Control: no-cache: the fresh answer is stored, but none is read (the status stays BYPASS).
+  if (!decision.read) return false;
+  ctx.cacheStatus = 'MISS';
+  const found = cache.lookup(key, identity.targetIds);
+  if (found instanceof Promise) return found.then((answer) => answer !== undefined && serve(ctx, answer));
+  return found !== undefined && serve(ctx, found);
+}
+
+function serve(ctx: RequestContext, answer: CachedAnswer): boolean {
+  // The client left while a remote store answered: nothing to send, nothing to ask an upstream for
+  // (the log records the 499).
+  if (ctx.res.destroyed) return true;
+  ctx.cacheStatus = 'HIT';
+  ctx.cacheRecorder = undefined;
+  ctx.provider = answer.provider;
+  ctx.upstreamModel = answer.upstreamModel;
+  const completion = answer.completion;
+  ctx.usage = completion.usage;
+  const finish = completion.choices[0]?.finish_reason ?? null;
+  ctx.finishReason = finish;
+  ctx.rawFinishReason = finish;
+  // What the answer cost when it was made, at today's price: the saving. The hit itself is free.
+  priceAnswer(ctx);
+  ctx.cacheSavedUsd = ctx.costUsd;
+  ctx.costUsd = 0;
+  const id = completionIdFor(ctx.requestId, ctx.req.headers['x-request-id']);
+  const created = Math.floor(Date.now() / 1000);
+  if (!ctx.stream) {
+    sendCompletion(ctx, JSON.stringify({ ...completion, id, created }));
+    return true;
+  }
+  startEventStream(ctx);
+  const writer = new SseWriter(ctx.res);
+  for (const chunk of replayChunks(completion, id, created, ctx.includeUsage)) writer.data(chunk);
+  // finish() ends the response with everything queued in one write; it never waits on the socket.
+  void writer.finish();
+  return true;
+}
+
+/**
+ * After the response ended: notes the upstream model version that answered (so entries another version
+ * made become unreachable) and stores a complete, storable answer. Never throws into the request.
+ */
+export function storeAnswer(ctx: RequestContext, services: Services): void {
+  const cache = services.cache;
+  if (cache === undefined || ctx.cacheStatus === 'HIT') return;
+  const attempts = ctx.attempts;
+  const last = attempts[attempts.length - 1];
+  if (last === undefined || last.outcome !== 'ok' || ctx.provider === null || ctx.upstreamModel === null)
+    return;
+  const policy = cachePolicyFor(ctx.snapshot.config);
+  if (policy.mode === 'off') return;
+  cache.noteVersion(last.target, ctx.upstreamModel);
+  const recorder = ctx.cacheRecorder;
+  const key = ctx.cacheKey;
+  const request = ctx.request;
+  if (recorder === undefined || key === null || request === undefined) return;
+  if (ctx.status !== 200 || ctx.errorCode !== null || ctx.clientAborted || !ctx.res.writableFinished) return;
+  // Anything output moderation acted on (flagged included) is never stored (issue 14).
+  if (ctx.cacheStoreVetoed || ctx.guardVerdicts.some((verdict) => verdict.guard === 'output')) return;
+  try {
+    const completion = recorder.completion();
+    if (completion === undefined || !isStorableCompletion(completion, request)) return;
+    cache.save(
+      key,
+      {
+        provider: ctx.provider,
+        target: last.target,
+        upstreamModel: ctx.upstreamModel,
+        completion,
+        completionJson: recorder.completionJson,
+      },
+      ctx.cacheTtlMs,
+      policy.maxEntryBytes,
+    );
+  } catch (error) {
+    // This runs from the response's close event: a throw would be uncaught. The answer is simply not
+    // cached; the client has it already.
+    services.logger.warn({ err: error, request_id: ctx.requestId }, 'storing an answer in the cache failed');
+  }
+}

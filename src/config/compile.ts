@@ -25,6 +25,7 @@ import { createMetrics } from '../observability/metrics.ts';
 import type { UpstreamPools } from '../transport/pools.ts';
 import { type CompiledTenant, compileTenant } from '../control-plane/tenant-policy.ts';
 import type { Config } from './schema.ts';
+import type { FirstTokenPolicy } from '../routing/first-token-stats.ts';
 
 export interface ProviderTimeouts {
   connectMs: number;
@@ -32,8 +33,10 @@ export interface ProviderTimeouts {
   totalMs: number;
   /** Streaming: response headers and the first event must arrive within this. */
   firstByteMs: number;
-  /** Streaming: longest silence between two chunks. */
+  /** Streaming: longest silence between two chunks once the first event came. */
   idleMs: number;
+  /** Streaming: the adaptive first-token deadline (routing/first-token-stats.ts); undefined: fixed. */
+  firstToken: FirstTokenPolicy | undefined;
 }
 
 export interface CompiledProvider {
@@ -99,6 +102,10 @@ export interface RetryPolicy {
    * allows); key rotation within a round always applies.
    */
   directModelRetries: number;
+  /** Quick retries of the same target after a 5xx or reset, before falling over. */
+  sameTargetRetries: number;
+  /** Their delay, ms (equal jitter: between half of it and all of it). */
+  sameTargetDelayMs: number;
 }
 
 export interface CompiledRouting {
@@ -184,6 +191,8 @@ export function compileConfig(
         backoff: { baseMs: retry.backoff_base_ms, maxMs: retry.backoff_max_ms },
         maxWaitMs: retry.max_wait_ms,
         directModelRetries: directModelRetries(retry.retry_direct_models),
+        sameTargetRetries: retry.same_target_retries,
+        sameTargetDelayMs: retry.same_target_delay_ms,
       },
     },
   };
@@ -270,6 +279,14 @@ function compileProvider(
     totalMs,
     firstByteMs: Math.min(provider.first_byte_timeout_ms, totalMs),
     idleMs: Math.min(provider.idle_timeout_ms, totalMs),
+    firstToken:
+      provider.first_token_deadline === false
+        ? undefined
+        : {
+            multiple: provider.first_token_deadline.multiple,
+            floorMs: provider.first_token_deadline.floor_ms,
+            minSamples: provider.first_token_deadline.min_samples,
+          },
   };
   return {
     name,

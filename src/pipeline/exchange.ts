@@ -39,9 +39,19 @@ export type AttemptOutcome =
   | { kind: 'done'; latencyMs: number }
   | { kind: 'failed'; failure: UpstreamFailure };
 
+/**
+ * The attempt's first-byte deadline: for a stream, adaptive to the target's recent time to first token
+ * (routing/first-token-stats.ts); for a JSON answer, whose first byte comes when the whole answer is
+ * generated and so grows with its length, the provider's fixed `first_byte_timeout_ms`. Never past the
+ * request's own deadline.
+ */
 export function firstByteTimeoutMs(target: CompiledTarget, ctx: RequestContext): number {
   const remaining = ctx.startedAt + ctx.snapshot.config.server.request_timeout_ms - performance.now();
-  return Math.max(1, Math.min(target.provider.timeouts.firstByteMs, Math.ceil(remaining)));
+  const timeouts = target.provider.timeouts;
+  const limit = ctx.stream
+    ? target.runtime.firstToken.deadlineMs(timeouts.firstToken, timeouts.firstByteMs)
+    : timeouts.firstByteMs;
+  return Math.max(1, Math.min(limit, Math.ceil(remaining)));
 }
 
 export async function jsonAttempt(
@@ -123,12 +133,14 @@ export async function streamAttempt(
   // Providers flush a stream's headers at once and may then think for minutes: undici's headers timeout
   // has passed, and its body timeout is the (longer) idle deadline. So the time-to-first-token deadline
   // runs on until the first translated chunk, with one timer per attempt, cleared at commit.
-  const firstToken = new FirstTokenDeadline(
-    exchange,
-    firstByteTimeoutMs(target, ctx) - (performance.now() - started),
-  );
+  const firstTokenMs = firstByteTimeoutMs(target, ctx);
+  const firstToken = new FirstTokenDeadline(exchange, firstTokenMs - (performance.now() - started));
+  // Once events flow, a silence longer than the idle deadline is a stall, noticed in that time rather
+  // than at the request's deadline.
+  const idle = new StreamIdleWatch(exchange, provider.timeouts.idleMs);
   const commit = () => {
     firstToken.clear();
+    idle.start();
     ctx.provider = provider.name;
     ctx.upstreamModel = translator.model ?? target.adapterTarget.model;
     firstByteMs = performance.now() - started;
@@ -138,15 +150,23 @@ export async function streamAttempt(
 
   // A full client socket pauses the upstream read until it drains, so a slow client slows the
   // upstream instead of growing our memory.
-  const resume = () => exchange.resume();
+  const resume = () => {
+    idle.paused = false;
+    exchange.resume();
+  };
   try {
     await exchange.consume((bytes) => {
+      idle.touch();
       parser.push(bytes, onEvent);
       if (!writer.hasPending) return true;
       if (!ctx.committed) commit();
-      return writer.flush(resume);
+      const flowing = writer.flush(resume);
+      // A slow client pauses the upstream read: its silence then is ours, not a stall.
+      if (!flowing) idle.paused = true;
+      return flowing;
     });
     firstToken.clear();
+    idle.clear();
     parser.end(onEvent);
     translator.end(emit);
     if (!ctx.committed) commit();
@@ -157,9 +177,14 @@ export async function streamAttempt(
     return { kind: 'done', latencyMs: firstByteMs };
   } catch (error) {
     firstToken.clear();
+    idle.clear();
     ctx.usage = translator.usage;
     let failure: UpstreamFailure;
-    if (firstToken.fired) failure = firstTokenTimeout(provider.name);
+    if (firstToken.fired) {
+      failure = firstTokenTimeout(provider.name);
+      // The first token took at least this long: the adaptive deadline learns from it (first-token-stats.ts).
+      target.runtime.firstToken.add(firstTokenMs);
+    } else if (idle.fired) failure = streamIdleTimeout(provider.name, provider.timeouts.idleMs);
     else if (error instanceof UpstreamStreamError) failure = error.failure;
     else if (error instanceof UpstreamProtocolError) failure = protocolFailure(error);
     else failure = transportFailure(ctx, error, provider.name);
@@ -203,6 +228,66 @@ class FirstTokenDeadline {
   }
 }
 
+/**
+ * Ends a stream that went silent for longer than the idle deadline after its first event. One lazy timer
+ * per stream: each chunk only notes the time, and the timer, when it fires early, sleeps for the rest.
+ */
+class StreamIdleWatch {
+  fired = false;
+  /** True while a slow client holds the upstream read paused. */
+  paused = false;
+  readonly #exchange: UpstreamExchange;
+  readonly #idleMs: number;
+  #lastAt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  readonly #check = () => {
+    const quietMs = performance.now() - this.#lastAt;
+    if (this.paused || quietMs < this.#idleMs) {
+      this.#arm(this.paused ? this.#idleMs : this.#idleMs - quietMs);
+      return;
+    }
+    this.#timer = undefined;
+    this.fired = true;
+    this.#exchange.abort(new Error('no stream chunk within the idle deadline'));
+  };
+
+  constructor(exchange: UpstreamExchange, idleMs: number) {
+    this.#exchange = exchange;
+    this.#idleMs = idleMs;
+  }
+
+  start(): void {
+    this.#lastAt = performance.now();
+    if (this.#timer === undefined) this.#arm(this.#idleMs);
+  }
+
+  touch(): void {
+    this.#lastAt = performance.now();
+  }
+
+  clear(): void {
+    if (this.#timer === undefined) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #arm(delayMs: number): void {
+    this.#timer = setTimeout(this.#check, Math.max(1, Math.ceil(delayMs)));
+    this.#timer.unref();
+  }
+}
+
+function streamIdleTimeout(provider: string, idleMs: number): UpstreamFailure {
+  return {
+    errorClass: 'timeout',
+    status: 0,
+    message: `${provider} timed out between stream chunks (none for ${idleMs} ms after the stream started)`,
+    code: 'stream_idle_timeout',
+    param: null,
+    retryAfterMs: undefined,
+  };
+}
+
 function firstTokenTimeout(provider: string): UpstreamFailure {
   return {
     errorClass: 'timeout',
@@ -220,9 +305,13 @@ function openExchange(
   upstreamRequest: UpstreamRequest,
   signal: AbortSignal,
 ): UpstreamExchange {
+  const timeouts = target.provider.timeouts;
   return new UpstreamExchange(target.provider.pool, upstreamRequest, {
     firstByteTimeoutMs: firstByteTimeoutMs(target, ctx),
-    idleTimeoutMs: target.provider.timeouts.idleMs,
+    // undici's body timeout also runs from a stream's headers to its first event, which a model may
+    // think through for minutes: it is the backstop, the first-token deadline and the idle watch the
+    // real limits.
+    idleTimeoutMs: ctx.stream ? Math.max(timeouts.idleMs, timeouts.firstByteMs) : timeouts.idleMs,
     signal,
   });
 }

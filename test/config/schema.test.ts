@@ -36,7 +36,8 @@ describe('defaults', () => {
       keys: ['sk-test-openai'],
       connect_timeout_ms: 10_000,
       first_byte_timeout_ms: 300_000,
-      idle_timeout_ms: 300_000,
+      idle_timeout_ms: 10_000,
+      first_token_deadline: { multiple: 4, floor_ms: 10_000, min_samples: 20 },
       max_connections: 1024,
       headers: {},
     });

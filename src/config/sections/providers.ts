@@ -20,6 +20,18 @@ const ProviderSchema = z.strictObject({
   connect_timeout_ms: milliseconds.default(DEFAULTS.connectTimeoutMs),
   first_byte_timeout_ms: milliseconds.default(DEFAULTS.firstByteTimeoutMs),
   idle_timeout_ms: milliseconds.default(DEFAULTS.idleTimeoutMs),
+  // A multiple of the target's recent p99 time to first token, between floor_ms and
+  // first_byte_timeout_ms; false keeps first_byte_timeout_ms fixed.
+  first_token_deadline: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        multiple: z.number().min(1).max(100).default(DEFAULTS.firstTokenDeadline.multiple),
+        floor_ms: milliseconds.default(DEFAULTS.firstTokenDeadline.floorMs),
+        min_samples: wholeNumber(1, 64).default(DEFAULTS.firstTokenDeadline.minSamples),
+      }),
+    ])
+    .prefault({}),
   max_connections: wholeNumber(1, 65_535).default(DEFAULTS.maxConnections),
   headers: headers.default(() => ({})),
   models: z.array(modelName).optional(),

@@ -26,6 +26,7 @@ import type { UpstreamPools } from '../transport/pools.ts';
 import { type CompiledTenant, compileTenant } from '../control-plane/tenant-policy.ts';
 import type { Config } from './schema.ts';
 import type { FirstTokenPolicy } from '../routing/first-token-stats.ts';
+import { CONTINUATION_DEFAULTS, type ContinuationMode } from '../pipeline/continuation.ts';
 
 export interface ProviderTimeouts {
   connectMs: number;
@@ -62,6 +63,8 @@ export interface CompiledProvider {
   directModels: Map<string, CompiledModel>;
   /** Key pool (rotation, cooldowns) and probe results; outlives reloads (src/routing/runtime.ts). */
   runtime: ProviderRuntime;
+  /** How a broken stream may be continued on this provider (pipeline/continuation.ts). */
+  continuation: ContinuationMode;
 }
 
 export interface CompiledTarget {
@@ -309,6 +312,7 @@ function compileProvider(
     models: provider.models === undefined ? undefined : new Set(provider.models),
     directModels: new Map(),
     runtime: runtime.provider(name, keyIds),
+    continuation: provider.continuation ?? CONTINUATION_DEFAULTS[type],
   };
 }
 

@@ -19,7 +19,7 @@ import { exhaustedError } from './failure-errors.ts';
 import type { RoutePlan } from './route.ts';
 
 /** Why an attempt was made: the route's first choice, another target, the same target again. */
-export type AttemptReason = 'first' | 'fallback' | 'retry' | 'next_key';
+export type AttemptReason = 'first' | 'fallback' | 'retry' | 'next_key' | 'continuation';
 
 const UNTRIED = 0;
 const TRIED = 1;

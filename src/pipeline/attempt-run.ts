@@ -13,7 +13,14 @@ import type { RoutingRuntime } from '../routing/runtime.ts';
 import { attemptDeadlineFor } from './attempt-deadline.ts';
 import type { AttemptPick, AttemptReason } from './attempt-plan.ts';
 import type { AttemptRecord, RequestContext } from './context.ts';
-import { type AttemptOutcome, ClientGoneError, jsonAttempt, streamAttempt } from './exchange.ts';
+import {
+  type AttemptOutcome,
+  ClientGoneError,
+  jsonAttempt,
+  type StreamRecovery,
+  streamAttempt,
+} from './exchange.ts';
+import { markPrefix } from './continuation.ts';
 import type { Services } from './services.ts';
 
 /** The attempt record with the routing decision behind it (log.ts writes the base fields). */
@@ -29,12 +36,20 @@ export interface Untranslatable {
   error: GatewayError;
 }
 
+/** What a streamed attempt may need besides the pick: recovery bookkeeping, and the prefix flag. */
+export interface AttemptOptions {
+  recovery?: StreamRecovery;
+  /** Mark the final assistant message as a prefix on the wire (continuation.ts, `prefix` mode). */
+  prefix?: boolean;
+}
+
 export async function runAttempt(
   ctx: RequestContext,
   services: Services,
   pick: AttemptPick,
   translation: TranslationContext,
   deadlineAt: number,
+  options: AttemptOptions = {},
 ): Promise<AttemptOutcome | Untranslatable> {
   const target = pick.target;
   const provider = target.provider;
@@ -47,6 +62,7 @@ export async function runAttempt(
   let upstreamRequest: UpstreamRequest;
   try {
     upstreamRequest = provider.adapter.toRequest(translation.request, call, ctx.stream);
+    if (options.prefix === true) upstreamRequest = markPrefix(upstreamRequest, provider.type);
   } catch (error) {
     // This provider cannot express the request; another target may.
     if (error instanceof GatewayError && error.status < 500) return { kind: 'untranslatable', error };
@@ -78,7 +94,16 @@ export async function runAttempt(
   let outcome: AttemptOutcome;
   try {
     outcome = ctx.stream
-      ? await streamAttempt(ctx, target, upstreamRequest, translation, signal, started, onFirstByte)
+      ? await streamAttempt(
+          ctx,
+          target,
+          upstreamRequest,
+          translation,
+          signal,
+          started,
+          onFirstByte,
+          options.recovery,
+        )
       : await jsonAttempt(ctx, target, upstreamRequest, translation, signal, started);
   } catch (error) {
     if (error instanceof ClientGoneError) finishRecord(ctx, record, started, 'client_gone', 499);
@@ -110,6 +135,8 @@ export async function runAttempt(
   const failure = outcome.failure;
   finishRecord(ctx, record, started, failure.errorClass, failure.status);
   services.metrics.upstreamAttempts.inc({ provider: provider.name, outcome: failure.errorClass });
+  // A stream that broke after its first byte: the provider answered, then failed; the breaker hears it.
+  if (outcome.kind === 'broken') recordFailure(runtime, target, true, runtime.now());
   return outcome;
 }
 

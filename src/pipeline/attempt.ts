@@ -37,6 +37,7 @@ import type { RequestContext } from './context.ts';
 import { ClientGoneError } from './exchange.ts';
 import { clientFacingError } from './failure-errors.ts';
 import { planRoute } from './route.ts';
+import { continueStream, streamRecoveryFor } from './stream-continue.ts';
 import type { Services } from './services.ts';
 
 export type { AttemptReason } from './attempt-plan.ts';
@@ -56,6 +57,7 @@ export async function runAttempts(ctx: RequestContext, services: Services): Prom
     runtime,
     retry,
   );
+  const recovery = streamRecoveryFor(ctx, plan);
   const translation: TranslationContext = {
     completionId: `chatcmpl-${ctx.requestId.startsWith('req_') ? ctx.requestId.slice(4) : ctx.requestId}`,
     created: Math.floor(Date.now() / 1000),
@@ -71,8 +73,12 @@ export async function runAttempts(ctx: RequestContext, services: Services): Prom
       plan.startRound(delay);
       continue;
     }
-    const outcome = await runAttempt(ctx, services, pick, translation, deadlineAt);
+    const outcome = await runAttempt(ctx, services, pick, translation, deadlineAt, { recovery });
     if (outcome.kind === 'done') return;
+    if (outcome.kind === 'broken' && recovery !== undefined) {
+      const broken = { pick, failure: outcome.failure, usage: outcome.usage };
+      return continueStream(ctx, services, plan, recovery, broken, translation, deadlineAt);
+    }
     if (outcome.kind === 'untranslatable') {
       plan.untranslatable ??= outcome.error;
       plan.exclude(pick.index);

@@ -38,6 +38,18 @@ export interface AttemptRecord {
   waitMs?: number;
 }
 
+/** Where a broken stream was continued on another target (stream recovery, issue 13). */
+export interface StreamSeam {
+  /** The target whose stream broke, and how. */
+  from: string;
+  failure: string;
+  /** The target that continued it, and how (`prefix` or `prompt`). */
+  to: string;
+  mode: string;
+  /** Characters of the answer delivered before the seam. */
+  atChars: number;
+}
+
 export class RequestContext {
   readonly requestId: string;
   readonly snapshot: Snapshot;
@@ -82,6 +94,10 @@ export class RequestContext {
   upstreamMs = 0;
   /** Time from arrival to the first byte sent to the client, ms. */
   firstByteMs: number | null = null;
+
+  // Resilience (issue 13): stream recovery.
+  /** Seams of a stream continued after it broke; empty for nearly every request. */
+  seams: StreamSeam[] = [];
 
   constructor(
     requestId: string,

@@ -23,6 +23,8 @@ import { SseWriter } from '../server/sse-writer.ts';
 import { classifyTransportError, isAbort } from '../transport/upstream-call.ts';
 import { type UpstreamHead, UpstreamExchange } from '../transport/upstream-exchange.ts';
 import type { RequestContext } from './context.ts';
+import type { Usage } from '../protocol/chat-response.ts';
+import { addUsage, type DeliveredStream, usageChunkWithPrior } from './stream-delivery.ts';
 import { relayableFailure, UPSTREAM_ERROR_BODY_MAX_BYTES } from './relayed-failure.ts';
 import { sendCompletion, startEventStream } from './respond.ts';
 import { scrubberFor } from './secret-scrubber.ts';
@@ -37,7 +39,9 @@ export class ClientGoneError extends Error {
 
 export type AttemptOutcome =
   | { kind: 'done'; latencyMs: number }
-  | { kind: 'failed'; failure: UpstreamFailure };
+  | { kind: 'failed'; failure: UpstreamFailure }
+  /** A stream broke after its first byte, and the request may continue it elsewhere (StreamRecovery). */
+  | { kind: 'broken'; failure: UpstreamFailure; usage: Usage | undefined };
 
 /**
  * The attempt's first-byte deadline: for a stream, adaptive to the target's recent time to first token
@@ -95,6 +99,19 @@ export async function jsonAttempt(
   }
 }
 
+/**
+ * Stream recovery for one streamed request (attempt.ts, continuation.ts): what went out so far, and
+ * for a continuation attempt the usage of the attempts before it. Undefined when the request's stream
+ * could not be continued anywhere: nothing is recorded then.
+ */
+export interface StreamRecovery {
+  delivered: DeliveredStream;
+  /** A continuation attempt: the client's stream is already open, and this attempt only adds to it. */
+  continuing: boolean;
+  /** Usage of the broken attempts this one continues, added to its own. */
+  priorUsage: Usage | undefined;
+}
+
 export async function streamAttempt(
   ctx: RequestContext,
   target: CompiledTarget,
@@ -103,6 +120,7 @@ export async function streamAttempt(
   signal: AbortSignal,
   started: number,
   onFirstByte: (latencyMs: number) => void,
+  recovery?: StreamRecovery,
 ): Promise<AttemptOutcome> {
   const provider = target.provider;
   const exchange = openExchange(ctx, target, upstreamRequest, signal);
@@ -124,9 +142,18 @@ export async function streamAttempt(
   const parser = new SseParser();
   const writer = new SseWriter(ctx.res);
   const includeUsage = ctx.includeUsage;
+  const delivered = recovery?.delivered;
+  const priorUsage = recovery?.priorUsage;
   let firstByteMs = 0;
+  /** This attempt's first chunk went out: past here a failure can no longer be hidden by a fallback. */
+  let firstSent = false;
   const emit: EmitChunk = (json, kind) => {
-    if (kind === 'usage' && !includeUsage) return;
+    if (kind === 'usage') {
+      // A continued answer's usage counts every attempt (the client pays for both).
+      if (includeUsage) writer.data(priorUsage === undefined ? json : usageChunkWithPrior(json, priorUsage));
+      return;
+    }
+    delivered?.record(json);
     writer.data(json);
   };
   const onEvent = (event: SseEvent) => translator.push(event, emit);
@@ -139,12 +166,14 @@ export async function streamAttempt(
   // than at the request's deadline.
   const idle = new StreamIdleWatch(exchange, provider.timeouts.idleMs);
   const commit = () => {
+    firstSent = true;
     firstToken.clear();
     idle.start();
     ctx.provider = provider.name;
     ctx.upstreamModel = translator.model ?? target.adapterTarget.model;
     firstByteMs = performance.now() - started;
-    startEventStream(ctx);
+    // A continuation adds to a stream that is already open.
+    if (!ctx.committed) startEventStream(ctx);
     onFirstByte(firstByteMs);
   };
 
@@ -159,7 +188,7 @@ export async function streamAttempt(
       idle.touch();
       parser.push(bytes, onEvent);
       if (!writer.hasPending) return true;
-      if (!ctx.committed) commit();
+      if (!firstSent) commit();
       const flowing = writer.flush(resume);
       // A slow client pauses the upstream read: its silence then is ours, not a stall.
       if (!flowing) idle.paused = true;
@@ -169,8 +198,8 @@ export async function streamAttempt(
     idle.clear();
     parser.end(onEvent);
     translator.end(emit);
-    if (!ctx.committed) commit();
-    ctx.usage = translator.usage;
+    if (!firstSent) commit();
+    ctx.usage = addUsage(priorUsage, translator.usage);
     ctx.finishReason = translator.finishReason;
     ctx.rawFinishReason = translator.rawFinishReason;
     await writer.finish();
@@ -178,7 +207,6 @@ export async function streamAttempt(
   } catch (error) {
     firstToken.clear();
     idle.clear();
-    ctx.usage = translator.usage;
     let failure: UpstreamFailure;
     if (firstToken.fired) {
       failure = firstTokenTimeout(provider.name);
@@ -188,21 +216,46 @@ export async function streamAttempt(
     else if (error instanceof UpstreamStreamError) failure = error.failure;
     else if (error instanceof UpstreamProtocolError) failure = protocolFailure(error);
     else failure = transportFailure(ctx, error, provider.name);
-    if (!ctx.committed) {
+    if (!firstSent) {
       exchange.abort(new Error('attempt abandoned'));
+      delivered?.discard();
       return failed(ctx, failure);
     }
-    // Past the first byte: no failover. The stream ends with an error event, never a normal finish.
-    const relayed = relayableFailure(failure, scrubberFor(ctx.snapshot));
-    throw new GatewayError({
-      status: 502,
-      type: 'server_error',
-      code: 'upstream_stream_error',
-      message: `The stream from ${provider.name} failed after it started: ${relayed.message}`,
-      // An in-band error carries the upstream's unscrubbed text; the relayed message above has it all.
-      cause: error instanceof UpstreamStreamError ? undefined : error,
-    });
+    exchange.abort(new Error('stream broken'));
+    ctx.usage = addUsage(priorUsage, translator.usage);
+    if (delivered !== undefined) {
+      // What the translator emitted before the break goes out, so the client has exactly what was
+      // recorded as delivered; the loop then tries to continue it elsewhere.
+      writer.flush(noop);
+      return {
+        kind: 'broken',
+        failure: relayableFailure(failure, scrubberFor(ctx.snapshot)),
+        usage: translator.usage,
+      };
+    }
+    // Past the first byte with nowhere to continue: the stream ends with an error event, never a normal finish.
+    throw streamBrokenError(ctx, provider.name, failure, error);
   }
+}
+
+const noop = () => {};
+
+/** The error event that ends a stream broken after its first byte, naming the upstream's failure. */
+export function streamBrokenError(
+  ctx: RequestContext,
+  providerName: string,
+  failure: UpstreamFailure,
+  cause?: unknown,
+): GatewayError {
+  const relayed = relayableFailure(failure, scrubberFor(ctx.snapshot));
+  return new GatewayError({
+    status: 502,
+    type: 'server_error',
+    code: 'upstream_stream_error',
+    message: `The stream from ${providerName} failed after it started: ${relayed.message}`,
+    // An in-band error carries the upstream's unscrubbed text; the relayed message above has it all.
+    cause: cause instanceof UpstreamStreamError ? undefined : cause,
+  });
 }
 
 /** Ends a stream's body when no event arrived before the attempt's first-byte deadline. */

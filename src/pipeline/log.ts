@@ -35,6 +35,18 @@ export function recordRequest(ctx: RequestContext, services: Services): void {
       reason: attempt.reason ?? null,
       wait_ms: attempt.waitMs ?? 0,
     })),
+    // Stream recovery: where a broken stream was continued (usually absent).
+    ...(ctx.seams.length === 0
+      ? {}
+      : {
+          seams: ctx.seams.map((seam) => ({
+            from: seam.from,
+            failure: seam.failure,
+            to: seam.to,
+            mode: seam.mode,
+            at_chars: seam.atChars,
+          })),
+        }),
     finish_reason: ctx.finishReason,
     raw_finish_reason: ctx.rawFinishReason,
     usage:

@@ -33,6 +33,8 @@ const ProviderSchema = z.strictObject({
     ])
     .prefault({}),
   max_connections: wholeNumber(1, 65_535).default(DEFAULTS.maxConnections),
+  // How a broken stream may be continued here; each type's default is in pipeline/continuation.ts.
+  continuation: z.enum(['prefix', 'prompt', 'off']).optional(),
   headers: headers.default(() => ({})),
   models: z.array(modelName).optional(),
 });

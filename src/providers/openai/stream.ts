@@ -32,6 +32,18 @@ export class OpenAIPassthroughStream implements StreamTranslator {
     if (event.event === 'error' || data.startsWith('{"error"')) {
       throw new UpstreamStreamError(failureFromOpenAIErrorObject(parseChunk(data), 200));
     }
+    // A chunk cut short (a proxy's truncated write, a corrupted event) no longer ends with its closing
+    // brace: two character reads catch it, instead of forwarding text no client can parse (issue 13,
+    // the malformed-chunk fault). Only such odd chunks pay a parse here.
+    if (data.charCodeAt(0) !== OPEN_BRACE || data.charCodeAt(data.length - 1) !== CLOSE_BRACE) {
+      try {
+        JSON.parse(data);
+      } catch (cause) {
+        throw new StreamProtocolError('upstream sent a stream event that is not JSON (cut short?)', {
+          cause,
+        });
+      }
+    }
     const needsParse =
       this.model === null || hasNonNullValue(data, 'usage"') || hasNonNullValue(data, 'finish_reason"');
     let isUsageOnly = false;
@@ -57,6 +69,8 @@ export class OpenAIPassthroughStream implements StreamTranslator {
 }
 
 const COLON = 58;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
 const QUOTE = 34;
 
 function skipSpaces(text: string, at: number): number {

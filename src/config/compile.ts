@@ -92,6 +92,8 @@ export interface CompiledModel {
   needsShape: boolean;
   /** False for `provider/model` names: one target, no fallback. */
   virtual: boolean;
+  /** `hedge.after_ms`: ms or `p95`; undefined: no hedged requests (pipeline/hedge.ts). */
+  hedgeAfterMs?: number | 'p95';
 }
 
 export interface RetryPolicy {
@@ -166,7 +168,15 @@ export function compileConfig(
     );
     const needsShape =
       rules.length > 0 || model.strategy === 'cost' || rules.some((rule) => rule.strategy === 'cost');
-    models.set(name, { name, strategy: model.strategy, targets, rules, needsShape, virtual: true });
+    models.set(name, {
+      name,
+      strategy: model.strategy,
+      targets,
+      rules,
+      needsShape,
+      virtual: true,
+      hedgeAfterMs: model.hedge?.after_ms,
+    });
   }
 
   const tenantsByKeyHash = new Map<string, CompiledTenant>();

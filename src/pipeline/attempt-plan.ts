@@ -4,7 +4,8 @@
  * long to wait before the next one, and what to answer when nothing is left. It sends nothing itself:
  * the attempt loop (attempt.ts) asks it for the next pick and tells it how each attempt ended.
  *
- * A round tries each target at most once, in the route's order. A target's slot is UNTRIED (may go this
+ * `pick(now, busy)` skips the target of an attempt still in flight (a hedge's second attempt goes
+ * elsewhere). A round tries each target at most once, in the route's order. A target's slot is UNTRIED (may go this
  * round), TRIED (went, or was held by keys or a breaker; may go next round) or EXCLUDED (never again in
  * this request: it timed out, refused the request's shape, or its keys all refused it).
  */
@@ -19,7 +20,7 @@ import { exhaustedError } from './failure-errors.ts';
 import type { RoutePlan } from './route.ts';
 
 /** Why an attempt was made: the route's first choice, another target, the same target again. */
-export type AttemptReason = 'first' | 'fallback' | 'retry' | 'next_key' | 'continuation';
+export type AttemptReason = 'first' | 'fallback' | 'retry' | 'next_key' | 'continuation' | 'hedge';
 
 const UNTRIED = 0;
 const TRIED = 1;
@@ -83,11 +84,12 @@ export class AttemptPlan {
    * breaker is blocked, whose keys all cool down (for this target's model) or refused this request, and
    * half-open ones without a trial slot (the one awaited state call).
    */
-  async pick(nowMs: number): Promise<AttemptPick | undefined> {
+  async pick(nowMs: number, busy = -1): Promise<AttemptPick | undefined> {
     const runtime = this.#runtime;
     const slots = this.#slots;
     for (let i = 0; i < slots.length; i++) {
-      if (slots[i] !== UNTRIED) continue;
+      // `busy`: a target with an attempt in flight (the first of a hedged pair) is not picked again.
+      if (slots[i] !== UNTRIED || i === busy) continue;
       const target = this.targets[i] as CompiledTarget;
       const state = target.runtime;
       const gate = runtime.gate(state, nowMs);

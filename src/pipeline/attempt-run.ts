@@ -21,6 +21,7 @@ import {
   streamAttempt,
 } from './exchange.ts';
 import { markPrefix } from './continuation.ts';
+import type { HedgeEntrant } from './hedge.ts';
 import type { Services } from './services.ts';
 
 /** The attempt record with the routing decision behind it (log.ts writes the base fields). */
@@ -41,6 +42,8 @@ export interface AttemptOptions {
   recovery?: StreamRecovery;
   /** Mark the final assistant message as a prefix on the wire (continuation.ts, `prefix` mode). */
   prefix?: boolean;
+  /** This attempt's place in a hedged race (hedge.ts). */
+  entrant?: HedgeEntrant;
 }
 
 export async function runAttempt(
@@ -81,7 +84,10 @@ export async function runAttempt(
 
   const started = performance.now();
   const attemptDeadline = attemptDeadlineFor(ctx, target, deadlineAt);
-  const signal = attemptDeadline?.signal ?? ctx.abort.signal;
+  const entrant = options.entrant;
+  const own = attemptDeadline?.signal ?? ctx.abort.signal;
+  // Only hedged attempts pay for a combined signal: the race aborts the loser by its own.
+  const signal = entrant === undefined ? own : AbortSignal.any([own, entrant.signal]);
   ctx.attemptCount++;
   // A stream's verdict for breaker and health is its first byte: the provider is up and answering,
   // and a half-open trial should not hold its slot for the minutes a long stream may run.
@@ -103,8 +109,9 @@ export async function runAttempt(
           started,
           onFirstByte,
           options.recovery,
+          entrant,
         )
-      : await jsonAttempt(ctx, target, upstreamRequest, translation, signal, started);
+      : await jsonAttempt(ctx, target, upstreamRequest, translation, signal, started, entrant);
   } catch (error) {
     if (error instanceof ClientGoneError) finishRecord(ctx, record, started, 'client_gone', 499);
     else if (error instanceof GatewayError)
@@ -129,7 +136,13 @@ export async function runAttempt(
       const afterMs = runtime.now();
       runtime.recordOutcome(state, 'success', afterMs);
       runtime.recordHealth(state, true, outcome.latencyMs, false, afterMs);
+      state.answerLatency.add(outcome.latencyMs);
     }
+    return outcome;
+  }
+  if (outcome.kind === 'lost') {
+    // Cut by us, not failed by the upstream: neither breaker nor health hears of it.
+    finishRecord(ctx, record, started, 'hedge_lost', 0);
     return outcome;
   }
   const failure = outcome.failure;

@@ -38,6 +38,8 @@ import { ClientGoneError } from './exchange.ts';
 import { clientFacingError } from './failure-errors.ts';
 import { planRoute } from './route.ts';
 import { continueStream, streamRecoveryFor } from './stream-continue.ts';
+import { type RanAttempt, runHedged } from './attempt-hedged.ts';
+import { hedgeDelayMs } from './hedge.ts';
 import type { Services } from './services.ts';
 
 export type { AttemptReason } from './attempt-plan.ts';
@@ -73,23 +75,44 @@ export async function runAttempts(ctx: RequestContext, services: Services): Prom
       plan.startRound(delay);
       continue;
     }
-    const outcome = await runAttempt(ctx, services, pick, translation, deadlineAt, { recovery });
-    if (outcome.kind === 'done') return;
-    if (outcome.kind === 'broken' && recovery !== undefined) {
-      const broken = { pick, failure: outcome.failure, usage: outcome.usage };
-      return continueStream(ctx, services, plan, recovery, broken, translation, deadlineAt);
+    const hedgeMs = ctx.attemptCount === 0 ? hedgeDelayMs(model, pick.target, ctx.stream) : undefined;
+    const ran: RanAttempt[] =
+      hedgeMs === undefined
+        ? [
+            {
+              pick,
+              outcome: await runAttempt(ctx, services, pick, translation, deadlineAt, { recovery }),
+              recovery,
+            },
+          ]
+        : await runHedged(ctx, services, plan, pick, translation, deadlineAt, hedgeMs, recovery);
+    for (const { pick: ranPick, outcome, recovery: used } of ran) {
+      if (outcome.kind === 'done') return;
+      if (outcome.kind === 'broken' && used !== undefined) {
+        const broken = { pick: ranPick, failure: outcome.failure, usage: outcome.usage };
+        return continueStream(ctx, services, plan, used, broken, translation, deadlineAt);
+      }
     }
-    if (outcome.kind === 'untranslatable') {
-      plan.untranslatable ??= outcome.error;
-      plan.exclude(pick.index);
-      continue;
+    let quickRetry = -1;
+    let quickDelay = 0;
+    for (const { pick: ranPick, outcome } of ran) {
+      if (outcome.kind === 'lost' || outcome.kind === 'done' || outcome.kind === 'broken') continue;
+      if (outcome.kind === 'untranslatable') {
+        plan.untranslatable ??= outcome.error;
+        plan.exclude(ranPick.index);
+        continue;
+      }
+      const failure = outcome.failure;
+      plan.lastFailure = { failure, target: ranPick.target };
+      const delay = decide(ctx, services, plan, ranPick.index, ranPick.keyIndex, failure);
+      if (delay > 0 && quickRetry === -1) {
+        quickRetry = ranPick.index;
+        quickDelay = delay;
+      }
     }
-    const failure = outcome.failure;
-    plan.lastFailure = { failure, target: pick.target };
-    const delay = decide(ctx, services, plan, pick.index, pick.keyIndex, failure);
-    if (delay > 0) {
-      if (!(await pause(ctx, delay))) break;
-      plan.retrySoon(pick.index, delay);
+    if (quickRetry !== -1) {
+      if (!(await pause(ctx, quickDelay))) break;
+      plan.retrySoon(quickRetry, quickDelay);
     }
   }
 

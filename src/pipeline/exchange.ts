@@ -24,6 +24,7 @@ import { classifyTransportError, isAbort } from '../transport/upstream-call.ts';
 import { type UpstreamHead, UpstreamExchange } from '../transport/upstream-exchange.ts';
 import type { RequestContext } from './context.ts';
 import type { Usage } from '../protocol/chat-response.ts';
+import { type HedgeEntrant, HedgeLostError } from './hedge.ts';
 import { addUsage, type DeliveredStream, usageChunkWithPrior } from './stream-delivery.ts';
 import { relayableFailure, UPSTREAM_ERROR_BODY_MAX_BYTES } from './relayed-failure.ts';
 import { sendCompletion, startEventStream } from './respond.ts';
@@ -41,7 +42,11 @@ export type AttemptOutcome =
   | { kind: 'done'; latencyMs: number }
   | { kind: 'failed'; failure: UpstreamFailure }
   /** A stream broke after its first byte, and the request may continue it elsewhere (StreamRecovery). */
-  | { kind: 'broken'; failure: UpstreamFailure; usage: Usage | undefined };
+  | { kind: 'broken'; failure: UpstreamFailure; usage: Usage | undefined }
+  /** A hedged attempt another one beat to the first byte (hedge.ts): aborted, nothing sent. */
+  | { kind: 'lost' };
+
+const LOST: AttemptOutcome = Object.freeze({ kind: 'lost' });
 
 /**
  * The attempt's first-byte deadline: for a stream, adaptive to the target's recent time to first token
@@ -65,6 +70,7 @@ export async function jsonAttempt(
   translation: TranslationContext,
   signal: AbortSignal,
   started: number,
+  entrant?: HedgeEntrant,
 ): Promise<AttemptOutcome> {
   const provider = target.provider;
   const exchange = openExchange(ctx, target, upstreamRequest, signal);
@@ -72,6 +78,7 @@ export async function jsonAttempt(
   try {
     head = await exchange.head;
   } catch (error) {
+    if (entrant?.lost === true) return LOST;
     return failed(ctx, transportFailure(ctx, error, provider.name));
   }
   try {
@@ -81,6 +88,8 @@ export async function jsonAttempt(
     const bodyBytes = await exchange.bytes();
     const bodyText = bodyBytes.toString('utf8');
     const translated = provider.adapter.fromResponse(bodyText, translation);
+    // A hedged request: the first whole answer is the one the client gets.
+    if (entrant !== undefined && !entrant.claim()) return LOST;
     ctx.provider = provider.name;
     ctx.upstreamModel = translated.completion.model || target.adapterTarget.model;
     ctx.usage = translated.usage;
@@ -93,6 +102,7 @@ export async function jsonAttempt(
   } catch (error) {
     // A 200 whose body reports a failure (Mistral finish_reason "error", DeepSeek
     // "insufficient_system_resource") is classified by the adapter like any other upstream error.
+    if (entrant?.lost === true) return LOST;
     if (error instanceof UpstreamStreamError) return failed(ctx, error.failure);
     if (error instanceof UpstreamProtocolError) return failed(ctx, protocolFailure(error));
     return failed(ctx, transportFailure(ctx, error, provider.name));
@@ -121,6 +131,7 @@ export async function streamAttempt(
   started: number,
   onFirstByte: (latencyMs: number) => void,
   recovery?: StreamRecovery,
+  entrant?: HedgeEntrant,
 ): Promise<AttemptOutcome> {
   const provider = target.provider;
   const exchange = openExchange(ctx, target, upstreamRequest, signal);
@@ -128,6 +139,7 @@ export async function streamAttempt(
   try {
     head = await exchange.head;
   } catch (error) {
+    if (entrant?.lost === true) return LOST;
     return failed(ctx, transportFailure(ctx, error, provider.name));
   }
   if (head.statusCode < 200 || head.statusCode >= 300) {
@@ -166,6 +178,8 @@ export async function streamAttempt(
   // than at the request's deadline.
   const idle = new StreamIdleWatch(exchange, provider.timeouts.idleMs);
   const commit = () => {
+    // A hedged request: the first attempt with a chunk to send gets the client; the other stops here.
+    if (entrant !== undefined && !entrant.claim()) throw new HedgeLostError();
     firstSent = true;
     firstToken.clear();
     idle.start();
@@ -207,11 +221,17 @@ export async function streamAttempt(
   } catch (error) {
     firstToken.clear();
     idle.clear();
+    if (!firstSent && (entrant?.lost === true || error instanceof HedgeLostError)) {
+      exchange.abort(new HedgeLostError());
+      delivered?.discard();
+      return LOST;
+    }
     let failure: UpstreamFailure;
     if (firstToken.fired) {
       failure = firstTokenTimeout(provider.name);
-      // The first token took at least this long: the adaptive deadline learns from it (first-token-stats.ts).
-      target.runtime.firstToken.add(firstTokenMs);
+      // The first token took at least this long: an adaptive deadline learns from it (first-token-stats.ts).
+      // One at the fixed ceiling says nothing new and would only pin the p99 there.
+      if (firstTokenMs < provider.timeouts.firstByteMs) target.runtime.firstToken.add(firstTokenMs);
     } else if (idle.fired) failure = streamIdleTimeout(provider.name, provider.timeouts.idleMs);
     else if (error instanceof UpstreamStreamError) failure = error.failure;
     else if (error instanceof UpstreamProtocolError) failure = protocolFailure(error);

@@ -92,6 +92,8 @@ export async function continueStream(
       { recovery: next, prefix: mode === 'prefix' },
     );
     if (outcome.kind === 'done') return;
+    // Only a hedged attempt can lose a race, and continuations are never hedged.
+    if (outcome.kind === 'lost') continue;
     // Whatever else happened, this target does not get this answer again.
     plan.exclude(pick.index);
     if (outcome.kind === 'untranslatable') {

@@ -27,6 +27,7 @@ export class FirstTokenStats {
   #count = 0;
   #sinceRecompute = 0;
   #p99 = 0;
+  #p95 = 0;
 
   add(latencyMs: number): void {
     this.#values ??= new Float64Array(SAMPLES);
@@ -44,6 +45,11 @@ export class FirstTokenStats {
     return this.#p99;
   }
 
+  /** The p95 of the recent samples, ms (0 with none): the `p95` hedge delay (pipeline/hedge.ts). */
+  get p95(): number {
+    return this.#p95;
+  }
+
   /** The first-token deadline for the next attempt, ms: adaptive once enough samples exist. */
   deadlineMs(policy: FirstTokenPolicy | undefined, ceilingMs: number): number {
     if (policy === undefined || this.samples < policy.minSamples) return ceilingMs;
@@ -55,5 +61,6 @@ export class FirstTokenStats {
     const n = this.samples;
     const sorted = (this.#values as Float64Array).slice(0, n).sort();
     this.#p99 = sorted[Math.min(n - 1, Math.ceil(n * 0.99) - 1)] ?? 0;
+    this.#p95 = sorted[Math.min(n - 1, Math.ceil(n * 0.95) - 1)] ?? 0;
   }
 }

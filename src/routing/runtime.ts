@@ -117,8 +117,10 @@ export class TargetRuntime {
   /** When the breaker last closed after being open; starts the recovery ramp (0: never). */
   closedAt = 0;
   readonly health: TargetHealth;
-  /** Recent times to first token of its streams: the adaptive first-token deadline. */
+  /** Recent times to first token of its streams: the adaptive first-token deadline, the `p95` hedge. */
   readonly firstToken = new FirstTokenStats();
+  /** Recent times to a whole JSON answer: the `p95` hedge of non-streamed requests. */
+  readonly answerLatency = new FirstTokenStats();
   /**
    * False for a `provider/model` name not yet known to answer: its outcomes reach neither the state
    * store nor the metrics until it answers once (RoutingRuntime.recordHealth adopts it then).

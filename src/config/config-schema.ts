@@ -14,6 +14,7 @@ import { serverSection } from './sections/server.ts';
 import { stateSection, storeSection } from './sections/state-store.ts';
 import { alertsSection, limitsSection, pricingSection } from './sections/control-plane.ts';
 import { tenantsSection, tiersSection } from './sections/tenants.ts';
+import { chaosSection } from './sections/chaos.ts';
 
 export const configSections = {
   server: serverSection,
@@ -30,6 +31,7 @@ export const configSections = {
   breaker: breakerSection,
   health: healthSection,
   routing: routingSection,
+  chaos: chaosSection,
 };
 
 export const ConfigSchema = z.strictObject(configSections);

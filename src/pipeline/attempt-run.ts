@@ -22,6 +22,7 @@ import {
 } from './exchange.ts';
 import { markPrefix } from './continuation.ts';
 import type { HedgeEntrant } from './hedge.ts';
+import { injectChaos } from '../chaos/inject.ts';
 import type { Services } from './services.ts';
 
 /** The attempt record with the routing decision behind it (log.ts writes the base fields). */
@@ -89,6 +90,9 @@ export async function runAttempt(
   // Only hedged attempts pay for a combined signal: the race aborts the loser by its own.
   const signal = entrant === undefined ? own : AbortSignal.any([own, entrant.signal]);
   ctx.attemptCount++;
+  // Fault injection (src/chaos), when configured for this provider: one map lookup otherwise.
+  const draw = services.chaos?.draw(provider.name, ctx.stream);
+  const streamChaos = draw?.fault === 'cut' || draw?.fault === 'malformed' ? draw : undefined;
   // A stream's verdict for breaker and health is its first byte: the provider is up and answering,
   // and a half-open trial should not hold its slot for the minutes a long stream may run.
   const onFirstByte = (latencyMs: number) => {
@@ -99,19 +103,17 @@ export async function runAttempt(
   };
   let outcome: AttemptOutcome;
   try {
-    outcome = ctx.stream
-      ? await streamAttempt(
-          ctx,
-          target,
-          upstreamRequest,
-          translation,
-          signal,
-          started,
-          onFirstByte,
-          options.recovery,
-          entrant,
-        )
-      : await jsonAttempt(ctx, target, upstreamRequest, translation, signal, started, entrant);
+    const injected = draw === undefined ? undefined : await injectChaos(ctx, target, draw, signal, entrant);
+    outcome =
+      injected !== undefined
+        ? injected
+        : ctx.stream
+          ? await streamAttempt(ctx, target, upstreamRequest, translation, signal, started, onFirstByte, {
+              recovery: options.recovery,
+              entrant,
+              chaos: streamChaos,
+            })
+          : await jsonAttempt(ctx, target, upstreamRequest, translation, signal, started, entrant);
   } catch (error) {
     if (error instanceof ClientGoneError) finishRecord(ctx, record, started, 'client_gone', 499);
     else if (error instanceof GatewayError)

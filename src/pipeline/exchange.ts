@@ -122,6 +122,14 @@ export interface StreamRecovery {
   priorUsage: Usage | undefined;
 }
 
+/** What a streamed attempt may carry besides the exchange: recovery, a hedge race, injected faults. */
+export interface StreamExtras {
+  recovery?: StreamRecovery;
+  entrant?: HedgeEntrant;
+  /** Chaos (src/chaos): cut the stream, or corrupt it, after this many events. */
+  chaos?: { fault: 'cut' | 'malformed'; afterChunks: number };
+}
+
 export async function streamAttempt(
   ctx: RequestContext,
   target: CompiledTarget,
@@ -130,9 +138,9 @@ export async function streamAttempt(
   signal: AbortSignal,
   started: number,
   onFirstByte: (latencyMs: number) => void,
-  recovery?: StreamRecovery,
-  entrant?: HedgeEntrant,
+  extras: StreamExtras = {},
 ): Promise<AttemptOutcome> {
+  const { recovery, entrant, chaos } = extras;
   const provider = target.provider;
   const exchange = openExchange(ctx, target, upstreamRequest, signal);
   let head: UpstreamHead;
@@ -168,7 +176,14 @@ export async function streamAttempt(
     delivered?.record(json);
     writer.data(json);
   };
-  const onEvent = (event: SseEvent) => translator.push(event, emit);
+  let events = 0;
+  const onEvent =
+    chaos === undefined
+      ? (event: SseEvent) => translator.push(event, emit)
+      : (event: SseEvent) => {
+          if (++events > chaos.afterChunks) throw chaosStreamFault(chaos.fault, provider.name);
+          translator.push(event, emit);
+        };
   // Providers flush a stream's headers at once and may then think for minutes: undici's headers timeout
   // has passed, and its body timeout is the (longer) idle deadline. So the time-to-first-token deadline
   // runs on until the first translated chunk, with one timer per attempt, cleared at commit.
@@ -259,6 +274,12 @@ export async function streamAttempt(
 }
 
 const noop = () => {};
+
+/** The injected fault of a chaos-cut or chaos-corrupted stream, shaped as the real one would be. */
+function chaosStreamFault(fault: 'cut' | 'malformed', provider: string): Error {
+  if (fault === 'malformed') return new UpstreamProtocolError(`chaos: a malformed event from ${provider}`);
+  return Object.assign(new Error(`chaos: the stream from ${provider} was cut`), { code: 'UND_ERR_SOCKET' });
+}
 
 /** The error event that ends a stream broken after its first byte, naming the upstream's failure. */
 export function streamBrokenError(

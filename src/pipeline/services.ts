@@ -1,3 +1,4 @@
+import type { ChaosControl } from '../chaos/chaos-control.ts';
 import type { ControlPlane } from '../control-plane/control-plane.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
@@ -10,4 +11,6 @@ export interface Services {
   random: () => number;
   /** Keys, limits, prices, spend and alerts; the gateway creates it when the caller gives none. */
   controlPlane?: ControlPlane;
+  /** Fault injection in force (the `chaos` section, /admin/chaos); the gateway creates it. */
+  chaos?: ChaosControl;
 }

@@ -3,6 +3,8 @@
  * route table is a plain object keyed by method and path, answered before any other work (docs/style.md
  * §1.6): the hot path pays one property lookup to find its handler.
  */
+import { ChaosControl } from '../chaos/chaos-control.ts';
+import { chaosAdminRoutes } from './admin-chaos.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { compileConfig, type Snapshot } from '../config/compile.ts';
@@ -60,6 +62,8 @@ export class Gateway {
   readonly routing: RoutingRuntime;
   /** Keys, limits, prices, spend and alerts. */
   readonly controlPlane: ControlPlane;
+  /** Fault injection in force (the `chaos` section, /admin/chaos). */
+  readonly chaos: ChaosControl;
   readonly server: Server;
   #snapshot: Snapshot;
   #inFlight = 0;
@@ -79,7 +83,8 @@ export class Gateway {
         store: options.store,
         logger: options.services.logger,
       });
-    this.services = { ...options.services, controlPlane: this.controlPlane };
+    this.chaos = options.services.chaos ?? new ChaosControl(options.config.chaos);
+    this.services = { ...options.services, controlPlane: this.controlPlane, chaos: this.chaos };
     this.routing = new RoutingRuntime({
       state,
       logger: options.services.logger,
@@ -110,6 +115,7 @@ export class Gateway {
       ...adminRoutingRoutes(() => this.#snapshot),
       ...pricingAdminRoutes(() => this.#snapshot, this.controlPlane),
       ...spendAdminRoutes(() => this.#snapshot, this.controlPlane),
+      ...chaosAdminRoutes(() => this.#snapshot, this.chaos),
     };
     const keyRoutes = keyAdminRoutes(() => this.#snapshot, this.controlPlane);
     Object.assign(this.#routes, keyRoutes.exact);
@@ -129,6 +135,7 @@ export class Gateway {
     const next = compileConfig(config, this.pools, this.#snapshot.version + 1, this.routing);
     this.#snapshot = next;
     this.controlPlane.reload(config);
+    this.chaos.set(config.chaos);
     applyClientTimeouts(this.server, config);
     const origins = new Set<string>();
     for (const provider of next.providers.values()) origins.add(provider.origin);

@@ -56,6 +56,7 @@ interface LogLine {
 }
 
 interface Sent {
+  model: string;
   ok: boolean;
   ms: number;
   attempts: number;
@@ -91,6 +92,16 @@ export async function runChaosDrill(options: DrillOptions): Promise<DrillReport>
       0.5,
     );
     progress(`baseline: ${baseline.length} requests, p50 ${baselineP50Ms.toFixed(1)} ms`);
+    // A fallback's extra latency is against its own model's baseline: models differ in speed.
+    const modelP50 = new Map<string, number>();
+    for (const model of allModels)
+      modelP50.set(
+        model,
+        percentile(
+          baseline.filter((s) => s.model === model).map((s) => s.ms),
+          0.5,
+        ),
+      );
     const results: ProviderDrill[] = [];
     const breaker = options.config.breaker;
     const recoveryTimeoutMs =
@@ -111,7 +122,9 @@ export async function runChaosDrill(options: DrillOptions): Promise<DrillReport>
         options.concurrency,
         recoveryTimeoutMs,
       );
-      const extra = sent.filter((s) => s.ok && s.attempts > 1).map((s) => s.ms - baselineP50Ms);
+      const extra = sent
+        .filter((s) => s.ok && s.attempts > 1)
+        .map((s) => s.ms - (modelP50.get(s.model) ?? baselineP50Ms));
       const result: ProviderDrill = {
         provider,
         models,
@@ -178,16 +191,19 @@ async function send(url: string, model: string): Promise<Sent> {
     });
     await response.arrayBuffer();
     return {
+      model,
       ok: response.status === 200,
       ms: performance.now() - started,
       attempts: Number(response.headers.get('x-switchyard-attempts') ?? 0),
     };
   } catch {
-    return { ok: false, ms: performance.now() - started, attempts: 0 };
+    return { model, ok: false, ms: performance.now() - started, attempts: 0 };
   }
 }
 
 interface Opening {
+  /** The target (`provider/model`) whose breaker opened. */
+  target: string;
   at: number;
   until: number;
 }
@@ -201,7 +217,11 @@ function breakerOpenings(logs: LogLine[], provider: string, since: number): Open
         line.at >= since &&
         line.target?.startsWith(`${provider}/`) === true,
     )
-    .map((line) => ({ at: line.at, until: line.until == null ? line.at : Date.parse(line.until) }));
+    .map((line) => ({
+      target: line.target as string,
+      at: line.at,
+      until: line.until == null ? line.at : Date.parse(line.until),
+    }));
 }
 
 const STAMP_SLACK_MS = 2;
@@ -216,9 +236,15 @@ function countAttemptsWhileOpen(
   for (const line of logs) {
     if (line.msg !== 'request' || line.at < since || line.attempts === undefined) continue;
     const startedAt = line.at - (line.latency_ms?.total ?? 0);
-    // Both stamps are whole milliseconds: a request counts once it started clearly after the opening.
-    if (!openings.some((o) => startedAt >= o.at + STAMP_SLACK_MS && startedAt < o.until)) continue;
-    count += line.attempts.filter((a) => a.target.startsWith(`${provider}/`)).length;
+    // An attempt is wasted when its target's own breaker was open as the request started (each model of
+    // a provider has its breaker). Both stamps are whole milliseconds, hence the slack.
+    for (const attempt of line.attempts) {
+      if (!attempt.target.startsWith(`${provider}/`)) continue;
+      const open = openings.some(
+        (o) => o.target === attempt.target && startedAt >= o.at + STAMP_SLACK_MS && startedAt < o.until,
+      );
+      if (open) count++;
+    }
   }
   return count;
 }

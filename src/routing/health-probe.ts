@@ -35,6 +35,15 @@ export async function probeProvider(
   const started = performance.now();
   let status = 0;
   let error: string | null = null;
+  // Chaos (src/chaos): a provider made to fail fails its probes too, or a probe would close the
+  // breakers of a provider a drill holds down. An injected failure never touches a key.
+  const draw = runtime.chaos?.draw(provider.name, false);
+  if (draw?.fault === 'error' || draw?.fault === 'stall') {
+    const reason = draw.fault === 'error' ? `chaos: HTTP ${draw.status}` : 'chaos: stall';
+    state.probe.record(false, undefined, runtime.now(), reason);
+    runtime.metrics.healthProbes.inc({ provider: provider.name, outcome: 'failed' });
+    return;
+  }
   try {
     const exchange = new UpstreamExchange(provider.pool, request, {
       firstByteTimeoutMs: timeoutMs,

@@ -9,6 +9,7 @@
  * instances changed (`breaker.sync_interval_ms`). The one awaited state call is `acquireTrial` for a
  * half-open breaker, at most once per target per request.
  */
+import type { ChaosControl } from '../chaos/chaos-control.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
@@ -170,6 +171,8 @@ export class RoutingRuntime {
   readonly now: () => number;
   readonly random: () => number;
   policies: RoutingPolicies | undefined;
+  /** Fault injection in force (src/chaos), so health probes see a provider down as requests do. */
+  chaos: ChaosControl | undefined;
   #targets = new Map<string, TargetRuntime>();
   #providers = new Map<string, ProviderRuntime>();
   #probeRunner: ProbeRunner | undefined;

@@ -92,6 +92,7 @@ export class Gateway {
       clock: options.routing?.clock,
       random: options.services.random,
     });
+    this.routing.chaos = this.chaos;
     this.#snapshot = compileConfig(options.config, this.pools, 1, this.routing);
     // Node checks both timeouts below on this interval (default 30 s, which would let a stalled client
     // overstay its deadline by that much); the check walks a native list of open sockets, off the hot path.

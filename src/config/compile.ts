@@ -301,7 +301,7 @@ function compileProvider(
             minSamples: provider.first_token_deadline.min_samples,
           },
   };
-  return {
+  const compiled: CompiledProvider = {
     name,
     type,
     adapter,
@@ -324,6 +324,18 @@ function compileProvider(
     runtime: runtime.provider(name, keyIds),
     continuation: provider.continuation ?? CONTINUATION_DEFAULTS[type],
   };
+  const adaptive = provider.adaptive_concurrency;
+  compiled.runtime.configureConcurrency(
+    adaptive === undefined
+      ? undefined
+      : {
+          initial: adaptive.initial,
+          min: adaptive.min,
+          max: adaptive.max,
+          maxQueueMs: adaptive.max_queue_ms,
+        },
+  );
+  return compiled;
 }
 
 function makeTarget(

@@ -15,6 +15,7 @@ import type { GatewayError } from '../errors/gateway-error.ts';
 import type { UpstreamFailure } from '../providers/types.ts';
 import { backoffDelayMs } from '../routing/backoff.ts';
 import type { ProviderRuntime, RoutingRuntime } from '../routing/runtime.ts';
+import type { AdaptiveConcurrency } from '../routing/adaptive-concurrency.ts';
 import type { RetryPolicy } from '../config/compile.ts';
 import { exhaustedError } from './failure-errors.ts';
 import type { RoutePlan } from './route.ts';
@@ -34,6 +35,8 @@ export interface AttemptPick {
   reason: AttemptReason;
   /** Backoff or Retry-After wait taken before this attempt, ms. */
   waitMs: number;
+  /** A slot of the key's adaptive concurrency limit was taken: the attempt gives it back. */
+  leased: boolean;
 }
 
 export class AttemptPlan {
@@ -59,6 +62,8 @@ export class AttemptPlan {
   #heldByKeys = false;
   /** A provider all of whose keys it refused (401/403): an operator's problem, not a rate limit. */
   #refusedProvider: string | undefined;
+  /** A limiter whose keys were all at their adaptive concurrency limit this round (the loop may wait). */
+  concurrencyHeld: AdaptiveConcurrency | undefined = undefined;
   /** Keys a provider refused for this request, by provider: not tried again by it. Rare: made on demand. */
   #refusedKeys: Map<ProviderRuntime, Set<number>> | undefined;
   /** The last failure and its target: what the client hears when nothing is left. */
@@ -115,20 +120,28 @@ export class AttemptPlan {
         else this.#heldByKeys = true;
         continue;
       }
+      const limiter = state.provider.concurrency;
+      if (limiter !== undefined && !limiter.tryAcquire(key)) {
+        // At its adaptive concurrency limit: another target now, or this one once a slot frees.
+        slots[i] = TRIED;
+        this.concurrencyHeld = limiter;
+        continue;
+      }
       if (gate === 'trial') {
         let granted = runtime.acquireTrial(state, nowMs);
         if (granted instanceof Promise) granted = await granted;
         if (!granted) {
+          limiter?.release(key, 'other', performance.now());
           slots[i] = TRIED;
           continue;
         }
       }
-      return this.#take(i, target, key);
+      return this.#take(i, target, key, limiter !== undefined);
     }
     return undefined;
   }
 
-  #take(index: number, target: CompiledTarget, keyIndex: number): AttemptPick {
+  #take(index: number, target: CompiledTarget, keyIndex: number, leased: boolean): AttemptPick {
     const reason: AttemptReason =
       this.#previous === -1
         ? 'first'
@@ -142,7 +155,7 @@ export class AttemptPlan {
     this.#previousRound = this.#round;
     const waitMs = this.#waitMs;
     this.#waitMs = 0;
-    return { index, target, keyIndex, reason, waitMs };
+    return { index, target, keyIndex, reason, waitMs, leased };
   }
 
   /**
@@ -160,6 +173,17 @@ export class AttemptPlan {
     return delay;
   }
 
+  /**
+   * The same round again after `waitedMs` spent waiting for a concurrency slot: the targets held by
+   * their limit may go again; no backoff round is spent.
+   */
+  retryRound(waitedMs: number): void {
+    this.#waitMs += waitedMs;
+    this.concurrencyHeld = undefined;
+    const slots = this.#slots;
+    for (let i = 0; i < slots.length; i++) if (slots[i] === TRIED) slots[i] = UNTRIED;
+  }
+
   /** Starts the next round after `waitedMs`: every target that went or was held may go again. */
   startRound(waitedMs: number): void {
     this.#round++;
@@ -167,6 +191,7 @@ export class AttemptPlan {
     this.#heldUntil = Number.POSITIVE_INFINITY;
     this.#heldByKeys = false;
     this.#failedThisRound = false;
+    this.concurrencyHeld = undefined;
     const slots = this.#slots;
     for (let i = 0; i < slots.length; i++) if (slots[i] === TRIED) slots[i] = UNTRIED;
   }
@@ -230,6 +255,11 @@ export class AttemptPlan {
     if (this.#refusedProvider !== undefined && !this.#heldByKeys)
       return upstreamAuthFailed(this.#refusedProvider);
     const name = this.#model.name;
+    if (this.concurrencyHeld !== undefined && !this.#heldByKeys)
+      return upstreamRateLimited(
+        `Every key of the providers serving '${name}' is at its adaptive concurrency limit; retry shortly.`,
+        this.concurrencyHeld.policy.maxQueueMs,
+      );
     if (this.#heldByKeys)
       return upstreamRateLimited(
         `Every key of the providers serving '${name}' is cooling down after rate limits.`,

@@ -10,6 +10,7 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import { requestMetricsFor } from '../observability/request-metrics.ts';
 import type { AdapterCall, TranslationContext, UpstreamRequest } from '../providers/types.ts';
 import type { RoutingRuntime } from '../routing/runtime.ts';
+import type { ConcurrencySignal } from '../routing/adaptive-concurrency.ts';
 import { attemptDeadlineFor } from './attempt-deadline.ts';
 import type { AttemptPick, AttemptReason } from './attempt-plan.ts';
 import type { AttemptRecord, RequestContext } from './context.ts';
@@ -54,6 +55,37 @@ export async function runAttempt(
   translation: TranslationContext,
   deadlineAt: number,
   options: AttemptOptions = {},
+): Promise<AttemptOutcome | Untranslatable> {
+  const limiter = pick.leased ? pick.target.runtime.provider.concurrency : undefined;
+  if (limiter === undefined) return attempt(ctx, services, pick, translation, deadlineAt, options);
+  // The key's adaptive concurrency slot (routing/adaptive-concurrency.ts) is held for the whole attempt.
+  const sentAt = performance.now();
+  let signal: ConcurrencySignal = 'other';
+  try {
+    const outcome = await attempt(ctx, services, pick, translation, deadlineAt, options);
+    signal = concurrencySignal(outcome);
+    return outcome;
+  } finally {
+    limiter.release(pick.keyIndex, signal, sentAt);
+  }
+}
+
+/** What an attempt tells its key's concurrency limit: a throttle (429, 529) halves it. */
+function concurrencySignal(outcome: AttemptOutcome | Untranslatable): ConcurrencySignal {
+  if (outcome.kind === 'done') return 'ok';
+  if (outcome.kind !== 'failed') return 'other';
+  const failure = outcome.failure;
+  if (failure.errorClass === 'rate_limited') return 'throttled';
+  return failure.errorClass === 'overloaded' && failure.status === 529 ? 'throttled' : 'other';
+}
+
+async function attempt(
+  ctx: RequestContext,
+  services: Services,
+  pick: AttemptPick,
+  translation: TranslationContext,
+  deadlineAt: number,
+  options: AttemptOptions,
 ): Promise<AttemptOutcome | Untranslatable> {
   const target = pick.target;
   const provider = target.provider;

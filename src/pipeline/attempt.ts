@@ -66,9 +66,24 @@ export async function runAttempts(ctx: RequestContext, services: Services): Prom
     request,
   };
 
+  /** Time spent queued for adaptive concurrency slots, bounded by the limiter's `max_queue_ms`. */
+  let queuedMs = 0;
   while (!ctx.abort.signal.aborted && ctx.attemptCount < retry.maxAttempts) {
     const pick = await plan.pick(runtime.now());
     if (pick === undefined) {
+      // Every target left was at its adaptive concurrency limit: wait briefly for a slot, then the same
+      // round again (a queue in the gateway instead of a 429 from the provider).
+      const limiter = plan.concurrencyHeld;
+      if (limiter !== undefined) {
+        const started = performance.now();
+        const waitMs = Math.min(limiter.policy.maxQueueMs - queuedMs, deadlineAt - started);
+        const released = await limiter.waitForRelease(waitMs, ctx.abort.signal);
+        queuedMs += performance.now() - started;
+        if (released) {
+          plan.retryRound(performance.now() - started);
+          continue;
+        }
+      }
       // The round is over. Another one only if something is left to try and the wait fits.
       const delay = plan.nextRoundDelay(services.random, deadlineAt);
       if (delay === undefined || !(await pause(ctx, delay))) break;

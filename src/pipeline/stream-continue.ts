@@ -70,6 +70,7 @@ export async function continueStream(
     const provider = pick.target.provider;
     const mode = provider.continuation;
     if (mode === 'off') {
+      if (pick.leased) provider.runtime.concurrency?.release(pick.keyIndex, 'other', performance.now());
       plan.exclude(pick.index);
       continue;
     }

@@ -23,6 +23,7 @@ import {
   CLOSED_VIEW,
 } from './breaker.ts';
 import { FirstTokenStats } from './first-token-stats.ts';
+import { AdaptiveConcurrency, type AdaptiveConcurrencyPolicy } from './adaptive-concurrency.ts';
 import { type HealthPolicy, healthScore, ProbeHealth, TargetHealth } from './health.ts';
 import {
   AUTH_STRIKE_WINDOW_MS,
@@ -145,6 +146,25 @@ export class ProviderRuntime {
   nextProbeAt = 0;
   /** Direct names adopted after answering (bounded by MAX_ANSWERED_DIRECT_TARGETS). */
   answeredDirectTargets = 0;
+  /** Opt-in AIMD limit per key (adaptive-concurrency.ts); undefined: no limit. */
+  concurrency: AdaptiveConcurrency | undefined = undefined;
+
+  /** Applies a config's `adaptive_concurrency` (a reload keeps learned limits when nothing changed). */
+  configureConcurrency(policy: AdaptiveConcurrencyPolicy | undefined): void {
+    if (policy === undefined) {
+      this.concurrency = undefined;
+      return;
+    }
+    const current = this.concurrency;
+    const same =
+      current !== undefined &&
+      current.keys === this.keys.ids.length &&
+      current.policy.initial === policy.initial &&
+      current.policy.min === policy.min &&
+      current.policy.max === policy.max &&
+      current.policy.maxQueueMs === policy.maxQueueMs;
+    if (!same) this.concurrency = new AdaptiveConcurrency(this.keys.ids.length, policy);
+  }
 
   constructor(name: string, keyIds: readonly string[]) {
     this.name = name;

@@ -33,6 +33,18 @@ const ProviderSchema = z.strictObject({
     ])
     .prefault({}),
   max_connections: wholeNumber(1, 65_535).default(DEFAULTS.maxConnections),
+  // Opt-in AIMD limit on requests in flight per key (routing/adaptive-concurrency.ts).
+  adaptive_concurrency: z
+    .strictObject({
+      initial: wholeNumber(1, 100_000).default(16),
+      min: wholeNumber(1, 100_000).default(1),
+      max: wholeNumber(1, 100_000).default(256),
+      max_queue_ms: wholeNumber(0, 60_000).default(1_000),
+    })
+    .refine((c) => c.min <= c.initial && c.initial <= c.max, {
+      message: 'needs min <= initial <= max',
+    })
+    .optional(),
   // How a broken stream may be continued here; each type's default is in pipeline/continuation.ts.
   continuation: z.enum(['prefix', 'prompt', 'off']).optional(),
   headers: headers.default(() => ({})),

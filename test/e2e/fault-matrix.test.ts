@@ -309,6 +309,43 @@ describe('fault matrix (two targets, default settings)', () => {
   });
 });
 
+describe('a 60 s flap under steady traffic (default settings, simulated time)', () => {
+  it('serves every request and uses the primary again within one probe interval of its recovery', async () => {
+    // The gateway's clock (breakers, cooldowns, health) runs 1 s per step; each step sends 3 requests.
+    const skew = { ms: 0 };
+    const g = await startGateway(document(), { clock: () => Date.now() + skew.ms });
+    try {
+      primary.control.setModelScript('gpt-4.1', FAULT_MODELS['unavailable-persistent'].script);
+      const served: Array<{ second: number; provider: string | null; ok: boolean }> = [];
+      let recoveredAt = -1;
+      for (let second = 0; second < 120; second++) {
+        if (second === 60) {
+          primary.control.setModelScript('gpt-4.1', undefined);
+          recoveredAt = second;
+        }
+        for (let i = 0; i < 3; i++) {
+          const answer = await ask(g.client, false);
+          served.push({ second, provider: answer.provider, ok: answer.ok });
+        }
+        skew.ms += 1_000;
+      }
+      const back = served.find((s) => s.second >= recoveredAt && s.provider === 'primary');
+      const during = served.filter((s) => s.second < recoveredAt && s.provider === 'primary').length;
+      console.log(
+        `[60 s flap] ${served.filter((s) => s.ok).length}/${served.length} ok; primary answered ${during} requests while down; back on the primary ${back === undefined ? 'never' : `${back.second - recoveredAt} s`} after it recovered`,
+      );
+      expect(served.every((s) => s.ok)).toBe(true);
+      expect(during).toBe(0);
+      expect(back).toBeDefined();
+      // One probe interval (30 s) at most: the open period is capped there, and a trial's first success closes it.
+      expect((back?.second ?? Number.POSITIVE_INFINITY) - recoveredAt).toBeLessThanOrEqual(30);
+    } finally {
+      primary.control.setModelScript('gpt-4.1', undefined);
+      await g.stop();
+    }
+  }, 120_000);
+});
+
 describe('defaults that rescue (issue 13, one test each)', () => {
   it('a 429 without retry-after on one model leaves the same key free for another model of the provider', async () => {
     const g = await startGateway({

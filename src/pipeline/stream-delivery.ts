@@ -1,8 +1,8 @@
 /**
  * What a stream has delivered to the client, kept only for requests whose stream could be continued
- * elsewhere if it broke (continuation.ts). The chunks are kept as the JSON text already written, so the
- * hot path pays one array push per chunk and no parsing; the text is read back only when a stream
- * breaks, which is rare.
+ * elsewhere if it broke (continuation.ts). Per chunk, a few substring scans and no parse: the content's
+ * escaped text is kept (a few bytes per token, so 1,000 open streams hold their answers' text, not
+ * their chunks) and decoded only when a stream breaks, which is rare.
  */
 import type { Usage } from '../protocol/chat-response.ts';
 
@@ -17,46 +17,92 @@ export interface Delivered {
 }
 
 export class DeliveredStream {
-  readonly #chunks: string[] = [];
+  /** The content deltas as they appear inside their JSON strings (still escaped): decoded on read. */
+  #pieces: string[] = [];
+  #structured = false;
   /** Text of earlier attempts' deliveries, for a stream continued more than once. */
   #earlier = '';
 
+  /**
+   * One chunk that went out. Keeps only its content's escaped text (a few bytes per token, not the
+   * whole chunk), found by a scan instead of a parse, and notes a tool call, function call or refusal.
+   */
   record(json: string): void {
-    this.#chunks.push(json);
+    if (
+      json.includes('"tool_calls":[{') ||
+      json.includes('"function_call":{') ||
+      json.includes('"refusal":"')
+    ) {
+      if (hasStructuredDelta(json)) this.#structured = true;
+    }
+    const piece = escapedContent(json);
+    if (piece !== undefined && piece !== '') this.#pieces.push(piece);
   }
 
   /** What went out so far, across every attempt of this request. */
   read(): Delivered {
-    let text = this.#earlier;
-    let structured = false;
-    for (const json of this.#chunks) {
-      // Cheap test first: most chunks carry content only.
-      if (json.includes('"tool_calls"') || json.includes('"function_call"') || json.includes('"refusal":"')) {
-        if (hasStructuredDelta(json)) structured = true;
-      }
-      const chunk = parsed(json) as { choices?: Array<{ delta?: { content?: string | null } }> } | undefined;
-      const content = chunk?.choices?.[0]?.delta?.content;
-      if (typeof content === 'string') text += content;
-    }
-    return { text, structured };
+    return { text: this.#earlier + this.#current(), structured: this.#structured };
   }
 
   /** Characters the current attempt delivered (since the last seal). */
   lastAttemptChars(): number {
-    return this.read().text.length - this.#earlier.length;
+    return this.#current().length;
   }
 
-  /** Forgets the current attempt's chunks: it failed before any of them reached the client. */
+  /**
+   * Forgets the current attempt's text: it failed before any of it reached the client. A tool call it
+   * emitted stays noted: refusing a later continuation is the safe side of that doubt.
+   */
   discard(): void {
-    this.#chunks.length = 0;
+    this.#pieces = [];
   }
 
   /** Starts the next attempt's record; what was delivered so far stays counted. */
   seal(): void {
-    this.#earlier = this.read().text;
-    this.#chunks.length = 0;
+    this.#earlier += this.#current();
+    this.#pieces = [];
+  }
+
+  #current(): string {
+    if (this.#pieces.length === 0) return '';
+    try {
+      return JSON.parse(`"${this.#pieces.join('')}"`) as string;
+    } catch {
+      // A piece cut inside an escape (never from a well-formed chunk): decode piece by piece instead.
+      let text = '';
+      for (const piece of this.#pieces) {
+        try {
+          text += JSON.parse(`"${piece}"`) as string;
+        } catch {
+          text += piece;
+        }
+      }
+      return text;
+    }
   }
 }
+
+const CONTENT_KEY = '"content":"';
+
+/**
+ * The escaped text of the first choice's `delta.content` in a chunk's JSON, or undefined when it has
+ * none (or it is null). Chunks of a request that can be continued have one choice (n = 1), so the first
+ * `"content":"` is its delta's (`"reasoning_content":"` does not match: its key starts differently).
+ */
+function escapedContent(json: string): string | undefined {
+  const at = json.indexOf(CONTENT_KEY);
+  if (at === -1) return undefined;
+  const start = at + CONTENT_KEY.length;
+  for (let i = start; i < json.length; i++) {
+    const code = json.charCodeAt(i);
+    if (code === BACKSLASH) i++;
+    else if (code === QUOTE) return json.slice(start, i);
+  }
+  return undefined;
+}
+
+const BACKSLASH = 92;
+const QUOTE = 34;
 
 /** A delivered chunk as JSON; undefined for one that is not (a passthrough forwards what it got). */
 function parsed(json: string): unknown {

@@ -282,11 +282,18 @@ function ms(value: number | null, suffix = ''): string {
   return value === null ? '—' : `${Math.round(value)} ms${suffix}`;
 }
 
+/** A latency difference: `+12 ms`, `−3 ms` (a fallback can be faster than its model's median). */
+function signedMs(value: number | null): string {
+  if (value === null) return '—';
+  const rounded = Math.round(value);
+  return `${rounded < 0 ? '−' : '+'}${Math.abs(rounded)} ms`;
+}
+
 function formatRow(r: ProviderDrill): string {
   const rate = ((100 * r.succeeded) / Math.max(1, r.requests)).toFixed(2);
   return [
     `${r.succeeded}/${r.requests} succeeded (${rate} %)`,
-    `${r.fellOver} fell over, +${ms(r.extraMsP50)} p50 / +${ms(r.extraMsP95)} p95`,
+    `${r.fellOver} fell over, ${signedMs(r.extraMsP50)} p50 / ${signedMs(r.extraMsP95)} p95`,
     `breaker open after ${ms(r.breakerOpenMs)}`,
     `${r.attemptsWhileOpen} attempts on it while open`,
     `recovered after ${ms(r.recoveryMs)}`,
@@ -297,7 +304,7 @@ function formatRow(r: ProviderDrill): string {
 export function formatDrillReport(report: DrillReport): string {
   const rows = report.providers.map((r) => {
     const rate = ((100 * r.succeeded) / Math.max(1, r.requests)).toFixed(2);
-    return `| ${r.provider} | ${r.models.join(', ')} | ${r.succeeded}/${r.requests} (${rate} %) | +${ms(r.extraMsP50)} / +${ms(r.extraMsP95)} | ${ms(r.breakerOpenMs)} | ${r.attemptsWhileOpen} | ${ms(r.recoveryMs)} |`;
+    return `| ${r.provider} | ${r.models.join(', ')} | ${r.succeeded}/${r.requests} (${rate} %) | ${signedMs(r.extraMsP50)} / ${signedMs(r.extraMsP95)} | ${ms(r.breakerOpenMs)} | ${r.attemptsWhileOpen} | ${ms(r.recoveryMs)} |`;
   });
   return [
     `baseline p50: ${report.baselineP50Ms.toFixed(1)} ms`,

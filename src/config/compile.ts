@@ -94,6 +94,8 @@ export interface CompiledModel {
   virtual: boolean;
   /** `hedge.after_ms`: ms or `p95`; undefined: no hedged requests (pipeline/hedge.ts). */
   hedgeAfterMs?: number | 'p95';
+  /** `first_token_deadline` override: null keeps the fixed deadline; undefined: each provider's own. */
+  firstToken?: FirstTokenPolicy | null;
 }
 
 export interface RetryPolicy {
@@ -176,6 +178,7 @@ export function compileConfig(
       needsShape,
       virtual: true,
       hedgeAfterMs: model.hedge?.after_ms,
+      firstToken: firstTokenPolicy(model.first_token_deadline),
     });
   }
 
@@ -292,14 +295,7 @@ function compileProvider(
     totalMs,
     firstByteMs: Math.min(provider.first_byte_timeout_ms, totalMs),
     idleMs: Math.min(provider.idle_timeout_ms, totalMs),
-    firstToken:
-      provider.first_token_deadline === false
-        ? undefined
-        : {
-            multiple: provider.first_token_deadline.multiple,
-            floorMs: provider.first_token_deadline.floor_ms,
-            minSamples: provider.first_token_deadline.min_samples,
-          },
+    firstToken: firstTokenPolicy(provider.first_token_deadline) ?? undefined,
   };
   const compiled: CompiledProvider = {
     name,
@@ -336,6 +332,15 @@ function compileProvider(
         },
   );
   return compiled;
+}
+
+/** A `first_token_deadline` setting compiled: null for `false`, undefined when not set. */
+function firstTokenPolicy(
+  setting: false | { multiple: number; floor_ms: number; min_samples: number } | undefined,
+): FirstTokenPolicy | null | undefined {
+  if (setting === undefined) return undefined;
+  if (setting === false) return null;
+  return { multiple: setting.multiple, floorMs: setting.floor_ms, minSamples: setting.min_samples };
 }
 
 function makeTarget(

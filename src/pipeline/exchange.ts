@@ -57,8 +57,11 @@ const LOST: AttemptOutcome = Object.freeze({ kind: 'lost' });
 export function firstByteTimeoutMs(target: CompiledTarget, ctx: RequestContext): number {
   const remaining = ctx.startedAt + ctx.snapshot.config.server.request_timeout_ms - performance.now();
   const timeouts = target.provider.timeouts;
+  // A model's own setting wins over its provider's (null: fixed for this model).
+  const override = ctx.model?.firstToken;
+  const policy = override === undefined ? timeouts.firstToken : (override ?? undefined);
   const limit = ctx.stream
-    ? target.runtime.firstToken.deadlineMs(timeouts.firstToken, timeouts.firstByteMs)
+    ? target.runtime.firstToken.deadlineMs(policy, timeouts.firstByteMs)
     : timeouts.firstByteMs;
   return Math.max(1, Math.min(limit, Math.ceil(remaining)));
 }

@@ -347,6 +347,39 @@ describe('a 60 s flap under steady traffic (default settings, simulated time)', 
 });
 
 describe('defaults that rescue (issue 13, one test each)', () => {
+  it('takes a model’s own first-token deadline over its providers’', async () => {
+    const g = await startGateway({
+      ...document(),
+      models: {
+        smart: { targets: ['primary/gpt-4.1', 'backup/mistral-large-latest'] },
+        quick: {
+          targets: ['primary/gpt-4.1', 'backup/mistral-large-latest'],
+          first_token_deadline: { multiple: 2, floor_ms: 300, min_samples: 1 },
+        },
+      },
+    });
+    try {
+      const stream = (model: string) =>
+        g.client.chat.completions
+          .create({ model, messages: [{ role: 'user', content: 'hi' }], stream: true })
+          .withResponse();
+      const warm = await stream('quick');
+      for await (const _ of warm.data);
+      primary.control.enqueue({ firstByteMs: 3_000 });
+      const started = performance.now();
+      const { data, response } = await stream('quick');
+      for await (const _ of data);
+      const ms = performance.now() - started;
+      console.log(
+        `[per-model first-token deadline: floor 300 ms] first token after 3 s: answered by the fallback in ${Math.round(ms)} ms`,
+      );
+      expect(response.headers.get('x-switchyard-provider')).toBe('backup');
+      expect(ms).toBeLessThan(2_000);
+    } finally {
+      await g.stop();
+    }
+  });
+
   it('a 429 without retry-after on one model leaves the same key free for another model of the provider', async () => {
     const g = await startGateway({
       providers: { primary: { type: 'openai', keys: ['sk-primary'], base_url: `${primary.url}/v1` } },

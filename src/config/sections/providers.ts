@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { type ProviderType, providerTypes } from '../../providers/registry.ts';
 import { DEFAULTS } from './defaults.ts';
+import { firstTokenDeadline } from './first-token-deadline.ts';
 import { PROVIDER_NAME, baseUrl, headers, milliseconds, modelName, secret, wholeNumber } from './values.ts';
 
 // The registry is the only list of providers (docs/style.md §2.2): a new adapter is a valid `type` at once.
@@ -20,18 +21,7 @@ const ProviderSchema = z.strictObject({
   connect_timeout_ms: milliseconds.default(DEFAULTS.connectTimeoutMs),
   first_byte_timeout_ms: milliseconds.default(DEFAULTS.firstByteTimeoutMs),
   idle_timeout_ms: milliseconds.default(DEFAULTS.idleTimeoutMs),
-  // A multiple of the target's recent p99 time to first token, between floor_ms and
-  // first_byte_timeout_ms; false keeps first_byte_timeout_ms fixed.
-  first_token_deadline: z
-    .union([
-      z.literal(false),
-      z.strictObject({
-        multiple: z.number().min(1).max(100).default(DEFAULTS.firstTokenDeadline.multiple),
-        floor_ms: milliseconds.default(DEFAULTS.firstTokenDeadline.floorMs),
-        min_samples: wholeNumber(1, 64).default(DEFAULTS.firstTokenDeadline.minSamples),
-      }),
-    ])
-    .prefault({}),
+  first_token_deadline: firstTokenDeadline.prefault({}),
   max_connections: wholeNumber(1, 65_535).default(DEFAULTS.maxConnections),
   // Opt-in AIMD limit on requests in flight per key (routing/adaptive-concurrency.ts).
   adaptive_concurrency: z

@@ -48,6 +48,8 @@ export interface KeyStatus {
   state: 'available' | 'cooling' | 'disabled';
   /** Epoch ms when it is usable again; 0 when available. */
   until: number;
+  /** Models this key is throttled for (a 429 cools a key per model), with when each ends; absent when none. */
+  models?: Record<string, number>;
 }
 
 export class KeyPool {
@@ -183,8 +185,17 @@ export class KeyPool {
   status(nowMs: number): KeyStatus[] {
     return this.ids.map((id, i) => {
       const until = this.#until[i] as number;
-      if (until <= nowMs) return { id, state: 'available', until: 0 };
-      return { id, state: this.#reason[i] === 'auth' ? 'disabled' : 'cooling', until };
+      const status: KeyStatus =
+        until <= nowMs
+          ? { id, state: 'available', until: 0 }
+          : { id, state: this.#reason[i] === 'auth' ? 'disabled' : 'cooling', until };
+      for (const [model, untils] of this.#modelUntil) {
+        const modelUntil = untils[i] as number;
+        if (modelUntil <= nowMs) continue;
+        status.models ??= {};
+        status.models[model] = modelUntil;
+      }
+      return status;
     });
   }
 }

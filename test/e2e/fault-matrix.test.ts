@@ -346,6 +346,36 @@ describe('a 60 s flap under steady traffic (default settings, simulated time)', 
   }, 120_000);
 });
 
+describe('stream recovery, `prompt` mode (an explicit opt-in)', () => {
+  it('continues on a model that rejects prefill with a "continue" user turn, and logs the seam as such', async () => {
+    const base = document('claude/claude-opus-4-6');
+    const g = await startGateway({
+      ...base,
+      providers: { ...base.providers, claude: { ...base.providers.claude, continuation: 'prompt' } },
+    });
+    try {
+      primary.control.enqueue({ ...FAULT_MODELS['stream-cut'].script, reply: { content: TEXT } });
+      claude.control.enqueue({ reply: { content: 'the rest of the sentence to its end.' } });
+      const before = claude.requests.length;
+      const answer = await ask(g.client, true);
+      await loggedAttempts(g, 0);
+      const line = requestLines(g.logs)[0] as Record<string, unknown>;
+      expect(answer.ok).toBe(true);
+      expect(answer.finish).toBe('stop');
+      expect(line.seams).toEqual([expect.objectContaining({ to: 'claude/claude-opus-4-6', mode: 'prompt' })]);
+      const atChars = Number((line.seams as Array<{ at_chars: number }>)[0]?.at_chars);
+      expect(answer.text).toBe(`${TEXT.slice(0, atChars)}the rest of the sentence to its end.`);
+      // The continuation asked in a user turn, after the delivered text as the assistant's.
+      const sent = claude.requests[before]?.body as { messages: Array<{ role: string; content: unknown }> };
+      expect(sent.messages.at(-1)?.role).toBe('user');
+      expect(JSON.stringify(sent.messages.at(-1)?.content)).toMatch(/Continue it exactly where it stopped/);
+      expect(JSON.stringify(sent.messages.at(-2)?.content)).toContain(TEXT.slice(0, atChars).trimEnd());
+    } finally {
+      await g.stop();
+    }
+  });
+});
+
 describe('defaults that rescue (issue 13, one test each)', () => {
   it('takes a model’s own first-token deadline over its providers’', async () => {
     const g = await startGateway({

@@ -406,9 +406,10 @@ function openExchange(
   return new UpstreamExchange(target.provider.pool, upstreamRequest, {
     firstByteTimeoutMs: firstByteTimeoutMs(target, ctx),
     // undici's body timeout also runs from a stream's headers to its first event, which a model may
-    // think through for minutes: it is the backstop, the first-token deadline and the idle watch the
-    // real limits.
-    idleTimeoutMs: ctx.stream ? Math.max(timeouts.idleMs, timeouts.firstByteMs) : timeouts.idleMs,
+    // think through for minutes, and from a JSON answer's headers to its body, which some servers send
+    // only when generation is done: it is the backstop; the first-token deadline and the stream idle
+    // watch are the real limits.
+    idleTimeoutMs: Math.max(timeouts.idleMs, timeouts.firstByteMs),
     signal,
   });
 }

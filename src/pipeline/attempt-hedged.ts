@@ -44,7 +44,8 @@ export async function runHedged(
   clearTimeout(timer);
   if (which === 'settled' || ctx.abort.signal.aborted) return [{ pick, outcome: await first, recovery }];
 
-  const second = await plan.pick(ctx.snapshot.routing.runtime.now(), pick.index);
+  let second = plan.pick(ctx.snapshot.routing.runtime.now(), pick.index);
+  if (second instanceof Promise) second = await second;
   if (second === undefined) return [{ pick, outcome: await first, recovery }];
   services.metrics.retries.inc({ provider: second.target.provider.name });
   const secondRecovery: StreamRecovery | undefined =

@@ -15,6 +15,7 @@ import type { GatewayError } from '../errors/gateway-error.ts';
 import type { UpstreamFailure } from '../providers/types.ts';
 import { backoffDelayMs } from '../routing/backoff.ts';
 import type { ProviderRuntime, RoutingRuntime } from '../routing/runtime.ts';
+import type { MaybePromise } from '../state/types.ts';
 import type { AdaptiveConcurrency } from '../routing/adaptive-concurrency.ts';
 import type { RetryPolicy } from '../config/compile.ts';
 import { exhaustedError } from './failure-errors.ts';
@@ -89,7 +90,7 @@ export class AttemptPlan {
    * breaker is blocked, whose keys all cool down (for this target's model) or refused this request, and
    * half-open ones without a trial slot (the one awaited state call).
    */
-  async pick(nowMs: number, busy = -1): Promise<AttemptPick | undefined> {
+  pick(nowMs: number, busy = -1): MaybePromise<AttemptPick | undefined> {
     const runtime = this.#runtime;
     const slots = this.#slots;
     for (let i = 0; i < slots.length; i++) {
@@ -128,17 +129,37 @@ export class AttemptPlan {
         continue;
       }
       if (gate === 'trial') {
-        let granted = runtime.acquireTrial(state, nowMs);
-        if (granted instanceof Promise) granted = await granted;
+        const granted = runtime.acquireTrial(state, nowMs);
+        // Only a shared (Redis) breaker makes this wait; every other pick stays synchronous.
+        if (granted instanceof Promise)
+          return granted.then((ok) => this.#afterTrial(ok, i, target, key, nowMs, busy));
         if (!granted) {
-          limiter?.release(key, 'other', performance.now());
-          slots[i] = TRIED;
+          this.#trialDenied(i, key, limiter);
           continue;
         }
       }
       return this.#take(i, target, key, limiter !== undefined);
     }
     return undefined;
+  }
+
+  #afterTrial(
+    granted: boolean,
+    index: number,
+    target: CompiledTarget,
+    key: number,
+    nowMs: number,
+    busy: number,
+  ): MaybePromise<AttemptPick | undefined> {
+    const limiter = target.runtime.provider.concurrency;
+    if (granted) return this.#take(index, target, key, limiter !== undefined);
+    this.#trialDenied(index, key, limiter);
+    return this.pick(nowMs, busy);
+  }
+
+  #trialDenied(index: number, key: number, limiter: AdaptiveConcurrency | undefined): void {
+    limiter?.release(key, 'other', performance.now());
+    this.#slots[index] = TRIED;
   }
 
   #take(index: number, target: CompiledTarget, keyIndex: number, leased: boolean): AttemptPick {

@@ -10,7 +10,7 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import { requestMetricsFor } from '../observability/request-metrics.ts';
 import type { AdapterCall, TranslationContext, UpstreamRequest } from '../providers/types.ts';
 import type { RoutingRuntime } from '../routing/runtime.ts';
-import type { ConcurrencySignal } from '../routing/adaptive-concurrency.ts';
+import type { AdaptiveConcurrency, ConcurrencySignal } from '../routing/adaptive-concurrency.ts';
 import { attemptDeadlineFor } from './attempt-deadline.ts';
 import type { AttemptPick, AttemptReason } from './attempt-plan.ts';
 import type { AttemptRecord, RequestContext } from './context.ts';
@@ -48,7 +48,7 @@ export interface AttemptOptions {
   entrant?: HedgeEntrant;
 }
 
-export async function runAttempt(
+export function runAttempt(
   ctx: RequestContext,
   services: Services,
   pick: AttemptPick,
@@ -58,7 +58,19 @@ export async function runAttempt(
 ): Promise<AttemptOutcome | Untranslatable> {
   const limiter = pick.leased ? pick.target.runtime.provider.concurrency : undefined;
   if (limiter === undefined) return attempt(ctx, services, pick, translation, deadlineAt, options);
-  // The key's adaptive concurrency slot (routing/adaptive-concurrency.ts) is held for the whole attempt.
+  return leasedAttempt(ctx, services, pick, translation, deadlineAt, options, limiter);
+}
+
+/** An attempt holding a slot of its key's adaptive concurrency limit (routing/adaptive-concurrency.ts). */
+async function leasedAttempt(
+  ctx: RequestContext,
+  services: Services,
+  pick: AttemptPick,
+  translation: TranslationContext,
+  deadlineAt: number,
+  options: AttemptOptions,
+  limiter: AdaptiveConcurrency,
+): Promise<AttemptOutcome | Untranslatable> {
   const sentAt = performance.now();
   let signal: ConcurrencySignal = 'other';
   try {

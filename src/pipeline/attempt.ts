@@ -69,7 +69,8 @@ export async function runAttempts(ctx: RequestContext, services: Services): Prom
   /** Time spent queued for adaptive concurrency slots, bounded by the limiter's `max_queue_ms`. */
   let queuedMs = 0;
   while (!ctx.abort.signal.aborted && ctx.attemptCount < retry.maxAttempts) {
-    const pick = await plan.pick(runtime.now());
+    let pick = plan.pick(runtime.now());
+    if (pick instanceof Promise) pick = await pick;
     if (pick === undefined) {
       // Every target left was at its adaptive concurrency limit: wait briefly for a slot, then the same
       // round again (a queue in the gateway instead of a 429 from the provider).

@@ -65,7 +65,8 @@ export async function continueStream(
   while (!ctx.abort.signal.aborted && ctx.attemptCount < maxAttempts) {
     const delivered = recovery.delivered.read();
     if (delivered.structured) break;
-    const pick = await plan.pick(runtime.now());
+    let pick = plan.pick(runtime.now());
+    if (pick instanceof Promise) pick = await pick;
     if (pick === undefined) break;
     const provider = pick.target.provider;
     const mode = provider.continuation;

@@ -40,6 +40,8 @@ import { planRoute } from './route.ts';
 import { continueStream, streamRecoveryFor } from './stream-continue.ts';
 import { type RanAttempt, runHedged } from './attempt-hedged.ts';
 import { hedgeDelayMs } from './hedge.ts';
+import { addUsage } from './stream-delivery.ts';
+import { priceAnswer } from './account.ts';
 import type { Services } from './services.ts';
 
 export type { AttemptReason } from './attempt-plan.ts';
@@ -102,6 +104,8 @@ export async function runAttempts(ctx: RequestContext, services: Services): Prom
             },
           ]
         : await runHedged(ctx, services, plan, pick, translation, deadlineAt, hedgeMs, recovery);
+    // A hedge loser's tokens, when its provider reported any, are paid for too: they count.
+    if (ran.length > 1) countLosers(ctx, ran);
     for (const { pick: ranPick, outcome, recovery: used } of ran) {
       if (outcome.kind === 'done') return;
       if (outcome.kind === 'broken' && used !== undefined) {
@@ -217,6 +221,20 @@ function decide(
       // bad_request, content_filter: the client's own mistake, answered at once, never retried.
       runtime.recordOutcome(state, 'success', afterMs);
       throw clientFacingError(failure);
+  }
+}
+
+/** Adds the usage of hedged attempts that lost the race to the answer's, and prices it again. */
+function countLosers(ctx: RequestContext, ran: RanAttempt[]): void {
+  let counted = false;
+  for (const { outcome } of ran) {
+    if (outcome.kind !== 'lost' || outcome.usage === undefined) continue;
+    ctx.usage = addUsage(ctx.usage, outcome.usage);
+    counted = true;
+  }
+  if (counted) {
+    ctx.costUsd = null;
+    priceAnswer(ctx);
   }
 }
 

@@ -43,8 +43,11 @@ export type AttemptOutcome =
   | { kind: 'failed'; failure: UpstreamFailure }
   /** A stream broke after its first byte, and the request may continue it elsewhere (StreamRecovery). */
   | { kind: 'broken'; failure: UpstreamFailure; usage: Usage | undefined }
-  /** A hedged attempt another one beat to the first byte (hedge.ts): aborted, nothing sent. */
-  | { kind: 'lost' };
+  /**
+   * A hedged attempt another one beat to the first byte (hedge.ts): aborted, nothing sent. `usage`: what
+   * it consumed, when the provider had said (a JSON answer that finished a moment too late).
+   */
+  | { kind: 'lost'; usage?: Usage };
 
 const LOST: AttemptOutcome = Object.freeze({ kind: 'lost' });
 
@@ -92,7 +95,7 @@ export async function jsonAttempt(
     const bodyText = bodyBytes.toString('utf8');
     const translated = provider.adapter.fromResponse(bodyText, translation);
     // A hedged request: the first whole answer is the one the client gets.
-    if (entrant !== undefined && !entrant.claim()) return LOST;
+    if (entrant !== undefined && !entrant.claim()) return { kind: 'lost', usage: translated.usage };
     ctx.provider = provider.name;
     ctx.upstreamModel = translated.completion.model || target.adapterTarget.model;
     ctx.usage = translated.usage;
@@ -242,7 +245,7 @@ export async function streamAttempt(
     if (!firstSent && (entrant?.lost === true || error instanceof HedgeLostError)) {
       exchange.abort(new HedgeLostError());
       delivered?.discard();
-      return LOST;
+      return translator.usage === undefined ? LOST : { kind: 'lost', usage: translator.usage };
     }
     let failure: UpstreamFailure;
     if (firstToken.fired) {

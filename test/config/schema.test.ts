@@ -307,7 +307,7 @@ describe('structural errors, each at its exact path', () => {
   it('quotes keys with dots in paths', () => {
     expect(
       problems({ providers: { openai }, models: { 'gpt-4.1': { targets: ['openai/gpt-4.1'], weight: 1 } } }),
-    ).toEqual(['models["gpt-4.1"].weight: unknown key (allowed keys: strategy, targets, hedge, rules)']);
+    ).toEqual(['models["gpt-4.1"].weight: unknown key (allowed keys: strategy, targets, hedge, first_token_deadline, rules)']);
   });
 });
 

@@ -132,7 +132,7 @@ describe('structural errors, each at its exact path', () => {
       'tenant: unknown section (did you mean "tenants"?)',
     ]);
     expect(problems({ providers: { openai }, frobnicate: 1 })).toEqual([
-      'frobnicate: unknown section (sections: server, providers, models, tenants, state, store, retry, breaker, health, routing)',
+      'frobnicate: unknown section (sections: server, providers, models, tiers, tenants, pricing, alerts, limits, state, store, retry, breaker, health, routing, chaos)',
     ]);
   });
 

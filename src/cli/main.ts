@@ -2,6 +2,7 @@
  * `switchyard <command>`: the dispatcher of docs/design.md §1's commands. Each command is its own file and
  * returns an exit code; this file only picks one and exits with what it returns.
  */
+import { runChaos } from './chaos.ts';
 import { runCheck } from './check.ts';
 import { runDemo } from './demo.ts';
 import { runKeys } from './keys.ts';
@@ -14,6 +15,7 @@ Commands:
   demo   [--port N] [--host H] [--fault-rate R]               run the gateway on built-in simulated providers
   check  --config FILE                                        validate a config file
   keys   create|list|revoke [options]                         manage virtual keys in the store
+  chaos  --config FILE | --demo [--requests N] [--concurrency C]  a fault drill: providers degraded one by one
 
 Run \`switchyard <command> --help\` for a command's options.
 
@@ -33,9 +35,17 @@ async function main(argv: string[]): Promise<number> {
       return runCheck(rest, io);
     case 'keys':
       return runKeys(rest, io);
+    case 'chaos':
+      return runChaos(rest, io);
     case 'help':
       // `switchyard help start` is `switchyard start --help`.
-      if (rest[0] === 'start' || rest[0] === 'demo' || rest[0] === 'check' || rest[0] === 'keys')
+      if (
+        rest[0] === 'start' ||
+        rest[0] === 'demo' ||
+        rest[0] === 'check' ||
+        rest[0] === 'keys' ||
+        rest[0] === 'chaos'
+      )
         return main([rest[0], '--help']);
       io.stdout.write(`${usage}\n`);
       return 0;

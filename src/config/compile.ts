@@ -25,6 +25,8 @@ import { createMetrics } from '../observability/metrics.ts';
 import type { UpstreamPools } from '../transport/pools.ts';
 import { type CompiledTenant, compileTenant } from '../control-plane/tenant-policy.ts';
 import type { Config } from './schema.ts';
+import type { FirstTokenPolicy } from '../routing/first-token-stats.ts';
+import { CONTINUATION_DEFAULTS, type ContinuationMode } from '../pipeline/continuation.ts';
 
 export interface ProviderTimeouts {
   connectMs: number;
@@ -32,8 +34,10 @@ export interface ProviderTimeouts {
   totalMs: number;
   /** Streaming: response headers and the first event must arrive within this. */
   firstByteMs: number;
-  /** Streaming: longest silence between two chunks. */
+  /** Streaming: longest silence between two chunks once the first event came. */
   idleMs: number;
+  /** Streaming: the adaptive first-token deadline (routing/first-token-stats.ts); undefined: fixed. */
+  firstToken: FirstTokenPolicy | undefined;
 }
 
 export interface CompiledProvider {
@@ -59,6 +63,8 @@ export interface CompiledProvider {
   directModels: Map<string, CompiledModel>;
   /** Key pool (rotation, cooldowns) and probe results; outlives reloads (src/routing/runtime.ts). */
   runtime: ProviderRuntime;
+  /** How a broken stream may be continued on this provider (pipeline/continuation.ts). */
+  continuation: ContinuationMode;
 }
 
 export interface CompiledTarget {
@@ -86,6 +92,10 @@ export interface CompiledModel {
   needsShape: boolean;
   /** False for `provider/model` names: one target, no fallback. */
   virtual: boolean;
+  /** `hedge.after_ms`: ms or `p95`; undefined: no hedged requests (pipeline/hedge.ts). */
+  hedgeAfterMs?: number | 'p95';
+  /** `first_token_deadline` override: null keeps the fixed deadline; undefined: each provider's own. */
+  firstToken?: FirstTokenPolicy | null;
 }
 
 export interface RetryPolicy {
@@ -99,6 +109,10 @@ export interface RetryPolicy {
    * allows); key rotation within a round always applies.
    */
   directModelRetries: number;
+  /** Quick retries of the same target after a 5xx or reset, before falling over. */
+  sameTargetRetries: number;
+  /** Their delay, ms (equal jitter: between half of it and all of it). */
+  sameTargetDelayMs: number;
 }
 
 export interface CompiledRouting {
@@ -156,7 +170,16 @@ export function compileConfig(
     );
     const needsShape =
       rules.length > 0 || model.strategy === 'cost' || rules.some((rule) => rule.strategy === 'cost');
-    models.set(name, { name, strategy: model.strategy, targets, rules, needsShape, virtual: true });
+    models.set(name, {
+      name,
+      strategy: model.strategy,
+      targets,
+      rules,
+      needsShape,
+      virtual: true,
+      hedgeAfterMs: model.hedge?.after_ms,
+      firstToken: firstTokenPolicy(model.first_token_deadline),
+    });
   }
 
   const tenantsByKeyHash = new Map<string, CompiledTenant>();
@@ -184,6 +207,8 @@ export function compileConfig(
         backoff: { baseMs: retry.backoff_base_ms, maxMs: retry.backoff_max_ms },
         maxWaitMs: retry.max_wait_ms,
         directModelRetries: directModelRetries(retry.retry_direct_models),
+        sameTargetRetries: retry.same_target_retries,
+        sameTargetDelayMs: retry.same_target_delay_ms,
       },
     },
   };
@@ -270,8 +295,9 @@ function compileProvider(
     totalMs,
     firstByteMs: Math.min(provider.first_byte_timeout_ms, totalMs),
     idleMs: Math.min(provider.idle_timeout_ms, totalMs),
+    firstToken: firstTokenPolicy(provider.first_token_deadline) ?? undefined,
   };
-  return {
+  const compiled: CompiledProvider = {
     name,
     type,
     adapter,
@@ -292,7 +318,29 @@ function compileProvider(
     models: provider.models === undefined ? undefined : new Set(provider.models),
     directModels: new Map(),
     runtime: runtime.provider(name, keyIds),
+    continuation: provider.continuation ?? CONTINUATION_DEFAULTS[type],
   };
+  const adaptive = provider.adaptive_concurrency;
+  compiled.runtime.configureConcurrency(
+    adaptive === undefined
+      ? undefined
+      : {
+          initial: adaptive.initial,
+          min: adaptive.min,
+          max: adaptive.max,
+          maxQueueMs: adaptive.max_queue_ms,
+        },
+  );
+  return compiled;
+}
+
+/** A `first_token_deadline` setting compiled: null for `false`, undefined when not set. */
+function firstTokenPolicy(
+  setting: false | { multiple: number; floor_ms: number; min_samples: number } | undefined,
+): FirstTokenPolicy | null | undefined {
+  if (setting === undefined) return undefined;
+  if (setting === false) return null;
+  return { multiple: setting.multiple, floorMs: setting.floor_ms, minSamples: setting.min_samples };
 }
 
 function makeTarget(

@@ -18,6 +18,7 @@ import { tenantsSection, tiersSection } from './sections/tenants.ts';
 import { guardrailsSection } from './sections/guardrails.ts';
 import { batchSection } from './sections/batch.ts';
 import { loggingSection, telemetrySection } from './sections/observability.ts';
+import { chaosSection } from './sections/chaos.ts';
 
 export const configSections = {
   server: serverSection,
@@ -39,6 +40,7 @@ export const configSections = {
   batch: batchSection,
   logging: loggingSection,
   telemetry: telemetrySection,
+  chaos: chaosSection,
 };
 
 export const ConfigSchema = z.strictObject(configSections);

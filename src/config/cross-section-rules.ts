@@ -61,6 +61,16 @@ export function checkCrossFieldRules(root: Record<string, unknown>): RawIssue[] 
       if (problem !== undefined) issues.push({ path: ['batch', 'models', name], message: problem });
     }
   }
+  // Chaos for a provider that is not configured would inject nothing: a typo must be an error.
+  if (isRecord(root.chaos) && isRecord(root.chaos.providers) && providers !== undefined) {
+    for (const name of Object.keys(root.chaos.providers)) {
+      if (!providers.has(name))
+        issues.push({
+          path: ['chaos', 'providers', name],
+          message: `provider "${name}" is not configured${didYouMean(name, new Set(providers.keys()))}`,
+        });
+    }
+  }
   return issues;
 }
 

@@ -128,7 +128,7 @@ export function buildRequestRecord(
   const model = ctx.request?.model ?? null;
   const verdicts = ctx.guardVerdicts.length === 0 ? null : ctx.guardVerdicts;
   const costEstimate = tokens.estimated ? estimatedCost(ctx, tokens) : (ctx.estimate?.costUsd ?? null);
-  const line = {
+  const line: Record<string, unknown> = {
     request_id: ctx.requestId,
     tenant,
     key_id: ctx.keyId,
@@ -199,6 +199,19 @@ export function buildRequestRecord(
     const bodies = storedBodies(ctx);
     row.detail.request_body = bodies.request;
     row.detail.response_body = bodies.response;
+  }
+  // Stream recovery: where a broken stream was continued. Added only then, so the line every request
+  // writes keeps its one literal shape.
+  if (ctx.seams.length > 0) {
+    const seams = ctx.seams.map((seam) => ({
+      from: seam.from,
+      failure: seam.failure,
+      to: seam.to,
+      mode: seam.mode,
+      at_chars: seam.atChars,
+    }));
+    line.seams = seams;
+    row.detail.seams = seams;
   }
   return { line, row };
 }

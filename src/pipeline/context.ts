@@ -47,6 +47,18 @@ export interface AttemptRecord {
   startedAt?: number;
 }
 
+/** Where a broken stream was continued on another target (stream recovery, issue 13). */
+export interface StreamSeam {
+  /** The target whose stream broke, and how. */
+  from: string;
+  failure: string;
+  /** The target that continued it, and how (`prefix` or `prompt`). */
+  to: string;
+  mode: string;
+  /** Characters of the answer delivered before the seam. */
+  atChars: number;
+}
+
 export class RequestContext {
   readonly requestId: string;
   readonly snapshot: Snapshot;
@@ -131,6 +143,10 @@ export class RequestContext {
   cacheSavedUsd: number | null = null;
   /** Any stage that must keep this answer out of the cache (output moderation flagged it) sets this. */
   cacheStoreVetoed = false;
+
+  // Resilience (issue 13): stream recovery.
+  /** Seams of a stream continued after it broke; empty for nearly every request. */
+  seams: StreamSeam[] = [];
 
   constructor(
     requestId: string,

@@ -27,6 +27,9 @@ import { classifyTransportError, isAbort } from '../transport/upstream-call.ts';
 import { type UpstreamHead, UpstreamExchange } from '../transport/upstream-exchange.ts';
 import type { RequestContext } from './context.ts';
 import { createStreamModerator, moderateCompletion } from './guard-out.ts';
+import type { Usage } from '../protocol/chat-response.ts';
+import { type HedgeEntrant, HedgeLostError } from './hedge.ts';
+import { addUsage, type DeliveredStream, usageChunkWithPrior } from './stream-delivery.ts';
 import { relayableFailure, UPSTREAM_ERROR_BODY_MAX_BYTES } from './relayed-failure.ts';
 import { sendCompletion, startEventStream } from './respond.ts';
 import { scrubberFor } from './secret-scrubber.ts';
@@ -41,11 +44,33 @@ export class ClientGoneError extends Error {
 
 export type AttemptOutcome =
   | { kind: 'done'; latencyMs: number }
-  | { kind: 'failed'; failure: UpstreamFailure };
+  | { kind: 'failed'; failure: UpstreamFailure }
+  /** A stream broke after its first byte, and the request may continue it elsewhere (StreamRecovery). */
+  | { kind: 'broken'; failure: UpstreamFailure; usage: Usage | undefined }
+  /**
+   * A hedged attempt another one beat to the first byte (hedge.ts): aborted, nothing sent. `usage`: what
+   * it consumed, when the provider had said (a JSON answer that finished a moment too late).
+   */
+  | { kind: 'lost'; usage?: Usage };
 
+const LOST: AttemptOutcome = Object.freeze({ kind: 'lost' });
+
+/**
+ * The attempt's first-byte deadline: for a stream, adaptive to the target's recent time to first token
+ * (routing/first-token-stats.ts); for a JSON answer, whose first byte comes when the whole answer is
+ * generated and so grows with its length, the provider's fixed `first_byte_timeout_ms`. Never past the
+ * request's own deadline.
+ */
 export function firstByteTimeoutMs(target: CompiledTarget, ctx: RequestContext): number {
   const remaining = ctx.startedAt + ctx.snapshot.config.server.request_timeout_ms - performance.now();
-  return Math.max(1, Math.min(target.provider.timeouts.firstByteMs, Math.ceil(remaining)));
+  const timeouts = target.provider.timeouts;
+  // A model's own setting wins over its provider's (null: fixed for this model).
+  const override = ctx.model?.firstToken;
+  const policy = override === undefined ? timeouts.firstToken : (override ?? undefined);
+  const limit = ctx.stream
+    ? target.runtime.firstToken.deadlineMs(policy, timeouts.firstByteMs)
+    : timeouts.firstByteMs;
+  return Math.max(1, Math.min(limit, Math.ceil(remaining)));
 }
 
 export async function jsonAttempt(
@@ -55,6 +80,7 @@ export async function jsonAttempt(
   translation: TranslationContext,
   signal: AbortSignal,
   started: number,
+  entrant?: HedgeEntrant,
 ): Promise<AttemptOutcome> {
   const provider = target.provider;
   const exchange = openExchange(ctx, target, upstreamRequest, signal);
@@ -62,6 +88,7 @@ export async function jsonAttempt(
   try {
     head = await exchange.head;
   } catch (error) {
+    if (entrant?.lost === true) return LOST;
     return failed(ctx, transportFailure(ctx, error, provider.name));
   }
   ctx.upstreamHeadAt = performance.now();
@@ -85,6 +112,8 @@ export async function jsonAttempt(
       return { kind: 'done', latencyMs: performance.now() - started };
     }
     const translated = provider.adapter.fromResponse(bodyText, translation);
+    // A hedged request: the first whole answer is the one the client gets.
+    if (entrant !== undefined && !entrant.claim()) return { kind: 'lost', usage: translated.usage };
     ctx.provider = provider.name;
     ctx.upstreamModel = translated.completion.model || target.adapterTarget.model;
     ctx.usage = translated.usage;
@@ -104,10 +133,32 @@ export async function jsonAttempt(
   } catch (error) {
     // A 200 whose body reports a failure (Mistral finish_reason "error", DeepSeek
     // "insufficient_system_resource") is classified by the adapter like any other upstream error.
+    if (entrant?.lost === true) return LOST;
     if (error instanceof UpstreamStreamError) return failed(ctx, error.failure);
     if (error instanceof UpstreamProtocolError) return failed(ctx, protocolFailure(error));
     return failed(ctx, transportFailure(ctx, error, provider.name));
   }
+}
+
+/**
+ * Stream recovery for one streamed request (attempt.ts, continuation.ts): what went out so far, and
+ * for a continuation attempt the usage of the attempts before it. Undefined when the request's stream
+ * could not be continued anywhere: nothing is recorded then.
+ */
+export interface StreamRecovery {
+  delivered: DeliveredStream;
+  /** A continuation attempt: the client's stream is already open, and this attempt only adds to it. */
+  continuing: boolean;
+  /** Usage of the broken attempts this one continues, added to its own. */
+  priorUsage: Usage | undefined;
+}
+
+/** What a streamed attempt may carry besides the exchange: recovery, a hedge race, injected faults. */
+export interface StreamExtras {
+  recovery?: StreamRecovery;
+  entrant?: HedgeEntrant;
+  /** Chaos (src/chaos): cut the stream, or corrupt it, after this many events. */
+  chaos?: { fault: 'cut' | 'malformed'; afterChunks: number };
 }
 
 export async function streamAttempt(
@@ -118,13 +169,16 @@ export async function streamAttempt(
   signal: AbortSignal,
   started: number,
   onFirstByte: (latencyMs: number) => void,
+  extras: StreamExtras = {},
 ): Promise<AttemptOutcome> {
+  const { recovery, entrant, chaos } = extras;
   const provider = target.provider;
   const exchange = openExchange(ctx, target, upstreamRequest, signal);
   let head: UpstreamHead;
   try {
     head = await exchange.head;
   } catch (error) {
+    if (entrant?.lost === true) return LOST;
     return failed(ctx, transportFailure(ctx, error, provider.name));
   }
   ctx.upstreamHeadAt = performance.now();
@@ -139,96 +193,119 @@ export async function streamAttempt(
   const parser = new SseParser();
   const writer = new SseWriter(ctx.res);
   const includeUsage = ctx.includeUsage;
+  const delivered = recovery?.delivered;
+  const priorUsage = recovery?.priorUsage;
   let firstByteMs = 0;
+  /** This attempt's first chunk went out: past here a failure can no longer be hidden by a fallback. */
+  let firstSent = false;
   // The cache keeps what this attempt sends (the usage chunk too), for the store once it is complete.
   const recorder = ctx.front === undefined ? ctx.cacheRecorder : undefined;
   recorder?.reset();
   const frontStream =
     ctx.front === undefined ? undefined : ctx.front.openStream(frontCall(ctx, target, translation), writer);
   const translator = frontStream?.translator ?? provider.adapter.createStreamTranslator(translation);
+  // What reaches the client: the OpenAI chunks (a translated front renders them as its own events), each
+  // recorded for stream recovery; a passthrough front relays the upstream's own bytes instead.
+  const send =
+    frontStream === undefined
+      ? (json: string) => {
+          delivered?.record(json);
+          if (ctx.captureBodies) captureChunk(ctx, json);
+          writer.data(json);
+        }
+      : (json: string) => {
+          delivered?.record(json);
+          frontStream.chunk(json, 'chunk');
+        };
   // Output moderation holds text back until each sentence is judged (guard-out.ts); undefined when off.
-  // A translated front gets the moderated OpenAI chunks; a passthrough front relays the upstream's own
-  // bytes and is not moderated (docs/configuration.md, guardrails).
+  // A passthrough front relays the upstream's own bytes and is not moderated (docs/configuration.md).
   const moderator =
     frontStream?.passthrough === true
       ? undefined
-      : createStreamModerator(
-          ctx,
-          target,
-          frontStream === undefined
-            ? (json) => {
-                if (ctx.captureBodies) captureChunk(ctx, json);
-                writer.data(json);
-              }
-            : (json) => frontStream.chunk(json, 'chunk'),
-          () => flushOut(),
-        );
-  const emit: EmitChunk =
-    moderator !== undefined
-      ? (json, kind) => {
-          recorder?.chunk(json);
-          if (kind === 'usage' && !includeUsage) return;
-          if (kind === 'chunk') ctx.streamedChunks++;
-          // The upstream has answered: the first-token deadline is met even while moderation holds the text.
-          firstToken.clear();
-          moderator.push(json, kind);
-        }
-      : frontStream === undefined
-        ? (json, kind) => {
-            recorder?.chunk(json);
-            if (kind === 'usage' && !includeUsage) return;
-            if (kind === 'chunk') ctx.streamedChunks++;
-            if (ctx.captureBodies) captureChunk(ctx, json);
-            writer.data(json);
-          }
-        : frontStream.passthrough
-          ? (_json, kind) => {
-              if (kind === 'chunk') ctx.streamedChunks++;
-            }
-          : (json, kind) => {
-              if (kind === 'chunk') ctx.streamedChunks++;
-              frontStream.chunk(json, kind);
-            };
+      : createStreamModerator(ctx, target, send, () => flushOut());
+  const emit: EmitChunk = (json, kind) => {
+    recorder?.chunk(json);
+    if (kind === 'usage') {
+      // A continued answer's usage counts every attempt (the client pays for both).
+      if (!includeUsage || frontStream?.passthrough === true) return;
+      const usage = priorUsage === undefined ? json : usageChunkWithPrior(json, priorUsage);
+      // Behind any text moderation still holds, so the usage never overtakes the answer.
+      if (moderator !== undefined) moderator.push(usage, 'usage');
+      else if (frontStream !== undefined) frontStream.chunk(usage, 'usage');
+      else writer.data(usage);
+      return;
+    }
+    ctx.streamedChunks++;
+    if (frontStream?.passthrough === true) return;
+    if (moderator !== undefined) {
+      // The upstream has answered: the first-token deadline is met even while moderation holds the text.
+      firstToken.clear();
+      moderator.push(json, kind);
+    } else send(json);
+  };
   // A passthrough relays the upstream's text as it came; a decoder keeps a UTF-8 character split
   // across two reads whole.
   const relay = frontStream?.passthrough === true ? new TextDecoder('utf-8') : undefined;
-  const onEvent = (event: SseEvent) => translator.push(event, emit);
+  let events = 0;
+  const onEvent =
+    chaos === undefined
+      ? (event: SseEvent) => translator.push(event, emit)
+      : (event: SseEvent) => {
+          if (++events > chaos.afterChunks) throw chaosStreamFault(chaos.fault, provider.name);
+          translator.push(event, emit);
+        };
   // Providers flush a stream's headers at once and may then think for minutes: undici's headers timeout
   // has passed, and its body timeout is the (longer) idle deadline. So the time-to-first-token deadline
   // runs on until the first translated chunk, with one timer per attempt, cleared at commit.
-  const firstToken = new FirstTokenDeadline(
-    exchange,
-    firstByteTimeoutMs(target, ctx) - (performance.now() - started),
-  );
+  const firstTokenMs = firstByteTimeoutMs(target, ctx);
+  const firstToken = new FirstTokenDeadline(exchange, firstTokenMs - (performance.now() - started));
+  // Once events flow, a silence longer than the idle deadline is a stall, noticed in that time rather
+  // than at the request's deadline.
+  const idle = new StreamIdleWatch(exchange, provider.timeouts.idleMs);
   const commit = () => {
+    // A hedged request: the first attempt with a chunk to send gets the client; the other stops here.
+    if (entrant !== undefined && !entrant.claim()) throw new HedgeLostError();
+    firstSent = true;
     firstToken.clear();
+    idle.start();
     ctx.provider = provider.name;
     ctx.upstreamModel = translator.model ?? target.adapterTarget.model;
     firstByteMs = performance.now() - started;
-    if (frontStream !== undefined) relayHeaders(ctx, target, head);
-    startEventStream(ctx);
+    // A continuation adds to a stream that is already open.
+    if (!ctx.committed) {
+      if (frontStream !== undefined) relayHeaders(ctx, target, head);
+      startEventStream(ctx);
+    }
     onFirstByte(firstByteMs);
   };
 
   // A full client socket pauses the upstream read until it drains, so a slow client slows the
   // upstream instead of growing our memory.
-  const resume = () => exchange.resume();
+  const resume = () => {
+    idle.paused = false;
+    exchange.resume();
+  };
   const flushOut = (): boolean => {
     if (!writer.hasPending) return true;
-    if (!ctx.committed) commit();
-    return writer.flush(resume);
+    if (!firstSent) commit();
+    const flowing = writer.flush(resume);
+    // A slow client pauses the upstream read: its silence then is ours, not a stall.
+    if (!flowing) idle.paused = true;
+    return flowing;
   };
   try {
     await exchange.consume((bytes) => {
+      idle.touch();
       if (relay !== undefined) writer.raw(relay.decode(bytes, { stream: true }));
       parser.push(bytes, onEvent);
       if (moderator !== undefined) {
         if (moderator.stopped) throw new ModerationStop();
         // The first-byte boundary stays where it is without moderation: the upstream's first chunk. The
         // headers go out then; held text follows once judged, and a failure after this is an error event.
-        if (!ctx.committed && moderator.received) commit();
+        if (!firstSent && moderator.received) commit();
         if (moderator.pending) {
           // A remote check is running: hold the upstream until it settles, then send what it released.
+          idle.paused = true;
           moderator.whenSettled(() => {
             if (moderator.stopped) exchange.abort(new ModerationStop());
             else if (flushOut()) resume();
@@ -239,6 +316,7 @@ export async function streamAttempt(
       return flushOut();
     });
     firstToken.clear();
+    idle.clear();
     parser.end(checkedFinalEvent(onEvent));
     translator.end(emit);
     if (relay !== undefined) writer.raw(relay.decode());
@@ -246,43 +324,59 @@ export async function streamAttempt(
     if (held !== undefined) await held;
     moderator?.close();
     frontStream?.end();
-    if (!ctx.committed) commit();
-    ctx.usage = translator.usage;
+    if (!firstSent) commit();
+    ctx.usage = addUsage(priorUsage, translator.usage);
     ctx.finishReason = moderator?.stopped === true ? 'content_filter' : translator.finishReason;
     ctx.rawFinishReason = translator.rawFinishReason;
     await writer.finish(frontStream === undefined);
     return { kind: 'done', latencyMs: firstByteMs };
   } catch (error) {
     firstToken.clear();
+    idle.clear();
     moderator?.close();
-    ctx.usage = translator.usage;
     if (error instanceof ModerationStop) {
       // Moderation blocked a sentence: its content_filter chunk is queued; the answer ends here.
-      if (!ctx.committed) commit();
+      ctx.usage = addUsage(priorUsage, translator.usage);
+      if (!firstSent) commit();
       ctx.finishReason = 'content_filter';
       ctx.rawFinishReason = translator.rawFinishReason;
-      await writer.finish();
+      await writer.finish(frontStream === undefined);
       return { kind: 'done', latencyMs: firstByteMs };
     }
+    if (!firstSent && (entrant?.lost === true || error instanceof HedgeLostError)) {
+      exchange.abort(new HedgeLostError());
+      delivered?.discard();
+      return translator.usage === undefined ? LOST : { kind: 'lost', usage: translator.usage };
+    }
     let failure: UpstreamFailure;
-    if (firstToken.fired) failure = firstTokenTimeout(provider.name);
+    if (firstToken.fired) {
+      failure = firstTokenTimeout(provider.name);
+      // The first token took at least this long: an adaptive deadline learns from it (first-token-stats.ts).
+      // One at the fixed ceiling says nothing new and would only pin the p99 there.
+      if (firstTokenMs < provider.timeouts.firstByteMs) target.runtime.firstToken.add(firstTokenMs);
+    } else if (idle.fired) failure = streamIdleTimeout(provider.name, provider.timeouts.idleMs);
     else if (error instanceof UpstreamStreamError) failure = error.failure;
     else if (error instanceof UpstreamProtocolError) failure = protocolFailure(error);
     else failure = transportFailure(ctx, error, provider.name);
-    if (!ctx.committed) {
+    if (!firstSent) {
       exchange.abort(new Error('attempt abandoned'));
+      delivered?.discard();
       return failed(ctx, failure);
     }
-    // Past the first byte: no failover. The stream ends with an error event, never a normal finish.
-    const relayed = relayableFailure(failure, scrubberFor(ctx.snapshot));
-    throw new GatewayError({
-      status: 502,
-      type: 'server_error',
-      code: 'upstream_stream_error',
-      message: `The stream from ${provider.name} failed after it started: ${relayed.message}`,
-      // An in-band error carries the upstream's unscrubbed text; the relayed message above has it all.
-      cause: error instanceof UpstreamStreamError ? undefined : error,
-    });
+    exchange.abort(new Error('stream broken'));
+    ctx.usage = addUsage(priorUsage, translator.usage);
+    if (delivered !== undefined) {
+      // What the translator emitted before the break goes out, so the client has exactly what was
+      // recorded as delivered; the loop then tries to continue it elsewhere.
+      writer.flush(noop);
+      return {
+        kind: 'broken',
+        failure: relayableFailure(failure, scrubberFor(ctx.snapshot)),
+        usage: translator.usage,
+      };
+    }
+    // Past the first byte with nowhere to continue: the stream ends with an error event, never a normal finish.
+    throw streamBrokenError(ctx, provider.name, failure, error);
   }
 }
 
@@ -303,6 +397,32 @@ class ModerationStop extends Error {
     super('output moderation blocked the answer');
     this.name = 'ModerationStop';
   }
+}
+
+const noop = () => {};
+
+/** The injected fault of a chaos-cut or chaos-corrupted stream, shaped as the real one would be. */
+function chaosStreamFault(fault: 'cut' | 'malformed', provider: string): Error {
+  if (fault === 'malformed') return new UpstreamProtocolError(`chaos: a malformed event from ${provider}`);
+  return Object.assign(new Error(`chaos: the stream from ${provider} was cut`), { code: 'UND_ERR_SOCKET' });
+}
+
+/** The error event that ends a stream broken after its first byte, naming the upstream's failure. */
+export function streamBrokenError(
+  ctx: RequestContext,
+  providerName: string,
+  failure: UpstreamFailure,
+  cause?: unknown,
+): GatewayError {
+  const relayed = relayableFailure(failure, scrubberFor(ctx.snapshot));
+  return new GatewayError({
+    status: 502,
+    type: 'server_error',
+    code: 'upstream_stream_error',
+    message: `The stream from ${providerName} failed after it started: ${relayed.message}`,
+    // An in-band error carries the upstream's unscrubbed text; the relayed message above has it all.
+    cause: cause instanceof UpstreamStreamError ? undefined : cause,
+  });
 }
 
 /** Ends a stream's body when no event arrived before the attempt's first-byte deadline. */
@@ -328,6 +448,66 @@ class FirstTokenDeadline {
   }
 }
 
+/**
+ * Ends a stream that went silent for longer than the idle deadline after its first event. One lazy timer
+ * per stream: each chunk only notes the time, and the timer, when it fires early, sleeps for the rest.
+ */
+class StreamIdleWatch {
+  fired = false;
+  /** True while a slow client holds the upstream read paused. */
+  paused = false;
+  readonly #exchange: UpstreamExchange;
+  readonly #idleMs: number;
+  #lastAt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  readonly #check = () => {
+    const quietMs = performance.now() - this.#lastAt;
+    if (this.paused || quietMs < this.#idleMs) {
+      this.#arm(this.paused ? this.#idleMs : this.#idleMs - quietMs);
+      return;
+    }
+    this.#timer = undefined;
+    this.fired = true;
+    this.#exchange.abort(new Error('no stream chunk within the idle deadline'));
+  };
+
+  constructor(exchange: UpstreamExchange, idleMs: number) {
+    this.#exchange = exchange;
+    this.#idleMs = idleMs;
+  }
+
+  start(): void {
+    this.#lastAt = performance.now();
+    if (this.#timer === undefined) this.#arm(this.#idleMs);
+  }
+
+  touch(): void {
+    this.#lastAt = performance.now();
+  }
+
+  clear(): void {
+    if (this.#timer === undefined) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #arm(delayMs: number): void {
+    this.#timer = setTimeout(this.#check, Math.max(1, Math.ceil(delayMs)));
+    this.#timer.unref();
+  }
+}
+
+function streamIdleTimeout(provider: string, idleMs: number): UpstreamFailure {
+  return {
+    errorClass: 'timeout',
+    status: 0,
+    message: `${provider} timed out between stream chunks (none for ${idleMs} ms after the stream started)`,
+    code: 'stream_idle_timeout',
+    param: null,
+    retryAfterMs: undefined,
+  };
+}
+
 function firstTokenTimeout(provider: string): UpstreamFailure {
   return {
     errorClass: 'timeout',
@@ -345,9 +525,14 @@ function openExchange(
   upstreamRequest: UpstreamRequest,
   signal: AbortSignal,
 ): UpstreamExchange {
+  const timeouts = target.provider.timeouts;
   return new UpstreamExchange(target.provider.pool, upstreamRequest, {
     firstByteTimeoutMs: firstByteTimeoutMs(target, ctx),
-    idleTimeoutMs: target.provider.timeouts.idleMs,
+    // undici's body timeout also runs from a stream's headers to its first event, which a model may
+    // think through for minutes, and from a JSON answer's headers to its body, which some servers send
+    // only when generation is done: it is the backstop; the first-token deadline and the stream idle
+    // watch are the real limits.
+    idleTimeoutMs: Math.max(timeouts.idleMs, timeouts.firstByteMs),
     signal,
   });
 }

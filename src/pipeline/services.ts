@@ -1,4 +1,5 @@
 import type { ResponseCache } from '../cache/response-cache.ts';
+import type { ChaosControl } from '../chaos/chaos-control.ts';
 import type { ControlPlane } from '../control-plane/control-plane.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
@@ -16,4 +17,6 @@ export interface Services {
   observability?: Observability;
   /** The response cache (issue 14); the gateway creates it from `state` when the caller gives none. */
   cache?: ResponseCache;
+  /** Fault injection in force (the `chaos` section, /admin/chaos); the gateway creates it. */
+  chaos?: ChaosControl;
 }

@@ -6,7 +6,7 @@
  * the same machine for Redis, and test/state/state-contract.ts proves the two agree.
  *
  *   closed ──(5 consecutive failures, or ≥ 50 % failures over ≥ 20 requests in 10 s)──▶ open
- *   open ──(open duration passed)──▶ half_open ──(3 trial successes)──▶ closed
+ *   open ──(open duration passed)──▶ half_open ──(a trial succeeds)──▶ closed
  *   half_open ──(a trial fails)──▶ open, for twice as long (up to the maximum)
  *   isolated: held open by an operator (admin API) until closed by hand.
  *
@@ -32,7 +32,7 @@ export interface BreakerPolicy {
   openMs: number;
   /** …up to this. */
   maxOpenMs: number;
-  /** Trial requests let through at once when half-open, and the successes needed to close. */
+  /** Trial requests let through at once when half-open; the first success closes it. */
   halfOpenTrials: number;
   /**
    * A trial that has not reported back after this long is presumed lost (the process that sent it
@@ -147,8 +147,9 @@ export function recordBreakerOutcome(
       if (failed) return open(record, nowMs, policy);
       record.succ += 1;
       record.inflight = Math.max(0, record.inflight - 1);
-      if (record.succ >= policy.halfOpenTrials) return close(record, nowMs);
-      return record;
+      // One answered trial closes it: the provider is back, and traffic should follow within one open
+      // period (the health ramp, runtime.ts, keeps it from being flooded). Any failure reopens it.
+      return close(record, nowMs);
     default:
       // Open or isolated: late answers from requests sent before the breaker opened change nothing.
       return record;

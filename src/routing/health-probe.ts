@@ -3,8 +3,10 @@
  * sent with the next usable key, its outcome recorded in the provider's ProbeHealth. A provider whose
  * probes fail loses share of traffic (health.ts) before real requests have to find out; a 401/403
  * takes the key out of service at once: a probe carries no client input, so its refusal is evidence
- * against the key itself (real requests need several, key-pool.ts). Probes never move a breaker: a model list
- * that answers does not prove completions work, and a breaker fed by probes would close on a lie.
+ * against the key itself (real requests need several, key-pool.ts). A probe that answers 2xx closes the
+ * provider's open breakers (issue 13: traffic returns within one probe interval of a recovery); the
+ * recovery ramp and the breaker's own failure count guard against a model list that answers while
+ * completions still fail. A failed probe never opens a breaker.
  */
 import type { CompiledProvider } from '../config/compile.ts';
 import { UpstreamExchange } from '../transport/upstream-exchange.ts';
@@ -33,6 +35,15 @@ export async function probeProvider(
   const started = performance.now();
   let status = 0;
   let error: string | null = null;
+  // Chaos (src/chaos): a provider made to fail fails its probes too, or a probe would close the
+  // breakers of a provider a drill holds down. An injected failure never touches a key.
+  const draw = runtime.chaos?.draw(provider.name, false);
+  if (draw?.fault === 'error' || draw?.fault === 'stall') {
+    const reason = draw.fault === 'error' ? `chaos: HTTP ${draw.status}` : 'chaos: stall';
+    state.probe.record(false, undefined, runtime.now(), reason);
+    runtime.metrics.healthProbes.inc({ provider: provider.name, outcome: 'failed' });
+    return;
+  }
   try {
     const exchange = new UpstreamExchange(provider.pool, request, {
       firstByteTimeoutMs: timeoutMs,
@@ -55,4 +66,5 @@ export async function probeProvider(
   const ok = (status >= 200 && status < 300) || status === 429;
   state.probe.record(ok, ok ? latencyMs : undefined, nowMs, ok ? null : (error ?? `HTTP ${status}`));
   runtime.metrics.healthProbes.inc({ provider: provider.name, outcome: ok ? 'ok' : 'failed' });
+  if (status >= 200 && status < 300) runtime.probeRecovered(state);
 }

@@ -19,6 +19,15 @@ export type KeyCooldownReason = 'rate_limited' | 'auth';
 
 export const KEY_COOLDOWN_SCOPE = 'keys';
 export const KEY_DISABLED_SCOPE = 'keys-auth';
+/** 429 cooldowns of one key for one model (members `provider:key_id/model`, see KeyPool.modelMember). */
+export const KEY_MODEL_COOLDOWN_SCOPE = 'keys-model';
+
+/**
+ * Models one pool keeps separate 429 cooldowns for. Configured models and direct names that answered
+ * are bounded already (runtime.ts); past this a throttle cools the key for every model, as a provider-wide
+ * limit would, so no stream of names can grow memory.
+ */
+export const MAX_MODEL_COOLDOWNS = 1024;
 
 /**
  * Refusals of one key by real requests, within AUTH_STRIKE_WINDOW_MS, that take it out of service.
@@ -39,6 +48,8 @@ export interface KeyStatus {
   state: 'available' | 'cooling' | 'disabled';
   /** Epoch ms when it is usable again; 0 when available. */
   until: number;
+  /** Models this key is throttled for (a 429 cools a key per model), with when each ends; absent when none. */
+  models?: Record<string, number>;
 }
 
 export class KeyPool {
@@ -46,6 +57,12 @@ export class KeyPool {
   readonly ids: readonly string[];
   readonly #until: Float64Array;
   readonly #reason: Array<KeyCooldownReason | null>;
+  /**
+   * 429 cooldowns per model, by key index: providers limit each model separately (OpenAI's RPM and TPM,
+   * Anthropic's per-model tiers), so a throttled `gpt-4.1` leaves the same key free for `gpt-4.1-mini`.
+   * Made on the first 429 of a model.
+   */
+  readonly #modelUntil = new Map<string, Float64Array>();
   #cursor = 0;
 
   constructor(provider: string, ids: readonly string[]) {
@@ -64,11 +81,16 @@ export class KeyPool {
    * The next usable key, round-robin, or -1 when every key is cooling down or out of service. `skip`
    * holds keys one request must not use again (the provider refused them for it).
    */
-  pick(nowMs: number, skip?: ReadonlySet<number>): number {
+  pick(nowMs: number, skip?: ReadonlySet<number>, model?: string): number {
     const count = this.ids.length;
+    const forModel = model === undefined ? undefined : this.#modelUntil.get(model);
     for (let i = 0; i < count; i++) {
       const index = (this.#cursor + i) % count;
-      if ((this.#until[index] as number) <= nowMs && (skip === undefined || !skip.has(index))) {
+      if (
+        (this.#until[index] as number) <= nowMs &&
+        (forModel === undefined || (forModel[index] as number) <= nowMs) &&
+        (skip === undefined || !skip.has(index))
+      ) {
         this.#cursor = index + 1;
         return index;
       }
@@ -77,10 +99,11 @@ export class KeyPool {
   }
 
   /** When the first key becomes usable again (`nowMs` if one is usable now). */
-  availableAt(nowMs: number): number {
+  availableAt(nowMs: number, model?: string): number {
+    const forModel = model === undefined ? undefined : this.#modelUntil.get(model);
     let earliest = Number.POSITIVE_INFINITY;
     for (let i = 0; i < this.ids.length; i++) {
-      const until = this.#until[i] as number;
+      const until = Math.max(this.#until[i] as number, forModel === undefined ? 0 : (forModel[i] as number));
       if (until <= nowMs) return nowMs;
       if (until < earliest) earliest = until;
     }
@@ -103,6 +126,37 @@ export class KeyPool {
     return true;
   }
 
+  /** Store member name of key `index` for `model`'s own 429 cooldown. */
+  modelMember(index: number, model: string): string {
+    return `${this.member(index)}/${model}`;
+  }
+
+  /**
+   * Takes key `index` out for `model` only until `untilMs` (a 429). Past MAX_MODEL_COOLDOWNS models the
+   * key cools for all of them. True if it changed.
+   */
+  coolDownForModel(index: number, model: string, untilMs: number): boolean {
+    let forModel = this.#modelUntil.get(model);
+    if (forModel === undefined) {
+      if (this.#modelUntil.size >= MAX_MODEL_COOLDOWNS) return this.coolDown(index, untilMs, 'rate_limited');
+      forModel = new Float64Array(this.ids.length);
+      this.#modelUntil.set(model, forModel);
+    }
+    if (untilMs <= (forModel[index] ?? 0)) return false;
+    forModel[index] = untilMs;
+    return true;
+  }
+
+  /** Per-model cooldowns other instances wrote (`modelMember` names), merged into the local view. */
+  applySharedModels(members: ReadonlyMap<string, number>): void {
+    for (const [member, until] of members) {
+      for (let i = 0; i < this.ids.length; i++) {
+        const prefix = `${this.member(i)}/`;
+        if (member.startsWith(prefix)) this.coolDownForModel(i, member.slice(prefix.length), until);
+      }
+    }
+  }
+
   /** Cooldowns other instances wrote (members of this provider only), merged into the local view. */
   applyShared(members: ReadonlyMap<string, number>, reason: KeyCooldownReason): void {
     for (let i = 0; i < this.ids.length; i++) {
@@ -119,13 +173,29 @@ export class KeyPool {
       this.#until[i] = previous.#until[before] as number;
       this.#reason[i] = previous.#reason[before] ?? null;
     }
+    for (const [model, until] of previous.#modelUntil) {
+      for (let i = 0; i < this.ids.length; i++) {
+        const before = previous.ids.indexOf(this.ids[i] as string);
+        if (before !== -1 && (until[before] as number) > 0)
+          this.coolDownForModel(i, model, until[before] as number);
+      }
+    }
   }
 
   status(nowMs: number): KeyStatus[] {
     return this.ids.map((id, i) => {
       const until = this.#until[i] as number;
-      if (until <= nowMs) return { id, state: 'available', until: 0 };
-      return { id, state: this.#reason[i] === 'auth' ? 'disabled' : 'cooling', until };
+      const status: KeyStatus =
+        until <= nowMs
+          ? { id, state: 'available', until: 0 }
+          : { id, state: this.#reason[i] === 'auth' ? 'disabled' : 'cooling', until };
+      for (const [model, untils] of this.#modelUntil) {
+        const modelUntil = untils[i] as number;
+        if (modelUntil <= nowMs) continue;
+        status.models ??= {};
+        status.models[model] = modelUntil;
+      }
+      return status;
     });
   }
 }

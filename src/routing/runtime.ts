@@ -9,6 +9,7 @@
  * instances changed (`breaker.sync_interval_ms`). The one awaited state call is `acquireTrial` for a
  * half-open breaker, at most once per target per request.
  */
+import type { ChaosControl } from '../chaos/chaos-control.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
@@ -21,6 +22,8 @@ import {
   breakerGate,
   CLOSED_VIEW,
 } from './breaker.ts';
+import { FirstTokenStats } from './first-token-stats.ts';
+import { AdaptiveConcurrency, type AdaptiveConcurrencyPolicy } from './adaptive-concurrency.ts';
 import { type HealthPolicy, healthScore, ProbeHealth, TargetHealth } from './health.ts';
 import {
   AUTH_STRIKE_WINDOW_MS,
@@ -28,6 +31,7 @@ import {
   authStrikeCounter,
   KEY_COOLDOWN_SCOPE,
   KEY_DISABLED_SCOPE,
+  KEY_MODEL_COOLDOWN_SCOPE,
   type KeyCooldownReason,
   KeyPool,
 } from './key-pool.ts';
@@ -115,6 +119,10 @@ export class TargetRuntime {
   /** When the breaker last closed after being open; starts the recovery ramp (0: never). */
   closedAt = 0;
   readonly health: TargetHealth;
+  /** Recent times to first token of its streams: the adaptive first-token deadline, the `p95` hedge. */
+  readonly firstToken = new FirstTokenStats();
+  /** Recent times to a whole JSON answer: the `p95` hedge of non-streamed requests. */
+  readonly answerLatency = new FirstTokenStats();
   /**
    * False for a `provider/model` name not yet known to answer: its outcomes reach neither the state
    * store nor the metrics until it answers once (RoutingRuntime.recordHealth adopts it then).
@@ -138,6 +146,25 @@ export class ProviderRuntime {
   nextProbeAt = 0;
   /** Direct names adopted after answering (bounded by MAX_ANSWERED_DIRECT_TARGETS). */
   answeredDirectTargets = 0;
+  /** Opt-in AIMD limit per key (adaptive-concurrency.ts); undefined: no limit. */
+  concurrency: AdaptiveConcurrency | undefined = undefined;
+
+  /** Applies a config's `adaptive_concurrency` (a reload keeps learned limits when nothing changed). */
+  configureConcurrency(policy: AdaptiveConcurrencyPolicy | undefined): void {
+    if (policy === undefined) {
+      this.concurrency = undefined;
+      return;
+    }
+    const current = this.concurrency;
+    const same =
+      current !== undefined &&
+      current.keys === this.keys.ids.length &&
+      current.policy.initial === policy.initial &&
+      current.policy.min === policy.min &&
+      current.policy.max === policy.max &&
+      current.policy.maxQueueMs === policy.maxQueueMs;
+    if (!same) this.concurrency = new AdaptiveConcurrency(this.keys.ids.length, policy);
+  }
 
   constructor(name: string, keyIds: readonly string[]) {
     this.name = name;
@@ -164,6 +191,8 @@ export class RoutingRuntime {
   readonly now: () => number;
   readonly random: () => number;
   policies: RoutingPolicies | undefined;
+  /** Fault injection in force (src/chaos), so health probes see a provider down as requests do. */
+  chaos: ChaosControl | undefined;
   #targets = new Map<string, TargetRuntime>();
   #providers = new Map<string, ProviderRuntime>();
   #probeRunner: ProbeRunner | undefined;
@@ -326,6 +355,34 @@ export class RoutingRuntime {
     return view;
   }
 
+  /**
+   * A health probe of `provider` answered: its open (not isolated) breakers close now, so traffic
+   * returns within one probe interval of a recovery instead of after a doubled open period. The recovery
+   * ramp still applies (applyView), and five failures in a row reopen a breaker the probe closed too
+   * soon (a model list that answers does not prove completions do).
+   */
+  probeRecovered(provider: ProviderRuntime): void {
+    const nowMs = this.now();
+    for (const target of this.#targets.values()) {
+      if (target.provider !== provider) continue;
+      const state = target.breaker.state;
+      if (state !== 'open' && state !== 'half_open') continue;
+      let view: ReturnType<StateStore['forceBreaker']>;
+      try {
+        view = this.state.forceBreaker(target.id, 'close', nowMs);
+      } catch (error) {
+        this.#stateFailed(error);
+        continue;
+      }
+      if (view instanceof Promise)
+        view.then(
+          (closed) => this.#applyView(target, closed),
+          (error: unknown) => this.#stateFailed(error),
+        );
+      else this.#applyView(target, view);
+    }
+  }
+
   // ---- health -------------------------------------------------------------------------------------
 
   score(target: TargetRuntime, nowMs: number): number {
@@ -396,6 +453,25 @@ export class RoutingRuntime {
     this.#coolKey(provider, index, untilMs, reason);
   }
 
+  /**
+   * A 429: key `index` rests for `model` only until `untilMs` (providers limit each model apart), here
+   * and, through the state store, in every other instance.
+   */
+  coolKeyForModel(provider: ProviderRuntime, index: number, model: string, untilMs: number): void {
+    if (!provider.keys.coolDownForModel(index, model, untilMs)) return;
+    this.metrics.keyCooldowns.inc({ provider: provider.name, reason: 'rate_limited' });
+    try {
+      const written = this.state.setCooldown(
+        KEY_MODEL_COOLDOWN_SCOPE,
+        provider.keys.modelMember(index, model),
+        untilMs,
+      );
+      if (written instanceof Promise) written.catch((error: unknown) => this.#stateFailed(error));
+    } catch (error) {
+      this.#stateFailed(error);
+    }
+  }
+
   /** The cooldown itself: local view, metric, alert for a disabled key, shared state. */
   #coolKey(provider: ProviderRuntime, index: number, untilMs: number, reason: KeyCooldownReason): void {
     const changed = provider.keys.coolDown(index, untilMs, reason);
@@ -426,10 +502,11 @@ export class RoutingRuntime {
   /** Reads what other instances changed: breaker transitions and key cooldowns. */
   async syncShared(): Promise<void> {
     const nowMs = this.now();
-    const [breakers, cooling, disabled] = await Promise.all([
+    const [breakers, cooling, disabled, coolingForModel] = await Promise.all([
       this.state.breakers(),
       this.state.cooldowns(KEY_COOLDOWN_SCOPE, nowMs),
       this.state.cooldowns(KEY_DISABLED_SCOPE, nowMs),
+      this.state.cooldowns(KEY_MODEL_COOLDOWN_SCOPE, nowMs),
     ]);
     for (const target of this.#targets.values()) {
       const view = breakers.get(target.id);
@@ -438,6 +515,7 @@ export class RoutingRuntime {
     for (const provider of this.#providers.values()) {
       provider.keys.applyShared(cooling, 'rate_limited');
       provider.keys.applyShared(disabled, 'auth');
+      provider.keys.applySharedModels(coolingForModel);
     }
   }
 

@@ -64,6 +64,10 @@ function routingReport(snapshot: Snapshot): unknown {
       id: key.id,
       state: key.state,
       until: key.until === 0 ? null : new Date(key.until).toISOString(),
+      // 429 cooldowns are per key and model (issue 13): the models this key is throttled for, and until when.
+      throttled_models: Object.fromEntries(
+        Object.entries(key.models ?? {}).map(([model, until]) => [model, new Date(until).toISOString()]),
+      ),
     })),
     probe: {
       last_probe_at:

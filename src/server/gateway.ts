@@ -3,6 +3,8 @@
  * route table is a plain object keyed by method and path, answered before any other work (docs/style.md
  * §1.6): the hot path pays one property lookup to find its handler.
  */
+import { ChaosControl } from '../chaos/chaos-control.ts';
+import { chaosAdminRoutes } from './admin-chaos.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { compileConfig, type Snapshot } from '../config/compile.ts';
@@ -75,6 +77,8 @@ export class Gateway {
   readonly observability: Observability;
   /** The response cache (issue 14): memory, or the Redis `state` names. */
   readonly cache: ResponseCache;
+  /** Fault injection in force (the `chaos` section, /admin/chaos). */
+  readonly chaos: ChaosControl;
   readonly server: Server;
   /** Files, batch jobs and the aggregator; undefined without a store that holds batches. */
   readonly batches: BatchService | undefined;
@@ -102,6 +106,7 @@ export class Gateway {
     this.cache =
       options.services.cache ??
       createResponseCache(options.config, options.services.logger, options.services.metrics);
+    this.chaos = options.services.chaos ?? new ChaosControl(options.config.chaos);
     this.routing = new RoutingRuntime({
       state,
       logger: options.services.logger,
@@ -122,7 +127,9 @@ export class Gateway {
       controlPlane: this.controlPlane,
       observability: this.observability,
       cache: this.cache,
+      chaos: this.chaos,
     };
+    this.routing.chaos = this.chaos;
     this.#snapshot = compileConfig(options.config, this.pools, 1, this.routing);
     // Node checks both timeouts below on this interval (default 30 s, which would let a stalled client
     // overstay its deadline by that much); the check walks a native list of open sockets, off the hot path.
@@ -156,6 +163,7 @@ export class Gateway {
       ...requestLogAdminRoutes(() => this.#snapshot, this.controlPlane),
       ...statsAdminRoutes(() => this.#snapshot, this.controlPlane),
       ...dashboardRoutes(),
+      ...chaosAdminRoutes(() => this.#snapshot, this.chaos),
     };
     const keyRoutes = keyAdminRoutes(() => this.#snapshot, this.controlPlane);
     Object.assign(this.#routes, keyRoutes.exact);
@@ -192,6 +200,7 @@ export class Gateway {
     this.#snapshot = next;
     this.controlPlane.reload(config);
     this.observability.reload(config);
+    this.chaos.set(config.chaos);
     applyClientTimeouts(this.server, config);
     const origins = new Set<string>();
     for (const provider of next.providers.values()) origins.add(provider.origin);

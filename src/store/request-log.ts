@@ -32,6 +32,8 @@ export interface RequestDetail {
   guardrails: unknown;
   /** The client protocol: chat-completions, anthropic-messages, responses or embeddings. */
   api?: string;
+  /** Where a broken stream was continued on another target (stream recovery). */
+  seams?: unknown[];
   error_message: string | null;
   /** Only for tenants that opted in (`logging.store_bodies_for`): scrubbed and truncated. */
   request_body?: string | null;

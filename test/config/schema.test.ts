@@ -37,7 +37,8 @@ describe('defaults', () => {
       keys: ['sk-test-openai'],
       connect_timeout_ms: 10_000,
       first_byte_timeout_ms: 300_000,
-      idle_timeout_ms: 300_000,
+      idle_timeout_ms: 10_000,
+      first_token_deadline: { multiple: 4, floor_ms: 10_000, min_samples: 20 },
       max_connections: 1024,
       headers: {},
     });
@@ -307,7 +308,9 @@ describe('structural errors, each at its exact path', () => {
   it('quotes keys with dots in paths', () => {
     expect(
       problems({ providers: { openai }, models: { 'gpt-4.1': { targets: ['openai/gpt-4.1'], weight: 1 } } }),
-    ).toEqual(['models["gpt-4.1"].weight: unknown key (allowed keys: strategy, targets, hedge, rules)']);
+    ).toEqual([
+      'models["gpt-4.1"].weight: unknown key (allowed keys: strategy, targets, hedge, first_token_deadline, rules)',
+    ]);
   });
 });
 

@@ -161,14 +161,15 @@ describe('non-streaming', () => {
     expect(JSON.parse(call.function.arguments)).toHaveProperty('city');
   });
 
-  it('falls over to the next target when the first answers 500, invisibly', async () => {
-    fake.control.enqueue({ fault: { kind: 'status', status: 500 } });
+  it('falls over to the next target when the first answers 500 twice, invisibly', async () => {
+    // The first 500 gets one quick retry of the same target (retry.same_target_retries), the second a fallback.
+    fake.control.enqueue({ fault: { kind: 'status', status: 500 } }, 2);
     const { data, response } = await gw.client.chat.completions
       .create({ model: 'smart', messages: [{ role: 'user', content: 'hi' }] })
       .withResponse();
     expect(data.choices[0]?.message.content).toBeTruthy();
     expect(response.headers.get('x-switchyard-provider')).toBe('backup');
-    expect(response.headers.get('x-switchyard-attempts')).toBe('2');
+    expect(response.headers.get('x-switchyard-attempts')).toBe('3');
   });
 });
 
@@ -217,7 +218,7 @@ describe('streaming', () => {
   });
 
   it('falls over invisibly when the stream fails before its first byte', async () => {
-    fake.control.enqueue({ fault: { kind: 'reset' } });
+    fake.control.enqueue({ fault: { kind: 'reset' } }, 2);
     const { data: stream, response } = await gw.client.chat.completions
       .create({ model: 'smart', messages: [{ role: 'user', content: 'hi' }], stream: true })
       .withResponse();

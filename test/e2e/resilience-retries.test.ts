@@ -298,20 +298,48 @@ describe('retries and fallback', () => {
     },
     { name: 'a body cut halfway', fault: { kind: 'cut' as const, afterChunks: 0 }, outcome: 'network' },
   ];
+  // A 5xx or reset gets one quick retry of the same target first (retry.same_target_retries, issue 13);
+  // an overload goes straight to the fallback. Here the fault persists past the quick retry.
   it.each(retryable)('falls over to the next target on $name', async ({ fault, outcome }) => {
     const g = await start({ smart: { targets: ['primary/gpt-4.1', 'backup/gpt-4.1'] } });
-    primary.control.enqueue({ fault });
+    const quick = outcome !== 'overloaded';
+    primary.control.enqueue({ fault }, quick ? 2 : 1);
     const { data, response } = await chat(g.client, 'smart');
     expect(data.choices[0]?.message.content?.length).toBeGreaterThan(0);
     expect(response.headers.get('x-switchyard-provider')).toBe('backup');
-    expect(response.headers.get('x-switchyard-attempts')).toBe('2');
+    expect(response.headers.get('x-switchyard-attempts')).toBe(quick ? '3' : '2');
     await waitFor(() => requestLines(g.logs).length > 0);
-    const attempts = requestLines(g.logs)[0]?.attempts ?? [];
-    expect(attempts.map((a) => [a.target, a.outcome])).toEqual([
-      ['primary/gpt-4.1', outcome],
-      ['backup/gpt-4.1', 'ok'],
+    const attempts = (requestLines(g.logs)[0]?.attempts ?? []) as unknown as Array<{
+      target: string;
+      outcome: string;
+      reason: string;
+    }>;
+    expect(attempts.map((a) => [a.target, a.outcome, a.reason])).toEqual([
+      ['primary/gpt-4.1', outcome, 'first'],
+      ...(quick ? [['primary/gpt-4.1', outcome, 'retry']] : []),
+      ['backup/gpt-4.1', 'ok', 'fallback'],
     ]);
   });
+
+  it.each(retryable.filter((r) => r.outcome !== 'overloaded'))(
+    'retries the same target once, quickly, on one $name',
+    async ({ fault, outcome }) => {
+      const g = await start({ smart: { targets: ['primary/gpt-4.1', 'backup/gpt-4.1'] } });
+      primary.control.enqueue({ fault });
+      const { response } = await chat(g.client, 'smart');
+      expect(response.headers.get('x-switchyard-provider')).toBe('primary');
+      expect(response.headers.get('x-switchyard-attempts')).toBe('2');
+      await waitFor(() => requestLines(g.logs).length > 0);
+      const attempts = (requestLines(g.logs)[0]?.attempts ?? []) as unknown as Array<{
+        outcome: string;
+        wait_ms: number;
+      }>;
+      expect(attempts.map((a) => a.outcome)).toEqual([outcome, 'ok']);
+      // Equal jitter around retry.same_target_delay_ms (100): between 50 and 100 ms.
+      expect(attempts[1]?.wait_ms).toBeGreaterThanOrEqual(50);
+      expect(attempts[1]?.wait_ms).toBeLessThanOrEqual(100);
+    },
+  );
 
   it.each([400, 422])('returns a %i at once, never retried or failed over', async (status) => {
     const g = await start({ smart: { targets: ['primary/gpt-4.1', 'backup/gpt-4.1'] } });
@@ -476,18 +504,23 @@ describe('deadlines', () => {
 
 describe('streams', () => {
   const faults = [
-    { name: 'a 500', fault: { kind: 'status' as const, status: 500 } },
-    { name: 'a reset connection', fault: { kind: 'reset' as const } },
-    { name: 'an in-band error as the first event', fault: { kind: 'stream-error' as const, afterChunks: 0 } },
-    { name: 'a cut before the first event', fault: { kind: 'cut' as const, afterChunks: 0 } },
-    { name: 'silence until the first-byte deadline', fault: { kind: 'stall' as const } },
+    { name: 'a 500', fault: { kind: 'status' as const, status: 500 }, count: 2 },
+    { name: 'a reset connection', fault: { kind: 'reset' as const }, count: 2 },
+    {
+      name: 'an in-band error as the first event',
+      fault: { kind: 'stream-error' as const, afterChunks: 0 },
+      count: 2,
+    },
+    { name: 'a cut before the first event', fault: { kind: 'cut' as const, afterChunks: 0 }, count: 2 },
+    { name: 'silence until the first-byte deadline', fault: { kind: 'stall' as const }, count: 1 },
   ];
 
   it.each(faults)(
     'falls over invisibly when the stream fails before its first byte: $name',
-    async ({ fault }) => {
+    async ({ fault, count }) => {
       const g = await start({ smart: { targets: ['primary/gpt-4.1', 'backup/gpt-4.1'] } });
-      primary.control.enqueue({ fault });
+      // Twice for the classes the quick same-target retry covers (a silent target is never retried).
+      primary.control.enqueue({ fault }, count);
       const { data: stream, response } = await g.client.chat.completions
         .create({ model: 'smart', messages: [{ role: 'user', content: 'hi' }], stream: true })
         .withResponse();
@@ -498,7 +531,7 @@ describe('streams', () => {
         finish ??= chunk.choices[0]?.finish_reason;
       }
       expect(response.headers.get('x-switchyard-provider')).toBe('backup');
-      expect(response.headers.get('x-switchyard-attempts')).toBe('2');
+      expect(response.headers.get('x-switchyard-attempts')).toBe(String(count + 1));
       expect(text.length).toBeGreaterThan(0);
       expect(finish).toBe('stop');
     },

@@ -95,8 +95,9 @@ if (url === undefined) {
       const throttled = String(chats(primary, before)[0]?.headers.authorization);
 
       const bKeys = b.gateway.routing.providers.get('primary')?.keys;
+      // A 429 cools the key for that model (issue 13): B sees it among the key's throttled models.
       await waitFor(
-        () => bKeys?.status(Date.now()).some((key) => key.state === 'cooling') === true,
+        () => bKeys?.status(Date.now()).some((key) => key.models?.['gpt-4.1'] !== undefined) === true,
         5_000,
         'instance B to see the cooling key',
       );

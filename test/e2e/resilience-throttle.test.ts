@@ -58,7 +58,8 @@ async function start(): Promise<ResilienceGateway> {
       // An open breaker stays open for the whole test unless the clock is moved on.
       breaker: { open_ms: OPEN_MS, max_open_ms: OPEN_MS },
       // Room for five throttles and the answer in one request; short backoffs keep the test quick.
-      retry: { max_attempts: 10, backoff_base_ms: 5, backoff_max_ms: 10 },
+      // No quick same-target retry: each request below fails over after exactly one primary attempt.
+      retry: { max_attempts: 10, backoff_base_ms: 5, backoff_max_ms: 10, same_target_retries: 0 },
       health: { probe_interval_ms: 0 },
     },
     { clock: () => Date.now() + skew.ms },

@@ -25,6 +25,8 @@ describe('resilience config', () => {
       backoff_max_ms: 4_000,
       max_wait_ms: 10_000,
       retry_direct_models: 1,
+      same_target_retries: 1,
+      same_target_delay_ms: 100,
     });
     expect(breaker).toEqual({
       consecutive_failures: 5,
@@ -32,7 +34,7 @@ describe('resilience config', () => {
       minimum_requests: 20,
       window_ms: 10_000,
       open_ms: 10_000,
-      max_open_ms: 120_000,
+      max_open_ms: 30_000,
       half_open_trials: 3,
       sync_interval_ms: 500,
     });

@@ -77,9 +77,10 @@ describe('a throttled fallback while the primary is open', () => {
     c.clock.now += 10_000;
     for (let i = 0; i < 3; i++) expect(c.runtime.acquireTrial(backup, c.clock.now)).toBe(true);
     expect(c.runtime.acquireTrial(backup, c.clock.now)).toBe(false);
-    // One trial answers 429 "retry in 6 ms": the provider is up; its slot is free for the next request.
+    // One trial answers 429 "retry in 6 ms": the provider is up and answering, which closes the breaker
+    // like any answered trial (issue 13); the key's own cooldown keeps requests off the throttled key.
     c.runtime.recordOutcome(backup, throttleOutcome(6, policy), c.clock.now);
-    expect(backup.breaker.state).toBe('half_open');
+    expect(backup.breaker.state).toBe('closed');
     expect(c.runtime.acquireTrial(backup, c.clock.now)).toBe(true);
   });
 });

@@ -147,7 +147,7 @@ export function stateContract(
         expect(last.windowRequests).toBe(10);
       });
 
-      it('blocks while open, then lets `halfOpenTrials` trials through and closes on their success', async () => {
+      it('blocks while open, then lets `halfOpenTrials` trials through and closes on the first success', async () => {
         const b = id('brk');
         for (let i = 0; i < 5; i++) await store.recordOutcome(b, 'failure', T0, policy);
         expect((await store.acquireTrial(b, T0 + 999, policy)).granted).toBe(false);
@@ -156,8 +156,8 @@ export function stateContract(
         expect(first.view.state).toBe('half_open');
         expect((await store.acquireTrial(b, T0 + 1_001, policy)).granted).toBe(true);
         expect((await store.acquireTrial(b, T0 + 1_002, policy)).granted).toBe(false);
-        expect((await store.recordOutcome(b, 'success', T0 + 1_050, policy)).state).toBe('half_open');
-        const closed = await store.recordOutcome(b, 'success', T0 + 1_060, policy);
+        // One answered trial is enough (issue 13): traffic returns within one open period of a recovery.
+        const closed = await store.recordOutcome(b, 'success', T0 + 1_050, policy);
         expect(closed).toMatchObject({ state: 'closed', opens: 0, consecutiveFailures: 0 });
         expect((await store.acquireTrial(b, T0 + 1_070, policy)).granted).toBe(true);
       });

@@ -12,7 +12,11 @@ export const DEFAULTS = {
   shutdownGraceMs: 25_000,
   connectTimeoutMs: 10_000,
   firstByteTimeoutMs: 300_000,
-  idleTimeoutMs: 300_000,
+  // Between two chunks once a stream has started: tokens come every few tens of ms and providers ping
+  // every few seconds, so ten seconds of silence is a stall. Thinking before the first token is the
+  // first-token deadline's to bound, not this one's.
+  idleTimeoutMs: 10_000,
+  firstTokenDeadline: { multiple: 4, floorMs: 10_000, minSamples: 20 },
   maxConnections: 1024,
   strategy: 'fallback',
   state: 'memory',

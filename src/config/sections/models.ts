@@ -2,6 +2,7 @@
 
 import { z } from 'zod';
 import { DEFAULTS } from './defaults.ts';
+import { firstTokenDeadline } from './first-token-deadline.ts';
 import {
   HEADER_NAME,
   NO_WHITESPACE,
@@ -75,6 +76,8 @@ const VirtualModelSchema = z.strictObject({
   strategy: z.enum(STRATEGIES).default(DEFAULTS.strategy),
   targets: z.array(TargetSchema).min(1),
   hedge: HedgeSchema.optional(),
+  // Overrides the providers' adaptive first-token deadline for this model's requests.
+  first_token_deadline: firstTokenDeadline.optional(),
   rules: z.array(RuleSchema).min(1).optional(),
 });
 

@@ -13,6 +13,10 @@ export const RESILIENCE_DEFAULTS = {
     // One more round for a `provider/model` name: a transient 5xx, reset or short 429 on the one
     // target it pins is retried once after a backoff (docs/resilience.md explains the choice).
     retryDirectModels: 1,
+    // One quick retry of the same target after a 5xx or reset: most are a load balancer's blip that
+    // clears in well under a second, and the client asked for that model first.
+    sameTargetRetries: 1,
+    sameTargetDelayMs: 100,
   },
   breaker: {
     consecutiveFailures: 5,
@@ -20,7 +24,9 @@ export const RESILIENCE_DEFAULTS = {
     minimumRequests: 20,
     windowMs: 10_000,
     openMs: 10_000,
-    maxOpenMs: 120_000,
+    // One probe interval: a provider that came back is used again within one probe (which closes the
+    // breaker) or one open period, whichever comes first.
+    maxOpenMs: 30_000,
     halfOpenTrials: 3,
     syncIntervalMs: 500,
   },
@@ -50,6 +56,8 @@ const RetrySchema = z
     max_wait_ms: wholeNumber(0, MAX_TIMER_MS).default(D.retry.maxWaitMs),
     // false: none; a number: that many more rounds; true: as many as a virtual model (max_attempts).
     retry_direct_models: z.union([z.boolean(), wholeNumber(0, 19)]).default(D.retry.retryDirectModels),
+    same_target_retries: wholeNumber(0, 5).default(D.retry.sameTargetRetries),
+    same_target_delay_ms: wholeNumber(1, 10_000).default(D.retry.sameTargetDelayMs),
   })
   .superRefine((retry, ctx) => {
     if (retry.backoff_max_ms < retry.backoff_base_ms)

@@ -32,12 +32,21 @@ export class OpenAIPassthroughStream implements StreamTranslator {
     if (event.event === 'error' || data.startsWith('{"error"')) {
       throw new UpstreamStreamError(failureFromOpenAIErrorObject(parseChunk(data), 200));
     }
-    // Forwarded unparsed, so at least framed as an object: an empty or garbage event (a proxy's keep-alive
-    // text, a cut line) would otherwise reach the client's SDK as a chunk it cannot parse (issue 15 fuzzing).
-    if (data.charCodeAt(0) !== 123 || data.charCodeAt(data.length - 1) !== 125) {
-      throw new StreamProtocolError(
-        'upstream sent a stream event that is not a JSON object (cut or garbage)',
-      );
+    // Forwarded unparsed, so at least framed as one JSON object: a chunk cut short (a proxy's truncated
+    // write, a corrupted event) no longer ends with its closing brace, and an empty or garbage event (a
+    // keep-alive text) would reach the client's SDK as a chunk it cannot parse (issue 13's malformed-chunk
+    // fault, issue 15's fuzzing). Two character reads; only such odd events pay a parse, to say which.
+    if (data.charCodeAt(0) !== OPEN_BRACE || data.charCodeAt(data.length - 1) !== CLOSE_BRACE) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(data);
+      } catch (cause) {
+        throw new StreamProtocolError('upstream sent a stream event that is not JSON (cut short?)', {
+          cause,
+        });
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new StreamProtocolError('upstream sent a stream event that is not a JSON object');
     }
     const needsParse =
       this.model === null || hasNonNullValue(data, 'usage"') || hasNonNullValue(data, 'finish_reason"');
@@ -64,6 +73,8 @@ export class OpenAIPassthroughStream implements StreamTranslator {
 }
 
 const COLON = 58;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
 const QUOTE = 34;
 
 function skipSpaces(text: string, at: number): number {

@@ -106,7 +106,7 @@ if op == 'record' then
     else
       r.succ = r.succ + 1
       r.inflight = math.max(0, r.inflight - 1)
-      if r.succ >= p.trials then closeIt() end
+      closeIt() -- one answered trial closes it (src/routing/breaker.ts)
     end
   end
 elseif op == 'acquire' then

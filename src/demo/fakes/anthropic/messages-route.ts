@@ -103,6 +103,12 @@ export async function handleMessages(
   });
   if (!validation.ok) return fail(validation.error);
   const request = validation.request;
+  if (request.turns.at(-1)?.role === 'assistant' && !request.model.prefill)
+    return fail(
+      invalidRequest(
+        'This model does not support assistant message prefill. The conversation must end with a user message.',
+      ),
+    );
   const segments = promptSegments(request);
   const promptTokens = estimatePromptTokens(segments.reduce((sum, s) => sum + s.text.length, 0));
   if (countOnly) return exchange.sendJsonNow(200, { input_tokens: promptTokens }, headers);

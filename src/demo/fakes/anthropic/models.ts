@@ -40,6 +40,8 @@ export interface AnthropicModel {
   thinkingBoundToModel: boolean;
   /** Smallest cacheable prefix, in tokens. */
   minCacheTokens: number;
+  /** A final assistant turn (prefill) is accepted; the 4.6 generation and later reject it. */
+  prefill: boolean;
 }
 
 type Rules = Omit<AnthropicModel, 'id' | 'aliases' | 'displayName' | 'line' | 'createdAt'>;
@@ -55,6 +57,7 @@ const LEGACY: Rules = {
   midConversationSystem: false,
   thinkingBoundToModel: false,
   minCacheTokens: 1024,
+  prefill: true,
 };
 
 const ADAPTIVE: Rules = {
@@ -63,6 +66,7 @@ const ADAPTIVE: Rules = {
   maxOutputTokens: 128_000,
   thinking: 'adaptive',
   sampling: 'none',
+  prefill: false,
 };
 
 const FIVE: Rules = { ...ADAPTIVE, thinksByDefault: true };

@@ -62,6 +62,14 @@ export function toFakeRequestView(request: MessagesRequest): FakeRequestView {
     maxTokens: request.maxTokens,
     stop: request.stopSequences,
     reasoning: request.thinking.on,
+    // A final assistant turn is a prefill: the answer continues it.
+    assistantPrefix:
+      last?.role === 'assistant'
+        ? last.blocks
+            .filter((b) => b.type === 'text')
+            .map(blockText)
+            .join('')
+        : undefined,
   };
 }
 

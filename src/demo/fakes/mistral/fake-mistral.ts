@@ -153,6 +153,7 @@ async function handleChat(
     stop: request.stop,
     reasoning: thinking,
     n: request.n,
+    assistantPrefix: request.assistantPrefix,
   };
   // §4.2: tool-call ids are 9 alphanumerics, and Mistral insists on getting them back that way.
   const replies = Array.from({ length: request.n }, (_, choiceIndex) =>

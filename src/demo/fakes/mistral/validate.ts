@@ -37,6 +37,8 @@ export interface MistralChatRequest {
   messageChars: number;
   lastMessageIsToolResult: boolean;
   toolResultText?: string;
+  /** The last message's text when it is an assistant message with `prefix: true` (§ prefix mode). */
+  assistantPrefix?: string;
 }
 
 export type MistralValidation =
@@ -185,10 +187,14 @@ type Checked<T> = { value: T } | { error: MistralErrorResponse };
 function checkMessages(
   messages: unknown[],
 ): Checked<
-  Pick<MistralChatRequest, 'lastUserText' | 'messageChars' | 'lastMessageIsToolResult' | 'toolResultText'>
+  Pick<
+    MistralChatRequest,
+    'lastUserText' | 'messageChars' | 'lastMessageIsToolResult' | 'toolResultText' | 'assistantPrefix'
+  >
 > {
   if (messages.length === 0) return { error: mistralError(400, 'Messages list must not be empty') };
   let lastUserText = '';
+  let assistantPrefix: string | undefined;
   let messageChars = 0;
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i];
@@ -223,6 +229,10 @@ function checkMessages(
     if ('error' in content) return content;
     messageChars += content.value.chars;
     if (role === 'user') lastUserText = content.value.text;
+    assistantPrefix =
+      role === 'assistant' && message.prefix === true && i === messages.length - 1
+        ? content.value.text
+        : undefined;
     if (role === 'assistant') {
       const calls = message.tool_calls;
       const hasCalls = Array.isArray(calls) && calls.length > 0;
@@ -256,6 +266,7 @@ function checkMessages(
       messageChars,
       lastMessageIsToolResult: last.role === 'tool',
       toolResultText: trailing.length > 0 ? trailing.join('\n') : undefined,
+      assistantPrefix,
     },
   };
 }

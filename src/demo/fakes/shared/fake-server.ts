@@ -405,11 +405,23 @@ class RunningFake implements FakeServer {
           if (options.inBandError === undefined) destroyAfterEvents = at;
           else frames = [...events.slice(0, at), ...options.inBandError(fault.status ?? 500)];
         }
+        let holdOpen = false;
+        if (fault?.kind === 'stall-mid-stream') {
+          frames = events.slice(0, Math.min(fault.afterChunks, lastIndex));
+          holdOpen = true;
+        }
+        if (fault?.kind === 'malformed') {
+          const at = Math.min(fault.afterChunks, lastIndex);
+          frames = [...events.slice(0, at), 'data: {"choices":[{"delta":{"content":"tr\n\n'];
+          destroyAfterEvents = at + 1;
+        }
+        if (fault?.kind === 'no-done') frames = events.slice(0, lastIndex);
         return writeEvents(res, frames, {
           firstByteMs: script?.firstByteMs ?? 0,
           tokenIntervalMs: script?.tokenIntervalMs ?? 0,
           signal,
           destroyAfterEvents,
+          holdOpen,
           status: options.status,
           headers: options.headers,
         });

@@ -44,6 +44,9 @@ export async function applyEarlyFault(
 ): Promise<boolean> {
   const fault = script.fault;
   if (fault === undefined || fault.kind === 'cut') return false;
+  // Mid-stream faults; on a non-streamed answer they are not faults at all.
+  if (fault.kind === 'stall-mid-stream' || fault.kind === 'malformed' || fault.kind === 'no-done')
+    return false;
   if (fault.kind === 'stream-error' && options.streaming) return false;
   if (fault.kind === 'stall') {
     await untilAborted(options.signal);

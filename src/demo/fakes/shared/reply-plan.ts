@@ -12,6 +12,9 @@
  * - last message a tool result → a text answer quoting that result;
  * - response format json_object / json_schema → valid JSON (matching the schema when given);
  * - otherwise a text reply that names the model and echoes the start of the last user message.
+ * - an assistant prefix (Anthropic prefill, Mistral/DeepSeek `prefix: true`) is continued: when the
+ *   planned (or scripted) text starts with it, only the rest is generated, as a model continuing its
+ *   own words would.
  * Stop sequences cut the content (finish 'stop'); maxTokens truncates (finish 'length') and, as
  * OpenAI's max_completion_tokens does, counts reasoning tokens first. reasoning: true adds a short
  * reasoning text.
@@ -57,6 +60,8 @@ export interface FakeRequestView {
   /** Thinking/reasoning requested (or implied by the model). */
   reasoning: boolean;
   n?: number;
+  /** The text of a final assistant message the reply must continue (prefill / prefix mode). */
+  assistantPrefix?: string;
 }
 
 export type FakeFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
@@ -112,7 +117,7 @@ export function planReply(
 ): FakeReply {
   const choiceIndex = options.choiceIndex ?? 0;
   const toolCallId = options.toolCallId ?? ((i: number) => `call_${choiceIndex}_${i}`);
-  const planned = planParts(view, choiceIndex, toolCallId);
+  const planned = continued(view, planParts(view, choiceIndex, toolCallId));
   if (override === undefined) return withUsage(view, planned);
 
   const toolCalls =
@@ -130,7 +135,12 @@ export function planReply(
       : 'stop'
     : planned.finishReason;
   const merged: Parts = {
-    content: override.content ?? (override.toolCalls !== undefined ? '' : planned.content),
+    content:
+      override.content === undefined
+        ? override.toolCalls !== undefined
+          ? ''
+          : planned.content
+        : continuedText(view, override.content),
     reasoning: 'reasoning' in override ? override.reasoning : planned.reasoning,
     toolCalls,
     finishReason: override.finishReason ?? derivedFinish,
@@ -140,6 +150,21 @@ export function planReply(
 }
 
 type Parts = Omit<FakeReply, 'usage'>;
+
+/** The planned parts when the request ends in an assistant prefix: only what follows it. */
+function continued(view: FakeRequestView, parts: Parts): Parts {
+  if (view.assistantPrefix === undefined) return parts;
+  return { ...parts, content: continuedText(view, parts.content) };
+}
+
+function continuedText(view: FakeRequestView, content: string): string {
+  const prefix = view.assistantPrefix;
+  // Anthropic trims trailing whitespace off a prefill; the continuation then starts with it.
+  if (prefix === undefined || prefix === '') return content;
+  if (content.startsWith(prefix)) return content.slice(prefix.length);
+  const trimmed = prefix.trimEnd();
+  return content.startsWith(trimmed) ? content.slice(trimmed.length) : content;
+}
 
 function planParts(view: FakeRequestView, choiceIndex: number, toolCallId: (index: number) => string): Parts {
   const echo = echoOf(view.lastUserText);

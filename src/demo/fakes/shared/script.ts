@@ -43,7 +43,13 @@ export type FakeFault =
   /** Stream: destroy the connection after N data events. Non-stream: send headers and half the body, then destroy. */
   | { kind: 'cut'; afterChunks: number }
   /** Stream: the provider's in-band error event after N data events, then end. Non-stream: answers `status` (default 500). */
-  | { kind: 'stream-error'; afterChunks: number; status?: number };
+  | { kind: 'stream-error'; afterChunks: number; status?: number }
+  /** Stream: N data events, then silence with the connection open until the client goes away. */
+  | { kind: 'stall-mid-stream'; afterChunks: number }
+  /** Stream: N data events, then one that is not valid JSON, then the connection closes. */
+  | { kind: 'malformed'; afterChunks: number }
+  /** Stream: every event but the terminator (OpenAI's `[DONE]`, Anthropic's `message_stop`), then a clean end. */
+  | { kind: 'no-done' };
 
 export interface FakeScript {
   reply?: FakeReplyOverride;

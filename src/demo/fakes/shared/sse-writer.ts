@@ -13,11 +13,12 @@
  *     real model server does: headers come when the first token is ready), then one event per
  *     tokenIntervalMs (a number, or a function drawing each interval). Stops at once when `signal`
  *     aborts (client gone): 'aborted'. destroyAfterEvents = N closes the connection after N events
- *     without ending the response: 'cut'. Otherwise ends the response: 'completed'.
+ *     without ending the response: 'cut'. holdOpen leaves the response open after the last event until
+ *     the client goes away (a stall mid-stream): 'aborted'. Otherwise ends the response: 'completed'.
  *     Honours back-pressure; never throws for a vanished client.
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { sleep } from './abortable-sleep.ts';
+import { sleep, untilAborted } from './abortable-sleep.ts';
 import { closeConnection } from './deliberate-destroy.ts';
 
 export interface SseFrameOptions {
@@ -37,6 +38,7 @@ export interface WriteEventsOptions {
   tokenIntervalMs?: number | (() => number);
   signal?: AbortSignal;
   destroyAfterEvents?: number;
+  holdOpen?: boolean;
   status?: number;
   headers?: OutgoingHttpHeaders;
 }
@@ -66,6 +68,10 @@ export async function writeEvents(
   if (options.destroyAfterEvents !== undefined && options.destroyAfterEvents >= events.length) {
     await flushThenClose(res);
     return 'cut';
+  }
+  if (options.holdOpen === true && signal !== undefined) {
+    await untilAborted(signal);
+    return 'aborted';
   }
   res.end();
   return 'completed';

@@ -8,7 +8,7 @@ import { LRUCache } from 'lru-cache';
 import type { CacheRead, CacheStore } from './cache-store.ts';
 
 /** Targets with a version marker: far more than any config has; a bound all the same. */
-const MAX_MARKERS = 10_000;
+const MAX_MARKERS = 4_096;
 /** Per-entry bookkeeping (the key, the map's node) counted against the byte bound. */
 const ENTRY_OVERHEAD_BYTES = 128;
 

@@ -8,7 +8,7 @@ import { CACHED_ANSWER_FORMAT, type CachedAnswer, parseCachedAnswer } from './ca
 import type { CacheRead, CacheStore } from './cache-store.ts';
 
 /** Targets whose last noted version this instance remembers; more are simply noted again. */
-const MAX_NOTED_TARGETS = 10_000;
+const MAX_NOTED_TARGETS = 4_096;
 
 export interface FreshAnswer {
   provider: string;

@@ -86,7 +86,10 @@ export function storeAnswer(ctx: RequestContext, services: Services): void {
     return;
   const policy = cachePolicyFor(ctx.snapshot.config);
   if (policy.mode === 'off') return;
-  cache.noteVersion(last.target, ctx.upstreamModel);
+  // Only targets routing keeps state for: a `provider/model` name the client made up is not one, and
+  // noting every such name would grow memory with each new name (issue 10).
+  if (ctx.snapshot.routing.runtime.targets.has(last.target))
+    cache.noteVersion(last.target, ctx.upstreamModel);
   const recorder = ctx.cacheRecorder;
   const key = ctx.cacheKey;
   const request = ctx.request;

@@ -53,6 +53,11 @@ function document(fallback = 'backup/mistral-large-latest') {
       claude: { type: 'anthropic', keys: ['ak-claude'], base_url: claude.url },
     },
     models: { smart: { targets: ['primary/gpt-4.1', fallback] } },
+    // Output moderation holds each sentence back until it is judged, so a cut early in a stream leaves
+    // nothing delivered and the fallback simply answers afresh (the better outcome). These rows pin down
+    // what happens to text the client has already seen, so moderation is off; every other setting is
+    // the default.
+    guardrails: { moderation: { backend: 'off' } },
   };
 }
 

@@ -40,8 +40,8 @@ beforeAll(async () => {
       },
       pricing: { models: { 'gpt-4.1': PRICE } },
       logging: { metrics_tenant_label: true, store_bodies_for: ['opted'], body_max_bytes: 2048 },
-      // One round: a request whose two targets fail ends there.
-      retry: { max_attempts: 2 },
+      // One round, no same-target retry: a request whose two targets fail ends there.
+      retry: { max_attempts: 2, same_target_retries: 0 },
     },
     { store: await openStore('sqlite::memory:') },
   );

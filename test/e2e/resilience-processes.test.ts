@@ -24,7 +24,10 @@ const ADMIN_KEY = 'admin-key-for-process-tests-0123456789';
 
 interface RoutingReport {
   state: string;
-  providers: Array<{ name: string; keys: Array<{ id: string; state: string }> }>;
+  providers: Array<{
+    name: string;
+    keys: Array<{ id: string; state: string; throttled_models?: Record<string, string> }>;
+  }>;
   targets: Array<{ target: string; breaker: { state: string } }>;
 }
 
@@ -171,7 +174,9 @@ if (url === undefined) {
       const cooling = async () =>
         (await routing(b)).providers
           .find((p) => p.name === name)
-          ?.keys.filter((k) => k.state === 'cooling') ?? [];
+          // A 429 cools the key for the model that was throttled (issue 13: providers limit per model).
+          ?.keys.filter((k) => k.state === 'cooling' || Object.keys(k.throttled_models ?? {}).length > 0) ??
+        [];
       await until(async () => (await cooling()).length === 1, 'process B to see the cooling key');
 
       const fromB = primary.requests.length;

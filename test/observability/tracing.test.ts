@@ -42,6 +42,8 @@ beforeAll(async () => {
       backup: { type: 'openai', keys: ['sk-b'], base_url: `${backup.url}/v1` },
     },
     models: { chat: { targets: ['primary/gpt-4.1', 'backup/gpt-4.1'] } },
+    // A 500 goes straight to the fallback (no same-target retry), so the trace has one span of each.
+    retry: { same_target_retries: 0 },
     telemetry: { otlp_endpoint: `http://127.0.0.1:${(collector.address() as AddressInfo).port}` },
   });
 });

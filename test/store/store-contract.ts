@@ -370,7 +370,7 @@ export function storeContract(
         });
         await store.insertRequests([requestRow('req_a', { costUsd: 0.5 }), fallback]);
         await store.insertRequests([
-          requestRow('req_b', { timeMs: T0 + 1000, cache: 'HIT', costUsd: 0.125 }),
+          requestRow('req_b', { timeMs: T0 + 1000, cache: 'HIT', costUsd: 0, cacheSavedUsd: 0.125 }),
         ]);
 
         const tenSeconds = await store.requestRollups({ bucketMs: 10_000, fromMs: T0, toMs: T0 + 60_000 });

@@ -130,6 +130,8 @@ describe('/v1/embeddings routing', () => {
   });
 
   it('skips a target without embeddings and falls over from a failing one', async () => {
+    // Two: the default quick retry of the same target (issue 13) absorbs a single 500.
+    primary.control.enqueue({ fault: { kind: 'status', status: 500 } });
     primary.control.enqueue({ fault: { kind: 'status', status: 500 } });
     const { data, response } = await gw.client.embeddings
       .create({ model: 'embed', input: 'hello' })

@@ -4,7 +4,8 @@
  * the budget estimate read, so the same stages apply to embeddings as to chat.
  */
 import { z } from 'zod';
-import { invalidJson, invalidRequest } from '../errors/codes.ts';
+import { parseJsonObject } from '../protocol/json-body.ts';
+import { invalidRequest } from '../errors/codes.ts';
 import { type ChatRequest, formatParam, MAX_MODEL_NAME_CHARS } from '../protocol/chat-request.ts';
 import type { EmbeddingsRequest } from './types.ts';
 
@@ -31,14 +32,7 @@ export function parseEmbeddingsRequest(body: Buffer): {
   chat: ChatRequest;
   native: Record<string, unknown>;
 } {
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch (cause) {
-    throw invalidJson(cause instanceof Error ? cause.message : 'malformed JSON');
-  }
-  if (json === null || typeof json !== 'object' || Array.isArray(json))
-    throw invalidRequest('The request body must be a JSON object.', null, 'invalid_type');
+  const json = parseJsonObject(body);
   const result = embeddingsRequestSchema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0];

@@ -19,7 +19,8 @@
  * (untranslatable.ts). cache_control is honoured by an Anthropic target and has nothing to mark elsewhere.
  */
 import { z } from 'zod';
-import { invalidJson, invalidRequest } from '../../errors/codes.ts';
+import { parseJsonObject } from '../../protocol/json-body.ts';
+import { invalidRequest } from '../../errors/codes.ts';
 import {
   type ChatMessage,
   type ChatRequest,
@@ -151,14 +152,7 @@ export const messagesRequestSchema = z.looseObject({
 type MessagesRequest = z.infer<typeof messagesRequestSchema>;
 
 export function parseMessagesRequest(body: Buffer): FrontRequest {
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch (cause) {
-    throw invalidJson(cause instanceof Error ? cause.message : 'malformed JSON');
-  }
-  if (json === null || typeof json !== 'object' || Array.isArray(json))
-    throw invalidRequest('The request body must be a JSON object.', null, 'invalid_type');
+  const json = parseJsonObject(body);
   const result = messagesRequestSchema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0];

@@ -18,7 +18,8 @@
  *   top_logprobs                 → logprobs + top_logprobs;  temperature, top_p, user, metadata as is
  */
 import { z } from 'zod';
-import { invalidJson, invalidRequest } from '../../errors/codes.ts';
+import { parseJsonObject } from '../../protocol/json-body.ts';
+import { invalidRequest } from '../../errors/codes.ts';
 import {
   type ChatMessage,
   type ChatRequest,
@@ -102,14 +103,7 @@ export type ResponsesRequest = z.infer<typeof responsesRequestSchema>;
 const STATEFUL_FIELDS = ['previous_response_id', 'conversation', 'prompt'] as const;
 
 export function parseResponsesRequest(body: Buffer): FrontRequest {
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch (cause) {
-    throw invalidJson(cause instanceof Error ? cause.message : 'malformed JSON');
-  }
-  if (json === null || typeof json !== 'object' || Array.isArray(json))
-    throw invalidRequest('The request body must be a JSON object.', null, 'invalid_type');
+  const json = parseJsonObject(body);
   const native = json as Record<string, unknown>;
   for (const field of STATEFUL_FIELDS) {
     if (native[field] != null)

@@ -15,6 +15,9 @@
  * Chunks without answer text (role, tool calls, finish, usage) are held only behind held text, to keep
  * the order. The cost: time to first token grows by the time to the first sentence end (plus one check),
  * measured in docs/performance.md "Output moderation".
+ *
+ * A policy that can only flag (`passThrough`, a local check) holds nothing: every chunk goes out as it
+ * arrives and the text is judged at the same sentence ends, only for the log line's verdicts.
  */
 import type { ChunkKind } from '../../providers/types.ts';
 import type { GuardVerdict } from '../verdict.ts';
@@ -102,7 +105,7 @@ export class StreamModerator {
   /** The upstream ended: check what is still held. A promise when that check is remote. */
   finish(): Promise<void> | undefined {
     const drained = (): Promise<void> | undefined => {
-      if (this.stopped || this.#held.length === 0) return undefined;
+      if (this.stopped || (this.#held.length === 0 && this.#heldText === '')) return undefined;
       this.#check();
       return this.#pending;
     };
@@ -123,6 +126,15 @@ export class StreamModerator {
       return;
     }
     const text = this.#read(json);
+    if (this.#options.policy.passThrough) {
+      // Nothing to withhold: out at once; the text is judged below, and with nothing held no timer is needed.
+      this.#options.write(json);
+      this.#heldText += text.text;
+      const sentenceEnds = text.text !== '' && SENTENCE_END.test(this.#heldText.slice(-8));
+      if (text.finished || sentenceEnds || this.#heldText.length >= this.#options.policy.windowChars)
+        this.#check();
+      return;
+    }
     this.#held.push(json);
     this.#heldText += text.text;
     if (text.finished || this.#heldText.length >= this.#options.policy.windowChars) this.#check();
@@ -234,7 +246,8 @@ export class StreamModerator {
       return;
     }
     const where = `stream:${this.#options.backend.name}`;
-    if (decision.action === 'flag') {
+    // Passed through, the text is already out: any verdict (a local check that threw included) is a flag.
+    if (decision.action === 'flag' || this.#options.policy.passThrough) {
       verdicts.push({ guard: 'output', rule: decision.rule, action: 'flag', where });
       this.#release();
       return;

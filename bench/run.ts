@@ -744,11 +744,12 @@ async function sanityCheck(target: Target): Promise<number> {
   const url = `http://127.0.0.1:${target.server.port}/v1/chat/completions`;
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (target.key !== undefined) headers.authorization = `Bearer ${target.key}`;
-  const messages = [{ role: 'user', content: 'hi' }];
+  // A new prompt each time: with the cache on, the stream must not be a replay of the JSON answer.
+  const messages = () => [{ role: 'user', content: `hi ${process.hrtime.bigint()}` }];
   const json = await fetch(url, {
     method: 'POST',
     headers,
-    body: JSON.stringify({ model: target.model, messages }),
+    body: JSON.stringify({ model: target.model, messages: messages() }),
   });
   const completion = (await json.json()) as { object?: string; usage?: unknown };
   if (json.status !== 200 || completion.object !== 'chat.completion' || completion.usage === undefined)
@@ -758,7 +759,7 @@ async function sanityCheck(target: Target): Promise<number> {
     headers,
     body: JSON.stringify({
       model: target.model,
-      messages,
+      messages: messages(),
       stream: true,
       stream_options: { include_usage: true },
     }),

@@ -10,6 +10,7 @@
  *                              [--cache off] [--no-unique] [--shared]   (the production config, cache on, a
  *                              new prompt every request: misses; --no-unique sends one prompt (hits),
  *                              --cache off turns the cache off, --shared uses Redis state and PostgreSQL)
+ *                              [--config FILE]   (any gateway config instead, for taking one stage away)
  *
  * The target runs under callgrind with instrumentation off; after the warm-up requests (the JIT has
  * tiered up by then) it is switched on for exactly `--requests` requests at 50 in flight, then off.
@@ -40,6 +41,7 @@ const { values } = parseArgs({
     cache: { type: 'string' },
     unique: { type: 'boolean', default: true },
     shared: { type: 'boolean', default: false },
+    config: { type: 'string' },
   },
 });
 const CONCURRENCY = 50;
@@ -56,7 +58,8 @@ async function main(): Promise<void> {
   const isGateway = values.target === 'switchyard';
   const configs = await writeConfigs(workDir, upstreamUrl);
   const config =
-    values.cache === 'off' ? configs.cacheOff : values.shared ? configs.shared : configs.production;
+    values.config ??
+    (values.cache === 'off' ? configs.cacheOff : values.shared ? configs.shared : configs.production);
   const targetArgv = isGateway
     ? [join(root, 'bin', 'switchyard.js'), 'start', '--config', config, '--port', String(ports.target)]
     : [join(here, 'bare-proxy.ts'), String(ports.target), upstreamUrl];

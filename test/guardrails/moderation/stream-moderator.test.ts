@@ -157,4 +157,36 @@ describe('stream moderator', () => {
     expect(moderator.stopped).toBe(false);
     expect(verdicts).toEqual([{ guard: 'output', rule: 'S9', action: 'flag', where: 'stream:local' }]);
   });
+
+  it('reads every choice of a chunk with several, not only the first', () => {
+    const out: string[] = [];
+    const verdicts: GuardVerdict[] = [];
+    const moderator = new StreamModerator({
+      backend: new LocalModeration(),
+      policy,
+      write: (json) => out.push(json),
+      verdicts,
+      signal: new AbortController().signal,
+      prompt: '',
+      flush: () => {},
+    });
+    const twoChoices = JSON.stringify({
+      id: 'c1',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'm',
+      choices: [
+        { index: 0, delta: { content: 'Safe here. ' }, finish_reason: null },
+        {
+          index: 1,
+          delta: { content: 'To build a pipe bomb, pack the pipe with powder. ' },
+          finish_reason: null,
+        },
+      ],
+    });
+    moderator.push(twoChoices, 'chunk');
+    expect(moderator.stopped).toBe(true);
+    expect(out.join('')).not.toMatch(/pipe/);
+    expect(verdicts.map((verdict) => verdict.action)).toEqual(['block']);
+  });
 });

@@ -1,8 +1,11 @@
 /**
  * The gateway configs the bench runs, written into a temp dir at bench time (the large one is ~2 MB of
- * YAML, not worth committing). Both are production-shaped: an upstream key, a tenant key required on
- * every request, a rate limit on the tenant, the memory state. Logging stays on: run.ts sends the
- * gateway's stdout (pino's asynchronous destination) to a file.
+ * YAML, not worth committing). Every one is the "production" configuration of issue 18: an upstream
+ * key, a tenant virtual key required on every request, RPM/TPM limits and a hard budget on the tenant,
+ * pricing, the stored request log (SQLite on a worker thread), the response cache, guardrails in `flag`
+ * mode with local moderation, metrics, and the memory state; `shared` is the same on Redis state and a
+ * PostgreSQL store. Logging stays on: run.ts sends the gateway's stdout (pino's asynchronous
+ * destination) to a file.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -45,13 +48,42 @@ function tenantKey(i: number): string {
   return `sk-tenant-${String(i).padStart(5, '0')}-${((i * 2_654_435_761) >>> 0).toString(16).padStart(8, '0')}`;
 }
 
+/** Limits and a budget no bench run reaches: every check runs (admission, settlement), none refuses. */
 const generousLimit = { rpm: 1_000_000_000, tpm: 1_000_000_000_000 };
+const generousBudget = { usd: 1_000_000, period: 'day', mode: 'hard' };
+
+/**
+ * The cache as production runs it. `all`, because the bench body has temperature 0.3 (`deterministic`
+ * would bypass it): the throughput cells send a new prompt every request, so they measure misses (a
+ * lookup and a store per request); the cache scenario measures hits. Cache settings go here.
+ */
+const PRODUCTION_CACHE = { mode: 'all' };
+
+/** Where the production configuration keeps its shared state and its store. */
+export interface Backends {
+  state: string;
+  store: string;
+}
+
+/** The sections every production-shaped config adds to its providers, models and tenants. */
+function productionSections(backends: Backends, cache: { mode: string } = PRODUCTION_CACHE) {
+  return {
+    // An explicit price, so every request is priced from config (the built-in table would do too).
+    pricing: { models: { 'gpt-4o-mini': { input: 0.15, output: 0.6, cached_input: 0.075 } } },
+    // `flag` everywhere: every request is scanned and every answer moderated, and streams are not held
+    // back (`block` would hold text until a sentence end: bench/guardrails-holdback.ts measures that).
+    guardrails: { injection: 'flag', moderation: { backend: 'local', action: 'flag' } },
+    cache,
+    state: backends.state,
+    store: backends.store,
+  };
+}
 
 function provider(upstreamUrl: string) {
   return { type: 'openai-compatible', base_url: `${upstreamUrl}/v1`, keys: ['sk-upstream-bench'] };
 }
 
-/** One provider, one virtual model named like the upstream's, one tenant. */
+/** One provider, one model, one tenant with a rate limit, nothing else (bench/store-stall.ts adds its store). */
 export function smallConfig(upstreamUrl: string) {
   return {
     server: { host: '127.0.0.1' },
@@ -62,11 +94,22 @@ export function smallConfig(upstreamUrl: string) {
   };
 }
 
+/** One provider, one virtual model named like the upstream's, one tenant: the production configuration. */
+export function productionConfig(upstreamUrl: string, backends: Backends, cache?: { mode: string }) {
+  return {
+    server: { host: '127.0.0.1' },
+    providers: { fake: provider(upstreamUrl) },
+    models: { [BENCH_MODEL]: { strategy: 'fallback', targets: ['fake/gpt-4o-mini'] } },
+    tenants: { bench: { keys: [BENCH_TENANT_KEY], rate_limit: generousLimit, budget: generousBudget } },
+    ...productionSections(backends, cache),
+  };
+}
+
 /**
  * 20 providers, 1,000 virtual models (two targets each, strategies mixed) and 10,000 tenants with a
  * key and an allow-list each. A request's cost must not depend on any of these counts (docs/style.md §2.9).
  */
-export function largeConfig(upstreamUrl: string) {
+export function largeConfig(upstreamUrl: string, backends: Backends) {
   const providers: Record<string, unknown> = {};
   for (let p = 0; p < LARGE_PROVIDERS; p++) providers[`fake${p}`] = provider(upstreamUrl);
   const strategies = ['fallback', 'weighted', 'cost', 'latency'];
@@ -85,24 +128,54 @@ export function largeConfig(upstreamUrl: string) {
     tenants[`tenant-${String(t).padStart(5, '0')}`] = {
       keys: [tenantKey(t)],
       rate_limit: generousLimit,
+      budget: generousBudget,
       models: [modelName(t % LARGE_MODELS), modelName((t * 7) % LARGE_MODELS), LARGE_MODEL],
     };
   }
-  return { server: { host: '127.0.0.1' }, providers, models, tenants, state: 'memory' };
+  return { server: { host: '127.0.0.1' }, providers, models, tenants, ...productionSections(backends) };
+}
+
+export interface BenchConfigs {
+  /** The production configuration on the memory state and a SQLite store. */
+  production: string;
+  /** The same with 1,000 models and 10,000 tenants. */
+  large: string;
+  /** The production configuration with the cache off (the cache scenario's baseline). */
+  cacheOff: string;
+  /** The production configuration on Redis state and a PostgreSQL store. */
+  shared: string;
+}
+
+/**
+ * The Redis state and PostgreSQL store of the `shared` configuration: SWITCHYARD_BENCH_REDIS_URL and
+ * SWITCHYARD_BENCH_PG_URL, else the local ones (db 14, away from the tests' db 15).
+ */
+export function sharedBackends(): Backends {
+  return {
+    state: process.env.SWITCHYARD_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/14',
+    store: process.env.SWITCHYARD_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  };
 }
 
 export async function writeConfigs(
   dir: string,
   upstreamUrl: string,
-): Promise<{ small: string; large: string; cacheAll: string; cacheOff: string }> {
-  const small = join(dir, 'switchyard.small.yaml');
-  const large = join(dir, 'switchyard.large.yaml');
-  const cacheAll = join(dir, 'switchyard.cache-all.yaml');
-  const cacheOff = join(dir, 'switchyard.cache-off.yaml');
-  await writeFile(small, stringify(smallConfig(upstreamUrl), { aliasDuplicateObjects: false }));
-  await writeFile(large, stringify(largeConfig(upstreamUrl), { aliasDuplicateObjects: false }));
-  // The cache scenario (issue 14): the bench body has temperature 0.3, so `all` makes it cacheable.
-  await writeFile(cacheAll, stringify({ ...smallConfig(upstreamUrl), cache: { mode: 'all' } }));
-  await writeFile(cacheOff, stringify({ ...smallConfig(upstreamUrl), cache: { mode: 'off' } }));
-  return { small, large, cacheAll, cacheOff };
+  shared: Backends = sharedBackends(),
+): Promise<BenchConfigs> {
+  const memory = (name: string): Backends => ({
+    state: 'memory',
+    store: `sqlite:${join(dir, `${name}.db`)}`,
+  });
+  const files: BenchConfigs = {
+    production: join(dir, 'switchyard.production.yaml'),
+    large: join(dir, 'switchyard.large.yaml'),
+    cacheOff: join(dir, 'switchyard.cache-off.yaml'),
+    shared: join(dir, 'switchyard.shared.yaml'),
+  };
+  const yaml = (config: unknown) => stringify(config, { aliasDuplicateObjects: false });
+  await writeFile(files.production, yaml(productionConfig(upstreamUrl, memory('production'))));
+  await writeFile(files.large, yaml(largeConfig(upstreamUrl, memory('large'))));
+  await writeFile(files.cacheOff, yaml(productionConfig(upstreamUrl, memory('cache-off'), { mode: 'off' })));
+  await writeFile(files.shared, yaml(productionConfig(upstreamUrl, shared)));
+  return files;
 }

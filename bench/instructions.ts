@@ -7,8 +7,10 @@
  *
  *   node bench/instructions.ts [--target switchyard|bare] [--stream] [--warmup 5000] [--requests 2000]
  *                              [--port 19431]   (the fake upstream's; the target listens on the next one)
- *                              [--cache all|off] [--unique]   (the cache scenario, issue 14: the gateway
- *                              with `cache.mode` all or off; --unique sends a new prompt every request)
+ *                              [--cache off] [--no-unique] [--shared]   (the production config, cache on, a
+ *                              new prompt every request: misses; --no-unique sends one prompt (hits),
+ *                              --cache off turns the cache off, --shared uses Redis state and PostgreSQL)
+ *                              [--config FILE]   (any gateway config instead, for taking one stage away)
  *
  * The target runs under callgrind with instrumentation off; after the warm-up requests (the JIT has
  * tiered up by then) it is switched on for exactly `--requests` requests at 50 in flight, then off.
@@ -29,6 +31,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 
 const { values } = parseArgs({
+  allowNegative: true,
   options: {
     target: { type: 'string', default: 'switchyard' },
     stream: { type: 'boolean', default: false },
@@ -36,7 +39,9 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '2000' },
     port: { type: 'string', default: '19431' },
     cache: { type: 'string' },
-    unique: { type: 'boolean', default: false },
+    unique: { type: 'boolean', default: true },
+    shared: { type: 'boolean', default: false },
+    config: { type: 'string' },
   },
 });
 const CONCURRENCY = 50;
@@ -53,7 +58,8 @@ async function main(): Promise<void> {
   const isGateway = values.target === 'switchyard';
   const configs = await writeConfigs(workDir, upstreamUrl);
   const config =
-    values.cache === 'all' ? configs.cacheAll : values.cache === 'off' ? configs.cacheOff : configs.small;
+    values.config ??
+    (values.cache === 'off' ? configs.cacheOff : values.shared ? configs.shared : configs.production);
   const targetArgv = isGateway
     ? [join(root, 'bin', 'switchyard.js'), 'start', '--config', config, '--port', String(ports.target)]
     : [join(here, 'bare-proxy.ts'), String(ports.target), upstreamUrl];
@@ -101,7 +107,7 @@ async function main(): Promise<void> {
     execFileSync('callgrind_control', ['--dump', pid], { stdio: 'ignore' });
     await sleep(500);
     const total = await countedInstructions(workDir);
-    const kind = `${values.stream ? 'streamed' : 'JSON'}${values.cache === undefined ? '' : ` (cache ${values.cache}${values.unique ? ', new prompts' : ', same prompt'})`}`;
+    const kind = `${values.stream ? 'streamed' : 'JSON'} (production${values.shared ? ' on Redis/PostgreSQL' : ''}, cache ${values.cache ?? 'all'}, ${values.unique ? 'new prompts' : 'same prompt'})`;
     process.stdout.write(
       `${values.target}: ${Math.round(total / measured).toLocaleString('en-US')} instructions per ${kind} request ` +
         `(${total.toLocaleString('en-US')} over ${measured} requests after ${values.warmup} to warm up)\n`,

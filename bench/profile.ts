@@ -1,11 +1,13 @@
 /**
  * Where the gateway's CPU goes under load (docs/style.md §2.9: profile, don't guess). Starts the fake
- * upstream and the gateway under `node --cpu-prof` with the bench's small config, drives it with wrk
+ * upstream and the gateway under `node --cpu-prof` with the bench's production config, drives it with wrk
  * (or autocannon) for a while, stops it so the profile is written, and prints self time by package
  * and by function, and inclusive time for the gateway's own functions.
  *
  *   node bench/profile.ts [--target switchyard|bare] [--stream] [--connections 50] [--seconds 10] [--top 40]
- *                         [--cache all|off] [--unique]   (the cache scenario: cache.mode, a new prompt per request)
+ *                         [--cache off] [--no-unique] [--shared]   (the production config has the cache on and
+ *                         gets a new prompt per request, i.e. misses; --no-unique sends one prompt (hits),
+ *                         --cache off turns the cache off, --shared runs it on Redis state and PostgreSQL)
  *   node bench/profile.ts --analyze FILE.cpuprofile [--requests N]   the summary of an existing profile
  *
  * Times are also given per request (CPU µs / request), which compares directly with the bare proxy's.
@@ -23,6 +25,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 
 const { values } = parseArgs({
+  allowNegative: true,
   options: {
     stream: { type: 'boolean', default: false },
     connections: { type: 'string', default: '50' },
@@ -30,7 +33,8 @@ const { values } = parseArgs({
     top: { type: 'string', default: '40' },
     target: { type: 'string', default: 'switchyard' },
     cache: { type: 'string' },
-    unique: { type: 'boolean', default: false },
+    unique: { type: 'boolean', default: true },
+    shared: { type: 'boolean', default: false },
     analyze: { type: 'string' },
     requests: { type: 'string' },
   },
@@ -184,11 +188,7 @@ async function profileTarget(): Promise<{ file: string; requests: number; fromMs
             join(root, 'bin', 'switchyard.js'),
             'start',
             '--config',
-            values.cache === 'all'
-              ? configs.cacheAll
-              : values.cache === 'off'
-                ? configs.cacheOff
-                : configs.small,
+            values.cache === 'off' ? configs.cacheOff : values.shared ? configs.shared : configs.production,
             '--port',
             String(gatewayPort),
           ],

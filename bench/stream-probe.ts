@@ -78,6 +78,11 @@ function streamOnce(agent: Agent, payload: string, onOpen?: () => void): Promise
   });
 }
 
+/** A new prompt per stream: a gateway with its cache on must not answer the probe from it. */
+function uniquePayload(model: string, id: string): string {
+  return benchRequestBody(model, true, true).replace('[<id>]', `[${id}]`);
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
@@ -90,11 +95,11 @@ function summary(values: number[]): { p50: number; p99: number; p999: number } {
 
 if (mode === 'ttfb') {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const payload = benchRequestBody(model, true);
   const timings: StreamTiming[] = [];
-  for (let i = 0; i < 50; i++) await streamOnce(agent, payload); // warm the connection and the JIT
+  // warm the connection and the JIT
+  for (let i = 0; i < 50; i++) await streamOnce(agent, uniquePayload(model, `warm-${i}`));
   const started = performance.now();
-  for (let i = 0; i < count; i++) timings.push(await streamOnce(agent, payload));
+  for (let i = 0; i < count; i++) timings.push(await streamOnce(agent, uniquePayload(model, String(i))));
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
   const good = timings.filter((t) => t.ok);
@@ -112,7 +117,6 @@ if (mode === 'ttfb') {
 } else {
   // One connection per stream, as 1,000 separate clients would have.
   const agent = new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
-  const payload = benchRequestBody(model, true);
   let open = 0;
   let peakOpen = 0;
   const started = performance.now();
@@ -120,7 +124,7 @@ if (mode === 'ttfb') {
   const pending: Promise<StreamTiming>[] = [];
   for (let i = 0; i < count; i++) {
     pending.push(
-      streamOnce(agent, payload, () => {
+      streamOnce(agent, uniquePayload(model, String(i)), () => {
         open++;
         if (open > peakOpen) peakOpen = open;
         if (peakOpen === count && Number.isNaN(allOpenMs)) allOpenMs = performance.now() - started;

@@ -42,6 +42,12 @@ export interface ModerationPolicy {
   target: string | undefined;
   /** What each category does when flagged; every category is present. */
   actions: ReadonlyMap<HazardCategory, ModerationAction>;
+  /**
+   * No verdict can withhold text: every category only flags and the check is local (synchronous, no
+   * outage to fail closed on). A stream then goes out as it arrives and is judged beside it, for the
+   * log; holding it back would cost time to first token and memory for nothing (issue 18).
+   */
+  passThrough: boolean;
   windowChars: number;
   /** The longest text is held without a sentence end before it is judged and released anyway. */
   holdMs: number;
@@ -102,10 +108,13 @@ export class GuardrailsPolicy {
       const soft = SOFT_CATEGORIES.has(category) && !strict && action === 'block';
       actions.set(category, named.get(category) ?? (soft ? 'flag' : action));
     }
+    let onlyFlags = true;
+    for (const categoryAction of actions.values()) if (categoryAction !== 'flag') onlyFlags = false;
     return {
       backend,
       target,
       actions,
+      passThrough: onlyFlags && backend === 'local',
       windowChars: section.window_chars ?? DEFAULT_WINDOW_CHARS,
       holdMs: section.hold_ms ?? DEFAULT_HOLD_MS,
       failClosed: section.on_error !== 'open',

@@ -32,10 +32,15 @@ export interface StoreWriterOptions
   onInvalid?(queue: WriterQueue, problem: string): void;
   /**
    * The request log's own bound and batch size (it does not coalesce: one item per request). Default
-   * 10,000 queued, 500 per batch: a batch is one short transaction.
+   * 10,000 queued, 100 per batch: a batch is one short transaction (about 1 ms of SQLite work), so one
+   * sharing a CPU with the event loop delays a request by at most that much (issue 18: at 500 a batch
+   * is about 5 ms, which a request arriving meanwhile waits out when the two share a CPU).
    */
   requests?: { maxQueued?: number; maxBatch?: number };
 }
+
+/** Request-log rows per batch (see `StoreWriterOptions.requests`). */
+const REQUEST_BATCH = 100;
 
 export class StoreWriter {
   readonly #spend: BatchQueue<SpendEntry>;
@@ -67,7 +72,7 @@ export class StoreWriter {
     this.#requests = new BatchQueue<RequestRow>({
       ...timing,
       maxQueued: requests?.maxQueued ?? timing.maxQueued ?? 10_000,
-      maxBatch: requests?.maxBatch ?? 500,
+      maxBatch: requests?.maxBatch ?? REQUEST_BATCH,
       write: (batch) => store.insertRequests(batch),
       onDrop: (count, reason) => onDrop?.('requests', count, reason),
       onWriteError: (error, retry) => onWriteError?.('requests', error, retry),

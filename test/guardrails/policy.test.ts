@@ -14,6 +14,27 @@ describe('guardrails policy', () => {
     expect(moderation.failClosed).toBe(true);
   });
 
+  it('passes streams through only when no verdict can withhold text (every category flags, local check)', () => {
+    const providers = {
+      p: { type: 'openai', keys: ['k'] },
+      guard: { type: 'openai-compatible', keys: ['g'], base_url: 'http://127.0.0.1:1/v1' },
+    };
+    const moderation = (guardrails: Record<string, unknown>) =>
+      new GuardrailsPolicy(testConfig({ providers, guardrails }).guardrails, undefined).moderationFor(
+        'x',
+        'openai',
+      );
+    expect(moderation({}).passThrough).toBe(false);
+    expect(moderation({ moderation: { action: 'flag' } }).passThrough).toBe(true);
+    expect(moderation({ moderation: { action: 'flag', categories: { S1: 'redact' } } }).passThrough).toBe(
+      false,
+    );
+    expect(
+      moderation({ moderation: { backend: 'llama-guard', target: 'guard/llama-guard-3', action: 'flag' } })
+        .passThrough,
+    ).toBe(false);
+  });
+
   it('is stricter for provider types with weaker native filters', () => {
     const config = testConfig({ providers: { p: { type: 'openai', keys: ['k'] } } });
     const policy = new GuardrailsPolicy(config.guardrails, undefined);

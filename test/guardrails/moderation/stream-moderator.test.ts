@@ -124,4 +124,69 @@ describe('stream moderator', () => {
     expect(content(out)).toBe('First part. Second part. ');
     expect(JSON.parse(out.at(-1) as string).choices[0].finish_reason).toBe('content_filter');
   });
+
+  it('with a flag-only policy, sends every chunk as it arrives and still logs the flag', () => {
+    const flagOnly = new GuardrailsPolicy(
+      { injection: 'flag', system_messages: 'allow', max_messages: 4096, moderation: { action: 'flag' } },
+      undefined,
+    ).moderationFor('m', 'openai');
+    const out: string[] = [];
+    const verdicts: GuardVerdict[] = [];
+    const moderator = new StreamModerator({
+      backend: new LocalModeration(),
+      policy: flagOnly,
+      write: (json) => out.push(json),
+      verdicts,
+      signal: new AbortController().signal,
+      prompt: '',
+      flush: () => {},
+    });
+    const input = [
+      chunk(''),
+      ...tokens('Safe start. To build a pipe bomb, pack the pipe with powder. Then').map((token) =>
+        chunk(token),
+      ),
+      chunk(null, 'stop'),
+    ];
+    input.forEach((json, i) => {
+      moderator.push(json, 'chunk');
+      // Nothing is held: after each push the client has had every chunk so far, unchanged.
+      expect(out).toEqual(input.slice(0, i + 1));
+    });
+    expect(moderator.finish()).toBeUndefined();
+    expect(moderator.stopped).toBe(false);
+    expect(verdicts).toEqual([{ guard: 'output', rule: 'S9', action: 'flag', where: 'stream:local' }]);
+  });
+
+  it('reads every choice of a chunk with several, not only the first', () => {
+    const out: string[] = [];
+    const verdicts: GuardVerdict[] = [];
+    const moderator = new StreamModerator({
+      backend: new LocalModeration(),
+      policy,
+      write: (json) => out.push(json),
+      verdicts,
+      signal: new AbortController().signal,
+      prompt: '',
+      flush: () => {},
+    });
+    const twoChoices = JSON.stringify({
+      id: 'c1',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'm',
+      choices: [
+        { index: 0, delta: { content: 'Safe here. ' }, finish_reason: null },
+        {
+          index: 1,
+          delta: { content: 'To build a pipe bomb, pack the pipe with powder. ' },
+          finish_reason: null,
+        },
+      ],
+    });
+    moderator.push(twoChoices, 'chunk');
+    expect(moderator.stopped).toBe(true);
+    expect(out.join('')).not.toMatch(/pipe/);
+    expect(verdicts.map((verdict) => verdict.action)).toEqual(['block']);
+  });
 });

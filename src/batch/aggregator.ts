@@ -32,10 +32,10 @@ import { BatchBudgets } from './budget.ts';
 import { applyResults } from './results.ts';
 import { type ResolvedTarget, resolveTarget, upstreamCustomId, upstreamRequest } from './target.ts';
 import { batchUpstreamFor, type SubmitItem } from './upstream.ts';
+import { backgroundTurn, sliceEnd } from '../server/background-turn.ts';
 
 const BACKOFF_FACTOR = 1.5;
 const MAX_TICK_MS = 1000;
-const YIELD_EVERY_LINES = 100;
 /** How often jobs are checked against their 24 h completion window. */
 const EXPIRY_CHECK_MS = 60_000;
 /**
@@ -312,10 +312,13 @@ export class Aggregator {
     // Lines the adapter cannot translate for this provider are answered at once, like a live 400.
     const items: SubmitItem[] = [];
     const refused: BatchLineOutcome[] = [];
-    for (const [index, line] of lines.entries()) {
-      // Translating thousands of lines is CPU work: let live requests in between slices.
-      if (index > 0 && index % YIELD_EVERY_LINES === 0)
-        await new Promise<void>((resolve) => setImmediate(resolve));
+    let sliceDeadline = sliceEnd();
+    for (const line of lines) {
+      // Translating thousands of lines is CPU work: live requests go first (server/background-turn.ts).
+      if (performance.now() >= sliceDeadline) {
+        await backgroundTurn();
+        sliceDeadline = sliceEnd();
+      }
       try {
         items.push({
           customId: upstreamCustomId(line.id),
@@ -385,6 +388,9 @@ export class Aggregator {
       },
       budgets: this.#budgets,
       partial,
+      logRow: this.#snapshot().config.logging.store_requests
+        ? (row) => this.#controlPlane?.spend?.enqueueRequest(row)
+        : undefined,
     });
     await this.#finalizeJobs(jobs);
   }

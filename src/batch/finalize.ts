@@ -7,8 +7,10 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { BatchJobRecord, BatchLineRecord, BatchStore } from '../store/batch-types.ts';
 import type { FileStore } from './file-store.ts';
+import { backgroundTurn } from '../server/background-turn.ts';
 
-const PAGE_LINES = 1000;
+/** Lines read and written per slice (server/background-turn.ts): about half a millisecond of work. */
+const PAGE_LINES = 200;
 
 function derivedFileId(jobId: string, kind: 'output' | 'error'): string {
   return `file-${createHash('sha256').update(`${jobId}:${kind}`).digest('hex').slice(0, 24)}`;
@@ -74,8 +76,8 @@ async function writeLines(
         if (!file.stream.write(text)) await once(file.stream, 'drain');
       }
       after = page.at(-1)?.lineNo ?? after;
-      // The store answers synchronously (SQLite): give live requests a turn between pages.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // The store answers synchronously (SQLite): live requests go first between pages.
+      await backgroundTurn();
     }
   } catch (error) {
     await file.discard();

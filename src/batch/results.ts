@@ -1,7 +1,7 @@
 /**
  * A provider batch's results applied to its lines: each answer translated by the adapter like a live
  * one (so `body` is the OpenAI completion a live call would have returned), priced at the batch
- * discount, ledgered as spend and logged; failures relayed as OpenAI writes them, or retried once when
+ * discount, ledgered as spend, logged and stored in the request log; failures relayed as OpenAI writes them, or retried once when
  * no answer came (expiry, a failed or cancelled provider batch) or the answer was a 429/5xx.
  */
 import { randomBytes } from 'node:crypto';
@@ -9,16 +9,23 @@ import type { ControlPlane } from '../control-plane/control-plane.ts';
 import type { Logger } from '../observability/logger.ts';
 import { costOfUsage } from '../pricing/cost.ts';
 import type { BatchLineOutcome, BatchLineRecord, BatchStore } from '../store/batch-types.ts';
+import type { RequestRow } from '../store/request-log.ts';
+import { batchLineRow, requestedModel } from './request-rows.ts';
 import type { BatchBudgets } from './budget.ts';
 import { errorLine, responseLine } from './objects.ts';
 import { lineIdOf, type ResolvedTarget, translationContext } from './target.ts';
 import type { UpstreamResult } from './upstream.ts';
 import { parseChatRequest } from '../pipeline/validate.ts';
+import { backgroundTurn } from '../server/background-turn.ts';
 
+const NO_RESULT = 'The provider returned no result for this request.';
+/** The status a line's log row gets when no answer came at all (expired, failed provider batch). */
+const GATEWAY_TIMEOUT = 504;
 /** A line is sent at most this many times (the first try and one retry). */
 export const MAX_LINE_ATTEMPTS = 2;
 const HOUR_MS = 3_600_000;
-const SLICE_LINES = 500;
+/** Lines finished per transaction; live requests go first between two (server/background-turn.ts). */
+const SLICE_LINES = 200;
 
 export interface ApplyOptions {
   store: BatchStore;
@@ -35,6 +42,8 @@ export interface ApplyOptions {
    * line stays with the still-open provider batch, to be sent after a restart.
    */
   partial?: boolean;
+  /** Queues a finished line's row in the stored request log; absent when the log is not stored. */
+  logRow?: (row: RequestRow) => void;
 }
 
 /** Settles every line of the provider batch; returns the ids of the jobs it touched. */
@@ -57,10 +66,36 @@ export async function applyResults(
     }
     return value;
   };
-  const retryOrFail = async (line: BatchLineRecord, failure: BatchLineOutcome): Promise<void> => {
+  /** The request-log row of each finished line, stored once the line is known to be this pass's. */
+  const rows = new Map<number, RequestRow>();
+  const fail = (
+    line: BatchLineRecord,
+    failure: BatchLineOutcome,
+    status: number,
+    code: string,
+    message: string,
+  ) => {
+    outcomes.push(failure);
+    const provider = options.target?.provider.name ?? null;
+    rows.set(
+      line.id,
+      batchLineRow(
+        line,
+        { failure: { model: requestedModel(line), provider, status, code, message } },
+        options.now(),
+      ),
+    );
+  };
+  const retryOrFail = async (
+    line: BatchLineRecord,
+    failure: BatchLineOutcome,
+    status: number,
+    code: string,
+    message: string,
+  ): Promise<void> => {
     if (options.partial === true) return;
     if (line.attempts < MAX_LINE_ATTEMPTS && !(await isCancelling(line.jobId))) retry.push(line.id);
-    else outcomes.push(failure);
+    else fail(line, failure, status, code, message);
   };
 
   let finishedSoFar = 0;
@@ -75,14 +110,14 @@ export async function applyResults(
       for (const id of await options.store.finishLines(providerBatchId, outcomes.slice(finishedSoFar)))
         changed.add(id);
       finishedSoFar = outcomes.length;
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await backgroundTurn();
     }
     const lineId = lineIdOf(result.customId);
     const line = lineId === undefined ? undefined : lines.get(lineId);
     if (line === undefined) continue;
     lines.delete(line.id);
     if (result.kind === 'ok')
-      outcomes.push(succeeded(logLines, line, result.bodyText, result.requestId, options));
+      outcomes.push(succeeded(logLines, rows, line, result.bodyText, result.requestId, options));
     else if (result.kind === 'http_error') {
       const failure: BatchLineOutcome = {
         lineId: line.id,
@@ -90,29 +125,38 @@ export async function applyResults(
         result: responseLine(line.customId, result.statusCode, result.requestId || requestId(), result.body),
         costUsd: null,
       };
-      if (result.retryable) await retryOrFail(line, failure);
-      else outcomes.push(failure);
+      const message = `The provider answered ${result.statusCode}.`;
+      if (result.retryable) await retryOrFail(line, failure, result.statusCode, 'upstream_error', message);
+      else fail(line, failure, result.statusCode, 'upstream_error', message);
     } else
-      await retryOrFail(line, {
-        lineId: line.id,
-        status: 'failed',
-        result: errorLine(line.customId, result.code, result.message),
-        costUsd: null,
-      });
+      await retryOrFail(
+        line,
+        {
+          lineId: line.id,
+          status: 'failed',
+          result: errorLine(line.customId, result.code, result.message),
+          costUsd: null,
+        },
+        GATEWAY_TIMEOUT,
+        result.code,
+        result.message,
+      );
   }
   // Lines the provider said nothing about (an expired or failed provider batch): retried once.
   if (options.partial !== true)
     for (const line of lines.values())
-      await retryOrFail(line, {
-        lineId: line.id,
-        status: 'failed',
-        result: errorLine(
-          line.customId,
-          'batch_expired',
-          'The provider returned no result for this request.',
-        ),
-        costUsd: null,
-      });
+      await retryOrFail(
+        line,
+        {
+          lineId: line.id,
+          status: 'failed',
+          result: errorLine(line.customId, 'batch_expired', NO_RESULT),
+          costUsd: null,
+        },
+        GATEWAY_TIMEOUT,
+        'batch_expired',
+        NO_RESULT,
+      );
   const rest = outcomes.slice(finishedSoFar);
   const settled =
     options.partial === true
@@ -125,6 +169,8 @@ export async function applyResults(
     options,
   );
   for (const [id, fields] of logLines) if (changed.has(id)) options.logger.info(fields, 'batch line');
+  const logRow = options.logRow;
+  if (logRow !== undefined) for (const [id, row] of rows) if (changed.has(id)) logRow(row);
   const costs = new Map(outcomes.map((outcome) => [outcome.lineId, outcome.costUsd]));
   for (const line of all.values())
     if (changed.has(line.id)) options.budgets.settle(line, costs.get(line.id) ?? null);
@@ -135,23 +181,26 @@ export async function applyResults(
 
 function succeeded(
   logLines: Map<number, Record<string, unknown>>,
+  rows: Map<number, RequestRow>,
   line: BatchLineRecord,
   bodyText: string,
   upstreamRequestId: string,
   options: ApplyOptions,
 ): BatchLineOutcome {
   const target = options.target;
-  if (target === undefined || line.request === null)
+  const failed = (status: number, code: string, message: string): BatchLineOutcome => {
+    const provider = target?.provider.name ?? null;
+    const failure = { model: requestedModel(line), provider, status, code, message };
+    rows.set(line.id, batchLineRow(line, { failure }, options.now()));
     return {
       lineId: line.id,
       status: 'failed',
-      result: errorLine(
-        line.customId,
-        'target_unavailable',
-        `The target '${line.target}' is no longer configured.`,
-      ),
+      result: errorLine(line.customId, code, message),
       costUsd: null,
     };
+  };
+  if (target === undefined || line.request === null)
+    return failed(502, 'target_unavailable', `The target '${line.target}' is no longer configured.`);
   try {
     const request = parseChatRequest(Buffer.from(line.request));
     const translated = target.provider.adapter.fromResponse(
@@ -164,6 +213,24 @@ function succeeded(
       translated.completion.model ?? target.upstreamModel,
     );
     const cost = costOfUsage(translated.usage, price, true);
+    const upstreamModel = translated.completion.model ?? target.upstreamModel;
+    rows.set(
+      line.id,
+      batchLineRow(
+        line,
+        {
+          answer: {
+            model: request.model,
+            provider: target.provider.name,
+            upstreamModel,
+            finishReason: translated.completion.choices[0]?.finish_reason ?? null,
+            usage: translated.usage,
+            costUsd: cost,
+          },
+        },
+        options.now(),
+      ),
+    );
     logLines.set(line.id, {
       batch_id: line.jobId,
       custom_id: line.customId,
@@ -186,16 +253,11 @@ function succeeded(
       costUsd: cost,
     };
   } catch (error) {
-    return {
-      lineId: line.id,
-      status: 'failed',
-      result: errorLine(
-        line.customId,
-        'upstream_protocol_error',
-        `The provider's answer could not be read: ${(error as Error).message}`,
-      ),
-      costUsd: null,
-    };
+    return failed(
+      502,
+      'upstream_protocol_error',
+      `The provider's answer could not be read: ${(error as Error).message}`,
+    );
   }
 }
 

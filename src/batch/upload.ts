@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { BatchConfig } from '../config/sections/batch.ts';
 import { fileTooLarge, invalidUpload } from '../errors/codes.ts';
 import type { BatchFileRecord } from '../store/batch-types.ts';
+import { backgroundTurn } from '../server/background-turn.ts';
 import { type FileStore, newFileId } from './file-store.ts';
 import { boundaryOf, MultipartError, MultipartParser } from './multipart.ts';
 
@@ -82,6 +83,9 @@ export async function receiveUpload(
     for await (const chunk of req.iterator({ destroyOnReturn: false })) {
       parser.write(chunk as Buffer);
       if (file.stream.writableNeedDrain) await once(file.stream, 'drain');
+      // An upload is background work: live requests go first between two chunks (and the socket's
+      // backpressure slows the client meanwhile).
+      await backgroundTurn();
     }
     parser.end();
   } catch (error) {

@@ -9,6 +9,7 @@ import { modelNotFound, unsupportedMediaType } from '../errors/codes.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { ChatRequest } from '../protocol/chat-request.ts';
 import { readBody, UploadAbortedError } from '../server/body.ts';
+import { liveRequestBegan, liveRequestEnded } from '../server/background-turn.ts';
 import { runAttempts } from './attempt.ts';
 import { ClientGoneError } from './exchange.ts';
 import { settleRequest } from './account.ts';
@@ -42,6 +43,7 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
   };
   res.on('close', onClose);
   services.metrics.inFlightRequests.inc();
+  liveRequestBegan();
   const deadline = setTimeout(() => {
     ctx.deadlineExceeded = true;
     ctx.abort.abort();
@@ -103,6 +105,7 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
     // to die): the concurrency lease is held until then, and the cost of a stream is known only then.
     const finish = () => {
       services.metrics.inFlightRequests.dec();
+      liveRequestEnded();
       if (ctx.stream) services.metrics.inFlightStreams.dec();
       settleRequest(ctx, services);
       storeAnswer(ctx, services);

@@ -30,7 +30,7 @@ export interface RequestDetail {
   attempts: AttemptDetail[];
   /** Filled by the guardrail stages; null while none ran. */
   guardrails: unknown;
-  /** The client protocol: chat-completions, anthropic-messages, responses or embeddings. */
+  /** The client protocol: chat-completions, anthropic-messages, responses or embeddings; `batch` for a batch line. */
   api?: string;
   /** Where a broken stream was continued on another target (stream recovery). */
   seams?: unknown[];
@@ -155,6 +155,7 @@ export function rollupsOf(rows: readonly RequestRow[]): {
     const rowKey = `${provider}\u0000${row.model}\u0000${statusClass}`;
     const attemptKeys = row.detail.attempts.map((attempt) => `${attempt.provider}\u0000${attempt.outcome}`);
     const hit = row.cache === 'HIT';
+    const live = row.detail.api !== 'batch';
     for (const bucketMs of ROLLUP_BUCKETS_MS) {
       const bucketStart = row.timeMs - (row.timeMs % bucketMs);
       const prefix = `${bucketMs}:${bucketStart}\u0000`;
@@ -189,8 +190,12 @@ export function rollupsOf(rows: readonly RequestRow[]): {
         into.cacheHits += 1;
         into.cacheSavedUsd += row.cacheSavedUsd ?? 0;
       } else into.costUsd += row.costUsd ?? 0;
-      into.latencySumMs += row.latencyTotalMs;
-      (into.latency[bucket] as number) += 1;
+      // A batch line's wait for its provider's window is not a live latency: it stays out of the
+      // percentiles (its row says 0 ms).
+      if (live) {
+        into.latencySumMs += row.latencyTotalMs;
+        (into.latency[bucket] as number) += 1;
+      }
 
       for (let i = 0; i < attemptKeys.length; i++) {
         const attempt = row.detail.attempts[i] as AttemptDetail;

@@ -2,7 +2,8 @@
  * A 50,000-line job (issue 16): uploaded as a stream from disk, accepted, stored line by line, sent in
  * provider batches of `max_batch_size` and split back into one output file, while live chat requests
  * keep being answered. The live latency figures are printed (no timing assertion: the machine is
- * shared); docs/batches.md records a run.
+ * shared, and this process also runs the client and the fake); bench/batch-intake.ts measures them with
+ * the gateway in its own process (docs/batches.md).
  */
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';

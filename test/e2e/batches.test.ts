@@ -174,6 +174,29 @@ describe('Batch API through the openai SDK', () => {
     }
     const content = aOut.find((row) => row.custom_id === 'req-1')?.response.body.choices[0].message.content;
     expect(typeof content).toBe('string');
+
+    // Every answered line is a row of the stored request log, under its tenant, with its discounted cost.
+    const controlPlane = gw.gateway.controlPlane;
+    await controlPlane.spend?.flush();
+    const rows = (await controlPlane.store?.queryRequests({ limit: 100 })) ?? [];
+    const batchRows = rows.filter((row) => row.detail.api === 'batch');
+    expect(batchRows.map((row) => `${row.tenant} ${row.requestId.split(':')[1]}`).sort()).toEqual([
+      'alpha req-1',
+      'alpha req-2',
+      'alpha req-3',
+      'beta req-1',
+      'beta req-2',
+      'gamma req-1',
+    ]);
+    for (const row of batchRows) {
+      expect(jobs.map((job) => job.id)).toContain(row.requestId.split(':')[0]);
+      expect(row.status).toBe(200);
+      expect(row.model).toBe('smart');
+      expect(row.provider).toBe('openai');
+      const full = (row.promptTokens * PRICE.input + row.completionTokens * PRICE.output) / 1e6;
+      expect(row.promptTokens).toBeGreaterThan(0);
+      expect(row.costUsd).toBeCloseTo(full * 0.5, 12);
+    }
   });
 
   it('keeps tenants apart: files and batches of another tenant are 404', async () => {

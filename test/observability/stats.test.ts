@@ -61,3 +61,21 @@ describe('computeStats', () => {
     expect(stats.series.success_rate.openai?.at(-1)).toBe(0.6667);
   });
 });
+
+describe('rollupsOf', () => {
+  it('counts batch lines as traffic and spend but leaves them out of the latency histograms', () => {
+    const now = Date.UTC(2026, 11, 7, 5, 30, 5);
+    const live = requestRow('live', { timeMs: now, latencyTotalMs: 120 });
+    const batch = requestRow('job:1', {
+      timeMs: now,
+      latencyTotalMs: 0,
+      costUsd: 0.5,
+      detail: { routing: null, guardrails: null, error_message: null, attempts: [], api: 'batch' },
+    });
+    const [rollup] = rollupsOf([live, batch]).requests.filter((r) => r.bucketMs === 10_000);
+    expect(rollup?.requests).toBe(2);
+    expect(rollup?.costUsd).toBeCloseTo((live.costUsd ?? 0) + 0.5, 12);
+    expect(rollup?.latency.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(rollup?.latencySumMs).toBe(120);
+  });
+});

@@ -94,6 +94,21 @@ export function smallConfig(upstreamUrl: string) {
   };
 }
 
+/**
+ * The response cache and nothing the bare proxy does not do either: no tenant key, limits, budget or
+ * pricing, no stored log, no guardrails (the stdout log line stays, as by default). The cache scenario
+ * measures hits here as well as in production, to separate the cache's own cost from the other stages'.
+ */
+export function cacheAloneConfig(upstreamUrl: string) {
+  return {
+    server: { host: '127.0.0.1' },
+    providers: { fake: provider(upstreamUrl) },
+    models: { [BENCH_MODEL]: { strategy: 'fallback', targets: ['fake/gpt-4o-mini'] } },
+    cache: PRODUCTION_CACHE,
+    state: 'memory',
+  };
+}
+
 /** One provider, one virtual model named like the upstream's, one tenant: the production configuration. */
 export function productionConfig(upstreamUrl: string, backends: Backends, cache?: { mode: string }) {
   return {
@@ -142,6 +157,8 @@ export interface BenchConfigs {
   large: string;
   /** The production configuration with the cache off (the cache scenario's baseline). */
   cacheOff: string;
+  /** The cache alone (cacheAloneConfig). */
+  cacheAlone: string;
   /** The production configuration on Redis state and a PostgreSQL store. */
   shared: string;
 }
@@ -170,6 +187,7 @@ export async function writeConfigs(
     production: join(dir, 'switchyard.production.yaml'),
     large: join(dir, 'switchyard.large.yaml'),
     cacheOff: join(dir, 'switchyard.cache-off.yaml'),
+    cacheAlone: join(dir, 'switchyard.cache-alone.yaml'),
     shared: join(dir, 'switchyard.shared.yaml'),
   };
   const yaml = (config: unknown) => stringify(config, { aliasDuplicateObjects: false });
@@ -177,5 +195,6 @@ export async function writeConfigs(
   await writeFile(files.large, yaml(largeConfig(upstreamUrl, memory('large'))));
   await writeFile(files.cacheOff, yaml(productionConfig(upstreamUrl, memory('cache-off'), { mode: 'off' })));
   await writeFile(files.shared, yaml(productionConfig(upstreamUrl, shared)));
+  await writeFile(files.cacheAlone, yaml(cacheAloneConfig(upstreamUrl)));
   return files;
 }

@@ -7,9 +7,10 @@
  *
  *   node bench/instructions.ts [--target switchyard|bare] [--stream] [--warmup 5000] [--requests 2000]
  *                              [--port 19431]   (the fake upstream's; the target listens on the next one)
- *                              [--cache off] [--no-unique] [--shared]   (the production config, cache on, a
+ *                              [--cache off|alone] [--no-unique] [--shared]   (the production config, cache on, a
  *                              new prompt every request: misses; --no-unique sends one prompt (hits),
- *                              --cache off turns the cache off, --shared uses Redis state and PostgreSQL)
+ *                              --cache off turns the cache off, --cache alone runs cacheAloneConfig,
+ *                              --shared uses Redis state and PostgreSQL)
  *                              [--config FILE]   (any gateway config instead, for taking one stage away)
  *
  * The target runs under callgrind with instrumentation off; after the warm-up requests (the JIT has
@@ -59,7 +60,13 @@ async function main(): Promise<void> {
   const configs = await writeConfigs(workDir, upstreamUrl);
   const config =
     values.config ??
-    (values.cache === 'off' ? configs.cacheOff : values.shared ? configs.shared : configs.production);
+    (values.cache === 'off'
+      ? configs.cacheOff
+      : values.cache === 'alone'
+        ? configs.cacheAlone
+        : values.shared
+          ? configs.shared
+          : configs.production);
   const targetArgv = isGateway
     ? [join(root, 'bin', 'switchyard.js'), 'start', '--config', config, '--port', String(ports.target)]
     : [join(here, 'bare-proxy.ts'), String(ports.target), upstreamUrl];

@@ -3,6 +3,7 @@
  * per core it is given), otherwise autocannon from devDependencies (Node; coarser latencies, and it
  * needs more CPU per request, so its ceiling is lower: the table says which one ran).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -65,6 +66,8 @@ async function runWrk(options: LoadOptions): Promise<LoadResult> {
         BENCH_AUTH: options.key ?? '',
         BENCH_RESULT: resultFile,
         BENCH_UNIQUE: options.unique ? '1' : '0',
+        // New for every run: a warm-up run and the measured run must not share prompts.
+        BENCH_RUN_ID: randomBytes(6).toString('hex'),
       },
     );
     const raw = JSON.parse(readFileSync(resultFile, 'utf8')) as {

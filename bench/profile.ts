@@ -5,9 +5,10 @@
  * and by function, and inclusive time for the gateway's own functions.
  *
  *   node bench/profile.ts [--target switchyard|bare] [--stream] [--connections 50] [--seconds 10] [--top 40]
- *                         [--cache off] [--no-unique] [--shared]   (the production config has the cache on and
+ *                         [--cache off|alone] [--no-unique] [--shared]   (the production config has the cache on and
  *                         gets a new prompt per request, i.e. misses; --no-unique sends one prompt (hits),
- *                         --cache off turns the cache off, --shared runs it on Redis state and PostgreSQL)
+ *                         --cache off turns the cache off, --cache alone runs bench/configs.ts cacheAloneConfig,
+ *                         --shared runs it on Redis state and PostgreSQL)
  *   node bench/profile.ts --analyze FILE.cpuprofile [--requests N]   the summary of an existing profile
  *
  * Times are also given per request (CPU µs / request), which compares directly with the bare proxy's.
@@ -188,7 +189,13 @@ async function profileTarget(): Promise<{ file: string; requests: number; fromMs
             join(root, 'bin', 'switchyard.js'),
             'start',
             '--config',
-            values.cache === 'off' ? configs.cacheOff : values.shared ? configs.shared : configs.production,
+            values.cache === 'off'
+              ? configs.cacheOff
+              : values.cache === 'alone'
+                ? configs.cacheAlone
+                : values.shared
+                  ? configs.shared
+                  : configs.production,
             '--port',
             String(gatewayPort),
           ],

@@ -220,15 +220,23 @@ async function main(): Promise<void> {
       switchyardArgv(configs.cacheOff, ports.workers),
       TARGET_CPU,
     );
+    const cacheAlone = await launch(
+      'switchyard-cache-alone',
+      ports.shared,
+      switchyardArgv(configs.cacheAlone, ports.shared),
+      TARGET_CPU,
+    );
     const result = await measureCache(
       { ...targets.bare, server: freshBare },
       { ...targets.switchyard, name: 'cache-all', server: cacheAll },
       { ...targets.switchyard, name: 'cache-off', server: cacheOff },
+      { ...targets.switchyard, name: 'cache-alone', server: cacheAlone, key: undefined },
     );
     emit(result.table);
     await stop(freshBare);
     await stop(cacheAll);
     await stop(cacheOff);
+    await stop(cacheAlone);
     return result.lines;
   };
 
@@ -435,14 +443,17 @@ async function measureCache(
   bare: Target,
   cacheAll: Target,
   cacheOff: Target,
+  cacheAlone: Target,
 ): Promise<{ table: string; lines: BudgetLine[] }> {
   await expectCacheStatus(cacheAll, false, 'HIT');
+  await expectCacheStatus(cacheAlone, false, 'HIT');
   await expectCacheStatus(cacheAll, true, 'MISS');
   await expectCacheStatus(cacheOff, true, 'BYPASS');
   const hitRatios: number[] = [];
+  const aloneRatios: number[] = [];
   const missCpuRatios: number[] = [];
   const missRpsRatios: number[] = [];
-  const cells: Record<string, CellResult[]> = { bare: [], hit: [], miss: [], off: [] };
+  const cells: Record<string, CellResult[]> = { bare: [], hit: [], alone: [], miss: [], off: [] };
   const opts = (unique: boolean, round: number) => ({
     connections: 50,
     stream: false,
@@ -453,19 +464,26 @@ async function measureCache(
     const hitFirst = round % 2 === 0;
     const bareCell = hitFirst ? undefined : await measureCell(bare, opts(false, round));
     const hit = await measureCell(cacheAll, opts(false, round));
+    const alone = await measureCell(cacheAlone, opts(false, round));
     const bareResult = bareCell ?? (await measureCell(bare, opts(false, round)));
     const off = hitFirst ? await measureCell(cacheOff, opts(true, round)) : undefined;
+    const hitsBefore = await cacheHitsCounted(cacheAll.server.port);
     const miss = await measureCell(cacheAll, opts(true, round));
+    // Every prompt of a miss cell is new: a hit there would measure replays, not misses.
+    const replayed = (await cacheHitsCounted(cacheAll.server.port)) - hitsBefore;
+    if (replayed > 0) throw new Error(`the cache-miss cell was answered ${replayed} times from the cache`);
     const offResult = off ?? (await measureCell(cacheOff, opts(true, round)));
     cells.bare?.push(bareResult);
     cells.hit?.push(hit);
+    cells.alone?.push(alone);
     cells.miss?.push(miss);
     cells.off?.push(offResult);
     hitRatios.push(hit.load.requestsPerSecond / bareResult.load.requestsPerSecond);
+    aloneRatios.push(alone.load.requestsPerSecond / bareResult.load.requestsPerSecond);
     missCpuRatios.push(miss.cpuMicrosPerRequest / offResult.cpuMicrosPerRequest);
     missRpsRatios.push(offResult.load.requestsPerSecond / miss.load.requestsPerSecond);
     progress(
-      `cache round ${round + 1}: hit ${hit.load.requestsPerSecond.toFixed(0)} vs bare ${bareResult.load.requestsPerSecond.toFixed(0)} req/s; ` +
+      `cache round ${round + 1}: hit ${hit.load.requestsPerSecond.toFixed(0)} (cache alone ${alone.load.requestsPerSecond.toFixed(0)}) vs bare ${bareResult.load.requestsPerSecond.toFixed(0)} req/s; ` +
         `miss ${miss.load.requestsPerSecond.toFixed(0)} vs off ${offResult.load.requestsPerSecond.toFixed(0)} req/s`,
     );
   }
@@ -479,6 +497,7 @@ async function measureCache(
     ];
   };
   const hitRatio = median(hitRatios);
+  const aloneRatio = median(aloneRatios);
   const missCpu = median(missCpuRatios);
   const missRps = median(missRpsRatios);
   const text = table(
@@ -487,6 +506,7 @@ async function measureCache(
     [
       ['bare', 'same prompt, upstream call', ...figures(cells.bare ?? [])],
       ['switchyard', 'cache hit (mode all, same prompt)', ...figures(cells.hit ?? [])],
+      ['switchyard', 'cache hit, the cache alone', ...figures(cells.alone ?? [])],
       ['switchyard', 'cache miss (mode all, new prompts)', ...figures(cells.miss ?? [])],
       ['switchyard', 'cache off (new prompts)', ...figures(cells.off ?? [])],
     ],
@@ -499,6 +519,12 @@ async function measureCache(
         limit: '≥ 0.90',
         measured: ratio(hitRatio),
         ok: Number.isFinite(hitRatio) ? hitRatio >= 0.9 : undefined,
+      },
+      {
+        figure: 'cache hit throughput / bare proxy, the cache alone (c=50)',
+        limit: '≥ 0.90',
+        measured: ratio(aloneRatio),
+        ok: Number.isFinite(aloneRatio) ? aloneRatio >= 0.9 : undefined,
       },
       {
         figure: 'cache miss CPU per request / cache off (c=50)',
@@ -809,6 +835,15 @@ async function sanityCheck(target: Target): Promise<number> {
   )
     throw new Error(`${target.name}: stream chunks are not chat.completion.chunk with a usage chunk`);
   return chunks.length;
+}
+
+/** The gateway's `switchyard_cache_requests_total{result="hit"}`. */
+async function cacheHitsCounted(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = text
+    .split('\n')
+    .find((row) => row.startsWith('switchyard_cache_requests_total{result="hit"}'));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
 async function requestsCounted(port: number): Promise<number> {

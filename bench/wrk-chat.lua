@@ -6,9 +6,19 @@
 local model = os.getenv("BENCH_MODEL") or "gpt-4o-mini"
 local auth = os.getenv("BENCH_AUTH") or ""
 local stream = os.getenv("BENCH_STREAM") == "1"
--- BENCH_UNIQUE=1: a new prompt on every request (the cache scenario's misses).
+-- BENCH_UNIQUE=1: a new prompt on every request (the cache scenario's misses). The prompt carries
+-- BENCH_RUN_ID (new for every wrk run), the thread and a counter: LuaJIT's math.random is seeded the same
+-- in every run, so a warm-up run and the measured run after it once sent the same prompts, and the
+-- measured "misses" were hits.
 local unique = os.getenv("BENCH_UNIQUE") == "1"
+local run_id = os.getenv("BENCH_RUN_ID") or tostring(os.time())
 local counter = 0
+local threads = 0
+
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_id", threads)
+end
 
 local body = '{"model":"' .. model .. '","messages":['
   .. '{"role":"system","content":"You answer in one short sentence."},'
@@ -30,7 +40,8 @@ end
 function request()
   if not unique then return request_bytes end
   counter = counter + 1
-  local varied = body:gsub("fox do%?", "fox do? " .. tostring(counter) .. "-" .. tostring(math.random(1e9)), 1)
+  local varied = body:gsub(
+    "fox do%?", "fox do? " .. run_id .. "-" .. tostring(thread_id or 0) .. "-" .. tostring(counter), 1)
   return wrk.format("POST", "/v1/chat/completions", headers, varied)
 end
 

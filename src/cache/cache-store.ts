@@ -10,7 +10,8 @@
  * (and reported through `onError`), so a failing cache costs a request nothing but the hit.
  */
 export interface CacheRead {
-  entry: string | undefined;
+  /** The entry's bytes (cached-answer.ts), undefined on a miss. */
+  entry: Buffer | undefined;
   /** Index-aligned with the marker names asked for. */
   markers: Array<string | undefined>;
 }
@@ -20,7 +21,7 @@ export interface CacheStore {
   /** The entry under `key` and the version markers of `targets`; synchronous for memory. */
   read(key: string, targets: readonly string[]): CacheRead | Promise<CacheRead>;
   /** Stores `value` (already checked against the size cap) for `ttlMs`. */
-  write(key: string, value: string, ttlMs: number): void;
+  write(key: string, value: Buffer, ttlMs: number): void;
   /** Records the upstream model version a target reported. */
   writeMarker(target: string, version: string): void;
   /** Resolves once the store can answer (at once for memory; bounded wait for Redis, never rejects). */

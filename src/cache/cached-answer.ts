@@ -9,9 +9,13 @@ import type { ChatRequest } from '../protocol/chat-request.ts';
 import type { ChatCompletion } from '../protocol/chat-response.ts';
 
 /** Entry format; an entry in any other is a miss, so a format change needs no flush. */
-export const CACHED_ANSWER_FORMAT = 1;
+export const CACHED_ANSWER_FORMAT = 2;
 
-export interface CachedAnswer {
+/**
+ * What an entry says about its answer, serialized as the entry's first line: small, so a hit parses
+ * only this and sends the completion's bytes as they are stored.
+ */
+export interface CachedAnswerHead {
   format: typeof CACHED_ANSWER_FORMAT;
   /** Wall-clock expiry, ms: checked on read, so both stores expire on the same clock. */
   expiresAtMs: number;
@@ -21,7 +25,98 @@ export interface CachedAnswer {
   target: string;
   /** The upstream model as the provider reported it. */
   upstreamModel: string;
-  completion: ChatCompletion;
+  /** The completion's own id and created time, which a hit replaces with the request's. */
+  id: string;
+  created: number;
+  /** The first choice's finish reason and the usage, for the log and the saving. */
+  finishReason: ChatCompletion['choices'][number]['finish_reason'] | null;
+  usage: ChatCompletion['usage'] | null;
+}
+
+/**
+ * An entry read back: its head, and the completion's JSON after its `id`, `object` and `created` fields
+ * (`"model":…}`), as stored. A JSON hit is those bytes behind a new id (completionBody); a streamed hit
+ * parses them (completion).
+ */
+export class CachedAnswer {
+  readonly head: CachedAnswerHead;
+  readonly #rest: Buffer;
+
+  constructor(head: CachedAnswerHead, rest: Buffer) {
+    this.head = head;
+    this.#rest = rest;
+  }
+
+  /** The completion as it was stored (its original id and created time). */
+  get completion(): ChatCompletion {
+    return JSON.parse(`${completionPrefix(this.head.id, this.head.created)}${this.#rest.toString('utf8')}`);
+  }
+
+  /** The JSON body of a hit: the stored completion under the request's id and time, bytes untouched. */
+  completionBody(id: string, created: number): Buffer {
+    return Buffer.concat([Buffer.from(completionPrefix(id, created)), this.#rest]);
+  }
+}
+
+function completionPrefix(id: string, created: number): string {
+  return `{"id":${JSON.stringify(id)},"object":"chat.completion","created":${created},`;
+}
+
+/**
+ * The leading fields of a compact completion as OpenAI and this gateway write them: when the text sent
+ * starts so, the rest is stored as it is, without serializing the answer again.
+ */
+const COMPACT_PREFIX = /^\{"id":"(?:[^"\\]|\\.)*","object":"chat\.completion","created":\d+,/;
+
+/** One entry's bytes: the head line, then the completion after its leading fields. */
+export function encodeCachedAnswer(
+  head: Omit<CachedAnswerHead, 'format' | 'id' | 'created' | 'finishReason' | 'usage'>,
+  completion: ChatCompletion,
+  completionJson: string | undefined,
+): Buffer {
+  const full: CachedAnswerHead = {
+    format: CACHED_ANSWER_FORMAT,
+    ...head,
+    id: completion.id,
+    created: completion.created,
+    finishReason: completion.choices[0]?.finish_reason ?? null,
+    usage: completion.usage ?? null,
+  };
+  let rest: string;
+  const prefix = completionJson === undefined ? null : COMPACT_PREFIX.exec(completionJson);
+  if (completionJson !== undefined && prefix !== null) rest = completionJson.slice(prefix[0].length);
+  else {
+    const { id: _id, object: _object, created: _created, ...fields } = completion;
+    // Never empty: a storable completion has choices.
+    rest = JSON.stringify(fields).slice(1);
+  }
+  return Buffer.from(`${JSON.stringify(full)}\n${rest}`);
+}
+
+/** An entry read back from a store, or undefined when it is not one of ours in the current format. */
+export function decodeCachedAnswer(bytes: Buffer): CachedAnswer | undefined {
+  const newline = bytes.indexOf(10);
+  if (newline === -1) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString('utf8', 0, newline));
+  } catch {
+    // A corrupt or foreign value under our key: a miss, and the fresh answer overwrites it.
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const head = parsed as Partial<CachedAnswerHead>;
+  if (
+    head.format !== CACHED_ANSWER_FORMAT ||
+    typeof head.expiresAtMs !== 'number' ||
+    typeof head.provider !== 'string' ||
+    typeof head.target !== 'string' ||
+    typeof head.upstreamModel !== 'string' ||
+    typeof head.id !== 'string' ||
+    typeof head.created !== 'number'
+  )
+    return undefined;
+  return new CachedAnswer(head as CachedAnswerHead, bytes.subarray(newline + 1));
 }
 
 /** Message fields a replay reproduces; any other field with a value makes the answer unstorable. */
@@ -71,29 +166,4 @@ function toolNames(request: ChatRequest): Set<string> {
     else names.add(tool.custom.name);
   }
   return names;
-}
-
-/** An entry read back from a store, or undefined when it is not one of ours in the current format. */
-export function parseCachedAnswer(text: string): CachedAnswer | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // A corrupt or foreign value under our key: a miss, and the fresh answer overwrites it.
-    return undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const entry = parsed as Partial<CachedAnswer>;
-  if (
-    entry.format !== CACHED_ANSWER_FORMAT ||
-    typeof entry.expiresAtMs !== 'number' ||
-    typeof entry.provider !== 'string' ||
-    typeof entry.target !== 'string' ||
-    typeof entry.upstreamModel !== 'string' ||
-    typeof entry.completion !== 'object' ||
-    entry.completion === null ||
-    !Array.isArray(entry.completion.choices)
-  )
-    return undefined;
-  return entry as CachedAnswer;
 }

@@ -32,11 +32,11 @@ export class MemoryCacheStore implements CacheStore {
   read(key: string, targets: readonly string[]): CacheRead {
     const markers: Array<string | undefined> = [];
     for (const target of targets) markers.push(this.#markers.get(target));
-    return { entry: this.#entries.get(key)?.toString('utf8'), markers };
+    return { entry: this.#entries.get(key), markers };
   }
 
-  write(key: string, value: string, _ttlMs: number): void {
-    this.#entries.set(key, Buffer.from(value));
+  write(key: string, value: Buffer, _ttlMs: number): void {
+    this.#entries.set(key, value);
   }
 
   writeMarker(target: string, version: string): void {

@@ -74,7 +74,7 @@ export class RedisCacheStore implements CacheStore {
     }
   }
 
-  write(key: string, value: string, ttlMs: number): void {
+  write(key: string, value: Buffer, ttlMs: number): void {
     encode(value)
       .then((bytes) => this.redis.set(this.#entryKey(key), bytes, 'PX', Math.max(1, Math.ceil(ttlMs))))
       .catch((error: unknown) => this.#onError('write', error));
@@ -119,15 +119,14 @@ export class RedisCacheStore implements CacheStore {
   }
 }
 
-async function encode(value: string): Promise<Buffer> {
-  const text = Buffer.from(value);
+async function encode(text: Buffer): Promise<Buffer> {
   if (text.length < COMPRESS_FROM_BYTES) return Buffer.concat([Buffer.of(PLAIN), text]);
   return Buffer.concat([Buffer.of(BROTLI), await compress(text, BROTLI_OPTIONS)]);
 }
 
-async function decode(bytes: Buffer): Promise<string | undefined> {
+async function decode(bytes: Buffer): Promise<Buffer | undefined> {
   const body = bytes.subarray(1);
-  if (bytes[0] === PLAIN) return body.toString('utf8');
-  if (bytes[0] === BROTLI) return (await decompress(body)).toString('utf8');
+  if (bytes[0] === PLAIN) return body;
+  if (bytes[0] === BROTLI) return await decompress(body);
   return undefined;
 }

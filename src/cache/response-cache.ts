@@ -1,10 +1,10 @@
 /**
  * The response cache over a store (issue 14): entries checked for expiry and for the version of the
- * model that made them, answers serialized once and capped in size, and the version each target's
+ * model that made them, answers stored as bytes (cached-answer.ts) and capped in size, and the version each target's
  * provider last reported kept as a marker, written only when it changes.
  */
 import type { ChatCompletion } from '../protocol/chat-response.ts';
-import { CACHED_ANSWER_FORMAT, type CachedAnswer, parseCachedAnswer } from './cached-answer.ts';
+import { type CachedAnswer, decodeCachedAnswer, encodeCachedAnswer } from './cached-answer.ts';
 import type { CacheRead, CacheStore } from './cache-store.ts';
 
 /** Targets whose last noted version this instance remembers; more are simply noted again. */
@@ -24,6 +24,11 @@ export class ResponseCache {
   readonly #clock: () => number;
   /** target → the version this instance last wrote a marker for. */
   readonly #noted = new Map<string, string>();
+  /**
+   * Entries of the memory store decoded once: it hands back the same bytes on every read, so a popular
+   * entry's head is parsed on its first hit only. Weak: an entry the LRU evicts takes its decoding along.
+   */
+  readonly #decoded = new WeakMap<Buffer, CachedAnswer>();
 
   constructor(store: CacheStore, clock: () => number = Date.now) {
     this.store = store;
@@ -42,18 +47,18 @@ export class ResponseCache {
 
   /** Stores an answer for `ttlMs`; false when it is over `maxEntryBytes` serialized. */
   save(key: string, answer: FreshAnswer, ttlMs: number, maxEntryBytes: number): boolean {
-    const head: Omit<CachedAnswer, 'completion'> = {
-      format: CACHED_ANSWER_FORMAT,
-      expiresAtMs: this.#clock() + ttlMs,
-      provider: answer.provider,
-      target: answer.target,
-      upstreamModel: answer.upstreamModel,
-    };
-    // `{…head, "completion": …}` by concatenation: the completion's text is usually at hand already.
-    const completion = answer.completionJson ?? JSON.stringify(answer.completion);
-    const text = `${JSON.stringify(head).slice(0, -1)},"completion":${completion}}`;
-    if (text.length > maxEntryBytes) return false;
-    this.store.write(key, text, ttlMs);
+    const bytes = encodeCachedAnswer(
+      {
+        expiresAtMs: this.#clock() + ttlMs,
+        provider: answer.provider,
+        target: answer.target,
+        upstreamModel: answer.upstreamModel,
+      },
+      answer.completion,
+      answer.completionJson,
+    );
+    if (bytes.length > maxEntryBytes) return false;
+    this.store.write(key, bytes, ttlMs);
     return true;
   }
 
@@ -73,15 +78,27 @@ export class ResponseCache {
     return this.store.close();
   }
 
+  #decode(bytes: Buffer): CachedAnswer | undefined {
+    if (this.store.kind !== 'memory') return decodeCachedAnswer(bytes);
+    let entry = this.#decoded.get(bytes);
+    if (entry === undefined) {
+      entry = decodeCachedAnswer(bytes);
+      if (entry !== undefined) this.#decoded.set(bytes, entry);
+    }
+    return entry;
+  }
+
   #check(read: CacheRead, targets: readonly string[]): CachedAnswer | undefined {
     if (read.entry === undefined) return undefined;
-    const entry = parseCachedAnswer(read.entry);
-    if (entry === undefined || entry.expiresAtMs <= this.#clock()) return undefined;
-    const index = targets.indexOf(entry.target);
+    const entry = this.#decode(read.entry);
+    if (entry === undefined) return undefined;
+    const head = entry.head;
+    if (head.expiresAtMs <= this.#clock()) return undefined;
+    const index = targets.indexOf(head.target);
     // A target no longer in the model's list (its revision changed too) cannot vouch for the entry.
     if (index === -1) return undefined;
     const marker = read.markers[index];
-    if (marker !== undefined && marker !== entry.upstreamModel) return undefined;
+    if (marker !== undefined && marker !== head.upstreamModel) return undefined;
     return entry;
   }
 }

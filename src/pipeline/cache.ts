@@ -48,11 +48,11 @@ function serve(ctx: RequestContext, answer: CachedAnswer): boolean {
   if (ctx.res.destroyed) return true;
   ctx.cacheStatus = 'HIT';
   ctx.cacheRecorder = undefined;
-  ctx.provider = answer.provider;
-  ctx.upstreamModel = answer.upstreamModel;
-  const completion = answer.completion;
-  ctx.usage = completion.usage;
-  const finish = completion.choices[0]?.finish_reason ?? null;
+  const head = answer.head;
+  ctx.provider = head.provider;
+  ctx.upstreamModel = head.upstreamModel;
+  ctx.usage = head.usage ?? undefined;
+  const finish = head.finishReason;
   ctx.finishReason = finish;
   ctx.rawFinishReason = finish;
   // What the answer cost when it was made, at today's price: the saving. The hit itself is free.
@@ -62,12 +62,13 @@ function serve(ctx: RequestContext, answer: CachedAnswer): boolean {
   const id = completionIdFor(ctx.requestId, ctx.req.headers['x-request-id']);
   const created = Math.floor(Date.now() / 1000);
   if (!ctx.stream) {
-    sendCompletion(ctx, JSON.stringify({ ...completion, id, created }));
+    // The stored bytes behind a new id: no parse, no serialization.
+    sendCompletion(ctx, answer.completionBody(id, created));
     return true;
   }
   startEventStream(ctx);
   const writer = new SseWriter(ctx.res);
-  for (const chunk of replayChunks(completion, id, created, ctx.includeUsage)) writer.data(chunk);
+  for (const chunk of replayChunks(answer.completion, id, created, ctx.includeUsage)) writer.data(chunk);
   // finish() ends the response with everything queued in one write; it never waits on the socket.
   void writer.finish();
   return true;

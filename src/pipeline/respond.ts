@@ -44,6 +44,8 @@ export function sendCompletion(ctx: RequestContext, body: string | Buffer): void
 
 /** Plain decimal, never exponent notation (1e-7 would break a client that parses a decimal). */
 export function formatUsd(usd: number): string {
+  // Every cache hit costs 0: no need for the two regex passes.
+  if (usd === 0) return '0';
   return usd.toFixed(10).replace(/0+$/, '').replace(/\.$/, '');
 }
 

@@ -80,7 +80,7 @@ export function cacheStoreContract(name: string, factory: CacheStoreFactory): vo
       expect(cache.save('k1', answer('Hello'), 60_000, MAX_ENTRY)).toBe(true);
       await eventually(async () => (await lookup(cache, 'k1')) !== undefined, 'the entry is readable');
       const hit = await lookup(cache, 'k1');
-      expect(hit).toMatchObject({
+      expect(hit?.head).toMatchObject({
         provider: 'openai',
         target: 'openai/gpt-4.1',
         upstreamModel: 'gpt-4.1-2025-04-14',
@@ -148,8 +148,8 @@ export function cacheStoreContract(name: string, factory: CacheStoreFactory): vo
 
     it('treats a value that is not an entry of ours as a miss', async () => {
       const cache = await open();
-      cache.store.write('corrupt', '{"format":99,"nope":true}', 60_000);
-      cache.store.write('garbage', 'not json at all', 60_000);
+      cache.store.write('corrupt', Buffer.from('{"format":99,"nope":true}\n{}'), 60_000);
+      cache.store.write('garbage', Buffer.from('not json at all'), 60_000);
       await new Promise((resolve) => setTimeout(resolve, 20));
       expect(await lookup(cache, 'corrupt')).toBeUndefined();
       expect(await lookup(cache, 'garbage')).toBeUndefined();

@@ -106,8 +106,8 @@ if (url === undefined) {
       const store = new RedisCacheStore(url, { timeoutMs: 1000, prefix: `${prefix}compress:` });
       await store.ready();
       const large = JSON.stringify({ text: 'a fairly repetitive answer '.repeat(1000) });
-      store.write('large', large, 60_000);
-      store.write('small', '{"text":"short"}', 60_000);
+      store.write('large', Buffer.from(large), 60_000);
+      store.write('small', Buffer.from('{"text":"short"}'), 60_000);
       let raw: Buffer | null = null;
       const deadline = Date.now() + 5000;
       while (raw === null && Date.now() < deadline)
@@ -115,7 +115,7 @@ if (url === undefined) {
       expect(raw).not.toBeNull();
       expect(raw?.[0]).toBe(0x62);
       expect(raw?.length ?? Infinity).toBeLessThan(large.length / 10);
-      expect((await store.read('large', [])).entry).toBe(large);
+      expect((await store.read('large', [])).entry?.toString('utf8')).toBe(large);
       expect(String(await store.redis.getBuffer(`${prefix}compress:e:small`))).toBe('p{"text":"short"}');
       const ttl = await store.redis.pttl(`${prefix}compress:e:large`);
       expect(ttl).toBeGreaterThan(0);

@@ -8,7 +8,7 @@
  *                         [--cache off|alone] [--no-unique] [--shared]   (the production config has the cache on and
  *                         gets a new prompt per request, i.e. misses; --no-unique sends one prompt (hits),
  *                         --cache off turns the cache off, --cache alone runs bench/configs.ts cacheAloneConfig,
- *                         --shared runs it on Redis state and PostgreSQL)
+ *                         --shared runs it on Redis state and PostgreSQL, --large the 1,000-model config)
  *   node bench/profile.ts --analyze FILE.cpuprofile [--requests N]   the summary of an existing profile
  *
  * Times are also given per request (CPU µs / request), which compares directly with the bare proxy's.
@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BENCH_MODEL, BENCH_TENANT_KEY, writeConfigs } from './configs.ts';
+import { BENCH_MODEL, BENCH_TENANT_KEY, LARGE_MODEL, LARGE_TENANT_KEY, writeConfigs } from './configs.ts';
 import { runLoad } from './load.ts';
 import { hasTaskset, type Started, startServer, stopServer, waitForPort, waitForQuiet } from './processes.ts';
 
@@ -36,6 +36,7 @@ const { values } = parseArgs({
     cache: { type: 'string' },
     unique: { type: 'boolean', default: true },
     shared: { type: 'boolean', default: false },
+    large: { type: 'boolean', default: false },
     analyze: { type: 'string' },
     requests: { type: 'string' },
   },
@@ -189,13 +190,15 @@ async function profileTarget(): Promise<{ file: string; requests: number; fromMs
             join(root, 'bin', 'switchyard.js'),
             'start',
             '--config',
-            values.cache === 'off'
-              ? configs.cacheOff
-              : values.cache === 'alone'
-                ? configs.cacheAlone
-                : values.shared
-                  ? configs.shared
-                  : configs.production,
+            values.large
+              ? configs.large
+              : values.cache === 'off'
+                ? configs.cacheOff
+                : values.cache === 'alone'
+                  ? configs.cacheAlone
+                  : values.shared
+                    ? configs.shared
+                    : configs.production,
             '--port',
             String(gatewayPort),
           ],
@@ -211,9 +214,9 @@ async function profileTarget(): Promise<{ file: string; requests: number; fromMs
       port: gatewayPort,
       connections: Number(values.connections),
       seconds: Number(values.seconds),
-      model: BENCH_MODEL,
+      model: values.large ? LARGE_MODEL : BENCH_MODEL,
       stream: values.stream === true,
-      key: bare ? undefined : BENCH_TENANT_KEY,
+      key: bare ? undefined : values.large ? LARGE_TENANT_KEY : BENCH_TENANT_KEY,
       cpu: pin.load,
       unique: values.unique === true,
     });

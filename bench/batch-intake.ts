@@ -23,10 +23,9 @@ import { writeFile } from 'node:fs/promises';
 import { Pool } from 'undici';
 import { stringify } from 'yaml';
 import { BENCH_MODEL, BENCH_TENANT_KEY, productionConfig } from './configs.ts';
-import { hasTaskset, type Started, startServer, stopServer, waitForPort } from './processes.ts';
+import { gatewayArgv, hasTaskset, type Started, startServer, stopServer, waitForPort } from './processes.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
 
 const { values } = parseArgs({
   options: {
@@ -199,15 +198,7 @@ async function main(): Promise<void> {
     const gateway = startServer({
       name: 'switchyard',
       port: ports.gateway,
-      argv: [
-        node,
-        join(root, 'bin', 'switchyard.js'),
-        'start',
-        '--config',
-        configPath,
-        '--port',
-        String(ports.gateway),
-      ],
+      argv: gatewayArgv(configPath, ports.gateway),
       cpu: hasTaskset ? '0' : undefined,
       logFile: join(dir, 'gateway.log'),
     });

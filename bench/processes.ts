@@ -7,6 +7,23 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
+
+const GATEWAY_BIN = join(import.meta.dirname, '..', 'bin', 'switchyard.js');
+
+/** `switchyard start` on a config and port, as the bench runs it (this Node, optional workers). */
+export function gatewayArgv(config: string, port: number, workers = 1): string[] {
+  return [
+    process.execPath,
+    GATEWAY_BIN,
+    'start',
+    '--config',
+    config,
+    '--port',
+    String(port),
+    ...(workers > 1 ? ['--workers', String(workers)] : []),
+  ];
+}
 
 export interface Started {
   name: string;

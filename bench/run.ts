@@ -41,6 +41,7 @@ import {
 import { type LoadOptions, type LoadResult, loadGenerator, runLoad } from './load.ts';
 import {
   cpuSeconds,
+  gatewayArgv,
   hasTaskset,
   machineCpuSeconds,
   machineStealSeconds,
@@ -134,16 +135,7 @@ async function main(): Promise<void> {
   workDir = await mkdtemp(join(tmpdir(), 'switchyard-bench-'));
   const configs = await writeConfigs(workDir, upstreamUrl);
   const node = process.execPath;
-  const switchyardArgv = (config: string, port: number, workers = 1) => [
-    node,
-    join(root, 'bin', 'switchyard.js'),
-    'start',
-    '--config',
-    config,
-    '--port',
-    String(port),
-    ...(workers > 1 ? ['--workers', String(workers)] : []),
-  ];
+  const switchyardArgv = gatewayArgv;
   const launch = async (
     name: string,
     port: number,

@@ -21,10 +21,9 @@ import pg from 'pg';
 import { stringify } from 'yaml';
 import { BENCH_MODEL, BENCH_TENANT_KEY, smallConfig } from './configs.ts';
 import { loadGenerator, runLoad } from './load.ts';
-import { type Started, startServer, stopServer, waitForPort } from './processes.ts';
+import { gatewayArgv, type Started, startServer, stopServer, waitForPort } from './processes.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
 const { values: flags } = parseArgs({
   options: { seconds: { type: 'string', default: '10' }, pg: { type: 'string' } },
 });
@@ -56,15 +55,7 @@ async function measure(store: string, stall: Stall, dir: string, upstream: Start
   const gateway = startServer({
     name: 'switchyard',
     port: ports.gateway,
-    argv: [
-      node,
-      join(root, 'bin', 'switchyard.js'),
-      'start',
-      '--config',
-      config,
-      '--port',
-      String(ports.gateway),
-    ],
+    argv: gatewayArgv(config, ports.gateway),
     cpu: undefined,
     logFile: join(dir, 'switchyard.log'),
   });

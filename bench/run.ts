@@ -8,7 +8,7 @@
  *   npm run bench -- --quick      shorter cells, about 4 minutes
  *   options: --seconds N --warmup N (per cell), --rounds N (interleaved rounds of the throughput cells),
  *            --streams N (open-streams scenario), --keep (temp dir), --cache-only (the cache scenario alone),
- *            --no-shared (skip the Redis state + PostgreSQL store scenario)
+ *            --no-shared (skip the Redis state + PostgreSQL store scenario), --shared-only (that scenario alone)
  *
  * The gateway runs the "production" configuration of issue 18 (bench/configs.ts): tenant virtual key,
  * RPM/TPM limits, a hard budget, pricing, the SQLite request log, the cache (misses in every cell: a
@@ -69,6 +69,7 @@ const { values: flags } = parseArgs({
     keep: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     'cache-only': { type: 'boolean', default: false },
+    'shared-only': { type: 'boolean', default: false },
     shared: { type: 'boolean', default: true },
   },
   allowNegative: true,
@@ -232,6 +233,34 @@ async function main(): Promise<void> {
     return result.lines;
   };
 
+  const sharedScenario = async (): Promise<SharedResult> => {
+    const sharedPort = ports.shared;
+    const server = await launch(
+      'switchyard-shared',
+      sharedPort,
+      switchyardArgv(configs.shared, sharedPort),
+      TARGET_CPU,
+    ).catch((error: unknown) => error as Error);
+    if (server instanceof Error)
+      return { skipped: `the gateway on Redis/PostgreSQL did not start (${server.message})` };
+    const target: Target = { ...targets.switchyard, name: 'switchyard-shared', server };
+    await sanityCheck(target);
+    const result = await measureShared(targets.direct, targets.switchyard, target);
+    await stop(server);
+    return result;
+  };
+
+  if (flags['shared-only']) {
+    // `--shared-only`: just the Redis state + PostgreSQL store scenario, for working on it.
+    const result = await sharedScenario();
+    emit(sharedTable(result));
+    emit(budget([sharedLine(result)]));
+    await stop(bare);
+    await stop(switchyard);
+    await stop(upstream);
+    return;
+  }
+
   if (flags['cache-only']) {
     // `--cache-only`: just the cache scenario (issue 14), for working on the cache.
     await stop(bare);
@@ -291,21 +320,7 @@ async function main(): Promise<void> {
   // ---- the same on Redis state and a PostgreSQL store: added latency at c=1 against the memory state -
   let shared: SharedResult = { skipped: 'not run (--no-shared)' };
   if (flags.shared) {
-    const sharedPort = ports.shared;
-    const server = await launch(
-      'switchyard-shared',
-      sharedPort,
-      switchyardArgv(configs.shared, sharedPort),
-      TARGET_CPU,
-    ).catch((error: unknown) => error as Error);
-    if (server instanceof Error) {
-      shared = { skipped: `the gateway on Redis/PostgreSQL did not start (${server.message})` };
-    } else {
-      const target: Target = { ...targets.switchyard, name: 'switchyard-shared', server };
-      await sanityCheck(target);
-      shared = await measureShared(targets.direct, targets.switchyard, target);
-      await stop(server);
-    }
+    shared = await sharedScenario();
     emit(sharedTable(shared));
   }
 
@@ -633,6 +648,25 @@ async function measureOnce(target: Target, base: Omit<LoadOptions, 'seconds'>): 
     peakRssMb: peakRssMb(processTree(target.server.child.pid as number)),
     otherCpu: Math.max(0, other / load.seconds),
     stealCpu: Math.max(0, (stealAfter - stealBefore) / load.seconds),
+  };
+}
+
+function atMost(x: number, limit: number): boolean | undefined {
+  return Number.isFinite(x) ? x <= limit : undefined;
+}
+
+function sharedLine(shared: SharedResult): BudgetLine {
+  const figure = 'added p50 on Redis + PostgreSQL, c=1';
+  const limit = '≤ memory + 0.3 ms';
+  if ('skipped' in shared) return { figure, limit, measured: shared.skipped, ok: undefined };
+  const direct = shared.direct.load.latency.p50;
+  const onMemory = shared.memory.load.latency.p50 - direct;
+  const onShared = shared.shared.load.latency.p50 - direct;
+  return {
+    figure,
+    limit,
+    measured: `${signedMs(onShared)} ms (memory ${signedMs(onMemory)})`,
+    ok: atMost(onShared - onMemory, 0.3),
   };
 }
 
@@ -1113,7 +1147,6 @@ function budgetLines(
     (sizes.large?.c1.load.latency.p50 ?? Number.NaN) - (sizes.small?.c1.load.latency.p50 ?? Number.NaN);
   const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
   const atLeast = (x: number, limit: number) => (Number.isFinite(x) ? x >= limit : undefined);
-  const atMost = (x: number, limit: number) => (Number.isFinite(x) ? x <= limit : undefined);
   const lines: BudgetLine[] = [
     {
       figure: 'JSON throughput vs bare, c=50',
@@ -1161,24 +1194,7 @@ function budgetLines(
           : undefined,
     },
   ];
-  if ('skipped' in shared) {
-    lines.push({
-      figure: 'added p50 on Redis + PostgreSQL, c=1',
-      limit: '≤ memory + 0.3 ms',
-      measured: shared.skipped,
-      ok: undefined,
-    });
-  } else {
-    const direct = shared.direct.load.latency.p50;
-    const onMemory = shared.memory.load.latency.p50 - direct;
-    const onShared = shared.shared.load.latency.p50 - direct;
-    lines.push({
-      figure: 'added p50 on Redis + PostgreSQL, c=1',
-      limit: '≤ memory + 0.3 ms',
-      measured: `${signedMs(onShared)} ms (memory ${signedMs(onMemory)})`,
-      ok: atMost(onShared - onMemory, 0.3),
-    });
-  }
+  lines.push(sharedLine(shared));
   lines.push({
     figure: 'JSON throughput vs bare, c=500 (docs/design.md §4)',
     limit: '≥ 85 %',

@@ -1,9 +1,11 @@
 /**
- * The cache stage (issue 14, docs/design.md §2): after limits admission (a hit has passed auth, the
- * allow-list, the input guard and rate limits like any request) and before routing. A hit is answered
- * here, JSON or a replayed stream, and costs nothing against budgets (account.ts reads the status);
- * otherwise the request goes on with a recorder, and its answer is stored once the response has ended
- * complete (`storeAnswer`, called with the settlement, off the client's time).
+ * The cache stage (issue 14, docs/design.md §2), in two steps. `lookUpCache` runs before limits
+ * admission and starts the read (on Redis, its round trip then overlaps admission's instead of following
+ * it); `serveCached` runs after admission, so a hit has passed auth, the allow-list, the input guard and
+ * rate limits like any request. A hit is answered there, JSON or a replayed stream, and costs nothing
+ * against budgets (account.ts reads the status); otherwise the request goes on with a recorder, and its
+ * answer is stored once the response has ended complete (`storeAnswer`, called with the settlement, off
+ * the client's time).
  */
 import { cachePolicyFor, cacheScope, decideCache } from '../cache/cache-policy.ts';
 import { cacheKey, modelIdentity } from '../cache/cache-key.ts';
@@ -18,28 +20,42 @@ import type { RequestContext } from './context.ts';
 import { sendCompletion, startEventStream } from './respond.ts';
 import type { Services } from './services.ts';
 
-/** True when the request was answered from the cache; synchronous unless the store is remote. */
-export function serveFromCache(ctx: RequestContext, services: Services): boolean | Promise<boolean> {
+/** What a read found: an entry, undefined (a miss), or null when the cache was not read at all. */
+export type Found = CachedAnswer | undefined | null;
+
+/**
+ * Decides what the cache does with the request and starts the read; synchronous unless the store is
+ * remote (a remote read never rejects). Nothing is recorded as a hit or a miss yet: the request may
+ * still be refused.
+ */
+export function lookUpCache(ctx: RequestContext, services: Services): Found | Promise<Found> {
   const cache = services.cache;
   const request = ctx.request;
   const model = ctx.model;
-  if (cache === undefined || request === undefined || model === undefined) return false;
+  if (cache === undefined || request === undefined || model === undefined) return null;
   // Entries hold Chat Completions answers: another client protocol (a front) is not served from them.
-  if (ctx.front !== undefined) return false;
+  if (ctx.front !== undefined) return null;
   const policy = cachePolicyFor(ctx.snapshot.config);
   const decision = decideCache(policy, request, ctx.req.headers);
-  if (!decision.write) return false;
+  if (!decision.write) return null;
   const identity = modelIdentity(ctx.snapshot, model);
   const key = cacheKey(cacheScope(policy, ctx.tenant?.name), identity.revision, request);
   ctx.cacheKey = key;
   ctx.cacheTtlMs = decision.ttlMs;
   ctx.cacheRecorder = new AnswerRecorder(policy.maxEntryBytes);
   // Cache-Control: no-cache: the fresh answer is stored, but none is read (the status stays BYPASS).
-  if (!decision.read) return false;
-  ctx.cacheStatus = 'MISS';
-  const found = cache.lookup(key, identity.targetIds);
-  if (found instanceof Promise) return found.then((answer) => answer !== undefined && serve(ctx, answer));
-  return found !== undefined && serve(ctx, found);
+  if (!decision.read) return null;
+  return cache.lookup(key, identity.targetIds);
+}
+
+/** After admission: answers the request with the entry found (true), or notes the miss (false). */
+export function serveCached(ctx: RequestContext, found: Found): boolean {
+  if (found === null) return false;
+  if (found === undefined) {
+    ctx.cacheStatus = 'MISS';
+    return false;
+  }
+  return serve(ctx, found);
 }
 
 function serve(ctx: RequestContext, answer: CachedAnswer): boolean {

@@ -13,7 +13,7 @@ import { liveRequestBegan, liveRequestEnded } from '../server/background-turn.ts
 import { runAttempts } from './attempt.ts';
 import { ClientGoneError } from './exchange.ts';
 import { settleRequest } from './account.ts';
-import { serveFromCache, storeAnswer } from './cache.ts';
+import { lookUpCache, serveCached, storeAnswer } from './cache.ts';
 import { authenticate, checkModelAllowed } from './auth.ts';
 import { estimateCost } from './budget.ts';
 import { guardInput } from './guard-in.ts';
@@ -79,14 +79,17 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
     checkModelAllowed(ctx, request.model);
     ctx.model = model;
     guardInput(ctx);
+    // The cache read starts before admission (on Redis the two round trips overlap); what it finds is
+    // served only once the request is admitted.
+    const lookup = lookUpCache(ctx, services);
     if (controlPlane !== undefined) {
       ctx.prices = controlPlane.prices;
       estimateCost(ctx);
       const admitted = admitRequest(ctx, controlPlane.state);
       if (admitted !== undefined) await admitted;
     }
-    const cached = serveFromCache(ctx, services);
-    if (!(cached instanceof Promise ? await cached : cached)) await runAttempts(ctx, services);
+    const found = lookup instanceof Promise ? await lookup : lookup;
+    if (!serveCached(ctx, found)) await runAttempts(ctx, services);
   } catch (error) {
     // A client that left mid-upload is a 499 logged at info, like one that leaves mid-stream (issue 10);
     // an upload Node cut is logged with the refusal it already sent.

@@ -340,6 +340,10 @@ describe('the stages before the cache', () => {
     const refused = await send(gw, { messages }, as);
     expect(refused.status).toBe(429);
     expect(refused.json.error.code).toBe('rate_limit_exceeded');
+    // The entry was read beside admission, but a refused request is neither a hit nor a miss.
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(text).toMatch(/switchyard_cache_requests_total\{result="hit"\} 1\n/);
+    expect(text).toMatch(/switchyard_cache_requests_total\{result="miss"\} 1\n/);
   });
 
   it('exports hits, misses and bypasses as metrics', async () => {

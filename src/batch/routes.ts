@@ -2,7 +2,9 @@
  * The OpenAI-compatible Files and Batch API routes (docs/design.md §1, docs/providers.md §1.12):
  *
  *   POST /v1/files                  multipart (file, purpose=batch) → File
+ *   GET  /v1/files                  ?after=&limit=&order=&purpose= → list (file-routes.ts)
  *   GET  /v1/files/:id              File          GET /v1/files/:id/content   the JSONL bytes
+ *   DELETE /v1/files/:id            → {id, object: "file", deleted: true} (file-routes.ts)
  *   POST /v1/batches                {input_file_id, endpoint, completion_window, metadata?} → Batch
  *   GET  /v1/batches                ?after=&limit= → list      GET /v1/batches/:id → Batch
  *   POST /v1/batches/:id/cancel     → Batch (cancelling, then cancelled)
@@ -34,6 +36,7 @@ import { isFileId } from './file-store.ts';
 import { batchObject, fileObject } from './objects.ts';
 import type { BatchService } from './service.ts';
 import { receiveUpload } from './upload.ts';
+import { deleteFile, listFiles } from './file-routes.ts';
 
 /** The tenant of single-user mode (no tenants configured): everything belongs to it. */
 export const SINGLE_USER_TENANT = '';
@@ -41,7 +44,7 @@ export const SINGLE_USER_TENANT = '';
 type Handler = (req: IncomingMessage, res: ServerResponse, requestId: string) => Promise<void>;
 type IdHandler = (req: IncomingMessage, res: ServerResponse, requestId: string, id: string) => Promise<void>;
 
-interface Caller {
+export interface Caller {
   ctx: RequestContext;
   tenant: string;
   service: BatchService;
@@ -96,11 +99,11 @@ export function batchRoutes(
   };
   return {
     exact: {
-      '/v1/files': { POST: exact(uploadFile) },
+      '/v1/files': { POST: exact(uploadFile), GET: exact(listFiles) },
       '/v1/batches': { POST: exact(createBatch), GET: exact(listBatches) },
     },
     prefixed: {
-      '/v1/files/': { GET: route(getFile) },
+      '/v1/files/': { GET: route(getFile), DELETE: route(deleteFile) },
       '/v1/batches/': { GET: route(getBatch), POST: route(cancelBatch) },
     },
   };
@@ -117,7 +120,7 @@ async function uploadFile(
   sendJson(res, 200, fileObject(record), requestId);
 }
 
-async function ownFile(service: BatchService, tenant: string, id: string): Promise<BatchFileRecord> {
+export async function ownFile(service: BatchService, tenant: string, id: string): Promise<BatchFileRecord> {
   const file = isFileId(id) ? await service.store.getFile(id) : undefined;
   if (file === undefined || file.tenant !== tenant) throw fileNotFound(id);
   return file;

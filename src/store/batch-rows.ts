@@ -7,6 +7,7 @@ import type {
   BatchJobRecord,
   BatchJobStatus,
   BatchLineRecord,
+  FileQuery,
   ProviderBatchRecord,
 } from './batch-types.ts';
 
@@ -46,6 +47,36 @@ const PB_FIELDS: Record<string, string> = {
   nextPollAt: 'next_poll_at',
   polls: 'polls',
 };
+
+/**
+ * The files query both stores run: a tenant's files by creation time (id breaking ties), after the cursor
+ * file if any (a cursor that is not the tenant's file matches nothing), of one purpose if given.
+ * `placeholder(n)` spells the n-th bound value (`?` for SQLite, `$n` for PostgreSQL).
+ */
+export function listFilesSql(
+  tenant: string,
+  query: FileQuery,
+  placeholder: (n: number) => string,
+): { sql: string; args: unknown[] } {
+  const args: unknown[] = [tenant];
+  const next = (value: unknown) => {
+    args.push(value);
+    return placeholder(args.length);
+  };
+  let where = `tenant = ${placeholder(1)}`;
+  if (query.purpose !== undefined) where += ` AND purpose = ${next(query.purpose)}`;
+  const direction = query.order === 'asc' ? 'ASC' : 'DESC';
+  if (query.afterId !== undefined) {
+    const after = next(query.afterId);
+    const owner = next(tenant);
+    where += ` AND (created_at, id) ${query.order === 'asc' ? '>' : '<'} (SELECT created_at, id FROM batch_files WHERE id = ${after} AND tenant = ${owner})`;
+  }
+  const limit = next(query.limit);
+  return {
+    sql: `SELECT ${FILE_COLUMNS} FROM batch_files WHERE ${where} ORDER BY created_at ${direction}, id ${direction} LIMIT ${limit}`,
+    args,
+  };
+}
 
 export function toFile(row: Row): BatchFileRecord {
   return {

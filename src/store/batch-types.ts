@@ -22,6 +22,13 @@ export interface BatchFileRecord {
   createdAt: number;
 }
 
+export interface FileQuery {
+  afterId?: string;
+  limit: number;
+  order: 'asc' | 'desc';
+  purpose?: string;
+}
+
 export type BatchJobStatus =
   | 'validating'
   | 'failed'
@@ -137,6 +144,12 @@ export interface BatchStore {
   /** Inserts or replaces (generated files are written again when a finalization is redone). */
   upsertFile(record: BatchFileRecord): Promise<void>;
   getFile(id: string): Promise<BatchFileRecord | undefined>;
+  /** A tenant's files in `order` of creation, after the cursor file (exclusive), of one purpose if given. */
+  listFiles(tenant: string, query: FileQuery): Promise<BatchFileRecord[]>;
+  /** Removes a file's record; false when there was none. */
+  deleteFile(id: string): Promise<boolean>;
+  /** True while a job still reads the file as its input (intake not finished: a restart reads it again). */
+  fileInUse(id: string): Promise<boolean>;
 
   insertJob(record: BatchJobRecord): Promise<void>;
   getJob(id: string): Promise<BatchJobRecord | undefined>;

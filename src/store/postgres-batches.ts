@@ -9,6 +9,7 @@ import {
   JOB_COLUMNS,
   jobPatchColumns,
   LINE_COLUMNS,
+  listFilesSql,
   PB_COLUMNS,
   providerBatchPatchColumns,
   toFile,
@@ -23,6 +24,7 @@ import type {
   BatchLineOutcome,
   BatchLineRecord,
   BatchStore,
+  FileQuery,
   JobLineCounts,
   NewBatchLine,
   ProviderBatchRecord,
@@ -59,6 +61,25 @@ export class PostgresBatchStore implements BatchStore {
   async getFile(id: string): Promise<BatchFileRecord | undefined> {
     const { rows } = await this.#pool.query(`SELECT ${FILE_COLUMNS} FROM batch_files WHERE id = $1`, [id]);
     return rows[0] === undefined ? undefined : toFile(rows[0]);
+  }
+
+  async listFiles(tenant: string, query: FileQuery): Promise<BatchFileRecord[]> {
+    const { sql, args } = listFilesSql(tenant, query, (n) => `$${n}`);
+    const { rows } = await this.#pool.query(sql, args);
+    return rows.map(toFile);
+  }
+
+  async deleteFile(id: string): Promise<boolean> {
+    const { rowCount } = await this.#pool.query('DELETE FROM batch_files WHERE id = $1', [id]);
+    return rowCount === 1;
+  }
+
+  async fileInUse(id: string): Promise<boolean> {
+    const { rows } = await this.#pool.query(
+      "SELECT 1 FROM batch_jobs WHERE input_file_id = $1 AND status = 'validating' LIMIT 1",
+      [id],
+    );
+    return rows.length > 0;
   }
 
   async insertJob(job: BatchJobRecord): Promise<void> {

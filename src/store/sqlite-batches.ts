@@ -9,6 +9,7 @@ import {
   JOB_COLUMNS,
   jobPatchColumns,
   LINE_COLUMNS,
+  listFilesSql,
   PB_COLUMNS,
   providerBatchPatchColumns,
   toFile,
@@ -23,6 +24,7 @@ import type {
   BatchLineOutcome,
   BatchLineRecord,
   BatchStore,
+  FileQuery,
   JobLineCounts,
   NewBatchLine,
   ProviderBatchRecord,
@@ -42,6 +44,10 @@ function prepare(db: DatabaseSync) {
        ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, lines = excluded.lines`,
     ),
     getFile: db.prepare(`SELECT ${FILE_COLUMNS} FROM batch_files WHERE id = ?`),
+    deleteFile: db.prepare('DELETE FROM batch_files WHERE id = ?'),
+    fileInUse: db.prepare(
+      "SELECT 1 FROM batch_jobs WHERE input_file_id = ? AND status = 'validating' LIMIT 1",
+    ),
     insertJob: db.prepare(
       `INSERT INTO batch_jobs (${JOB_COLUMNS}, seq)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
@@ -147,6 +153,23 @@ export class SqliteBatchStore implements BatchStore {
   async getFile(id: string): Promise<BatchFileRecord | undefined> {
     const row = this.#sql.getFile.get(id);
     return row === undefined ? undefined : toFile(row);
+  }
+
+  async listFiles(tenant: string, query: FileQuery): Promise<BatchFileRecord[]> {
+    const { sql, args } = listFilesSql(tenant, query, () => '?');
+    // Built per call (an API call, not the request path) from fixed clauses; values are bound.
+    return this.#db
+      .prepare(sql)
+      .all(...(args as SQLInputValue[]))
+      .map(toFile);
+  }
+
+  async deleteFile(id: string): Promise<boolean> {
+    return Number(this.#sql.deleteFile.run(id).changes) === 1;
+  }
+
+  async fileInUse(id: string): Promise<boolean> {
+    return this.#sql.fileInUse.get(id) !== undefined;
   }
 
   async insertJob(job: BatchJobRecord): Promise<void> {

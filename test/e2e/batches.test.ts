@@ -254,6 +254,65 @@ describe('Batch API through the openai SDK', () => {
     ).toHaveLength(0);
   });
 
+  it("lists a tenant's own files page by page, and deletes them (not an input still being read)", async () => {
+    // A tenant of its own, so earlier tests' files do not show.
+    const client = clientFor('beta');
+    const upload = async (name: string) =>
+      client.files.create({
+        file: await toFile(Buffer.from(`${line(name, name)}\n`), `${name}.jsonl`),
+        purpose: 'batch',
+      });
+    const before = new Set<string>();
+    for await (const file of client.files.list()) before.add(file.id);
+    const made = [];
+    for (const name of ['one', 'two', 'three']) made.push(await upload(name));
+    // The SDK follows `has_more` and `after` page by page.
+    const listed: string[] = [];
+    for await (const file of client.files.list({ limit: 2, order: 'asc', purpose: 'batch' }))
+      if (!before.has(file.id)) listed.push(file.id);
+    expect(listed).toEqual(made.map((file) => file.id));
+    const page = await client.files.list({ limit: 1 });
+    expect(page.data).toHaveLength(1);
+    expect(page.data[0]?.id).toBe(made[2]?.id);
+    expect(page.has_more).toBe(true);
+    // Another tenant neither lists nor deletes them.
+    const alphaIds: string[] = [];
+    for await (const file of clientFor('alpha').files.list()) alphaIds.push(file.id);
+    expect(alphaIds).not.toContain(made[0]?.id);
+    await expect(clientFor('alpha').files.delete(made[0]!.id)).rejects.toMatchObject({ status: 404 });
+
+    expect(await client.files.delete(made[0]!.id)).toEqual({
+      id: made[0]!.id,
+      object: 'file',
+      deleted: true,
+    });
+    await expect(client.files.retrieve(made[0]!.id)).rejects.toMatchObject({ status: 404 });
+    await expect(client.files.delete(made[0]!.id)).rejects.toMatchObject({ status: 404 });
+    await expect(client.files.list({ order: 'sideways' as 'asc' })).rejects.toMatchObject({ status: 400 });
+
+    // An input file is kept while its batch is being validated (intake reads it again after a restart).
+    fakeBatches.processingMs = 3_600_000;
+    try {
+      const job = await client.batches.create({
+        input_file_id: made[1]!.id,
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+      });
+      const batches = gw.gateway.batches;
+      if (batches === undefined) throw new Error('no batch service');
+      await batches.store.updateJob(job.id, { status: 'validating' });
+      await expect(client.files.delete(made[1]!.id)).rejects.toMatchObject({
+        status: 400,
+        code: 'file_in_use',
+      });
+      await batches.store.updateJob(job.id, { status: 'in_progress' });
+      expect((await client.files.delete(made[1]!.id)).deleted).toBe(true);
+      await client.batches.cancel(job.id);
+    } finally {
+      fakeBatches.processingMs = 0;
+    }
+  });
+
   it('refuses bad uploads and bad batch requests with OpenAI error envelopes', async () => {
     const alpha = clientFor('alpha');
     await expect(

@@ -102,6 +102,48 @@ export function batchStoreContract(name: string, factory: () => Promise<Store>):
       expect(await batches.getFile('file-a')).toMatchObject({ bytes: 20, lines: 3 });
     });
 
+    it("lists a tenant's files in either order with an after cursor and a purpose, and deletes them", async () => {
+      const file = (
+        id: string,
+        createdAt: number,
+        overrides: Partial<{ tenant: string; purpose: string }> = {},
+      ) => ({
+        id,
+        tenant: 'acme',
+        purpose: 'batch',
+        filename: `${id}.jsonl`,
+        bytes: 10,
+        lines: 1,
+        createdAt,
+        ...overrides,
+      });
+      await batches.insertFile(file('file-1', T0));
+      await batches.insertFile(file('file-2', T0 + 1));
+      // Same time as file-2: the id breaks the tie, so paging never skips nor repeats a file.
+      await batches.insertFile(file('file-3', T0 + 1, { purpose: 'batch_output' }));
+      await batches.insertFile(file('file-x', T0 + 2, { tenant: 'other' }));
+      const ids = async (query: Parameters<BatchStore['listFiles']>[1], tenant = 'acme') =>
+        (await batches.listFiles(tenant, query)).map((f) => f.id);
+      expect(await ids({ limit: 10, order: 'desc' })).toEqual(['file-3', 'file-2', 'file-1']);
+      expect(await ids({ limit: 2, order: 'asc' })).toEqual(['file-1', 'file-2']);
+      expect(await ids({ limit: 10, order: 'desc', afterId: 'file-3' })).toEqual(['file-2', 'file-1']);
+      expect(await ids({ limit: 10, order: 'asc', afterId: 'file-2' })).toEqual(['file-3']);
+      expect(await ids({ limit: 10, order: 'desc', purpose: 'batch' })).toEqual(['file-2', 'file-1']);
+      // Another tenant's file is no cursor.
+      expect(await ids({ limit: 10, order: 'desc', afterId: 'file-x' })).toEqual([]);
+      expect(await ids({ limit: 10, order: 'desc' }, 'other')).toEqual(['file-x']);
+
+      await batches.insertJob(job('batch_in', { inputFileId: 'file-1' }));
+      expect(await batches.fileInUse('file-1')).toBe(true);
+      expect(await batches.fileInUse('file-2')).toBe(false);
+      await batches.updateJob('batch_in', { status: 'in_progress' });
+      expect(await batches.fileInUse('file-1')).toBe(false);
+      expect(await batches.deleteFile('file-1')).toBe(true);
+      expect(await batches.deleteFile('file-1')).toBe(false);
+      expect(await batches.getFile('file-1')).toBeUndefined();
+      expect(await ids({ limit: 10, order: 'asc' })).toEqual(['file-2', 'file-3']);
+    });
+
     it("lists a tenant's jobs newest first with an after cursor, and compare-and-sets their status", async () => {
       await batches.insertJob(job('batch_1', { metadata: { k: 'v' } }));
       await batches.insertJob(job('batch_2'));

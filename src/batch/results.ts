@@ -1,8 +1,9 @@
 /**
  * A provider batch's results applied to its lines: each answer translated by the adapter like a live
  * one (so `body` is the OpenAI completion a live call would have returned), priced at the batch
- * discount, ledgered as spend, logged and stored in the request log; failures relayed as OpenAI writes them, or retried once when
- * no answer came (expiry, a failed or cancelled provider batch) or the answer was a 429/5xx.
+ * discount, ledgered as spend, logged, and stored as a row of the request log (request-rows.ts);
+ * failures relayed as OpenAI writes them, or retried once when no answer came (expiry, a failed or
+ * cancelled provider batch) or the answer was a 429/5xx.
  */
 import { randomBytes } from 'node:crypto';
 import type { ControlPlane } from '../control-plane/control-plane.ts';

@@ -1,7 +1,7 @@
 /**
  * The response cache over a store (issue 14): entries checked for expiry and for the version of the
- * model that made them, answers stored as bytes (cached-answer.ts) and capped in size, and the version each target's
- * provider last reported kept as a marker, written only when it changes.
+ * model that made them, answers stored as bytes (cached-answer.ts) and capped in size, and the version
+ * each target's provider last reported kept as a marker, written only when it changes.
  */
 import type { ChatCompletion } from '../protocol/chat-response.ts';
 import { type CachedAnswer, decodeCachedAnswer, encodeCachedAnswer } from './cached-answer.ts';

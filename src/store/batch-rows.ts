@@ -69,11 +69,14 @@ export function listFilesSql(
   if (query.afterId !== undefined) {
     const after = next(query.afterId);
     const owner = next(tenant);
-    where += ` AND (created_at, id) ${query.order === 'asc' ? '>' : '<'} (SELECT created_at, id FROM batch_files WHERE id = ${after} AND tenant = ${owner})`;
+    const cursor = `(SELECT created_at, id FROM batch_files WHERE id = ${after} AND tenant = ${owner})`;
+    where += ` AND (created_at, id) ${query.order === 'asc' ? '>' : '<'} ${cursor}`;
   }
   const limit = next(query.limit);
   return {
-    sql: `SELECT ${FILE_COLUMNS} FROM batch_files WHERE ${where} ORDER BY created_at ${direction}, id ${direction} LIMIT ${limit}`,
+    sql:
+      `SELECT ${FILE_COLUMNS} FROM batch_files WHERE ${where} ` +
+      `ORDER BY created_at ${direction}, id ${direction} LIMIT ${limit}`,
     args,
   };
 }

@@ -30,7 +30,10 @@ export interface RequestDetail {
   attempts: AttemptDetail[];
   /** Filled by the guardrail stages; null while none ran. */
   guardrails: unknown;
-  /** The client protocol: chat-completions, anthropic-messages, responses or embeddings; `batch` for a batch line. */
+  /**
+   * The client protocol: chat-completions, anthropic-messages, responses or embeddings; `batch` for a
+   * batch line (store rollups leave those out of the latency histograms).
+   */
   api?: string;
   /** Where a broken stream was continued on another target (stream recovery). */
   seams?: unknown[];

@@ -6,7 +6,7 @@
  * file is uploaded (streamed from disk), while the job's lines are validated and stored (until the job
  * leaves `validating`), idle again, and a final idle phase to show the noise between two idle phases.
  *
- *   npm run bench:batch-intake -- [--lines 50000] [--idle 2000] [--port 19471]   (about 15 s)
+ *   npm run bench:batch-intake -- [--lines 50000] [--idle 2000] [--port 19471]   (about 25 s)
  *
  * The provider batch is never sent during the run (flush_interval_s is an hour): what is measured is
  * the gateway's own work on the job, not the upstream's.

@@ -58,6 +58,8 @@ export class Aggregator {
   readonly #files: FileStore;
   readonly #snapshot: () => Snapshot;
   readonly #controlPlane: ControlPlane | undefined;
+  /** Jobs being finalized → the finalization in flight (finalize). */
+  readonly #finalizing = new Map<string, Promise<unknown>>();
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #budgets: BatchBudgets;
@@ -108,9 +110,22 @@ export class Aggregator {
     return this.#ticking;
   }
 
-  /** Finalizes the job now if every line is done. */
+  /**
+   * Finalizes the job now if every line is done. One finalization of a job at a time in this process:
+   * the end of its intake, its last results and a cancel can each ask at once, and a second call waits
+   * for the first, then finds the job final and does nothing.
+   */
   async finalize(jobId: string): Promise<void> {
-    await finalizeIfDone(jobId, this.#store, this.#files, this.#now);
+    const previous = this.#finalizing.get(jobId);
+    const next = (previous ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => finalizeIfDone(jobId, this.#store, this.#files, this.#now));
+    this.#finalizing.set(jobId, next);
+    try {
+      await next;
+    } finally {
+      if (this.#finalizing.get(jobId) === next) this.#finalizing.delete(jobId);
+    }
   }
 
   #schedule(): void {
@@ -176,7 +191,7 @@ export class Aggregator {
           'This request could not be executed before the completion window expired.',
         ),
       );
-      await finalizeIfDone(job.id, this.#store, this.#files, this.#now);
+      await this.finalize(job.id);
     }
   }
 
@@ -396,7 +411,7 @@ export class Aggregator {
   }
 
   async #finalizeJobs(jobIds: Iterable<string>): Promise<void> {
-    for (const jobId of new Set(jobIds)) await finalizeIfDone(jobId, this.#store, this.#files, this.#now);
+    for (const jobId of new Set(jobIds)) await this.finalize(jobId);
   }
 }
 

@@ -43,7 +43,9 @@ export class FileStore {
   ): Promise<{ stream: WriteStream; commit(): Promise<void>; discard(): Promise<void> }> {
     await this.#ensureDir();
     const final = this.#path(id);
-    const partial = `${final}.part`;
+    // A name of its own per writer: two writers of one file (two finalizations of a job, in this process
+    // or another sharing the directory) must not write into, or rename away, each other's partial file.
+    const partial = `${final}.${randomBytes(6).toString('hex')}.part`;
     const stream = createWriteStream(partial);
     const closed = new Promise<void>((resolveClosed, reject) => {
       stream.once('close', resolveClosed);

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { invalidRequest, routeNotFound } from '../errors/codes.ts';
-import { queryOf, sendJson } from '../server/admin-http.ts';
+import { pageLimitOf, queryOf, sendJson } from '../server/admin-http.ts';
 import { fileObject } from './objects.ts';
 import type { Caller } from './routes.ts';
 import { ownFile } from './routes.ts';
@@ -21,10 +21,7 @@ export async function listFiles(
   requestId: string,
 ): Promise<void> {
   const query = queryOf(req);
-  const limitText = query.get('limit');
-  const limit = limitText === null ? MAX_LIMIT : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
-    throw invalidRequest(`'limit' must be an integer from 1 to ${MAX_LIMIT}.`, 'limit', 'invalid_value');
+  const limit = pageLimitOf(query, MAX_LIMIT, MAX_LIMIT);
   const order = query.get('order') ?? 'desc';
   if (order !== 'asc' && order !== 'desc')
     throw invalidRequest("'order' must be 'asc' or 'desc'.", 'order', 'invalid_value');

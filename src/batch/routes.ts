@@ -30,7 +30,7 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import { authenticate } from '../pipeline/auth.ts';
 import { RequestContext } from '../pipeline/context.ts';
 import { writeErrorResponse } from '../pipeline/respond.ts';
-import { queryOf, readJsonBody, sendJson } from '../server/admin-http.ts';
+import { pageLimitOf, queryOf, readJsonBody, sendJson } from '../server/admin-http.ts';
 import type { BatchFileRecord, BatchJobRecord } from '../store/batch-types.ts';
 import { isFileId } from './file-store.ts';
 import { batchObject, fileObject } from './objects.ts';
@@ -250,10 +250,7 @@ async function listBatches(
   requestId: string,
 ): Promise<void> {
   const query = queryOf(req);
-  const limitText = query.get('limit');
-  const limit = limitText === null ? 20 : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
-    throw invalidRequest("'limit' must be an integer from 1 to 100.", 'limit', 'invalid_value');
+  const limit = pageLimitOf(query, 100, 20);
   const after = query.get('after') ?? undefined;
   const jobs = await service.store.listJobs(tenant, after, limit + 1);
   const page = jobs.slice(0, limit);

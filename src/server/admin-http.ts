@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constantTimeEqual } from '../control-plane/virtual-key.ts';
-import { invalidApiKey, invalidJson, routeNotFound } from '../errors/codes.ts';
+import { invalidApiKey, invalidJson, invalidRequest, routeNotFound } from '../errors/codes.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { presentedKey } from '../pipeline/auth.ts';
 import { writeErrorResponse } from '../pipeline/respond.ts';
@@ -69,4 +69,13 @@ export function queryOf(req: IncomingMessage): URLSearchParams {
   const url = req.url ?? '/';
   const at = url.indexOf('?');
   return new URLSearchParams(at === -1 ? '' : url.slice(at + 1));
+}
+
+/** A list's `?limit=`: a whole number from 1 to `max`, `fallback` when absent; anything else a 400. */
+export function pageLimitOf(query: URLSearchParams, max: number, fallback: number): number {
+  const text = query.get('limit');
+  const limit = text === null ? fallback : Number(text);
+  if (!Number.isInteger(limit) || limit < 1 || limit > max)
+    throw invalidRequest(`'limit' must be an integer from 1 to ${max}.`, 'limit', 'invalid_value');
+  return limit;
 }

@@ -13,6 +13,7 @@ import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
 import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
 import type { BatchLineRecord } from '../../src/store/batch-types.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
+import { batchJob } from '../helpers/batch-job.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
 let fake: FakeServer;
@@ -39,27 +40,18 @@ async function crashedStore(
   const batches = store.batches;
   if (batches === undefined) throw new Error('no batch tables');
   const now = Date.now();
-  await batches.insertJob({
-    id: 'batch_crashed',
-    tenant: '',
-    inputFileId: 'file-in',
-    endpoint: '/v1/chat/completions',
-    completionWindow: '24h',
-    status: 'in_progress',
-    metadata: null,
-    outputFileId: null,
-    errorFileId: null,
-    errors: null,
-    createdAt: now,
-    inProgressAt: now,
-    finalizingAt: null,
-    completedAt: null,
-    failedAt: null,
-    cancellingAt: null,
-    cancelledAt: null,
-    expiredAt: null,
-    expiresAt: options.expiresAt ?? now + 86_400_000,
-  });
+  await batches.insertJob(
+    batchJob(
+      'batch_crashed',
+      {
+        tenant: '',
+        status: 'in_progress',
+        inProgressAt: now,
+        expiresAt: options.expiresAt ?? now + 86_400_000,
+      },
+      now,
+    ),
+  );
   await batches.insertLines(
     [1, 2, 3].map((lineNo) => ({
       jobId: 'batch_crashed',

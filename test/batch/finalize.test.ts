@@ -11,6 +11,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { FileStore } from '../../src/batch/file-store.ts';
 import { finalizeIfDone } from '../../src/batch/finalize.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
+import { batchJob } from '../helpers/batch-job.ts';
 
 let dir: string;
 let store: SqliteStore;
@@ -29,27 +30,9 @@ it('finalizes a job once when two finalizations race, every line in its file', a
   const batches = store.batches;
   if (batches === undefined) throw new Error('no batch tables');
   const now = Date.now();
-  await batches.insertJob({
-    id: 'batch_race',
-    tenant: '',
-    inputFileId: 'file-in',
-    endpoint: '/v1/chat/completions',
-    completionWindow: '24h',
-    status: 'cancelling',
-    metadata: null,
-    outputFileId: null,
-    errorFileId: null,
-    errors: null,
-    createdAt: now,
-    inProgressAt: now,
-    finalizingAt: null,
-    completedAt: null,
-    failedAt: null,
-    cancellingAt: now,
-    cancelledAt: null,
-    expiredAt: null,
-    expiresAt: now + 86_400_000,
-  });
+  await batches.insertJob(
+    batchJob('batch_race', { tenant: '', status: 'cancelling', inProgressAt: now, cancellingAt: now }, now),
+  );
   const lines = 500;
   await batches.insertLines(
     Array.from({ length: lines }, (_, i) => ({

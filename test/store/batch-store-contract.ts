@@ -10,32 +10,12 @@ import type {
   ProviderBatchRecord,
 } from '../../src/store/batch-types.ts';
 import type { Store } from '../../src/store/types.ts';
+import { batchJob } from '../helpers/batch-job.ts';
 
 const T0 = Date.UTC(2026, 11, 7, 0);
 
 function job(id: string, overrides: Partial<BatchJobRecord> = {}): BatchJobRecord {
-  return {
-    id,
-    tenant: 'acme',
-    inputFileId: 'file-in',
-    endpoint: '/v1/chat/completions',
-    completionWindow: '24h',
-    status: 'validating',
-    metadata: null,
-    outputFileId: null,
-    errorFileId: null,
-    errors: null,
-    createdAt: T0,
-    inProgressAt: null,
-    finalizingAt: null,
-    completedAt: null,
-    failedAt: null,
-    cancellingAt: null,
-    cancelledAt: null,
-    expiredAt: null,
-    expiresAt: T0 + 86_400_000,
-    ...overrides,
-  };
+  return batchJob(id, overrides, T0);
 }
 
 function lines(

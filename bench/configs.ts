@@ -174,6 +174,17 @@ export function sharedBackends(): Backends {
   };
 }
 
+/** The config a profiling or counting run asks for by its flags (bench/profile.ts, bench/instructions.ts). */
+export function configFor(
+  configs: BenchConfigs,
+  flags: { cache?: string; shared?: boolean; large?: boolean },
+): string {
+  if (flags.large === true) return configs.large;
+  if (flags.cache === 'off') return configs.cacheOff;
+  if (flags.cache === 'alone') return configs.cacheAlone;
+  return flags.shared === true ? configs.shared : configs.production;
+}
+
 export async function writeConfigs(
   dir: string,
   upstreamUrl: string,

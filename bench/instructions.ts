@@ -25,7 +25,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
-import { BENCH_MODEL, BENCH_TENANT_KEY, benchRequestBody, writeConfigs } from './configs.ts';
+import { BENCH_MODEL, BENCH_TENANT_KEY, benchRequestBody, configFor, writeConfigs } from './configs.ts';
 import { commandExists, type Started, sleep, startServer, stopServer, waitForPort } from './processes.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -58,15 +58,7 @@ async function main(): Promise<void> {
   const node = process.execPath;
   const isGateway = values.target === 'switchyard';
   const configs = await writeConfigs(workDir, upstreamUrl);
-  const config =
-    values.config ??
-    (values.cache === 'off'
-      ? configs.cacheOff
-      : values.cache === 'alone'
-        ? configs.cacheAlone
-        : values.shared
-          ? configs.shared
-          : configs.production);
+  const config = values.config ?? configFor(configs, values);
   const targetArgv = isGateway
     ? [join(root, 'bin', 'switchyard.js'), 'start', '--config', config, '--port', String(ports.target)]
     : [join(here, 'bare-proxy.ts'), String(ports.target), upstreamUrl];

@@ -18,7 +18,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BENCH_MODEL, BENCH_TENANT_KEY, LARGE_MODEL, LARGE_TENANT_KEY, writeConfigs } from './configs.ts';
+import {
+  BENCH_MODEL,
+  BENCH_TENANT_KEY,
+  configFor,
+  LARGE_MODEL,
+  LARGE_TENANT_KEY,
+  writeConfigs,
+} from './configs.ts';
 import { runLoad } from './load.ts';
 import { hasTaskset, type Started, startServer, stopServer, waitForPort, waitForQuiet } from './processes.ts';
 
@@ -190,15 +197,7 @@ async function profileTarget(): Promise<{ file: string; requests: number; fromMs
             join(root, 'bin', 'switchyard.js'),
             'start',
             '--config',
-            values.large
-              ? configs.large
-              : values.cache === 'off'
-                ? configs.cacheOff
-                : values.cache === 'alone'
-                  ? configs.cacheAlone
-                  : values.shared
-                    ? configs.shared
-                    : configs.production,
+            configFor(configs, values),
             '--port',
             String(gatewayPort),
           ],

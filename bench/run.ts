@@ -136,7 +136,6 @@ async function main(): Promise<void> {
   workDir = await mkdtemp(join(tmpdir(), 'switchyard-bench-'));
   const configs = await writeConfigs(workDir, upstreamUrl);
   const node = process.execPath;
-  const switchyardArgv = gatewayArgv;
   const launch = async (
     name: string,
     port: number,
@@ -170,7 +169,7 @@ async function main(): Promise<void> {
   const switchyard = await launch(
     'switchyard',
     ports.switchyard,
-    switchyardArgv(configs.production, ports.switchyard),
+    gatewayArgv(configs.production, ports.switchyard),
     TARGET_CPU,
   );
   const targets: Record<TargetName, Target> = {
@@ -204,19 +203,19 @@ async function main(): Promise<void> {
     const cacheAll = await launch(
       'switchyard-cache-all',
       ports.large,
-      switchyardArgv(configs.production, ports.large),
+      gatewayArgv(configs.production, ports.large),
       TARGET_CPU,
     );
     const cacheOff = await launch(
       'switchyard-cache-off',
       ports.workers,
-      switchyardArgv(configs.cacheOff, ports.workers),
+      gatewayArgv(configs.cacheOff, ports.workers),
       TARGET_CPU,
     );
     const cacheAlone = await launch(
       'switchyard-cache-alone',
       ports.shared,
-      switchyardArgv(configs.cacheAlone, ports.shared),
+      gatewayArgv(configs.cacheAlone, ports.shared),
       TARGET_CPU,
     );
     const result = await measureCache(
@@ -238,7 +237,7 @@ async function main(): Promise<void> {
     const server = await launch(
       'switchyard-shared',
       sharedPort,
-      switchyardArgv(configs.shared, sharedPort),
+      gatewayArgv(configs.shared, sharedPort),
       TARGET_CPU,
     ).catch((error: unknown) => error as Error);
     if (server instanceof Error)
@@ -344,7 +343,7 @@ async function main(): Promise<void> {
     const freshSwitchyard = await launch(
       'switchyard-streams',
       ports.switchyard,
-      switchyardArgv(configs.production, ports.switchyard),
+      gatewayArgv(configs.production, ports.switchyard),
       TARGET_CPU,
     );
     const streamTargets: Target[] = [
@@ -367,12 +366,12 @@ async function main(): Promise<void> {
     const small = await timedLaunch(
       'switchyard-small',
       ports.switchyard,
-      switchyardArgv(configs.production, ports.switchyard),
+      gatewayArgv(configs.production, ports.switchyard),
     );
     const large = await timedLaunch(
       'switchyard-large',
       ports.large,
-      switchyardArgv(configs.large, ports.large),
+      gatewayArgv(configs.large, ports.large),
       120_000,
     );
     const smallTarget: Target = { ...targets.switchyard, name: 'small', server: small.server };
@@ -404,7 +403,7 @@ async function main(): Promise<void> {
       const server = await launch(
         `switchyard-workers${count}`,
         ports.workers,
-        switchyardArgv(configs.production, ports.workers, count),
+        gatewayArgv(configs.production, ports.workers, count),
         undefined,
       );
       // Cluster workers come up after the primary's port check passes; give them a moment to listen.

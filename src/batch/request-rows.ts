@@ -20,7 +20,6 @@ export interface BatchLineAnswer {
 }
 
 export interface BatchLineFailure {
-  model: string;
   provider: string | null;
   status: number;
   code: string;
@@ -40,7 +39,7 @@ export function batchLineRow(
     timeMs: nowMs,
     tenant: line.tenant === '' ? null : line.tenant,
     keyId: null,
-    model: answer?.model ?? failure?.model ?? '',
+    model: answer?.model ?? requestedModel(line),
     provider: answer?.provider ?? failure?.provider ?? null,
     upstreamModel: answer?.upstreamModel ?? null,
     status: failure?.status ?? 200,
@@ -71,7 +70,7 @@ export function batchLineRow(
 }
 
 /** The model a stored line asked for, for the row of a line that failed before any answer. */
-export function requestedModel(line: BatchLineRecord): string {
+function requestedModel(line: BatchLineRecord): string {
   if (line.request === null) return '';
   try {
     const model = (JSON.parse(line.request) as { model?: unknown }).model;

@@ -11,7 +11,7 @@ import type { Logger } from '../observability/logger.ts';
 import { costOfUsage } from '../pricing/cost.ts';
 import type { BatchLineOutcome, BatchLineRecord, BatchStore } from '../store/batch-types.ts';
 import type { RequestRow } from '../store/request-log.ts';
-import { batchLineRow, requestedModel } from './request-rows.ts';
+import { batchLineRow } from './request-rows.ts';
 import type { BatchBudgets } from './budget.ts';
 import { errorLine, responseLine } from './objects.ts';
 import { lineIdOf, type ResolvedTarget, translationContext } from './target.ts';
@@ -77,15 +77,7 @@ export async function applyResults(
     message: string,
   ) => {
     outcomes.push(failure);
-    const provider = options.target?.provider.name ?? null;
-    rows.set(
-      line.id,
-      batchLineRow(
-        line,
-        { failure: { model: requestedModel(line), provider, status, code, message } },
-        options.now(),
-      ),
-    );
+    failedRow(rows, line, options, status, code, message);
   };
   const retryOrFail = async (
     line: BatchLineRecord,
@@ -180,6 +172,19 @@ export async function applyResults(
   return jobs;
 }
 
+/** The request-log row of a line that ends failed. */
+function failedRow(
+  rows: Map<number, RequestRow>,
+  line: BatchLineRecord,
+  options: ApplyOptions,
+  status: number,
+  code: string,
+  message: string,
+): void {
+  const failure = { provider: options.target?.provider.name ?? null, status, code, message };
+  rows.set(line.id, batchLineRow(line, { failure }, options.now()));
+}
+
 function succeeded(
   logLines: Map<number, Record<string, unknown>>,
   rows: Map<number, RequestRow>,
@@ -190,9 +195,7 @@ function succeeded(
 ): BatchLineOutcome {
   const target = options.target;
   const failed = (status: number, code: string, message: string): BatchLineOutcome => {
-    const provider = target?.provider.name ?? null;
-    const failure = { model: requestedModel(line), provider, status, code, message };
-    rows.set(line.id, batchLineRow(line, { failure }, options.now()));
+    failedRow(rows, line, options, status, code, message);
     return {
       lineId: line.id,
       status: 'failed',
@@ -208,13 +211,13 @@ function succeeded(
       bodyText,
       translationContext(request, options.now()),
     );
+    const upstreamModel = translated.completion.model ?? target.upstreamModel;
     const price = options.controlPlane?.prices.priceFor(
       target.provider.name,
       target.provider.type,
-      translated.completion.model ?? target.upstreamModel,
+      upstreamModel,
     );
     const cost = costOfUsage(translated.usage, price, true);
-    const upstreamModel = translated.completion.model ?? target.upstreamModel;
     rows.set(
       line.id,
       batchLineRow(
@@ -238,7 +241,7 @@ function succeeded(
       tenant: line.tenant,
       model: request.model,
       provider: target.provider.name,
-      upstream_model: translated.completion.model ?? target.upstreamModel,
+      upstream_model: upstreamModel,
       status: 200,
       batch: true,
       usage:

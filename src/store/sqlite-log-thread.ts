@@ -2,11 +2,13 @@
  * The request log of a SQLite file store is written by a worker thread (sqlite-log-worker.ts) with its
  * own connection: inserting rows, maintaining indexes and rollups, and WAL checkpoints cost about 10 µs
  * of CPU per request, which would otherwise run on the event loop between requests. The main thread
- * only hands each batch over (a structured clone). `:memory:` databases cannot be shared between
- * connections, so they keep writing on the main thread (sqlite.ts).
+ * only hands each batch over (a structured clone of each row's fields as an array: request-row-wire.ts).
+ * `:memory:` databases cannot be shared between connections, so they keep writing on the main thread
+ * (sqlite.ts).
  */
 import { Worker } from 'node:worker_threads';
 import type { RequestRow } from './request-log.ts';
+import { rowToWire } from './request-row-wire.ts';
 
 interface Pending {
   resolve(): void;
@@ -46,7 +48,7 @@ export class SqliteLogThread {
     return new Promise<void>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.ref();
-      this.#worker.postMessage({ id, rows });
+      this.#worker.postMessage({ id, rows: rows.map(rowToWire) });
     });
   }
 

@@ -7,7 +7,7 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { RequestRow } from './request-log.ts';
+import { rowFromWire, type WireRow } from './request-row-wire.ts';
 import { prepareRequestLogStatements, writeRequests } from './sqlite-request-log.ts';
 
 const { path, busyTimeoutMs } = workerData as { path: string; busyTimeoutMs: number };
@@ -36,11 +36,11 @@ db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
 db.exec('PRAGMA synchronous = NORMAL');
 const statements = prepareRequestLogStatements(db);
 
-parentPort?.on('message', (message: { id: number; rows: RequestRow[] }) => {
+parentPort?.on('message', (message: { id: number; rows: WireRow[] }) => {
   try {
     db.exec('BEGIN IMMEDIATE');
     try {
-      writeRequests(statements, message.rows);
+      writeRequests(statements, message.rows.map(rowFromWire));
       db.exec('COMMIT');
     } catch (error) {
       if (db.isTransaction) db.exec('ROLLBACK');

@@ -15,6 +15,7 @@ import {
   attemptRollupValues,
   REQUEST_COLUMNS,
   REQUEST_ROLLUP_SUMS,
+  requestColumnValues,
   type RequestFilter,
   type RequestRollup,
   type RequestRow,
@@ -510,34 +511,12 @@ const REQUEST_TYPES = [
   'jsonb',
 ] as const;
 
+const DETAIL = REQUEST_COLUMNS.indexOf('detail');
+
 function requestValues(row: RequestRow): unknown[] {
-  return [
-    row.requestId,
-    row.timeMs,
-    row.tenant,
-    row.keyId,
-    row.model,
-    row.provider,
-    row.upstreamModel,
-    row.status,
-    row.attempts,
-    row.stream,
-    row.cache,
-    row.finishReason,
-    row.promptTokens,
-    row.completionTokens,
-    row.cachedTokens,
-    row.reasoningTokens,
-    row.usageEstimated,
-    row.costUsd,
-    row.costEstimateUsd,
-    row.latencyTotalMs,
-    row.latencyGatewayMs,
-    row.latencyNetworkMs,
-    row.latencyInferenceMs,
-    row.errorCode,
-    JSON.stringify(row.detail),
-  ];
+  const values = requestColumnValues(row);
+  values[DETAIL] = JSON.stringify(row.detail);
+  return values;
 }
 
 function compareText(a: string, b: string): number {

@@ -361,6 +361,40 @@ export const REQUEST_COLUMNS = [
   'detail',
 ] as const;
 
+/**
+ * The row's fields in REQUEST_COLUMNS order, as they are (booleans as booleans, `detail` as an object):
+ * each store converts what its driver needs, and the SQLite log thread's wire appends the rest.
+ */
+export function requestColumnValues(row: RequestRow): unknown[] {
+  return [
+    row.requestId,
+    row.timeMs,
+    row.tenant,
+    row.keyId,
+    row.model,
+    row.provider,
+    row.upstreamModel,
+    row.status,
+    row.attempts,
+    row.stream,
+    row.cache,
+    row.finishReason,
+    row.promptTokens,
+    row.completionTokens,
+    row.cachedTokens,
+    row.reasoningTokens,
+    row.usageEstimated,
+    row.costUsd,
+    row.costEstimateUsd,
+    row.latencyTotalMs,
+    row.latencyGatewayMs,
+    row.latencyNetworkMs,
+    row.latencyInferenceMs,
+    row.errorCode,
+    row.detail,
+  ];
+}
+
 export function toRequestRow(row: Row): RequestRow {
   const detail = typeof row.detail === 'string' ? JSON.parse(row.detail) : row.detail;
   return {

@@ -4,40 +4,15 @@
  * row; arrays leave them out, which halves the clone on the event loop (2.6 → 1.5 µs a row) and the
  * rebuild on the thread (3.4 → 1.7 µs a row, objects included). Every cache hit pays this.
  */
-import type { RequestDetail, RequestRow } from './request-log.ts';
+import { type RequestDetail, type RequestRow, requestColumnValues } from './request-log.ts';
 
-/** One row's fields, in the order `rowFromWire` reads them. */
+/** One row's fields: its columns in REQUEST_COLUMNS order, then its cache saving. */
 export type WireRow = readonly unknown[];
 
 export function rowToWire(row: RequestRow): WireRow {
-  return [
-    row.requestId,
-    row.timeMs,
-    row.tenant,
-    row.keyId,
-    row.model,
-    row.provider,
-    row.upstreamModel,
-    row.status,
-    row.attempts,
-    row.stream,
-    row.cache,
-    row.finishReason,
-    row.promptTokens,
-    row.completionTokens,
-    row.cachedTokens,
-    row.reasoningTokens,
-    row.usageEstimated,
-    row.costUsd,
-    row.costEstimateUsd,
-    row.latencyTotalMs,
-    row.latencyGatewayMs,
-    row.latencyNetworkMs,
-    row.latencyInferenceMs,
-    row.errorCode,
-    row.detail,
-    row.cacheSavedUsd ?? null,
-  ];
+  const wire = requestColumnValues(row);
+  wire.push(row.cacheSavedUsd ?? null);
+  return wire;
 }
 
 export function rowFromWire(wire: WireRow): RequestRow {

@@ -9,10 +9,15 @@ import {
   attemptRollupValues,
   REQUEST_COLUMNS,
   REQUEST_ROLLUP_SUMS,
+  requestColumnValues,
   type RequestRow,
   requestRollupValues,
   rollupsOf,
 } from './request-log.ts';
+
+const STREAM = REQUEST_COLUMNS.indexOf('stream');
+const USAGE_ESTIMATED = REQUEST_COLUMNS.indexOf('usage_estimated');
+const DETAIL = REQUEST_COLUMNS.indexOf('detail');
 
 export interface RequestLogStatements {
   insertRequest: StatementSync;
@@ -63,32 +68,11 @@ export function writeRequests(statements: RequestLogStatements, rows: readonly R
     );
 }
 
+/** SQLite has no booleans and stores `detail` as JSON text. */
 function requestValues(row: RequestRow): SQLInputValue[] {
-  return [
-    row.requestId,
-    row.timeMs,
-    row.tenant,
-    row.keyId,
-    row.model,
-    row.provider,
-    row.upstreamModel,
-    row.status,
-    row.attempts,
-    row.stream ? 1 : 0,
-    row.cache,
-    row.finishReason,
-    row.promptTokens,
-    row.completionTokens,
-    row.cachedTokens,
-    row.reasoningTokens,
-    row.usageEstimated ? 1 : 0,
-    row.costUsd,
-    row.costEstimateUsd,
-    row.latencyTotalMs,
-    row.latencyGatewayMs,
-    row.latencyNetworkMs,
-    row.latencyInferenceMs,
-    row.errorCode,
-    JSON.stringify(row.detail),
-  ];
+  const values = requestColumnValues(row);
+  values[STREAM] = row.stream ? 1 : 0;
+  values[USAGE_ESTIMATED] = row.usageEstimated ? 1 : 0;
+  values[DETAIL] = JSON.stringify(row.detail);
+  return values as SQLInputValue[];
 }

@@ -168,8 +168,10 @@ describe('distinct direct model names', () => {
     // Metric series: the configured targets and the answered names within the bound, nothing else.
     expect(distinctModelLabels(metricsEnd)).toBeLessThanOrEqual(MAX_ANSWERED_DIRECT_TARGETS + 2);
     expect(metricsEnd.length).toBeLessThan(metricsWarm * 1.1);
-    // Past the warm-up (which fills the bound), 8,000 more names leave nothing behind: the margin is
-    // for buffers that settle, far below what 8,000 retained 256-character names would cost (> 4 MB).
-    expect(heapEnd - heapWarm).toBeLessThan(1_048_576);
+    // Past the warm-up (which fills the bound), 8,000 more names leave nothing behind. Without a leak the
+    // retained heap still moves: read after every 1,000 names it went up and down between +0.25 and
+    // +0.67 MB with no trend, and this end reading ranged +0.75 to +1.05 MB over runs (1 MB failed CI
+    // once). The names alone, were they kept, would add about 2.2 MB (8,000 strings of 256 characters).
+    expect(heapEnd - heapWarm).toBeLessThan(1.5 * 1_048_576);
   }, 240_000);
 });

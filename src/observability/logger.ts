@@ -19,8 +19,8 @@ export interface LoggerOptions {
  * makes one write per ~90 request lines. Each write is a round trip through libuv's thread pool (a
  * thread woken, the write, the event loop woken for its callback), which on a virtual machine costs
  * more than building the lines: at 4 KB a batch (~7 lines) a request line cost 10.3 µs of CPU, at 60 KB
- * 3.1 µs (bench/line-cost.ts, to a file). At most 200 ms of lines wait; pino flushes what is queued when the
- * process exits. SonicBoom refuses a `minLength` that is not below `maxWrite` (16 KB by default).
+ * 3.1 µs (bench/line-cost.ts, to a file). At most 200 ms of lines wait; pino flushes what is queued
+ * when the process exits. SonicBoom refuses a `minLength` that is not below `maxWrite` (16 KB by default).
  */
 const BATCH_BYTES = 60_000;
 const MAX_WRITE_BYTES = 128 * 1024;

@@ -159,6 +159,8 @@ export interface BenchConfigs {
   cacheOff: string;
   /** The cache alone (cacheAloneConfig). */
   cacheAlone: string;
+  /** The production configuration without its tenant: no key, limits or budget (what the tenant's stages cost). */
+  noTenant: string;
   /** The production configuration on Redis state and a PostgreSQL store. */
   shared: string;
 }
@@ -177,9 +179,10 @@ export function sharedBackends(): Backends {
 /** The config a profiling or counting run asks for by its flags (bench/profile.ts, bench/instructions.ts). */
 export function configFor(
   configs: BenchConfigs,
-  flags: { cache?: string; shared?: boolean; large?: boolean },
+  flags: { cache?: string; shared?: boolean; large?: boolean; tenant?: boolean },
 ): string {
   if (flags.large === true) return configs.large;
+  if (flags.tenant === false) return configs.noTenant;
   if (flags.cache === 'off') return configs.cacheOff;
   if (flags.cache === 'alone') return configs.cacheAlone;
   return flags.shared === true ? configs.shared : configs.production;
@@ -199,6 +202,7 @@ export async function writeConfigs(
     large: join(dir, 'switchyard.large.yaml'),
     cacheOff: join(dir, 'switchyard.cache-off.yaml'),
     cacheAlone: join(dir, 'switchyard.cache-alone.yaml'),
+    noTenant: join(dir, 'switchyard.no-tenant.yaml'),
     shared: join(dir, 'switchyard.shared.yaml'),
   };
   const yaml = (config: unknown) => stringify(config, { aliasDuplicateObjects: false });
@@ -207,5 +211,7 @@ export async function writeConfigs(
   await writeFile(files.cacheOff, yaml(productionConfig(upstreamUrl, memory('cache-off'), { mode: 'off' })));
   await writeFile(files.shared, yaml(productionConfig(upstreamUrl, shared)));
   await writeFile(files.cacheAlone, yaml(cacheAloneConfig(upstreamUrl)));
+  const { tenants: _, ...noTenant } = productionConfig(upstreamUrl, memory('no-tenant'));
+  await writeFile(files.noTenant, yaml(noTenant));
   return files;
 }

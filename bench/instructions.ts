@@ -10,7 +10,8 @@
  *                              [--cache off|alone] [--no-unique] [--shared]   (the production config, cache on, a
  *                              new prompt every request: misses; --no-unique sends one prompt (hits),
  *                              --cache off turns the cache off, --cache alone runs cacheAloneConfig,
- *                              --shared uses Redis state and PostgreSQL)
+ *                              --shared uses Redis state and PostgreSQL, --no-tenant drops the tenant: no
+ *                              key, limits or budget)
  *                              [--config FILE]   (any gateway config instead, for taking one stage away)
  *
  * The target runs under callgrind with instrumentation off; after the warm-up requests (the JIT has
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '19431' },
     cache: { type: 'string' },
     unique: { type: 'boolean', default: true },
+    tenant: { type: 'boolean', default: true },
     shared: { type: 'boolean', default: false },
     config: { type: 'string' },
   },

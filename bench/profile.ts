@@ -8,7 +8,8 @@
  *                         [--cache off|alone] [--no-unique] [--shared]   (the production config has the cache on and
  *                         gets a new prompt per request, i.e. misses; --no-unique sends one prompt (hits),
  *                         --cache off turns the cache off, --cache alone runs bench/configs.ts cacheAloneConfig,
- *                         --shared runs it on Redis state and PostgreSQL, --large the 1,000-model config)
+ *                         --shared runs it on Redis state and PostgreSQL, --large the 1,000-model config,
+ *                         --no-tenant the production config without its tenant: no key, limits or budget)
  *   node bench/profile.ts --analyze FILE.cpuprofile [--requests N]   the summary of an existing profile
  *
  * Times are also given per request (CPU µs / request), which compares directly with the bare proxy's.
@@ -42,6 +43,7 @@ const { values } = parseArgs({
     target: { type: 'string', default: 'switchyard' },
     cache: { type: 'string' },
     unique: { type: 'boolean', default: true },
+    tenant: { type: 'boolean', default: true },
     shared: { type: 'boolean', default: false },
     large: { type: 'boolean', default: false },
     analyze: { type: 'string' },

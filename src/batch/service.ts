@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { CompiledTenant, Snapshot } from '../config/compile.ts';
 import type { ControlPlane } from '../control-plane/control-plane.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { BatchJobRecord, BatchStore } from '../store/batch-types.ts';
+import { type BatchJobRecord, type BatchStore, newBatchJob } from '../store/batch-types.ts';
 import { Aggregator } from './aggregator.ts';
 import { FileStore } from './file-store.ts';
 import { runIntake } from './intake.ts';
@@ -78,27 +78,16 @@ export class BatchService {
     metadata: Record<string, string> | null;
   }): Promise<BatchJobRecord> {
     const nowMs = this.#now();
-    const job: BatchJobRecord = {
+    const job = newBatchJob({
       id: `batch_${randomBytes(12).toString('hex')}`,
       tenant: input.tenant,
       inputFileId: input.inputFileId,
       endpoint: input.endpoint,
       completionWindow: input.completionWindow,
-      status: 'validating',
       metadata: input.metadata,
-      outputFileId: null,
-      errorFileId: null,
-      errors: null,
       createdAt: nowMs,
-      inProgressAt: null,
-      finalizingAt: null,
-      completedAt: null,
-      failedAt: null,
-      cancellingAt: null,
-      cancelledAt: null,
-      expiredAt: null,
       expiresAt: nowMs + COMPLETION_WINDOW_MS,
-    };
+    });
     await this.store.insertJob(job);
     this.#startIntake(job, input.compiledTenant);
     return job;

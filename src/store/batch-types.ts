@@ -64,6 +64,30 @@ export interface BatchJobRecord {
   expiresAt: number;
 }
 
+/** What a job is given when it is created; everything else starts empty. */
+export type NewBatchJob = Pick<
+  BatchJobRecord,
+  'id' | 'tenant' | 'inputFileId' | 'endpoint' | 'completionWindow' | 'metadata' | 'createdAt' | 'expiresAt'
+>;
+
+/** A job as it is recorded when created: `validating`, no files, no errors, no later timestamps. */
+export function newBatchJob(fields: NewBatchJob): BatchJobRecord {
+  return {
+    ...fields,
+    status: 'validating',
+    outputFileId: null,
+    errorFileId: null,
+    errors: null,
+    inProgressAt: null,
+    finalizingAt: null,
+    completedAt: null,
+    failedAt: null,
+    cancellingAt: null,
+    cancelledAt: null,
+    expiredAt: null,
+  };
+}
+
 export type BatchLineStatus = 'queued' | 'submitted' | 'succeeded' | 'failed' | 'cancelled';
 
 /** A line ready for the queue (intake) or already finished (a malformed line goes straight to `failed`). */

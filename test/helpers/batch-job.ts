@@ -1,5 +1,5 @@
 /** A batch job record for store-level tests: `validating`, tenant `acme`, created at `createdAt`. */
-import type { BatchJobRecord } from '../../src/store/batch-types.ts';
+import { type BatchJobRecord, newBatchJob } from '../../src/store/batch-types.ts';
 
 export function batchJob(
   id: string,
@@ -7,25 +7,16 @@ export function batchJob(
   createdAt = Date.UTC(2026, 11, 7, 0),
 ): BatchJobRecord {
   return {
-    id,
-    tenant: 'acme',
-    inputFileId: 'file-in',
-    endpoint: '/v1/chat/completions',
-    completionWindow: '24h',
-    status: 'validating',
-    metadata: null,
-    outputFileId: null,
-    errorFileId: null,
-    errors: null,
-    createdAt,
-    inProgressAt: null,
-    finalizingAt: null,
-    completedAt: null,
-    failedAt: null,
-    cancellingAt: null,
-    cancelledAt: null,
-    expiredAt: null,
-    expiresAt: createdAt + 86_400_000,
+    ...newBatchJob({
+      id,
+      tenant: 'acme',
+      inputFileId: 'file-in',
+      endpoint: '/v1/chat/completions',
+      completionWindow: '24h',
+      metadata: null,
+      createdAt,
+      expiresAt: createdAt + 86_400_000,
+    }),
     ...overrides,
   };
 }

@@ -8,8 +8,9 @@
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { Pool } from 'undici';
+import { scriptArgs } from '../scripts/command-line.ts';
 
-const [portArg, upstream] = process.argv.slice(2);
+const [portArg, upstream] = scriptArgs({ allowPositionals: true }).positionals;
 if (portArg === undefined || upstream === undefined) {
   process.stderr.write('usage: node bench/bare-proxy.ts PORT UPSTREAM_ORIGIN\n');
   process.exit(2);

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../scripts/command-line.ts';
 import { writeFile } from 'node:fs/promises';
 import { Pool } from 'undici';
 import { stringify } from 'yaml';
@@ -27,21 +27,13 @@ import { gatewayArgv, hasTaskset, type Started, startServer, stopServer, waitFor
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-const { values } = parseArgs({
+const { values } = scriptArgs({
   options: {
     lines: { type: 'string', default: '50000' },
     idle: { type: 'string', default: '2000' },
     port: { type: 'string', default: '19471' },
-    help: { type: 'boolean', default: false },
   },
 });
-if (values.help) {
-  process.stdout.write(
-    'Live latency (c = 1) while a large batch job is uploaded and taken in (issue 16, docs/batches.md).\n' +
-      'usage: node bench/batch-intake.ts [--lines 50000] [--idle 2000] [--port 19471]\n',
-  );
-  process.exit(0);
-}
 const LINES = Number(values.lines);
 const IDLE_REQUESTS = Number(values.idle);
 const ports = { upstream: Number(values.port), gateway: Number(values.port) + 1 };

@@ -11,8 +11,9 @@
  */
 import { Agent, request } from 'node:http';
 import { benchRequestBody } from './configs.ts';
+import { scriptArgs } from '../scripts/command-line.ts';
 
-const [url, countArg, key] = process.argv.slice(2);
+const [url, countArg, key] = scriptArgs({ allowPositionals: true }).positionals;
 if (url === undefined || countArg === undefined) {
   process.stderr.write('usage: c1-probe.ts URL COUNT [KEY]\n');
   process.exit(2);

@@ -13,13 +13,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../scripts/command-line.ts';
 import { stringify } from 'yaml';
 import { BENCH_MODEL, BENCH_TENANT_KEY } from './configs.ts';
 import { type LoadResult, loadGenerator, runLoad } from './load.ts';
 import { hasTaskset, type Started, startServer, stopServer, waitForPort } from './processes.ts';
 
-const { values: flags } = parseArgs({
+const { values: flags } = scriptArgs({
   options: {
     rounds: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '6' },

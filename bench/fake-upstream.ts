@@ -11,9 +11,9 @@
  * chunks <ms> apart instead of all at once, which holds streams open for the open-streams scenario.
  */
 import { createServer, type ServerResponse } from 'node:http';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../scripts/command-line.ts';
 
-const { values, positionals } = parseArgs({
+const { values, positionals } = scriptArgs({
   allowPositionals: true,
   options: { chunks: { type: 'string', default: '20' } },
 });

@@ -13,9 +13,11 @@ import { startFakeLlamaGuard } from '../src/demo/fakes/moderation/index.ts';
 import { startFakeOpenAI } from '../src/demo/fakes/openai/index.ts';
 import { createMetrics } from '../src/observability/metrics.ts';
 import { Gateway } from '../src/server/gateway.ts';
+import { scriptArgs } from '../scripts/command-line.ts';
 
-const count = Number(process.argv[2] ?? 60);
-const tokenIntervalMs = Number(process.argv[3] ?? 20);
+const [countArg, intervalArg] = scriptArgs({ allowPositionals: true }).positionals;
+const count = Number(countArg ?? 60);
+const tokenIntervalMs = Number(intervalArg ?? 20);
 const REPLY =
   'The first sentence of the answer has about a dozen words in it. A second one follows. And a third closes it.';
 

@@ -24,7 +24,7 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../scripts/command-line.ts';
 import { Pool } from 'undici';
 import { BENCH_MODEL, BENCH_TENANT_KEY, benchRequestBody, configFor, writeConfigs } from './configs.ts';
 import { commandExists, type Started, sleep, startServer, stopServer, waitForPort } from './processes.ts';
@@ -32,7 +32,7 @@ import { commandExists, type Started, sleep, startServer, stopServer, waitForPor
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 
-const { values } = parseArgs({
+const { values } = scriptArgs({
   allowNegative: true,
   options: {
     target: { type: 'string', default: 'switchyard' },

@@ -9,21 +9,16 @@
 import { openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../scripts/command-line.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { requestLineWriter } from '../src/observability/request-line.ts';
 
-const { values } = parseArgs({
+const { values } = scriptArgs({
   options: {
     lines: { type: 'string', default: '200000' },
     to: { type: 'string' },
-    help: { type: 'boolean' },
   },
 });
-if (values.help) {
-  process.stdout.write('usage: node bench/line-cost.ts [--lines N] [--to FILE]\n');
-  process.exit(0);
-}
 const lines = Number(values.lines);
 const path = values.to ?? join(tmpdir(), `switchyard-line-cost-${process.pid}.log`);
 const logger = createLogger({ destination: openSync(path, 'w') });

@@ -9,22 +9,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../scripts/command-line.ts';
 import type { RequestRow } from '../src/store/request-log.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
 import { prepareRequestLogStatements, writeRequests } from '../src/store/sqlite-request-log.ts';
 
-const { values } = parseArgs({
+const { values } = scriptArgs({
   options: {
     batch: { type: 'string', default: '100' },
     rows: { type: 'string', default: '100000' },
-    help: { type: 'boolean' },
   },
 });
-if (values.help) {
-  process.stdout.write('usage: node bench/log-insert-cost.ts [--batch 100] [--rows 100000]\n');
-  process.exit(0);
-}
 const batchSize = Number(values.batch);
 const total = Number(values.rows);
 

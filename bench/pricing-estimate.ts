@@ -5,13 +5,13 @@
  *
  *   node bench/pricing-estimate.ts [--rounds 7]
  */
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../scripts/command-line.ts';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { countPromptTokens, estimateRequest } from '../src/pricing/estimate.ts';
 import { PriceBook } from '../src/pricing/price-book.ts';
 import type { ChatRequest } from '../src/protocol/chat-request.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '7' } } });
+const { values } = scriptArgs({ options: { rounds: { type: 'string', default: '7' } } });
 const rounds = Number(values.rounds);
 
 const book = PriceBook.fromConfig({ models: { 'gpt-4.1': { input: 2, output: 8 } } });

@@ -18,7 +18,7 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../scripts/command-line.ts';
 import {
   BENCH_MODEL,
   BENCH_TENANT_KEY,
@@ -33,7 +33,7 @@ import { hasTaskset, type Started, startServer, stopServer, waitForPort, waitFor
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 
-const { values } = parseArgs({
+const { values } = scriptArgs({
   allowNegative: true,
   options: {
     stream: { type: 'boolean', default: false },

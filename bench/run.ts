@@ -26,7 +26,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../scripts/command-line.ts';
 import {
   BENCH_MODEL,
   BENCH_TENANT_KEY,
@@ -60,7 +60,7 @@ import { type BudgetLine, budget, type Cell, ms, ratio, signedMs, table } from '
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 
-const { values: flags } = parseArgs({
+const { values: flags } = scriptArgs({
   options: {
     quick: { type: 'boolean', default: false },
     seconds: { type: 'string' },

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../scripts/command-line.ts';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { BENCH_MODEL, BENCH_TENANT_KEY, smallConfig } from './configs.ts';
@@ -24,7 +24,7 @@ import { loadGenerator, runLoad } from './load.ts';
 import { gatewayArgv, type Started, startServer, stopServer, waitForPort } from './processes.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { values: flags } = parseArgs({
+const { values: flags } = scriptArgs({
   options: { seconds: { type: 'string', default: '10' }, pg: { type: 'string' } },
 });
 const seconds = Number(flags.seconds);

@@ -11,8 +11,9 @@
  */
 import { Agent, type IncomingMessage, request } from 'node:http';
 import { benchRequestBody } from './configs.ts';
+import { scriptArgs } from '../scripts/command-line.ts';
 
-const [mode, url, countArg, ...rest] = process.argv.slice(2);
+const [mode, url, countArg, ...rest] = scriptArgs({ allowPositionals: true }).positionals;
 if ((mode !== 'ttfb' && mode !== 'open') || url === undefined || countArg === undefined) {
   process.stderr.write('usage: stream-probe.ts ttfb URL COUNT [KEY] | open URL COUNT MODEL [KEY]\n');
   process.exit(2);

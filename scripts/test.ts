@@ -2,12 +2,19 @@
  * `npm test`: type-check, lint, then the whole vitest suite, and a closing summary that says what ran
  * and what was skipped (the Redis and PostgreSQL suites need SWITCHYARD_TEST_REDIS_URL /
  * SWITCHYARD_TEST_PG_URL; .ci/run sets both).
+ *
+ *   npm test                          everything
+ *   npm test -- test/cache -t 'hit'   the arguments after `--` go to `vitest run` (files, filters, options)
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { scriptArgs } from './command-line.ts';
 import { summarizeReport, type VitestJsonReport } from './test-summary.ts';
+
+// Only --help is this script's own; every other argument is vitest's.
+scriptArgs({ strict: false, allowPositionals: true });
 
 const [major] = process.versions.node.split('.').map(Number);
 if ((major ?? 0) < 24) {

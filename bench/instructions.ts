@@ -13,6 +13,9 @@
  *                              --shared uses Redis state and PostgreSQL, --no-tenant drops the tenant: no
  *                              key, limits or budget)
  *                              [--config FILE]   (any gateway config instead, for taking one stage away)
+ *                              [--threads]   (also each thread's share: the event loop is thread 1; the
+ *                              others are V8's helpers (GC, the compiler) and, last, the SQLite log thread;
+ *                              threads under 100 instructions a request are left out)
  *
  * The target runs under callgrind with instrumentation off; after the warm-up requests (the JIT has
  * tiered up by then) it is switched on for exactly `--requests` requests at 50 in flight, then off.
@@ -45,6 +48,7 @@ const { values } = scriptArgs({
     tenant: { type: 'boolean', default: true },
     shared: { type: 'boolean', default: false },
     config: { type: 'string' },
+    threads: { type: 'boolean', default: false },
   },
 });
 const CONCURRENCY = 50;
@@ -83,6 +87,7 @@ async function main(): Promise<void> {
         'valgrind',
         '--tool=callgrind',
         '--instr-atstart=no',
+        ...(values.threads ? ['--separate-threads=yes'] : []),
         `--callgrind-out-file=${outFile}`,
         node,
         ...targetArgv,
@@ -107,12 +112,18 @@ async function main(): Promise<void> {
     execFileSync('callgrind_control', ['--instr=off', pid], { stdio: 'ignore' });
     execFileSync('callgrind_control', ['--dump', pid], { stdio: 'ignore' });
     await sleep(500);
-    const total = await countedInstructions(workDir);
+    const { total, byThread } = await countedInstructions(workDir);
     const kind = `${values.stream ? 'streamed' : 'JSON'} (production${values.shared ? ' on Redis/PostgreSQL' : ''}, cache ${values.cache ?? 'all'}, ${values.unique ? 'new prompts' : 'same prompt'})`;
     process.stdout.write(
       `${values.target}: ${Math.round(total / measured).toLocaleString('en-US')} instructions per ${kind} request ` +
         `(${total.toLocaleString('en-US')} over ${measured} requests after ${values.warmup} to warm up)\n`,
     );
+    if (values.threads) {
+      const shares = [...byThread]
+        .filter(([, count]) => count / measured >= 100)
+        .map(([thread, count]) => `${thread}: ${Math.round(count / measured).toLocaleString('en-US')}`);
+      process.stdout.write(`  per request, by thread: ${shares.join(', ')}\n`);
+    }
   } finally {
     for (const server of servers.reverse()) await stopServer(server);
   }
@@ -141,17 +152,27 @@ function requestSender(port: number, key: string | undefined, stream: boolean, u
   };
 }
 
-/** The `totals:` line of every dump callgrind wrote (one per `--dump`, one at exit). */
-async function countedInstructions(workDir: string): Promise<number> {
+/**
+ * The `totals:` line of every dump callgrind wrote (one per `--dump`, one at exit), in all and by thread
+ * (with --separate-threads=yes each thread's dump is a file of its own, named `…-<thread>`).
+ */
+async function countedInstructions(
+  workDir: string,
+): Promise<{ total: number; byThread: Map<number, number> }> {
   let total = 0;
-  for (const name of await readdir(workDir)) {
+  const byThread = new Map<number, number>();
+  for (const name of (await readdir(workDir)).sort()) {
     if (!name.startsWith('callgrind.out')) continue;
+    const thread = Number(/-(\d+)$/.exec(name)?.[1] ?? 1);
     const text = await readFile(join(workDir, name), 'utf8');
     for (const line of text.split('\n')) {
-      if (line.startsWith('totals:')) total += Number(line.split(/\s+/)[1]);
+      if (!line.startsWith('totals:')) continue;
+      const count = Number(line.split(/\s+/)[1]);
+      total += count;
+      byThread.set(thread, (byThread.get(thread) ?? 0) + count);
     }
   }
-  return total;
+  return { total, byThread };
 }
 
 await main();

@@ -3,6 +3,7 @@
  * batches off the request path (writer.ts), and the rollups `GET /admin/stats` and the dashboard read so
  * they never scan the log. Both stores keep this shape; the rollup arithmetic lives here once.
  */
+import { RollupIndex } from './rollup-index.ts';
 
 /** One upstream attempt of a stored request (the log line's `attempts` entries). */
 export interface AttemptDetail {
@@ -148,42 +149,19 @@ export function rollupsOf(rows: readonly RequestRow[]): {
   requests: RequestRollup[];
   attempts: AttemptRollup[];
 } {
-  const requests = new Map<string, RequestRollup>();
-  const attempts = new Map<string, AttemptRollup>();
+  const requests = new RollupIndex(newRequestRollup);
+  const attempts = new RollupIndex(newAttemptRollup);
   for (const row of rows) {
     const provider = row.provider ?? 'none';
     const statusClass = statusClassOf(row.status);
     const bucket = latencyBucket(row.latencyTotalMs);
-    // The parts of the keys that do not depend on the granularity, built once per row and attempt.
-    const rowKey = `${provider}\u0000${row.model}\u0000${statusClass}`;
-    const attemptKeys = row.detail.attempts.map((attempt) => `${attempt.provider}\u0000${attempt.outcome}`);
     const hit = row.cache === 'HIT';
     const live = row.detail.api !== 'batch';
-    for (const bucketMs of ROLLUP_BUCKETS_MS) {
+    const tried = row.detail.attempts;
+    for (let g = 0; g < ROLLUP_BUCKETS_MS.length; g++) {
+      const bucketMs = ROLLUP_BUCKETS_MS[g] as number;
       const bucketStart = row.timeMs - (row.timeMs % bucketMs);
-      const prefix = `${bucketMs}:${bucketStart}\u0000`;
-      const key = prefix + rowKey;
-      let into = requests.get(key);
-      if (into === undefined) {
-        into = {
-          bucketMs,
-          bucketStart,
-          provider,
-          model: row.model,
-          statusClass,
-          requests: 0,
-          promptTokens: 0,
-          completionTokens: 0,
-          cachedTokens: 0,
-          reasoningTokens: 0,
-          costUsd: 0,
-          cacheHits: 0,
-          cacheSavedUsd: 0,
-          latencySumMs: 0,
-          latency: new Array<number>(LATENCY_BUCKETS).fill(0),
-        };
-        requests.set(key, into);
-      }
+      const into = requests.row(provider, row.model, statusClass, g, bucketMs, bucketStart);
       into.requests += 1;
       into.promptTokens += row.promptTokens;
       into.completionTokens += row.completionTokens;
@@ -199,30 +177,59 @@ export function rollupsOf(rows: readonly RequestRow[]): {
         into.latencySumMs += row.latencyTotalMs;
         (into.latency[bucket] as number) += 1;
       }
-
-      for (let i = 0; i < attemptKeys.length; i++) {
-        const attempt = row.detail.attempts[i] as AttemptDetail;
-        const attemptKey = prefix + (attemptKeys[i] as string);
-        let a = attempts.get(attemptKey);
-        if (a === undefined) {
-          a = {
-            bucketMs,
-            bucketStart,
-            provider: attempt.provider,
-            outcome: attempt.outcome,
-            attempts: 0,
-            latencySumMs: 0,
-            latency: new Array<number>(LATENCY_BUCKETS).fill(0),
-          };
-          attempts.set(attemptKey, a);
-        }
+      for (const attempt of tried) {
+        const a = attempts.row(attempt.provider, attempt.outcome, '', g, bucketMs, bucketStart);
         a.attempts += 1;
         a.latencySumMs += attempt.duration_ms;
         (a.latency[latencyBucket(attempt.duration_ms)] as number) += 1;
       }
     }
   }
-  return { requests: [...requests.values()], attempts: [...attempts.values()] };
+  return { requests: requests.rows(), attempts: attempts.rows() };
+}
+
+function newRequestRollup(
+  provider: string,
+  model: string,
+  statusClass: string,
+  bucketMs: number,
+  bucketStart: number,
+): RequestRollup {
+  return {
+    bucketMs,
+    bucketStart,
+    provider,
+    model,
+    statusClass,
+    requests: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    cachedTokens: 0,
+    reasoningTokens: 0,
+    costUsd: 0,
+    cacheHits: 0,
+    cacheSavedUsd: 0,
+    latencySumMs: 0,
+    latency: new Array<number>(LATENCY_BUCKETS).fill(0),
+  };
+}
+
+function newAttemptRollup(
+  provider: string,
+  outcome: string,
+  _unused: string,
+  bucketMs: number,
+  bucketStart: number,
+): AttemptRollup {
+  return {
+    bucketMs,
+    bucketStart,
+    provider,
+    outcome,
+    attempts: 0,
+    latencySumMs: 0,
+    latency: new Array<number>(LATENCY_BUCKETS).fill(0),
+  };
 }
 
 /** Why `row` cannot be stored, or undefined (checked before queueing: one bad row would fail its batch forever). */

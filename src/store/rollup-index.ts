@@ -2,8 +2,9 @@
  * The rollup rows one batch of log rows adds to, each key once. A key is up to three name parts (provider,
  * model, status class; or provider, outcome) and a bucket (granularity and start). The rows of a batch
  * mostly share their rollup rows (one model, one provider, the same buckets), so the last parts' rows
- * are tried first, per granularity: a row like the one before builds and hashes no key string at all
- * (request-log.ts `rollupsOf`: 1.7 → 0.4 µs a row on the log thread, `bench/log-insert-cost.ts`).
+ * are tried first, per granularity: a row like the one before builds and hashes no key string at all.
+ * That took `rollupsOf` (request-log.ts) from 1.7 to 0.5 µs a row, and the SQLite log thread from 7.5 to
+ * 6.1 µs of CPU a row (`node bench/log-insert-cost.ts`).
  */
 export interface BucketedRollup {
   bucketStart: number;
@@ -34,7 +35,8 @@ export class RollupIndex<T extends BucketedRollup> {
     }
     const last = this.#last[granularity];
     if (last !== undefined && last.bucketStart === bucketStart) return last;
-    // NUL cannot occur in the parts (names from the config and fixed outcome names), so keys never collide.
+    // Only the middle part can hold a NUL (a model name as a client sent it; providers are config names,
+    // status classes and outcomes fixed words), so a key still splits one way only: keys never collide.
     const key = `${bucketMs}:${bucketStart}\u0000${a}\u0000${b}\u0000${c}`;
     let row = this.#byKey.get(key);
     if (row === undefined) {

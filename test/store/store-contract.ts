@@ -342,6 +342,21 @@ export function storeContract(
         expect(await ids({ limit: 10, tenant: 'nobody' })).toEqual([]);
       });
 
+      it('stores a batch of any length whole, each row with its own values', async () => {
+        // 23 rows: SQLite writes them ten to a statement, then the three left one by one.
+        const rows = Array.from({ length: 23 }, (_, i) =>
+          requestRow(`req_${String(i).padStart(2, '0')}`, {
+            timeMs: T0 + i,
+            promptTokens: i,
+            costUsd: i / 100,
+            stream: i % 2 === 0,
+            tenant: i % 3 === 0 ? null : `tenant-${i}`,
+          }),
+        );
+        await store.insertRequests(rows);
+        expect(await store.queryRequests({ limit: 50 })).toEqual([...rows].reverse());
+      });
+
       it('adds every batch into the rollups of each granularity, attempts by provider and outcome', async () => {
         const fallback = requestRow('req_fallback', {
           timeMs: T0 + 15_000,

@@ -2,10 +2,9 @@
  * The request log of a SQLite file store is written by a worker thread (sqlite-log-worker.ts) with its
  * own connection: inserting rows, maintaining indexes and rollups, and WAL checkpoints cost about 5 µs
  * of CPU per request (`node bench/log-insert-cost.ts`: 4.5 µs a row, plus the clone's rebuild), which
- * would otherwise run on the event loop between requests. The main thread
- * only hands each batch over (a structured clone of each row's fields as an array: request-row-wire.ts).
- * `:memory:` databases cannot be shared between connections, so they keep writing on the main thread
- * (sqlite.ts).
+ * would otherwise run on the event loop between requests. The main thread only hands each batch over
+ * (a structured clone of each row's fields as an array: request-row-wire.ts). `:memory:` databases
+ * cannot be shared between connections, so they keep writing on the main thread (sqlite.ts).
  */
 import { Worker } from 'node:worker_threads';
 import type { RequestRow } from './request-log.ts';

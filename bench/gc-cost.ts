@@ -14,7 +14,7 @@
  * work alongside it); on a host whose CPU is shared they move with the neighbours, so compare runs of
  * the same minute, alternated.
  */
-import { openSync, readSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -79,11 +79,7 @@ function parseCollections(text: string): Collection[] {
 
 /** The bytes a file gained since `from`: what the target logged during the measured load. */
 function readFrom(path: string, from: number): string {
-  const length = statSync(path).size - from;
-  const buffer = Buffer.alloc(Math.max(0, length));
-  const fd = openSync(path, 'r');
-  readSync(fd, buffer, 0, buffer.length, from);
-  return buffer.toString('utf8');
+  return readFileSync(path).subarray(from).toString('utf8');
 }
 
 async function main(): Promise<void> {

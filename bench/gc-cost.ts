@@ -3,6 +3,8 @@
  * collection (`--trace-gc-nvp`): the scavenges of the main thread (how often, how long, how much they
  * promote to the old generation) and its mark-compacts. A scavenge's pause grows with what survives it,
  * so the bytes promoted per request tell how much of a request's garbage lives long enough to be copied.
+ * Beside them, the CPU each of the target's threads spent per request (the event loop, V8's helpers,
+ * libuv's pool, the SQLite log thread), to read the pauses against the event loop's own time.
  *
  *   node bench/gc-cost.ts [--target switchyard|bare] [--cache off|alone] [--no-unique] [--no-tenant]
  *                         [--shared] [--stream] [--seconds 10] [--warmup 5] [--connections 50]
@@ -30,6 +32,7 @@ import {
   type Started,
   startServer,
   stopServer,
+  threadCpuSeconds,
   waitForPort,
 } from './processes.ts';
 
@@ -129,21 +132,32 @@ async function main(): Promise<void> {
         unique: values.unique,
       });
     await load(Number(values.warmup));
-    const pids = processTree(target.child.pid as number);
+    const pid = target.child.pid as number;
+    const pids = processTree(pid);
     const logFrom = statSync(logFile).size;
     const cpuBefore = cpuSeconds(pids);
+    const threadsBefore = threadCpuSeconds(pid);
     const result = await load(Number(values.seconds));
     const cpu = cpuSeconds(pids) - cpuBefore;
+    const threads = new Map<string, number>();
+    for (const [name, seconds] of threadCpuSeconds(pid))
+      threads.set(name, seconds - (threadsBefore.get(name) ?? 0));
     const collections = parseCollections(readFrom(logFile, logFrom)).filter((gc) => gc.thread === 0);
     // Ten seconds of load always collects: none read means the trace's format is not the one parsed here.
     if (collections.length === 0) throw new Error(`no --trace-gc-nvp line of the main thread in ${logFile}`);
-    report(result.requests, result.requestsPerSecond, cpu, collections);
+    report(result.requests, result.requestsPerSecond, cpu, threads, collections);
   } finally {
     for (const server of servers.reverse()) await stopServer(server);
   }
 }
 
-function report(requests: number, perSecond: number, cpu: number, collections: Collection[]): void {
+function report(
+  requests: number,
+  perSecond: number,
+  cpu: number,
+  threads: Map<string, number>,
+  collections: Collection[],
+): void {
   const perRequestUs = (ms: number) => ((ms * 1000) / requests).toFixed(1);
   const scavenges = collections.filter((gc) => gc.kind === 's');
   const majors = collections.filter((gc) => gc.kind !== 's');
@@ -157,7 +171,12 @@ function report(requests: number, perSecond: number, cpu: number, collections: C
       `${requests.toLocaleString('en-US')} requests, ${perSecond.toFixed(0)} req/s, ${((cpu * 1e6) / requests).toFixed(1)} µs CPU a request\n` +
       `  main thread: ${scavenges.length} scavenges, ${perRequestUs(scavengeMs)} µs a request ` +
       `(${(scavengeMs / Math.max(1, scavenges.length)).toFixed(2)} ms each), promoting ${(promoted / requests / 1024).toFixed(2)} KiB a request; ` +
-      `${majors.length} mark-compacts, ${perRequestUs(sum(majors, 'pauseMs'))} µs a request\n`,
+      `${majors.length} mark-compacts, ${perRequestUs(sum(majors, 'pauseMs'))} µs a request\n` +
+      `  CPU a request by thread: ${[...threads]
+        .filter(([, seconds]) => seconds > 0)
+        .sort((a, b) => b[1] - a[1])
+        .map(([name, seconds]) => `${name} ${perRequestUs(seconds * 1000)} µs`)
+        .join(', ')}\n`,
   );
 }
 

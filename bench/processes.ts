@@ -147,6 +147,28 @@ export function cpuSeconds(pids: number[]): number {
 }
 
 /**
+ * CPU seconds of a process's threads by thread name (/proc/PID/task): the event loop is `MainThread`,
+ * V8's helpers (GC, the compiler) are `V8Worker`, libuv's pool `libuv-worker`, a worker_threads
+ * Worker (the SQLite log thread) `WorkerThread`; threads of one name are summed.
+ */
+export function threadCpuSeconds(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const thread of readdirSync(`/proc/${pid}/task`)) {
+    const dir = `/proc/${pid}/task/${thread}`;
+    try {
+      const name = readFileSync(`${dir}/comm`, 'utf8').trim();
+      const text = readFileSync(`${dir}/stat`, 'utf8');
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      const seconds = (Number(fields[11]) + Number(fields[12])) / clockTicks;
+      byName.set(name, (byName.get(name) ?? 0) + seconds);
+    } catch {
+      // The thread ended between readdir and read: its time is gone with it.
+    }
+  }
+  return byName;
+}
+
+/**
  * CPU time spent in user and kernel mode by every process on the machine (/proc/stat). Compared with
  * the time of the processes the bench runs, it tells how much else ran during a measurement: on a
  * shared machine a type-check or a test run steals the target's core and halves its figure.

@@ -15,17 +15,22 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { scriptArgs } from '../scripts/command-line.ts';
 import { writeFile } from 'node:fs/promises';
 import { Pool } from 'undici';
 import { stringify } from 'yaml';
 import { BENCH_MODEL, BENCH_TENANT_KEY, productionConfig } from './configs.ts';
-import { gatewayArgv, hasTaskset, type Started, startServer, stopServer, waitForPort } from './processes.ts';
-
-const here = dirname(fileURLToPath(import.meta.url));
+import {
+  gatewayArgv,
+  hasTaskset,
+  type Started,
+  startFakeUpstream,
+  startServer,
+  stopServer,
+  waitForPort,
+} from './processes.ts';
 
 const { values } = scriptArgs({
   options: {
@@ -167,7 +172,6 @@ function row(name: string, values: number[], ms?: number): string {
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-batch-intake-'));
   const servers: Started[] = [];
-  const node = process.execPath;
   try {
     const upstreamUrl = `http://127.0.0.1:${ports.upstream}`;
     const config = {
@@ -178,15 +182,7 @@ async function main(): Promise<void> {
     await writeFile(configPath, stringify(config, { aliasDuplicateObjects: false }));
     const input = join(dir, 'input.jsonl');
     await writeInput(input);
-    const upstream = startServer({
-      name: 'upstream',
-      port: ports.upstream,
-      argv: [node, join(here, 'fake-upstream.ts'), String(ports.upstream)],
-      cpu: hasTaskset ? '1' : undefined,
-      logFile: join(dir, 'upstream.log'),
-    });
-    servers.push(upstream);
-    await waitForPort(upstream, 20_000);
+    servers.push(await startFakeUpstream(ports.upstream, hasTaskset ? '1' : undefined, dir));
     const gateway = startServer({
       name: 'switchyard',
       port: ports.gateway,

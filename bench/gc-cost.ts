@@ -30,6 +30,7 @@ import {
   hasTaskset,
   processTree,
   type Started,
+  startFakeUpstream,
   startServer,
   stopServer,
   threadCpuSeconds,
@@ -102,15 +103,7 @@ async function main(): Promise<void> {
   process.stderr.write(`target output: ${logFile}\n`);
   const servers: Started[] = [];
   try {
-    const upstream = startServer({
-      name: 'upstream',
-      port: ports.upstream,
-      argv: [process.execPath, join(here, 'fake-upstream.ts'), String(ports.upstream)],
-      cpu: pin.load,
-      logFile: join(dir, 'upstream.log'),
-    });
-    servers.push(upstream);
-    await waitForPort(upstream, 10_000);
+    servers.push(await startFakeUpstream(ports.upstream, pin.load, dir));
     const target = startServer({
       name: String(values.target),
       port: ports.target,

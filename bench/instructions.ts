@@ -30,7 +30,15 @@ import { fileURLToPath } from 'node:url';
 import { scriptArgs } from '../scripts/command-line.ts';
 import { Pool } from 'undici';
 import { BENCH_MODEL, BENCH_TENANT_KEY, benchRequestBody, configFor, writeConfigs } from './configs.ts';
-import { commandExists, type Started, sleep, startServer, stopServer, waitForPort } from './processes.ts';
+import {
+  commandExists,
+  type Started,
+  sleep,
+  startFakeUpstream,
+  startServer,
+  stopServer,
+  waitForPort,
+} from './processes.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -71,15 +79,7 @@ async function main(): Promise<void> {
   const outFile = join(workDir, 'callgrind.out');
   const servers: Started[] = [];
   try {
-    const upstream = startServer({
-      name: 'upstream',
-      port: ports.upstream,
-      argv: [node, join(here, 'fake-upstream.ts'), String(ports.upstream)],
-      cpu: undefined,
-      logFile: join(workDir, 'upstream.log'),
-    });
-    servers.push(upstream);
-    await waitForPort(upstream, 20_000);
+    servers.push(await startFakeUpstream(ports.upstream, undefined, workDir));
     const target = startServer({
       name: String(values.target),
       port: ports.target,

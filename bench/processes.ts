@@ -66,6 +66,31 @@ export function startServer(options: {
   return { name: options.name, port: options.port, child };
 }
 
+/**
+ * bench/fake-upstream.ts on `port`, listening when this resolves; its output goes to `dir`/upstream.log.
+ * One that never listens is stopped before the error is thrown, so callers need not track it until then.
+ */
+export async function startFakeUpstream(
+  port: number,
+  cpu: string | undefined,
+  dir: string,
+): Promise<Started> {
+  const upstream = startServer({
+    name: 'upstream',
+    port,
+    argv: [process.execPath, join(import.meta.dirname, 'fake-upstream.ts'), String(port)],
+    cpu,
+    logFile: join(dir, 'upstream.log'),
+  });
+  try {
+    await waitForPort(upstream, 20_000);
+  } catch (error) {
+    await stopServer(upstream);
+    throw error;
+  }
+  return upstream;
+}
+
 export async function waitForPort(server: Started, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

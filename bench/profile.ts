@@ -28,7 +28,15 @@ import {
   writeConfigs,
 } from './configs.ts';
 import { runLoad } from './load.ts';
-import { hasTaskset, type Started, startServer, stopServer, waitForPort, waitForQuiet } from './processes.ts';
+import {
+  hasTaskset,
+  type Started,
+  startFakeUpstream,
+  startServer,
+  stopServer,
+  waitForPort,
+  waitForQuiet,
+} from './processes.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -178,15 +186,7 @@ async function profileTarget(): Promise<{ file: string; requests: number; fromMs
   const pin = hasTaskset ? { target: '1', load: '0' } : { target: undefined, load: undefined };
   const servers: Started[] = [];
   try {
-    const upstream = startServer({
-      name: 'upstream',
-      port: upstreamPort,
-      argv: [process.execPath, join(here, 'fake-upstream.ts'), String(upstreamPort)],
-      cpu: pin.load,
-      logFile: join(dir, 'upstream.log'),
-    });
-    servers.push(upstream);
-    await waitForPort(upstream, 10_000);
+    servers.push(await startFakeUpstream(upstreamPort, pin.load, dir));
     const bare = values.target === 'bare';
     const profiling = [process.execPath, '--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${dir}`];
     const gateway = startServer({

@@ -153,8 +153,13 @@ export function processTree(rootPid: number): number[] {
 }
 
 function readStat(pid: number): { ppid: number; cpuTicks: number } | undefined {
+  return readStatFile(`/proc/${pid}/stat`);
+}
+
+/** A process's or a thread's `stat` (/proc/PID/stat, /proc/PID/task/TID/stat). */
+function readStatFile(path: string): { ppid: number; cpuTicks: number } | undefined {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const text = readFileSync(path, 'utf8');
     // The command name may contain spaces and parentheses; fields resume after the last ')'.
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
     return { ppid: Number(fields[1]), cpuTicks: Number(fields[11]) + Number(fields[12]) };
@@ -180,15 +185,14 @@ export function threadCpuSeconds(pid: number): Map<string, number> {
   const byName = new Map<string, number>();
   for (const thread of readdirSync(`/proc/${pid}/task`)) {
     const dir = `/proc/${pid}/task/${thread}`;
+    const stat = readStatFile(`${dir}/stat`);
+    let name: string;
     try {
-      const name = readFileSync(`${dir}/comm`, 'utf8').trim();
-      const text = readFileSync(`${dir}/stat`, 'utf8');
-      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      const seconds = (Number(fields[11]) + Number(fields[12])) / clockTicks;
-      byName.set(name, (byName.get(name) ?? 0) + seconds);
+      name = readFileSync(`${dir}/comm`, 'utf8').trim();
     } catch {
-      // The thread ended between readdir and read: its time is gone with it.
+      continue; // the thread ended between readdir and read: its time is gone with it
     }
+    if (stat !== undefined) byName.set(name, (byName.get(name) ?? 0) + stat.cpuTicks / clockTicks);
   }
   return byName;
 }

@@ -8,7 +8,8 @@
  *
  *   node bench/gc-cost.ts [--target switchyard|bare] [--cache off|alone] [--no-unique] [--no-tenant]
  *                         [--shared] [--stream] [--seconds 10] [--warmup 5] [--connections 50]
- *                         [--node-flags "--max-semi-space-size=16"]   (V8 flags for the target's node)
+ *                         [--node-flags="--max-semi-space-size=16 …"]   (V8 flags for the target's node;
+ *                         the `=` is needed, as the value starts with a dash)
  *
  * The configs and flags are bench/profile.ts's: the production config with the cache on and a new prompt
  * per request (misses); --no-unique sends one prompt (hits). The target is pinned to CPU 1, wrk and the

@@ -176,7 +176,19 @@ export function sharedBackends(): Backends {
   };
 }
 
-/** The config a profiling or counting run asks for by its flags (bench/profile.ts, bench/instructions.ts). */
+/**
+ * The command-line options that pick a target and its config, shared by bench/profile.ts,
+ * bench/instructions.ts and bench/gc-cost.ts (parseArgs options; `configFor` reads their values).
+ */
+export const TARGET_OPTIONS = {
+  target: { type: 'string', default: 'switchyard' },
+  cache: { type: 'string' },
+  unique: { type: 'boolean', default: true },
+  tenant: { type: 'boolean', default: true },
+  shared: { type: 'boolean', default: false },
+} as const;
+
+/** The config a run asks for by its TARGET_OPTIONS flags (and `--large`, bench/profile.ts only). */
 export function configFor(
   configs: BenchConfigs,
   flags: { cache?: string; shared?: boolean; large?: boolean; tenant?: boolean },

@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scriptArgs } from '../scripts/command-line.ts';
-import { BENCH_MODEL, BENCH_TENANT_KEY, configFor, writeConfigs } from './configs.ts';
+import { BENCH_MODEL, BENCH_TENANT_KEY, configFor, TARGET_OPTIONS, writeConfigs } from './configs.ts';
 import { runLoad } from './load.ts';
 import {
   cpuSeconds,
@@ -43,11 +43,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const { values } = scriptArgs({
   allowNegative: true,
   options: {
-    target: { type: 'string', default: 'switchyard' },
-    cache: { type: 'string' },
-    unique: { type: 'boolean', default: true },
-    tenant: { type: 'boolean', default: true },
-    shared: { type: 'boolean', default: false },
+    ...TARGET_OPTIONS,
     stream: { type: 'boolean', default: false },
     seconds: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '5' },

@@ -29,7 +29,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scriptArgs } from '../scripts/command-line.ts';
 import { Pool } from 'undici';
-import { BENCH_MODEL, BENCH_TENANT_KEY, benchRequestBody, configFor, writeConfigs } from './configs.ts';
+import {
+  BENCH_MODEL,
+  BENCH_TENANT_KEY,
+  benchRequestBody,
+  configFor,
+  TARGET_OPTIONS,
+  writeConfigs,
+} from './configs.ts';
 import {
   commandExists,
   type Started,
@@ -46,15 +53,11 @@ const root = join(here, '..');
 const { values } = scriptArgs({
   allowNegative: true,
   options: {
-    target: { type: 'string', default: 'switchyard' },
+    ...TARGET_OPTIONS,
     stream: { type: 'boolean', default: false },
     warmup: { type: 'string', default: '5000' },
     requests: { type: 'string', default: '2000' },
     port: { type: 'string', default: '19431' },
-    cache: { type: 'string' },
-    unique: { type: 'boolean', default: true },
-    tenant: { type: 'boolean', default: true },
-    shared: { type: 'boolean', default: false },
     config: { type: 'string' },
     threads: { type: 'boolean', default: false },
   },

@@ -25,6 +25,7 @@ import {
   configFor,
   LARGE_MODEL,
   LARGE_TENANT_KEY,
+  TARGET_OPTIONS,
   writeConfigs,
 } from './configs.ts';
 import { runLoad } from './load.ts';
@@ -48,11 +49,7 @@ const { values } = scriptArgs({
     connections: { type: 'string', default: '50' },
     seconds: { type: 'string', default: '10' },
     top: { type: 'string', default: '40' },
-    target: { type: 'string', default: 'switchyard' },
-    cache: { type: 'string' },
-    unique: { type: 'boolean', default: true },
-    tenant: { type: 'boolean', default: true },
-    shared: { type: 'boolean', default: false },
+    ...TARGET_OPTIONS,
     large: { type: 'boolean', default: false },
     analyze: { type: 'string' },
     requests: { type: 'string' },

@@ -4,7 +4,9 @@
  * promote to the old generation) and its mark-compacts. A scavenge's pause grows with what survives it,
  * so the bytes promoted per request tell how much of a request's garbage lives long enough to be copied.
  * Beside them, the CPU each of the target's threads spent per request (the event loop, V8's helpers,
- * libuv's pool, the SQLite log thread), to read the pauses against the event loop's own time.
+ * libuv's pool, the SQLite log thread), to read the pauses against the event loop's own time. Last, the
+ * target's peak resident memory since it started (a run of `--seconds 60` or more fills the default
+ * 64 MiB cache with new prompts, to read what the cache really holds against `--cache off`).
  *
  *   node bench/gc-cost.ts [--target switchyard|bare] [--cache off|alone] [--no-unique] [--no-tenant]
  *                         [--shared] [--stream] [--seconds 10] [--warmup 5] [--connections 50]
@@ -29,6 +31,7 @@ import {
   cpuSeconds,
   gatewayArgv,
   hasTaskset,
+  peakRssMb,
   processTree,
   type Started,
   startFakeUpstream,
@@ -132,10 +135,11 @@ async function main(): Promise<void> {
     const threads = new Map<string, number>();
     for (const [name, seconds] of threadCpuSeconds(pid))
       threads.set(name, seconds - (threadsBefore.get(name) ?? 0));
+    const peakRss = peakRssMb(pids);
     const collections = parseCollections(readFrom(logFile, logFrom)).filter((gc) => gc.thread === 0);
     // Ten seconds of load always collects: none read means the trace's format is not the one parsed here.
     if (collections.length === 0) throw new Error(`no --trace-gc-nvp line of the main thread in ${logFile}`);
-    report(result.requests, result.requestsPerSecond, cpu, threads, collections);
+    report(result.requests, result.requestsPerSecond, cpu, threads, collections, peakRss);
   } finally {
     for (const server of servers.reverse()) await stopServer(server);
   }
@@ -147,6 +151,7 @@ function report(
   cpu: number,
   threads: Map<string, number>,
   collections: Collection[],
+  peakRss: number,
 ): void {
   const perRequestUs = (ms: number) => ((ms * 1000) / requests).toFixed(1);
   const scavenges = collections.filter((gc) => gc.kind === 's');
@@ -161,7 +166,7 @@ function report(
       `${requests.toLocaleString('en-US')} requests, ${perSecond.toFixed(0)} req/s, ${((cpu * 1e6) / requests).toFixed(1)} µs CPU a request\n` +
       `  main thread: ${scavenges.length} scavenges, ${perRequestUs(scavengeMs)} µs a request ` +
       `(${(scavengeMs / Math.max(1, scavenges.length)).toFixed(2)} ms each), promoting ${(promoted / requests / 1024).toFixed(2)} KiB a request; ` +
-      `${majors.length} mark-compacts, ${perRequestUs(sum(majors, 'pauseMs'))} µs a request\n` +
+      `${majors.length} mark-compacts, ${perRequestUs(sum(majors, 'pauseMs'))} µs a request; peak RSS ${peakRss.toFixed(0)} MB\n` +
       `  CPU a request by thread: ${[...threads]
         .filter(([, seconds]) => seconds > 0)
         .sort((a, b) => b[1] - a[1])

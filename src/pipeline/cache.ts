@@ -9,6 +9,7 @@
  */
 import { cachePolicyFor, cacheScope, decideCache } from '../cache/cache-policy.ts';
 import { cacheKey, modelIdentity } from '../cache/cache-key.ts';
+import { keyMemoFor } from '../cache/key-memo.ts';
 import { AnswerRecorder } from '../cache/answer-recorder.ts';
 import type { CachedAnswer } from '../cache/cached-answer.ts';
 import { isStorableCompletion } from '../cache/cached-answer.ts';
@@ -37,9 +38,16 @@ export function lookUpCache(ctx: RequestContext, services: Services): Found | Pr
   if (ctx.front !== undefined) return null;
   const policy = cachePolicyFor(ctx.snapshot.config);
   const decision = decideCache(policy, request, ctx.req.headers);
+  const body = ctx.cacheBody;
+  ctx.cacheBody = undefined;
   if (!decision.write) return null;
   const identity = modelIdentity(ctx.snapshot, model);
-  const key = cacheKey(cacheScope(policy, ctx.tenant?.name), identity.revision, request);
+  let key = body === undefined ? undefined : keyMemoFor(ctx.snapshot).get(body, ctx.tenant);
+  if (key === undefined) {
+    key = cacheKey(cacheScope(policy, ctx.tenant?.name), identity.revision, request);
+    // Remembered only if it hits (serve): a miss adds nothing to the memo.
+    ctx.cacheBody = body;
+  }
   ctx.cacheKey = key;
   ctx.cacheTtlMs = decision.ttlMs;
   ctx.cacheRecorder = new AnswerRecorder(policy.maxEntryBytes);
@@ -50,11 +58,15 @@ export function lookUpCache(ctx: RequestContext, services: Services): Found | Pr
 
 /** After admission: answers the request with the entry found (true), or notes the miss (false). */
 export function serveCached(ctx: RequestContext, found: Found): boolean {
+  const body = ctx.cacheBody;
+  ctx.cacheBody = undefined;
   if (found === null) return false;
   if (found === undefined) {
     ctx.cacheStatus = 'MISS';
     return false;
   }
+  if (body !== undefined && ctx.cacheKey !== null)
+    keyMemoFor(ctx.snapshot).remember(body, ctx.tenant, ctx.cacheKey);
   return serve(ctx, found);
 }
 

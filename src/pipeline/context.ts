@@ -136,6 +136,8 @@ export class RequestContext {
   cacheStatus: CacheStatus = 'BYPASS';
   /** Set when the answer may be stored under this key once complete. */
   cacheKey: string | null = null;
+  /** The body's text, while the cache stage may still remember its key (cache/key-memo.ts). */
+  cacheBody: string | undefined = undefined;
   cacheTtlMs = 0;
   /** Keeps the JSON body or the stream chunks sent, for the store after the response. */
   cacheRecorder: AnswerRecorder | undefined = undefined;

@@ -61,7 +61,10 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
     const front = ctx.front;
     let request: ChatRequest;
     if (front === undefined) {
-      request = parseChatRequest(body);
+      const text = body.toString('utf8');
+      // Kept for the cache's key memo only when a cache exists; the stage drops it once it is done.
+      if (services.cache !== undefined) ctx.cacheBody = text;
+      request = parseChatRequest(text);
       ctx.stream = request.stream === true;
       ctx.includeUsage = ctx.stream && request.stream_options?.include_usage === true;
     } else {

@@ -25,10 +25,11 @@ import {
 } from '../protocol/chat-request.ts';
 import { checkJsonDepth } from '../protocol/json-depth.ts';
 
-export function parseChatRequest(body: Buffer): ChatRequest {
+/** `body`: the bytes, or their UTF-8 text when the caller keeps it (the cache's key memo). */
+export function parseChatRequest(body: Buffer | string): ChatRequest {
   let json: unknown;
   try {
-    json = JSON.parse(body.toString('utf8'));
+    json = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
   } catch (cause) {
     throw invalidJson(cause instanceof Error ? cause.message : 'malformed JSON');
   }

@@ -236,14 +236,12 @@ function countAttemptsWhileOpen(
   for (const line of logs) {
     if (line.msg !== 'request' || line.at < since || line.attempts === undefined) continue;
     const startedAt = line.at - (line.latency_ms?.total ?? 0);
-    // An attempt is wasted when its target's own breaker was open for the whole request (each model of a
-    // provider has its breaker). A request still running when the breaker turned half-open may have made
-    // its attempt as a trial, which is not waste: the log does not say when within the request the
-    // attempt began. Both stamps are whole milliseconds, hence the slack.
+    // An attempt is wasted when its target's own breaker was open as the request started (each model of
+    // a provider has its breaker). Both stamps are whole milliseconds, hence the slack.
     for (const attempt of line.attempts) {
       if (!attempt.target.startsWith(`${provider}/`)) continue;
       const open = openings.some(
-        (o) => o.target === attempt.target && startedAt >= o.at + STAMP_SLACK_MS && line.at < o.until,
+        (o) => o.target === attempt.target && startedAt >= o.at + STAMP_SLACK_MS && startedAt < o.until,
       );
       if (open) count++;
     }

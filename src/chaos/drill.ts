@@ -36,6 +36,11 @@ export interface ProviderDrill {
   breakerOpenMs: number | null;
   /** Attempts on the provider by requests that started while one of its breakers was open. */
   attemptsWhileOpen: number;
+  /**
+   * For each such attempt, the request's log line and that target's breaker lines of the phase, as JSON:
+   * what a nonzero count needs to be read (one run in a few counted 1 under a loaded test suite).
+   */
+  attemptsWhileOpenEvidence: string[];
   /** From the provider's recovery to all of its breakers closed; null: not within the timeout. */
   recoveryMs: number | null;
 }
@@ -112,7 +117,7 @@ export async function runChaosDrill(options: DrillOptions): Promise<DrillReport>
       const sent = await traffic(url, models, options.requests, options.concurrency);
       const openings = breakerOpenings(logs, provider, degradedAt);
       const firstOpen = openings[0];
-      const attemptsWhileOpen = countAttemptsWhileOpen(logs, provider, degradedAt, openings);
+      const whileOpen = countAttemptsWhileOpen(logs, provider, degradedAt, openings);
       gateway.chaos.set(undefined);
       const recoveryMs = await recovery(
         gateway,
@@ -134,7 +139,8 @@ export async function runChaosDrill(options: DrillOptions): Promise<DrillReport>
         extraMsP50: extra.length === 0 ? null : percentile(extra, 0.5),
         extraMsP95: extra.length === 0 ? null : percentile(extra, 0.95),
         breakerOpenMs: firstOpen === undefined ? null : firstOpen.at - degradedAt,
-        attemptsWhileOpen,
+        attemptsWhileOpen: whileOpen.count,
+        attemptsWhileOpenEvidence: whileOpen.evidence,
         recoveryMs,
       };
       results.push(result);
@@ -231,8 +237,9 @@ function countAttemptsWhileOpen(
   provider: string,
   since: number,
   openings: Opening[],
-): number {
+): { count: number; evidence: string[] } {
   let count = 0;
+  const evidence: string[] = [];
   for (const line of logs) {
     if (line.msg !== 'request' || line.at < since || line.attempts === undefined) continue;
     const startedAt = line.at - (line.latency_ms?.total ?? 0);
@@ -243,10 +250,18 @@ function countAttemptsWhileOpen(
       const open = openings.some(
         (o) => o.target === attempt.target && startedAt >= o.at + STAMP_SLACK_MS && startedAt < o.until,
       );
-      if (open) count++;
+      if (!open) continue;
+      count++;
+      const breakerLines = logs.filter(
+        (other) =>
+          other.msg === 'circuit breaker changed state' &&
+          other.at >= since &&
+          other.target === attempt.target,
+      );
+      evidence.push(JSON.stringify({ startedAt, request: line, breaker: breakerLines }));
     }
   }
-  return count;
+  return { count, evidence };
 }
 
 /** Traffic until every breaker of `provider` is closed again; the time that took, or null. */

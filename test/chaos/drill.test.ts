@@ -49,7 +49,7 @@ describe('switchyard chaos', () => {
     expect(down.succeeded / down.requests).toBeGreaterThanOrEqual(0.999);
     expect(down.breakerOpenMs).not.toBeNull();
     expect(down.breakerOpenMs ?? Number.POSITIVE_INFINITY).toBeLessThan(2_000);
-    expect(down.attemptsWhileOpen).toBe(0);
+    expect(down.attemptsWhileOpen, down.attemptsWhileOpenEvidence.join('\n')).toBe(0);
     expect(down.recoveryMs).not.toBeNull();
     // The injected 503s never reached the fake: chaos answers in the provider's place.
     expect(primary.requests.length - primaryBefore).toBeGreaterThan(0); // baseline and recovery traffic

@@ -78,7 +78,7 @@ export class EntryArena {
   isStale(view: Buffer): boolean {
     if (view.buffer === this.#current?.bytes.buffer) return false;
     const slab = this.#slabs.get(view.buffer);
-    return slab !== undefined && !slab.dedicated && slab !== this.#current;
+    return slab !== undefined && !slab.dedicated;
   }
 
   clear(): void {

@@ -38,16 +38,13 @@ export function lookUpCache(ctx: RequestContext, services: Services): Found | Pr
   if (ctx.front !== undefined) return null;
   const policy = cachePolicyFor(ctx.snapshot.config);
   const decision = decideCache(policy, request, ctx.req.headers);
-  const body = ctx.cacheBody;
-  ctx.cacheBody = undefined;
   if (!decision.write) return null;
   const identity = modelIdentity(ctx.snapshot, model);
+  const body = ctx.cacheBody;
   let key = body === undefined ? undefined : keyMemoFor(ctx.snapshot).get(body, ctx.tenant);
-  if (key === undefined) {
-    key = cacheKey(cacheScope(policy, ctx.tenant?.name), identity.revision, request);
-    // Remembered only if it hits (serve): a miss adds nothing to the memo.
-    ctx.cacheBody = body;
-  }
+  // A key computed here is remembered if it hits (serveCached, which drops the body either way).
+  if (key === undefined) key = cacheKey(cacheScope(policy, ctx.tenant?.name), identity.revision, request);
+  else ctx.cacheBody = undefined;
   ctx.cacheKey = key;
   ctx.cacheTtlMs = decision.ttlMs;
   ctx.cacheRecorder = new AnswerRecorder(policy.maxEntryBytes);

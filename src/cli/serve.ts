@@ -5,6 +5,7 @@
 import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { notYetEnforced } from '../config/not-yet-enforced.ts';
+import { changedStartOnlyKeys } from '../config/start-only.ts';
 import type { Config } from '../config/schema.ts';
 import { watchConfig } from '../config/watch.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
@@ -70,6 +71,12 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       ? undefined
       : watchConfig(options.configPath, options.env, {
           onReload: (config) => {
+            const startOnly = changedStartOnlyKeys(gateway.snapshot.config, config);
+            if (startOnly.length > 0)
+              logger.warn(
+                { keys: startOnly },
+                'config keys changed that apply at the next start; their running values stay in force',
+              );
             gateway.reload(config);
             void prewarmConnections(gateway.snapshot, logger);
             // Warn about the config now in force, not the one the process started with.
@@ -97,7 +104,8 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       watcher?.close();
       process.off('SIGHUP', onHangup);
       logger.info({ in_flight: gateway.inFlight }, 'draining');
-      await gateway.shutdown(options.config.server.shutdown_grace_ms);
+      // The grace period in force now: a reload may have changed it.
+      await gateway.shutdown(gateway.snapshot.config.server.shutdown_grace_ms);
       await options.onStopped?.();
       logger.info('stopped');
       logger.flush();

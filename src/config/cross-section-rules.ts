@@ -131,6 +131,17 @@ function checkModels(
       });
     }
     if (!Array.isArray(model.targets)) continue;
+    // A hedge races the next target: a model that only ever has one would accept it and never hedge.
+    const ruleTargets = Array.isArray(model.rules)
+      ? model.rules.map((rule: unknown) =>
+          isRecord(rule) && Array.isArray(rule.targets) ? rule.targets.length : 0,
+        )
+      : [];
+    if (model.hedge !== undefined && model.targets.length < 2 && ruleTargets.every((count) => count < 2))
+      issues.push({
+        path: ['models', name, 'hedge'],
+        message: 'a hedge races the next target: this model has only one (add a target, or remove the hedge)',
+      });
     checkTargetList(
       model.targets,
       model.strategy ?? DEFAULTS.strategy,

@@ -40,8 +40,19 @@ export function messageFor(
       // The message is built per key in fromZodIssue; only the schema knows the allowed keys.
       if (issue.inst instanceof z.ZodObject) {
         knownKeys.set(formatPath(toSegments(issue.path ?? [])), Object.keys(issue.inst.shape));
+      } else if (issue.inst instanceof z.ZodRecord && issue.inst.keyType instanceof z.ZodEnum) {
+        // A partial record over a closed set of names (moderation categories).
+        knownKeys.set(formatPath(toSegments(issue.path ?? [])), issue.inst.keyType.options.map(String));
       }
       return 'unknown key';
+    case 'invalid_union': {
+      // No alternative took the value's type: name them all (a value reaching into one is reported
+      // from inside it, by fromZodIssue).
+      const forms = issue.errors.map(formOf);
+      if (forms.every((form) => form !== undefined))
+        return `must be ${forms.join(' or ')}, got ${describe(issue.input)}`;
+      return undefined;
+    }
     default:
       return undefined;
   }
@@ -59,10 +70,32 @@ export function fromZodIssue(
       message: unknownKeyMessage(key, allowed, path.length === 0),
     }));
   }
+  if (issue.code === 'invalid_union') {
+    // One alternative took the value's type (a mapping, say) and found something wrong inside it: its
+    // own issues say what, where "Invalid input" on the parent would not.
+    const reached = issue.errors.filter((branch) => formOf(branch) === undefined);
+    if (reached.length === 1)
+      // Without the allowed keys of objects inside it: those were noted under paths relative to the union.
+      return (reached[0] ?? []).flatMap((inner) =>
+        fromZodIssue({ ...inner, path: [...issue.path, ...inner.path] }, new Map()),
+      );
+  }
   if (issue.code === 'invalid_key') {
     return [{ path: formatPath(path), message: issue.issues[0]?.message ?? issue.message }];
   }
   return [{ path: formatPath(path), message: issue.message }];
+}
+
+/**
+ * What one alternative of a union accepts, when it refused the value for its type or literal alone (its
+ * only issue, at the value itself); undefined when it looked inside.
+ */
+function formOf(branch: readonly z.core.$ZodIssue[]): string | undefined {
+  const only = branch.length === 1 ? branch[0] : undefined;
+  if (only === undefined || only.path.length > 0) return undefined;
+  if (only.code === 'invalid_type') return expectedType(only.expected);
+  if (only.code === 'invalid_value') return only.values.map((value) => JSON.stringify(value)).join(' or ');
+  return undefined;
 }
 
 // Config documents come from YAML, so their paths never hold symbols.
@@ -74,6 +107,7 @@ function unknownKeyMessage(key: string, allowed: readonly string[], topLevel: bo
   const what = topLevel ? 'unknown section' : 'unknown key';
   const hint = didYouMean(key, allowed);
   if (hint !== '') return `${what}${hint}`;
+  if (allowed.length === 0) return what;
   return `${what} (${topLevel ? 'sections' : 'allowed keys'}: ${allowed.join(', ')})`;
 }
 

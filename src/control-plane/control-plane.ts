@@ -18,7 +18,7 @@ import { DropReporter } from '../store/drop-reporter.ts';
 import { StoreWriter } from '../store/writer.ts';
 import type { PriceOverride, Store } from '../store/types.ts';
 import { KeyRegistry } from './key-registry.ts';
-import type { CompiledTenant } from './tenant-policy.ts';
+import { type CompiledTenant, resolveBudget } from './tenant-policy.ts';
 
 const EMPTY_LEDGER = { spendByHour: async () => [] };
 
@@ -166,8 +166,10 @@ export class ControlPlane {
     // Read per monitor tick (once a minute), never per request.
     const out: Array<{ tenant: string; budget: NonNullable<CompiledTenant['budget']> }> = [];
     for (const [name, tenant] of Object.entries(this.#config.tenants)) {
-      const budget =
-        tenant.budget ?? (tenant.tier === undefined ? undefined : this.#config.tiers[tenant.tier]?.budget);
+      const budget = resolveBudget(
+        tenant.budget,
+        tenant.tier === undefined ? undefined : this.#config.tiers[tenant.tier]?.budget,
+      );
       if (budget !== undefined) out.push({ tenant: name, budget });
     }
     return out;

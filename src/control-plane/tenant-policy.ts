@@ -6,11 +6,20 @@
  */
 import type { TenantGuardrails } from '../config/sections/guardrails.ts';
 import type {
+  BUDGET_MODES,
+  BUDGET_PERIODS,
   BudgetConfig,
   RateLimitConfig,
   TenantSettings,
   TierConfig,
 } from '../config/sections/tenants.ts';
+
+/** A budget in force: every field resolved. */
+export interface Budget {
+  usd: number;
+  period: (typeof BUDGET_PERIODS)[number];
+  mode: (typeof BUDGET_MODES)[number];
+}
 
 export interface CompiledTenant {
   name: string;
@@ -20,7 +29,7 @@ export interface CompiledTenant {
   rpm: number | undefined;
   tpm: number | undefined;
   concurrent: number | undefined;
-  budget: BudgetConfig | undefined;
+  budget: Budget | undefined;
   /** Where its counters live in the state store: `t:<tenant>`, or `k:<key id>` for a key with a tier. */
   scope: string;
   /** Any limit or budget applies: the admission stage calls the state store only then. */
@@ -40,7 +49,7 @@ export function compileTenant(
     tier: settings.tier ?? null,
     models: toSet(settings.models ?? tier?.models),
     rateLimit: { ...tier?.rate_limit, ...settings.rate_limit },
-    budget: settings.budget ?? tier?.budget,
+    budget: resolveBudget(settings.budget, tier?.budget),
     scope: `t:${name}`,
     guardrails: settings.guardrails,
   });
@@ -73,10 +82,23 @@ export function compileKeyPolicy(
       concurrent: tenant.concurrent,
       ...definedOnly(tier.rate_limit),
     },
-    budget: tier.budget ?? tenant.budget,
+    budget: tier.budget === undefined ? tenant.budget : resolveBudget(tier.budget, tenant.budget),
     scope: `k:${key.id}`,
     guardrails: tenant.guardrails,
   });
+}
+
+/**
+ * A tenant's budget over its tier's, field by field: `usd` and `period` come together (the schema requires
+ * both), `mode` on its own, and a budget no one gave a mode is `hard`.
+ */
+export function resolveBudget(
+  own: BudgetConfig | undefined,
+  inherited: BudgetConfig | Budget | undefined,
+): Budget | undefined {
+  const budget = own ?? inherited;
+  if (budget === undefined) return undefined;
+  return { usd: budget.usd, period: budget.period, mode: own?.mode ?? inherited?.mode ?? 'hard' };
 }
 
 function withPolicy(fields: {
@@ -84,7 +106,7 @@ function withPolicy(fields: {
   tier: string | null;
   models: ReadonlySet<string> | undefined;
   rateLimit: RateLimitConfig;
-  budget: BudgetConfig | undefined;
+  budget: Budget | undefined;
   scope: string;
   guardrails: TenantGuardrails | undefined;
 }): CompiledTenant {

@@ -7,7 +7,7 @@ import { ChaosControl } from '../chaos/chaos-control.ts';
 import { chaosAdminRoutes } from './admin-chaos.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { compileConfig, type Snapshot } from '../config/compile.ts';
+import { type CompiledProvider, compileConfig, type Snapshot } from '../config/compile.ts';
 import type { Config } from '../config/schema.ts';
 import { internalError, missingHostHeader, routeNotFound, shuttingDown } from '../errors/codes.ts';
 import type { GatewayError } from '../errors/gateway-error.ts';
@@ -202,10 +202,10 @@ export class Gateway {
     this.observability.reload(config);
     this.chaos.set(config.chaos);
     applyClientTimeouts(this.server, config);
-    const origins = new Set<string>();
-    for (const provider of next.providers.values()) origins.add(provider.origin);
+    const inUse = new Set<CompiledProvider['pool']>();
+    for (const provider of next.providers.values()) inUse.add(provider.pool);
     this.pools
-      .retain(origins)
+      .retain(inUse)
       .catch((error: unknown) =>
         this.services.logger.warn({ err: error }, 'closing an unused upstream pool failed'),
       );

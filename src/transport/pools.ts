@@ -1,8 +1,11 @@
 /**
- * One undici Pool per upstream origin (docs/style.md §1.3), created when config compiles and reused across
- * reloads while the origin stays configured, so keep-alive connections survive a SIGHUP. Timeouts that
- * belong to the connection (connect, keep-alive) live here; per-request deadlines are passed with each
- * request (transport/upstream-call.ts).
+ * One undici Pool per upstream origin and pool settings (docs/style.md §1.3), created when config compiles
+ * and reused across reloads while a provider still asks for it, so keep-alive connections survive a
+ * SIGHUP. Two providers on one origin (two accounts of one vendor, say) share a pool only when they ask
+ * for the same size and connect timeout: otherwise the first would impose its own on the second. A reload
+ * that changes a provider's settings gets a new pool, and the old one closes once its requests are done.
+ * Timeouts that belong to the connection (connect, keep-alive) live here; per-request deadlines are passed
+ * with each request (transport/upstream-call.ts).
  */
 import { Pool } from 'undici';
 
@@ -14,10 +17,12 @@ export interface PoolSettings {
 }
 
 export class UpstreamPools {
+  /** By origin and settings (poolKey). */
   #pools = new Map<string, Pool>();
 
   get(origin: string, settings: PoolSettings): Pool {
-    const existing = this.#pools.get(origin);
+    const key = poolKey(origin, settings);
+    const existing = this.#pools.get(key);
     if (existing !== undefined) return existing;
     const pool = new Pool(origin, {
       connections: settings.connections,
@@ -29,16 +34,16 @@ export class UpstreamPools {
       headersTimeout: 300_000,
       bodyTimeout: 300_000,
     });
-    this.#pools.set(origin, pool);
+    this.#pools.set(key, pool);
     return pool;
   }
 
-  /** Close pools whose origin is no longer configured, after their in-flight requests finish. */
-  async retain(origins: ReadonlySet<string>): Promise<void> {
+  /** Close the pools no provider uses any more, after their in-flight requests finish. */
+  async retain(inUse: ReadonlySet<Pool>): Promise<void> {
     const closing: Promise<void>[] = [];
-    for (const [origin, pool] of this.#pools) {
-      if (origins.has(origin)) continue;
-      this.#pools.delete(origin);
+    for (const [key, pool] of this.#pools) {
+      if (inUse.has(pool)) continue;
+      this.#pools.delete(key);
       closing.push(pool.close());
     }
     await Promise.all(closing);
@@ -56,4 +61,8 @@ export class UpstreamPools {
     this.#pools.clear();
     await Promise.all(pools.map((pool) => pool.destroy()));
   }
+}
+
+function poolKey(origin: string, settings: PoolSettings): string {
+  return `${origin} ${settings.connections} ${settings.connectTimeoutMs} ${settings.keepAliveTimeoutMs}`;
 }

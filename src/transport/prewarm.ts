@@ -1,10 +1,10 @@
 /**
- * Opens a connection to every upstream origin at start (and after a reload adds one), so the first
+ * Opens a connection to every upstream pool at start (and after a reload adds one), so the first
  * client request does not pay the TCP and TLS handshakes. It sends each provider's cheap probe (a
  * model list), which also surfaces a wrong key or base URL in the log at once instead of on the first
  * real request.
  */
-import type { Snapshot } from '../config/compile.ts';
+import type { CompiledProvider, Snapshot } from '../config/compile.ts';
 import type { Logger } from '../observability/logger.ts';
 import { UpstreamExchange } from './upstream-exchange.ts';
 
@@ -15,11 +15,11 @@ export async function prewarmConnections(
   logger: Logger,
   signal?: AbortSignal,
 ): Promise<void> {
-  const warmed = new Set<string>();
+  const warmed = new Set<CompiledProvider['pool']>();
   const probes: Promise<void>[] = [];
   for (const provider of snapshot.providers.values()) {
-    if (warmed.has(provider.origin)) continue;
-    warmed.add(provider.origin);
+    if (warmed.has(provider.pool)) continue;
+    warmed.add(provider.pool);
     const request = provider.adapter.probeRequest({
       target: {
         provider: provider.name,

@@ -82,7 +82,7 @@ describe('switchyard start', () => {
       // not-yet-enforced list is empty; test/config/not-yet-enforced.test.ts).
       await writeFile(
         path,
-        configText('  second:\n    targets: [up/gpt-4.1-mini]\n    hedge: { after_ms: 200 }\n'),
+        configText('  second:\n    targets: [up/gpt-4.1-mini, up/gpt-4.1]\n    hedge: { after_ms: 200 }\n'),
       );
       await waitFor(() => output().includes('config reloaded'), 10_000, 'the reload');
       expect(output()).not.toContain('models.second.hedge');

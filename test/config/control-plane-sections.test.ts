@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate.ts';
+import { compileTenant } from '../../src/control-plane/tenant-policy.ts';
 
 const providers = { openai: { type: 'openai', keys: ['k'] } };
 
@@ -37,7 +38,10 @@ describe('control-plane config sections', () => {
     });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.config.tiers.free?.budget?.mode).toBe('hard');
+    // A budget's mode is left to the tenant policy, which merges it with the tier's (hard when no one says).
+    expect(result.config.tiers.free?.budget?.mode).toBeUndefined();
+    const tier = compileTenant('beta', { tier: 'free' }, result.config.tiers);
+    expect(tier.budget).toEqual({ usd: 1, period: 'day', mode: 'hard' });
     expect(result.config.limits).toEqual({
       on_state_failure: 'local',
       state_timeout_ms: 500,
@@ -73,6 +77,12 @@ describe('control-plane config sections', () => {
       ]),
     );
     expect(errors.find((line) => line.startsWith('tenants.acme.tier'))).toContain('unknown tier "gold"');
+  });
+
+  it('refuses a webhook URL the alert sender could not parse, as start would', () => {
+    expect(errorsOf({ alerts: { webhook_url: 'http://[bad-host/hook' } })).toEqual([
+      'alerts.webhook_url: must be an http:// or https:// URL',
+    ]);
   });
 
   it('checks tier allow-lists like tenant allow-lists', () => {

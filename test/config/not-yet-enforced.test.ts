@@ -6,7 +6,7 @@ describe('notYetEnforced', () => {
   it('has nothing left to warn about: every accepted setting is enforced', () => {
     const config = testConfig({
       providers: { a: { type: 'openai', keys: ['k'] } },
-      models: { fast: { targets: ['a/x'], hedge: { after_ms: 200 } } },
+      models: { fast: { targets: ['a/x', 'a/y'], hedge: { after_ms: 200 } } },
       tenants: { acme: { keys: ['t'], rate_limit: { rpm: 10 }, budget: { usd: 5, period: 'day' } } },
     });
     // Tenant limits and budgets are enforced since issue 11, hedged requests since issue 13.

@@ -142,7 +142,7 @@ describe('structural errors, each at its exact path', () => {
       problems({
         server: { prot: 1 },
         providers: { openai: { ...openai, timeout: 5 } },
-        models: { smart: { targets: ['openai/gpt-4.1'], hedge: { after: 5 } } },
+        models: { smart: { targets: ['openai/gpt-4.1', 'openai/gpt-4o'], hedge: { after: 5 } } },
       }),
     ).toEqual([
       'server.prot: unknown key (did you mean "port"?)',
@@ -339,6 +339,24 @@ describe('rules across sections', () => {
     expect(
       problems({ providers: { openai }, models: { smart: { targets: ['openai/a', 'openai/a'] } } }),
     ).toEqual(['models.smart.targets[1]: repeats a target already listed for this model']);
+  });
+
+  it('refuses a hedge on a model with one target, which could never start one', () => {
+    expect(
+      problems({
+        providers: { openai },
+        models: {
+          single: { targets: ['openai/a'], hedge: { after_ms: 200 } },
+          routed: {
+            targets: ['openai/a'],
+            rules: [{ when: { tools: true }, targets: ['openai/b', 'openai/c'] }],
+            hedge: { after_ms: 200 },
+          },
+        },
+      }),
+    ).toEqual([
+      'models.single.hedge: a hedge races the next target: this model has only one (add a target, or remove the hedge)',
+    ]);
   });
 
   it('requires weights on all or none of a weighted model, and at least two targets', () => {

@@ -7,6 +7,7 @@ const tiers = {
     budget: { usd: 1, period: 'day' as const, mode: 'hard' as const },
   },
   pro: { rate_limit: { rpm: 600 }, models: ['smart', 'fast'] },
+  trial: { budget: { usd: 100, period: 'day' as const, mode: 'soft' as const } },
 };
 
 describe('tenant policy', () => {
@@ -14,6 +15,24 @@ describe('tenant policy', () => {
     const tenant = compileTenant('acme', { tier: 'free', rate_limit: { rpm: 100 } }, tiers);
     expect(tenant).toMatchObject({ rpm: 100, tpm: 40_000, concurrent: 4, scope: 't:acme', limited: true });
     expect(tenant.budget).toEqual({ usd: 1, period: 'day', mode: 'hard' });
+  });
+
+  it("takes the tier's budget mode when the tenant's own budget names none, and hard when neither does", () => {
+    const own = { usd: 0.01, period: 'day' as const };
+    expect(compileTenant('a', { tier: 'trial', budget: own }, tiers).budget).toEqual({
+      ...own,
+      mode: 'soft',
+    });
+    expect(compileTenant('b', { tier: 'trial', budget: { ...own, mode: 'hard' } }, tiers).budget?.mode).toBe(
+      'hard',
+    );
+    expect(compileTenant('c', { budget: own }, tiers).budget?.mode).toBe('hard');
+    expect(compileTenant('d', { tier: 'pro', budget: own }, tiers).budget?.mode).toBe('hard');
+    // A key's tier is applied on top of its tenant's values: a tier budget without a mode keeps the tenant's.
+    const soft = compileTenant('e', { budget: { ...own, mode: 'soft' } }, tiers);
+    const tiers2 = { ...tiers, capped: { budget: { usd: 2, period: 'month' as const } } };
+    const key = compileKeyPolicy(soft, { id: 'key_3', tier: 'capped', models: null }, tiers2);
+    expect(key.budget).toEqual({ usd: 2, period: 'month', mode: 'soft' });
   });
 
   it('is unlimited without limits or budget, so admission skips the state store', () => {

@@ -1,7 +1,7 @@
 // The `pricing`, `alerts` and `limits` sections of the control plane (docs/design.md §1).
 
 import { z } from 'zod';
-import { fromNumericString, milliseconds, secret, wholeNumber } from './values.ts';
+import { fromNumericString, isUrl, milliseconds, secret, wholeNumber } from './values.ts';
 
 const pricePerMTok = z.preprocess(fromNumericString, z.number().min(0).max(1_000_000));
 
@@ -37,7 +37,8 @@ export const alertsSection = z
         (value) => (value === '' ? undefined : value),
         z
           .string()
-          .refine((value) => /^https?:\/\/[^\s]+$/.test(value), {
+          // The URL the sender will parse (alerts/sender.ts), so `check` refuses what `start` could not use.
+          .refine((value) => isUrl(value, ['http:', 'https:']), {
             message: 'must be an http:// or https:// URL',
           })
           .optional(),

@@ -3,6 +3,7 @@
 // docs/configuration.md "Guardrails" documents every field and why its default is what it is.
 
 import { z } from 'zod';
+import { providerTypes } from '../../providers/registry.ts';
 import { wholeNumber } from './values.ts';
 
 export const INJECTION_MODES = ['off', 'flag', 'strip', 'block'] as const;
@@ -62,7 +63,7 @@ export const ModerationSchema = ModerationOverrideSchema.extend({
    * Provider types whose native safety filtering is weaker: every category blocks for them unless the
    * config says otherwise for that category.
    */
-  strict_provider_types: z.array(z.string().min(1)).optional(),
+  strict_provider_types: z.array(z.enum(providerTypes)).optional(),
   /** A remote backend that fails or times out: `closed` treats the text as flagged, `open` lets it pass. */
   on_error: z.enum(['closed', 'open']).optional(),
   /** How long a remote backend may take for one check before `on_error` applies. */

@@ -26,8 +26,9 @@ export const RateLimitSchema = z.strictObject({
 export const BudgetSchema = z.strictObject({
   usd: positiveNumber,
   period: z.enum(BUDGET_PERIODS),
-  // hard refuses once the budget is spent (429 budget_exceeded); soft only alerts.
-  mode: z.enum(BUDGET_MODES).default('hard'),
+  // hard refuses once the budget is spent (429 budget_exceeded); soft only alerts. No default here: a
+  // tenant's budget without a mode takes its tier's, and `hard` only when neither says (tenant-policy.ts).
+  mode: z.enum(BUDGET_MODES).optional(),
 });
 
 const TierSchema = z.strictObject({

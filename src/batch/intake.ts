@@ -10,6 +10,7 @@
 import { type CompiledTenant, resolveModel, type Snapshot } from '../config/compile.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { parseChatRequest } from '../pipeline/validate.ts';
+import { checkJsonDepth } from '../protocol/json-depth.ts';
 import type { BatchJobRecord, BatchStore, NewBatchLine } from '../store/batch-types.ts';
 import { backgroundTurn, sliceEnd } from '../server/background-turn.ts';
 import { hasBatchApi } from './upstream.ts';
@@ -144,16 +145,26 @@ export function parseLine(
   const body = line.body;
   if (body === null || typeof body !== 'object' || Array.isArray(body))
     return { customId, code: 'invalid_body', message: "'body' must be a chat completion request object." };
-  const request = JSON.stringify(body);
+  let request: string;
   let model: string;
   try {
+    // Before JSON.stringify, which recurses: a body nested past the limit is this line's error (400
+    // nesting_too_deep, as the live endpoint answers), never a stack overflow that fails the batch.
+    checkJsonDepth(body);
+    request = JSON.stringify(body);
     const parsed = parseChatRequest(Buffer.from(request));
     if (parsed.stream === true)
       return { customId, code: 'invalid_body', message: "'stream' is not supported in a batch." };
     model = parsed.model;
   } catch (error) {
     if (error instanceof GatewayError) return { customId, code: error.code, message: error.message };
-    throw error;
+    // Whatever else one line's body does, it fails that line only: the batch's other lines are
+    // accepted, and some may be running already.
+    return {
+      customId,
+      code: 'invalid_body',
+      message: `the request body could not be read (${String(error)}).`,
+    };
   }
   const resolved = resolveModel(snapshot, model);
   if (resolved === undefined)

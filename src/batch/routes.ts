@@ -34,6 +34,7 @@ import { pageLimitOf, queryOf, readJsonBody, sendJson } from '../server/admin-ht
 import type { BatchFileRecord, BatchJobRecord } from '../store/batch-types.ts';
 import { isFileId } from './file-store.ts';
 import { batchObject, fileObject } from './objects.ts';
+import { attachmentDisposition } from '../server/content-disposition.ts';
 import type { BatchService } from './service.ts';
 import { receiveUpload } from './upload.ts';
 import { deleteFile, listFiles } from './file-routes.ts';
@@ -144,7 +145,7 @@ async function getFile(
   res.writeHead(200, {
     'content-type': 'application/octet-stream',
     'content-length': String(size),
-    'content-disposition': `attachment; filename="${file.filename.replace(/["\\\r\n]/g, '_')}"`,
+    'content-disposition': attachmentDisposition(file.filename),
     'x-request-id': requestId,
   });
   await pipeline(service.files.read(file.id), res).catch(() => res.destroy());

@@ -34,6 +34,7 @@ export async function receiveUpload(
   const file = await files.create(id);
   let part: 'file' | 'purpose' | 'other' | undefined;
   let sawFile = false;
+  let sawPurpose = false;
   let filename = 'upload.jsonl';
   let purpose = '';
   let bytes = 0;
@@ -43,12 +44,17 @@ export async function receiveUpload(
 
   const parser = new MultipartParser(boundary, {
     onPart(headers) {
-      if (headers.name === 'file' && !sawFile) {
+      // A field given twice is refused, not merged or half ignored: which one the caller meant is a guess.
+      if ((headers.name === 'file' && sawFile) || (headers.name === 'purpose' && sawPurpose))
+        throw invalidUpload(`The upload has more than one '${headers.name}' part.`, headers.name);
+      if (headers.name === 'file') {
         part = 'file';
         sawFile = true;
         filename = (headers.filename ?? filename).slice(0, 255);
-      } else if (headers.name === 'purpose') part = 'purpose';
-      else if (headers.name.startsWith('expires_after'))
+      } else if (headers.name === 'purpose') {
+        part = 'purpose';
+        sawPurpose = true;
+      } else if (headers.name.startsWith('expires_after'))
         // Accepting it without honouring it would keep files the caller expects gone.
         throw invalidUpload(
           "'expires_after' is not supported: files are kept until their batch is done with.",

@@ -364,5 +364,45 @@ describe('Batch API through the openai SDK', () => {
     });
     expect(raw.status).toBe(400);
     expect(((await raw.json()) as Json).error.code).toBe('invalid_file');
+    // A field given twice is refused, never merged ("bat" + "ch") nor half ignored (a second file).
+    const purposePart = (value: string) =>
+      `--zz\r\nContent-Disposition: form-data; name="purpose"\r\n\r\n${value}\r\n`;
+    const filePart = `--zz\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\n${line('a', 'b')}\r\n`;
+    for (const [field, body] of [
+      ['purpose', `${purposePart('bat')}${purposePart('ch')}${filePart}--zz--\r\n`],
+      ['file', `${purposePart('batch')}${filePart}${filePart}--zz--\r\n`],
+    ] as const) {
+      const twice = await fetch(`${gw.url}/v1/files`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${KEYS.alpha}`,
+          'content-type': 'multipart/form-data; boundary=zz',
+        },
+        body,
+      });
+      expect(twice.status, field).toBe(400);
+      expect(((await twice.json()) as Json).error, field).toMatchObject({
+        code: 'invalid_file',
+        param: field,
+      });
+    }
+  });
+
+  it('hands back a file whose name is not ASCII, under its own name', async () => {
+    const alpha = clientFor('alpha');
+    const text = `${line('a', 'b')}\n`;
+    const file = await alpha.files.create({
+      file: await toFile(Buffer.from(text), 'données 批.jsonl'),
+      purpose: 'batch',
+    });
+    expect(file.filename).toBe('données 批.jsonl');
+    const content = await fetch(`${gw.url}/v1/files/${file.id}/content`, {
+      headers: { authorization: `Bearer ${KEYS.alpha}` },
+    });
+    expect(content.status).toBe(200);
+    expect(await content.text()).toBe(text);
+    expect(content.headers.get('content-disposition')).toBe(
+      `attachment; filename="donn_es _.jsonl"; filename*=UTF-8''${encodeURIComponent('données 批.jsonl')}`,
+    );
   });
 });

@@ -65,6 +65,12 @@ export async function runKeys(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`keys create needs --tenant NAME\n\n${USAGE}\n`);
     return 2;
   }
+  if (action !== 'revoke' && positionals.length > 0) {
+    io.stderr.write(
+      `keys ${action} takes no arguments besides its flags (got '${positionals[0]}')\n\n${USAGE}\n`,
+    );
+    return 2;
+  }
   if (action === 'revoke' && positionals.length !== 1) {
     io.stderr.write(`keys revoke needs exactly one key ID (see \`switchyard keys list\`)\n\n${USAGE}\n`);
     return 2;

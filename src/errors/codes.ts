@@ -185,6 +185,16 @@ export function invalidApiKey(): GatewayError {
   });
 }
 
+/** The admin API's 401: the same code as a virtual key's, with the advice that fits this door. */
+export function invalidAdminKey(): GatewayError {
+  return new GatewayError({
+    status: 401,
+    type: 'authentication_error',
+    code: 'invalid_api_key',
+    message: 'Missing or invalid admin key. Send server.admin_key as "Authorization: Bearer <admin key>".',
+  });
+}
+
 const LIMIT_NAMES = {
   rpm: 'requests per minute',
   tpm: 'tokens per minute',

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constantTimeEqual } from '../control-plane/virtual-key.ts';
-import { invalidApiKey, invalidJson, invalidRequest, routeNotFound } from '../errors/codes.ts';
+import { invalidAdminKey, invalidJson, invalidRequest, routeNotFound } from '../errors/codes.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { presentedKey } from '../pipeline/auth.ts';
 import { writeErrorResponse } from '../pipeline/respond.ts';
@@ -17,8 +17,9 @@ const ADMIN_BODY_LIMIT = 64 * 1024;
 
 /**
  * Wraps a handler with the admin-key check and the error envelope. `adminKey` is read per call, so a
- * reload that sets or removes the key applies at once. `guard: false` is for routes that authenticate
- * otherwise (the signed pricing webhook).
+ * reload that sets or removes the key applies at once. `guard: false` skips only the Bearer check, for
+ * routes that authenticate otherwise (the signed pricing webhook): without an admin key the admin API is
+ * off, and every route of it answers 404, that one included (docs/design.md §1).
  */
 export function adminRoute(
   adminKey: () => string | undefined,
@@ -27,7 +28,9 @@ export function adminRoute(
 ): AdminHandler {
   return async (req, res, requestId) => {
     try {
-      if (options.guard !== false) authorizeAdmin(req, adminKey());
+      const key = adminKey();
+      if (options.guard !== false) authorizeAdmin(req, key);
+      else if (key === undefined) throw routeNotFound(req.method ?? 'GET', req.url ?? '/');
       await handler(req, res, requestId);
     } catch (error) {
       req.resume();
@@ -41,7 +44,7 @@ export function authorizeAdmin(req: IncomingMessage, adminKey: string | undefine
   // No admin key: the admin API is off and its routes answer as if they did not exist.
   if (adminKey === undefined) throw routeNotFound(req.method ?? 'GET', req.url ?? '/');
   const given = presentedKey(req.headers.authorization, undefined) ?? '';
-  if (given === '' || !constantTimeEqual(given, adminKey)) throw invalidApiKey();
+  if (given === '' || !constantTimeEqual(given, adminKey)) throw invalidAdminKey();
 }
 
 /** The raw body (a signature is computed over the exact bytes) and its JSON value. */

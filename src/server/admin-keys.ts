@@ -111,10 +111,7 @@ export async function createVirtualKey(
       'tier',
       'tier_not_found',
     );
-  for (const model of request.models ?? []) {
-    if (!Object.hasOwn(config.models, model) && !model.includes('/'))
-      throw invalidRequest(`'${model}' is not a model of this gateway.`, 'models', 'model_not_found');
-  }
+  checkModelNames(request.models, config);
   const generated = generateVirtualKey();
   const record: VirtualKeyRecord = {
     id: generated.id,
@@ -129,6 +126,27 @@ export async function createVirtualKey(
   };
   await store.insertKey(record);
   return { key: generated.key, record };
+}
+
+/**
+ * An allow-list names virtual models of the config, or `provider/model` with a configured provider, as
+ * the config's own tenants must: a typo would otherwise lock its holder out of every model (403).
+ */
+function checkModelNames(models: readonly string[] | undefined, config: Config): void {
+  // An empty list allows nothing: a key or tenant that can only ever get 403s is a mistake, not a setting.
+  if (models !== undefined && models.length === 0)
+    throw invalidRequest(
+      "'models' must name at least one model (leave it out to allow every model).",
+      'models',
+    );
+  for (const model of models ?? []) {
+    const slash = model.indexOf('/');
+    const known =
+      Object.hasOwn(config.models, model) ||
+      (slash > 0 && slash < model.length - 1 && Object.hasOwn(config.providers, model.slice(0, slash)));
+    if (!known)
+      throw invalidRequest(`'${model}' is not a model of this gateway.`, 'models', 'model_not_found');
+  }
 }
 
 async function listKeys(
@@ -184,6 +202,7 @@ async function putTenant(
       'tier',
       'tier_not_found',
     );
+  checkModelNames(settings.models, snapshot.config);
   const now = Date.now();
   const existing = (await store.listTenants()).find((tenant) => tenant.name === name);
   const record: TenantRecord = {

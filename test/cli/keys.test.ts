@@ -64,6 +64,18 @@ describe('switchyard keys', () => {
     expect((await keys(['create', '--help'])).code).toBe(0);
     expect((await keys(['create', '--config', configPath])).code).toBe(2);
     expect((await keys(['frobnicate'])).code).toBe(2);
+    // A stray word is a mistake to say, not to drop: `keys create extra --tenant acme` would create a key.
+    const stray = await keys(['create', 'extra', '--tenant', 'acme', '--config', configPath]);
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toContain("got 'extra'");
+    expect((await keys(['list', 'extra', '--config', configPath])).code).toBe(2);
+  });
+
+  it('refuses an empty --models, which would make a key no model accepts', async () => {
+    const empty = await keys(['create', '--tenant', 'acme', '--models', ' , ', '--config', configPath]);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain("'models' must name at least one model");
+    expect(empty.stdout).toBe('');
   });
 
   it('creates a key a running gateway accepts within seconds, lists it without the key, revokes it', async () => {

@@ -131,6 +131,8 @@ describe('virtual keys', () => {
       [{ tenant: 'nobody' }, 404, 'tenant_not_found'],
       [{ tenant: 'acme', tier: 'gold' }, 400, 'tier_not_found'],
       [{ tenant: 'acme', models: 'smart' }, 400, 'invalid_request'],
+      [{ tenant: 'acme', models: ['smrt'] }, 400, 'model_not_found'],
+      [{ tenant: 'acme', models: ['ghost/gpt-4.1'] }, 400, 'model_not_found'],
     ];
     for (const [body, status, code] of cases) {
       const answer = await admin('POST', '/admin/keys', body);
@@ -153,6 +155,17 @@ describe('virtual keys', () => {
     const negative = await admin('PUT', '/admin/tenants/bad-co', { budget: { usd: -1, period: 'day' } });
     expect(negative.status).toBe(400);
     expect(negative.json.error.param).toBe('budget.usd');
+    // A typo in the allow-list would lock the tenant out of every model: refused as POST /admin/keys does.
+    const typo = await admin('PUT', '/admin/tenants/typo-co', { models: ['smrt'] });
+    expect(typo.status).toBe(400);
+    expect(typo.json.error).toMatchObject({ code: 'model_not_found', param: 'models' });
+    const unauthorized = await fetch(`${gw.url}/admin/tenants/typo-co`, {
+      method: 'PUT',
+      headers: { authorization: 'Bearer wrong' },
+      body: '{}',
+    });
+    expect(unauthorized.status).toBe(401);
+    expect(((await unauthorized.json()) as Json).error.message).toMatch(/admin key/);
   });
 });
 

@@ -74,6 +74,8 @@ beforeAll(async () => {
   gw = await startTestGateway({
     providers: { up: { type: 'openai', keys: ['sk-up'], base_url: `http://127.0.0.1:${port}/v1` } },
     guardrails: { max_messages: 3 },
+    // A pricing webhook secret without an admin key: the signed webhook is part of the admin API, off too.
+    pricing: { webhook_secret: 'a-secret-of-sixteen-chars' },
   });
 });
 
@@ -114,6 +116,12 @@ describe('hardening', () => {
       const response = await fetch(`${gw.url}${path}`, { headers: { authorization: 'Bearer anything' } });
       expect(response.status, path).toBe(404);
     }
+    const webhook = await fetch(`${gw.url}/admin/pricing`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-switchyard-signature': 't=1,v1=00' },
+      body: '{"models":{}}',
+    });
+    expect(webhook.status).toBe(404);
   });
 
   it('refuses more messages than guardrails.max_messages before any upstream call', async () => {

@@ -63,6 +63,8 @@ interface LogLine {
 interface Sent {
   model: string;
   ok: boolean;
+  /** The answer's status, or 0 when none came. */
+  status: number;
   ms: number;
   attempts: number;
 }
@@ -82,7 +84,7 @@ export async function runChaosDrill(options: DrillOptions): Promise<DrillReport>
     },
   );
   const gateway = new Gateway({
-    config: { ...options.config, chaos: undefined },
+    config: drillConfig(options.config),
     services: { logger, metrics: createMetrics({ defaultMetrics: false }), random: Math.random },
   });
   const address = await gateway.listen(0, '127.0.0.1');
@@ -104,6 +106,10 @@ export async function runChaosDrill(options: DrillOptions): Promise<DrillReport>
       baseline.map((s) => s.ms),
       0.5,
     );
+    // Nothing measured against a baseline that never worked would mean anything (a key the providers
+    // refuse, say): said, not printed as a drill of 0 % success.
+    if (!baseline.some((sent) => sent.ok))
+      throw new Error(`no baseline request succeeded: ${answersOf(baseline)}`);
     progress(`baseline: ${baseline.length} requests, p50 ${baselineP50Ms.toFixed(1)} ms`);
     // A fallback's extra latency is against its own model's baseline: models differ in speed.
     const modelP50 = new Map<string, number>();
@@ -195,6 +201,27 @@ async function traffic(url: string, models: string[], count: number, concurrency
   return results;
 }
 
+/**
+ * The config the drill's own gateway runs: routing, resilience and providers as given, without what would
+ * answer for the providers or refuse the drill's traffic before it reaches them. Tenants (the drill sends
+ * no key; the gateway it starts opens no store, so no store key either), and with them limits and budgets;
+ * the cache (a hit would hide a provider that is down); and the config's own fault injection, which the
+ * drill replaces with its own.
+ */
+function drillConfig(config: Config): Config {
+  return { ...config, tenants: {}, cache: { ...config.cache, mode: 'off' }, chaos: undefined };
+}
+
+/** `401 × 20, no answer × 2`: what the requests got back, most frequent first. */
+function answersOf(sent: readonly Sent[]): string {
+  const counts = new Map<number, number>();
+  for (const one of sent) counts.set(one.status, (counts.get(one.status) ?? 0) + 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([status, count]) => `${status === 0 ? 'no answer' : status} × ${count}`)
+    .join(', ');
+}
+
 async function send(url: string, model: string): Promise<Sent> {
   const started = performance.now();
   try {
@@ -207,11 +234,12 @@ async function send(url: string, model: string): Promise<Sent> {
     return {
       model,
       ok: response.status === 200,
+      status: response.status,
       ms: performance.now() - started,
       attempts: Number(response.headers.get('x-switchyard-attempts') ?? 0),
     };
   } catch {
-    return { model, ok: false, ms: performance.now() - started, attempts: 0 };
+    return { model, ok: false, status: 0, ms: performance.now() - started, attempts: 0 };
   }
 }
 

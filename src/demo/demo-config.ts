@@ -2,6 +2,8 @@
  * The config demo mode runs: one provider per simulated upstream and virtual models that show what a
  * gateway is for (fallback, a weighted split, latency choice).
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { validateConfig, type Config } from '../config/schema.ts';
 
 export interface RunningDemoProvider {
@@ -19,11 +21,22 @@ export interface RunningDemoProvider {
 export const DEMO_TENANT_KEY = 'sk-sy-demo-key-for-local-use-only';
 export const DEMO_ADMIN_KEY = 'sy-demo-admin-key-for-local-use-only';
 
-export function demoConfig(providers: RunningDemoProvider[], port: number, host: string): Config {
+/**
+ * `filesDir`: where batch files go. Never the default `./data/files`, which would put them in whatever
+ * directory the demo was started from (the repository, for `npm start`); startDemo gives a fresh one it
+ * removes on stop.
+ */
+export function demoConfig(
+  providers: RunningDemoProvider[],
+  port: number,
+  host: string,
+  filesDir = join(tmpdir(), 'switchyard-demo-files'),
+): Config {
   const document = {
     server: { host, port, admin_key: DEMO_ADMIN_KEY },
     // A tenant with limits and a budget, so the demo shows the control plane at work (x-ratelimit-*
-    // headers, x-switchyard-cost-usd, GET /admin/spend). The store lives in memory: the demo leaves no files.
+    // headers, x-switchyard-cost-usd, GET /admin/spend). The store lives in memory and batch files in a
+    // temporary directory: the demo leaves no files.
     tenants: {
       demo: {
         keys: [DEMO_TENANT_KEY],
@@ -38,7 +51,7 @@ export function demoConfig(providers: RunningDemoProvider[], port: number, host:
     // a newcomer's `curl` on `openai/gpt-4.1` must not fail because of the demo's own simulation.
     retry: { retry_direct_models: true },
     // Batches come back within seconds in the demo (the fakes answer a provider batch at once).
-    batch: { flush_interval_s: 2, poll_interval_s: 1, max_poll_interval_s: 5 },
+    batch: { flush_interval_s: 2, poll_interval_s: 1, max_poll_interval_s: 5, files_dir: filesDir },
     providers: Object.fromEntries(
       providers.map((p) => [p.name, { type: p.type, keys: [p.key], base_url: p.baseUrl, models: p.models }]),
     ),

@@ -34,7 +34,7 @@ export const demoProviders: DemoProvider[] = [
   {
     name: 'openai',
     type: 'openai',
-    models: ['gpt-4.1', 'gpt-4.1-mini'],
+    models: ['gpt-4.1', 'gpt-4.1-mini', 'text-embedding-3-small'],
     start: startFakeOpenAI,
     baseUrl: atV1,
   },
@@ -48,7 +48,7 @@ export const demoProviders: DemoProvider[] = [
   {
     name: 'gemini',
     type: 'gemini',
-    models: ['gemini-2.5-pro', 'gemini-2.5-flash'],
+    models: ['gemini-2.5-pro', 'gemini-2.5-flash', 'gemini-embedding-001'],
     start: startGeminiFake,
     baseUrl: atOrigin,
   },
@@ -62,14 +62,14 @@ export const demoProviders: DemoProvider[] = [
   {
     name: 'qwen',
     type: 'qwen',
-    models: ['qwen-plus', 'qwen3-max'],
+    models: ['qwen-plus', 'qwen3-max', 'text-embedding-v4'],
     start: startQwenFake,
     baseUrl: (fake) => `${fake.url}/compatible-mode/v1`,
   },
   {
     name: 'mistral',
     type: 'mistral',
-    models: ['mistral-large-latest', 'mistral-small-latest'],
+    models: ['mistral-large-latest', 'mistral-small-latest', 'mistral-embed'],
     start: startMistralFake,
     baseUrl: atV1,
   },

@@ -3,6 +3,9 @@
  * occasional faults, the demo config pointing at them, and the gateway serving it. `switchyard demo`
  * prints a banner around this; tests start it directly.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { serve, type Serving } from '../cli/serve.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Store } from '../store/types.ts';
@@ -69,14 +72,16 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     throw error;
   }
   let traffic: DemoTraffic | undefined;
+  const filesDir = await mkdtemp(join(tmpdir(), 'switchyard-demo-files-'));
   const stopFakes = async () => {
     traffic?.stop();
     await Promise.all(fakes.map((fake) => fake.stop()));
+    await rm(filesDir, { recursive: true, force: true });
   };
   let serving: Serving;
   try {
     serving = await serve({
-      config: demoConfig(providers, options.port, options.host),
+      config: demoConfig(providers, options.port, options.host, filesDir),
       env: options.env,
       logger: options.logger,
       store: options.store,

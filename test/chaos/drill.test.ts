@@ -60,7 +60,14 @@ describe('switchyard chaos', () => {
   it('prints its report from the command line, and answers --help', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-chaos-'));
     const file = join(dir, 'switchyard.json');
-    writeFileSync(file, JSON.stringify(document()));
+    // Tenants (the drill sends no key), a limit that would refuse its traffic and a cache that would answer
+    // for the providers: the drill measures the providers' failover, so its own gateway runs without them.
+    const withTenants = {
+      ...document(),
+      tenants: { acme: { keys: ['sk-acme-0123456789'], rate_limit: { rpm: 1 } } },
+      cache: { mode: 'all' },
+    };
+    writeFileSync(file, JSON.stringify(withTenants));
     let out = '';
     const io = {
       stdout: { write: (s: string) => (out += s) },
@@ -76,4 +83,21 @@ describe('switchyard chaos', () => {
     expect(out).toMatch(/\| primary \| smart \| 200\/200 \(100\.00 %\)/);
     expect(await runChaos(['--requests', 'lots'], io)).toBe(2);
   }, 120_000);
+
+  it('fails, saying why, when no request of the baseline succeeds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-chaos-'));
+    const file = join(dir, 'switchyard.json');
+    const refused = document();
+    refused.providers.primary.keys = ['sk-wrong'];
+    refused.providers.backup.keys = ['sk-wrong'];
+    writeFileSync(file, JSON.stringify(refused));
+    let out = '';
+    const io = {
+      stdout: { write: (s: string) => (out += s) },
+      stderr: { write: (s: string) => (out += s) },
+      env: {},
+    };
+    expect(await runChaos(['--config', file, '--requests', '20', '--concurrency', '4'], io)).toBe(1);
+    expect(out).toMatch(/chaos drill failed: no baseline request succeeded: \d{3} × \d+/);
+  }, 60_000);
 });

@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { parseJsonObject } from '../protocol/json-body.ts';
-import { invalidRequest } from '../errors/codes.ts';
-import { type ChatRequest, formatParam, MAX_MODEL_NAME_CHARS } from '../protocol/chat-request.ts';
+import { type ChatRequest, MAX_MODEL_NAME_CHARS } from '../protocol/chat-request.ts';
+import { requestError } from '../pipeline/validate.ts';
 import type { EmbeddingsRequest } from './types.ts';
 
 /** OpenAI's own bound on inputs per request. */
@@ -34,15 +34,7 @@ export function parseEmbeddingsRequest(body: Buffer): {
 } {
   const json = parseJsonObject(body);
   const result = embeddingsRequestSchema.safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const param = issue === undefined ? null : formatParam(issue.path);
-    throw invalidRequest(
-      `Invalid value for '${param ?? 'the request'}': ${issue?.message ?? 'invalid'}.`,
-      param,
-      'invalid_value',
-    );
-  }
+  if (!result.success) throw requestError(result.error.issues, json);
   const data = result.data;
   const raw = data.input;
   let input: string[] | number[][];

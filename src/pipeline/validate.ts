@@ -41,7 +41,7 @@ export function parseChatRequest(body: Buffer | string): ChatRequest {
   else {
     checkJsonDepth(json);
     const result = chatRequestSchema.safeParse(json);
-    if (!result.success) throw toRequestError(result.error.issues, json);
+    if (!result.success) throw requestError(result.error.issues, json);
     request = result.data;
   }
   if (request.stream_options != null && request.stream !== true) {
@@ -134,7 +134,12 @@ function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   return value;
 }
 
-function toRequestError(issues: ReadonlyArray<Issue>, body: unknown): GatewayError {
+/**
+ * A schema's first problem as OpenAI words it, for every OpenAI-shaped endpoint (chat, embeddings,
+ * responses): a missing field is `missing_required_parameter`, a wrong type `invalid_type`, anything
+ * else `invalid_value`, each naming the field.
+ */
+export function requestError(issues: ReadonlyArray<Issue>, body: unknown): GatewayError {
   const issue = deepestIssue(issues);
   const param = formatParam(issue.path);
   const where = param === null ? 'the request' : `'${param}'`;
@@ -154,7 +159,29 @@ function toRequestError(issues: ReadonlyArray<Issue>, body: unknown): GatewayErr
       );
     }
   }
+  const forms = typesOfUnion(issue);
+  const value = valueAt(body, issue.path);
+  if (forms !== undefined && value !== undefined)
+    return invalidRequest(
+      `Invalid type for ${where}: expected ${forms.join(' or ')}, but got ${typeOf(value)} instead.`,
+      param,
+      'invalid_type',
+    );
   return invalidRequest(`Invalid value for ${where}: ${issue.message}.`, param, 'invalid_value');
+}
+
+/** The types a union accepts, when each alternative refused the value for its type alone. */
+function typesOfUnion(issue: Issue): string[] | undefined {
+  const branches = (issue as { errors?: Issue[][] }).errors;
+  if (issue.code !== 'invalid_union' || branches === undefined) return undefined;
+  const forms = new Set<string>();
+  for (const branch of branches) {
+    const only = branch.length === 1 ? branch[0] : undefined;
+    if (only?.code !== 'invalid_type' || only.path.length > 0 || only.expected === undefined)
+      return undefined;
+    forms.add(typeName(only.expected));
+  }
+  return [...forms];
 }
 
 const typeNames: Readonly<Record<string, string>> = {

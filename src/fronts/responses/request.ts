@@ -20,12 +20,8 @@
 import { z } from 'zod';
 import { parseJsonObject } from '../../protocol/json-body.ts';
 import { invalidRequest } from '../../errors/codes.ts';
-import {
-  type ChatMessage,
-  type ChatRequest,
-  formatParam,
-  MAX_MODEL_NAME_CHARS,
-} from '../../protocol/chat-request.ts';
+import { requestError } from '../../pipeline/validate.ts';
+import { type ChatMessage, type ChatRequest, MAX_MODEL_NAME_CHARS } from '../../protocol/chat-request.ts';
 import type { FrontRequest } from '../types.ts';
 import { rememberProblem, TranslationProblems } from '../untranslatable.ts';
 
@@ -120,15 +116,7 @@ export function parseResponsesRequest(body: Buffer): FrontRequest {
       'unsupported_parameter',
     );
   const result = responsesRequestSchema.safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const param = issue === undefined ? null : formatParam(issue.path);
-    throw invalidRequest(
-      `Invalid value for '${param ?? 'the request'}': ${issue?.message ?? 'invalid'}.`,
-      param,
-      'invalid_value',
-    );
-  }
+  if (!result.success) throw requestError(result.error.issues, json);
   const problems = new TranslationProblems();
   const request = toChatRequest(result.data, problems);
   rememberProblem(native, problems.first);

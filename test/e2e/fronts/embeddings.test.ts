@@ -151,5 +151,15 @@ describe('/v1/embeddings routing', () => {
       .create({ model: 'embed', input: [] })
       .catch((caught: unknown) => caught);
     expect(empty).toBeInstanceOf(OpenAI.BadRequestError);
+    // The same words and codes as chat completions for the same mistakes.
+    const missing = (await gw.client.embeddings
+      .create({ input: 'hi' } as unknown as OpenAI.EmbeddingCreateParams)
+      .catch((caught: unknown) => caught)) as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(missing).toMatchObject({ status: 400, code: 'missing_required_parameter', param: 'model' });
+    const wrongType = (await gw.client.embeddings
+      .create({ model: 'embed', input: 5 as unknown as string })
+      .catch((caught: unknown) => caught)) as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(wrongType).toMatchObject({ status: 400, param: 'input' });
+    expect(wrongType.message).not.toMatch(/Invalid input\.$/);
   });
 });

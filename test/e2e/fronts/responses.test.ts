@@ -166,6 +166,10 @@ for (const row of providerMatrix) {
         .catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(OpenAI.BadRequestError);
       expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('previous_response_id');
+      const missing = await gw.client.responses
+        .create({ input: 'hi' } as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming)
+        .catch((caught: unknown) => caught);
+      expect(missing).toMatchObject({ status: 400, code: 'missing_required_parameter', param: 'model' });
       // OpenAI's built-in tools reach OpenAI (passthrough); no other provider has them.
       const tool = gw.client.responses.create({ model, input: 'hi', tools: [{ type: 'web_search' }] });
       if (row.type === 'openai') expect((await tool).status).toBe('completed');

@@ -1,8 +1,11 @@
 /**
- * The cache key (issue 14): the tenant scope, the model's revision (its resolved target list and how it
- * routes, so a config change of its targets makes old entries unreachable), and the normalized request:
- * every parameter that can change the answer, in canonical key order, without the fields that only
- * change its delivery or bookkeeping.
+ * The cache key (issue 14): the tenant scope, the model's name and revision (its resolved target list and
+ * how it routes, so a config change of its targets makes old entries unreachable), the output moderation
+ * in force for that tenant and model (a hit is not moderated again, so an answer is served only where it
+ * was judged by the same rules), and the normalized request: every parameter that can change the answer,
+ * in canonical key order, without the fields that only change its delivery or bookkeeping. The name is
+ * there although the revision covers the definition: two names with one definition may differ in TTL
+ * (`model_ttl_s`) and moderation (`guardrails.moderation.models`).
  *
  * The key is the SHA-256 of that text: 43 characters per entry however long the prompt (a store that
  * kept the text itself grew the heap V8 marks so much that a miss cost 746k instructions instead of
@@ -51,7 +54,16 @@ export function modelIdentity(snapshot: Snapshot, model: CompiledModel): ModelId
   return identity;
 }
 
-export function cacheKey(scope: string, revision: string, request: ChatRequest): string {
+export interface KeyScope {
+  /** The tenant's cache scope (cache-policy.ts cacheScope). */
+  scope: string;
+  /** modelIdentity's revision. */
+  revision: string;
+  /** GuardrailsPolicy.moderationIdentity for the model, or '' without guardrails. */
+  moderation: string;
+}
+
+export function cacheKey(where: KeyScope, request: ChatRequest): string {
   let normalized = '';
   const record = request as Record<string, unknown>;
   for (const field of Object.keys(record).sort()) {
@@ -60,5 +72,9 @@ export function cacheKey(scope: string, revision: string, request: ChatRequest):
     if (value === null || value === undefined || NOT_IN_KEY.has(field)) continue;
     normalized += `${JSON.stringify(field)}:${canonicalJson(value)},`;
   }
-  return hash('sha256', `${scope}\n${revision}\n${normalized}`, 'base64url');
+  return hash(
+    'sha256',
+    `${where.scope}\n${where.revision}\n${where.moderation}\n${JSON.stringify(request.model)}\n${normalized}`,
+    'base64url',
+  );
 }

@@ -9,6 +9,16 @@ import type { CacheRead, CacheStore } from './cache-store.ts';
 
 /** Targets whose last noted version this instance remembers; more are simply noted again. */
 const MAX_NOTED_TARGETS = 4_096;
+/**
+ * On a shared store another instance may overwrite a marker this one wrote (last writer wins), so what
+ * this instance noted is trusted this long at most before the marker is written again.
+ */
+const SHARED_MARKER_REFRESH_MS = 1_000;
+
+interface Noted {
+  version: string;
+  atMs: number;
+}
 
 export interface FreshAnswer {
   provider: string;
@@ -22,8 +32,11 @@ export interface FreshAnswer {
 export class ResponseCache {
   readonly store: CacheStore;
   readonly #clock: () => number;
-  /** target → the version this instance last wrote a marker for. */
-  readonly #noted = new Map<string, string>();
+  /**
+   * target → the version the store's marker holds as far as this instance knows: what it last wrote, or
+   * (on a shared store) what its last read found there.
+   */
+  readonly #noted = new Map<string, Noted>();
   /**
    * Entries of the memory store decoded once: it hands back the same bytes on every read, so a popular
    * entry's head is parsed on its first hit only. Weak: an entry the LRU evicts takes its decoding along.
@@ -64,10 +77,21 @@ export class ResponseCache {
 
   /** The provider reported `version` for `target`: entries of any other version become unreachable. */
   noteVersion(target: string, version: string): void {
-    if (this.#noted.get(target) === version) return;
-    if (this.#noted.size >= MAX_NOTED_TARGETS) this.#noted.clear();
-    this.#noted.set(target, version);
+    const nowMs = this.#clock();
+    const noted = this.#noted.get(target);
+    if (
+      noted !== undefined &&
+      noted.version === version &&
+      (this.store.kind === 'memory' || nowMs - noted.atMs < SHARED_MARKER_REFRESH_MS)
+    )
+      return;
+    this.#remember(target, version, nowMs);
     this.store.writeMarker(target, version);
+  }
+
+  #remember(target: string, version: string, atMs: number): void {
+    if (this.#noted.size >= MAX_NOTED_TARGETS && !this.#noted.has(target)) this.#noted.clear();
+    this.#noted.set(target, { version, atMs });
   }
 
   ready(): Promise<void> {
@@ -89,6 +113,15 @@ export class ResponseCache {
   }
 
   #check(read: CacheRead, targets: readonly string[]): CachedAnswer | undefined {
+    // A shared store's markers as read now: another instance may have changed one since this one wrote
+    // it, and the next answer's version is compared with what the store holds, not with that write.
+    if (this.store.kind !== 'memory') {
+      const nowMs = this.#clock();
+      for (let i = 0; i < targets.length; i++) {
+        const marker = read.markers[i];
+        if (marker !== undefined) this.#remember(targets[i] as string, marker, nowMs);
+      }
+    }
     if (read.entry === undefined) return undefined;
     const entry = this.#decode(read.entry);
     if (entry === undefined) return undefined;

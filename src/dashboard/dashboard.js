@@ -40,6 +40,11 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/** A request refused before its body was read (a bad key) names no model. */
+function modelLabel(model) {
+  return model === '' ? '(body not read)' : model;
+}
+
 function usd(value) {
   if (value === null || value === undefined) return '—';
   return value >= 1 ? `$${value.toFixed(2)}` : `$${value.toPrecision(3)}`;
@@ -168,7 +173,7 @@ function renderStats(stats) {
         label: usd(p.cost_usd),
       })),
       ...stats.models.map((m) => ({
-        name: `model ${m.model}`,
+        name: `model ${modelLabel(m.model)}`,
         value: m.cost_usd,
         color: '#8a96a3',
         label: usd(m.cost_usd),
@@ -242,7 +247,7 @@ function renderFailures(requests) {
         el(
           'div',
           {},
-          `${r.time.slice(11, 19)} · ${r.status} ${r.error_code ?? ''} · ${r.model} · ${r.tenant ?? 'no tenant'}`,
+          `${r.time.slice(11, 19)} · ${r.status} ${r.error_code ?? ''} · ${modelLabel(r.model)} · ${r.tenant ?? 'no tenant'}`,
         ),
         el(
           'div',

@@ -11,6 +11,7 @@
  * classifier is coarsest there, and blocking a medical answer is a failure of its own) take the main
  * action too, unless the config names them.
  */
+import { hash } from 'node:crypto';
 import type { Config } from '../config/schema.ts';
 import {
   HAZARD_CATEGORIES,
@@ -64,6 +65,8 @@ export class GuardrailsPolicy {
   readonly #strict: ReadonlySet<string>;
   /** Keyed by `<strict 0|1>\n<override model or ''>`: bounded by the config's model overrides × 2. */
   readonly #memo = new Map<string, ModerationPolicy>();
+  /** Keyed by the override model or '': bounded by the config's model overrides. */
+  readonly #identities = new Map<string, string>();
 
   constructor(config: Config['guardrails'], tenant: TenantGuardrails | undefined) {
     this.injection = tenant?.injection ?? config.injection;
@@ -76,7 +79,7 @@ export class GuardrailsPolicy {
   /** The moderation for an answer to `model` (the name the client sent) from a provider of `providerType`. */
   moderationFor(model: string, providerType: string): ModerationPolicy {
     const overrides = this.#config.moderation.models;
-    const modelKey = overrides !== undefined && Object.hasOwn(overrides, model) ? model : '';
+    const modelKey = this.#overrideKey(model);
     const strict = this.#strict.has(providerType);
     const key = `${strict ? 1 : 0}\n${modelKey}`;
     let policy = this.#memo.get(key);
@@ -85,6 +88,29 @@ export class GuardrailsPolicy {
       this.#memo.set(key, policy);
     }
     return policy;
+  }
+
+  /**
+   * The moderation settings that apply to answers for `model`, as one digest: the section, the model's
+   * override and the tenant's. What the response cache serves must have been judged under the same ones
+   * (a hit is not moderated again), so they are part of its key. Memoized like moderationFor.
+   */
+  moderationIdentity(model: string): string {
+    const modelKey = this.#overrideKey(model);
+    let identity = this.#identities.get(modelKey);
+    if (identity === undefined) {
+      const override = modelKey === '' ? undefined : this.#config.moderation.models?.[modelKey];
+      const settings = JSON.stringify([this.#config.moderation, override ?? null, this.#tenant ?? null]);
+      identity = hash('sha256', settings, 'base64url');
+      this.#identities.set(modelKey, identity);
+    }
+    return identity;
+  }
+
+  /** The model's name in `moderation.models` when it has an override there, else ''. */
+  #overrideKey(model: string): string {
+    const overrides = this.#config.moderation.models;
+    return overrides !== undefined && Object.hasOwn(overrides, model) ? model : '';
   }
 
   #compile(modelOverride: ModerationOverride | undefined, strict: boolean): ModerationPolicy {

@@ -195,6 +195,7 @@ export function buildRequestRecord(
       error_message: ctx.errorMessage,
     },
   };
+  if (ctx.cacheStatus === 'HIT') row.detail.cache_saved_usd = ctx.cacheSavedUsd;
   if (ctx.captureBodies) {
     const bodies = storedBodies(ctx);
     row.detail.request_body = bodies.request;

@@ -43,8 +43,11 @@ export function lookUpCache(ctx: RequestContext, services: Services): Found | Pr
   const body = ctx.cacheBody;
   let key = body === undefined ? undefined : keyMemoFor(ctx.snapshot).get(body, ctx.tenant);
   // A key computed here is remembered if it hits (serveCached, which drops the body either way).
-  if (key === undefined) key = cacheKey(cacheScope(policy, ctx.tenant?.name), identity.revision, request);
-  else ctx.cacheBody = undefined;
+  if (key === undefined) {
+    const scope = cacheScope(policy, ctx.tenant?.name);
+    const moderation = ctx.guardrails?.moderationIdentity(request.model) ?? '';
+    key = cacheKey({ scope, revision: identity.revision, moderation }, request);
+  } else ctx.cacheBody = undefined;
   ctx.cacheKey = key;
   ctx.cacheTtlMs = decision.ttlMs;
   ctx.cacheRecorder = new AnswerRecorder(policy.maxEntryBytes);

@@ -100,6 +100,8 @@ export function requestJson(row: RequestRow) {
     },
     usage_estimated: row.usageEstimated,
     cost_usd: row.costUsd,
+    // A cache hit's cost is 0; what the answer cost when it was made, at today's price, is its saving.
+    cost_saved_usd: row.detail.cache_saved_usd ?? null,
     cost_estimate_usd: row.costEstimateUsd,
     latency_ms: {
       total: row.latencyTotalMs,

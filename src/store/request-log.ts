@@ -38,6 +38,8 @@ export interface RequestDetail {
   api?: string;
   /** Where a broken stream was continued on another target (stream recovery). */
   seams?: unknown[];
+  /** A cache hit's saving: what its answer cost when it was made, at today's price (null: no price). */
+  cache_saved_usd?: number | null;
   error_message: string | null;
   /** Only for tenants that opted in (`logging.store_bodies_for`): scrubbed and truncated. */
   request_body?: string | null;

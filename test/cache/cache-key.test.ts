@@ -1,6 +1,6 @@
 /**
  * The cache key: the same request in any key order is one key; every field that changes the answer,
- * the scope and the model's revision make another.
+ * the scope, the model's name and revision, and the moderation in force make another.
  */
 import { describe, expect, it } from 'vitest';
 import { cacheKey, modelIdentity } from '../../src/cache/cache-key.ts';
@@ -16,8 +16,8 @@ const base = {
   temperature: 0,
 } as ChatRequest;
 
-const key = (request: Record<string, unknown>, scope = 't:acme', revision = 'r1') =>
-  cacheKey(scope, revision, request as ChatRequest);
+const key = (request: Record<string, unknown>, scope = 't:acme', revision = 'r1', moderation = 'm1') =>
+  cacheKey({ scope, revision, moderation }, request as ChatRequest);
 
 describe('canonicalJson', () => {
   it('sorts object keys at every depth and keeps array order', () => {
@@ -43,7 +43,6 @@ describe('cacheKey', () => {
       metadata: { trace: '1' },
       store: true,
       top_p: null,
-      model: 'other-name-same-model',
     };
     expect(key(noisy)).toBe(key(base));
   });
@@ -67,9 +66,12 @@ describe('cacheKey', () => {
     expect(keys.has(key(base))).toBe(false);
   });
 
-  it('differs between scopes and between model revisions', () => {
+  it('differs between scopes, model revisions, moderation settings and model names', () => {
     expect(key(base, 't:acme')).not.toBe(key(base, 't:beta'));
     expect(key(base, 't:acme', 'r1')).not.toBe(key(base, 't:acme', 'r2'));
+    expect(key(base, 't:acme', 'r1', 'm1')).not.toBe(key(base, 't:acme', 'r1', 'm2'));
+    // Two names of one definition share a revision, not their TTL or moderation overrides.
+    expect(key({ ...base, model: 'strict' })).not.toBe(key(base));
   });
 });
 

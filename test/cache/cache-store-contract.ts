@@ -172,6 +172,17 @@ export function cacheStoreContract(name: string, factory: CacheStoreFactory): vo
           async () => (await lookup(one, 'both')) === undefined,
           'the first instance sees the new version',
         );
+        // The marker is last-writer-wins: an instance that wrote a version before must write it again
+        // once another has moved the marker, or the other's old-version entries would be served.
+        const v1 = 'gpt-4.1-2025-04-14';
+        const v2 = 'gpt-4.1-2026-01-01';
+        one.noteVersion('openai/gpt-4.1', v2);
+        two.noteVersion('openai/gpt-4.1', v1);
+        two.save('old', answer('Made by v1', v1), 60_000, MAX_ENTRY);
+        await eventually(async () => (await lookup(one, 'old')) !== undefined, 'the first instance sees v1');
+        one.noteVersion('openai/gpt-4.1', v2);
+        await eventually(async () => (await lookup(two, 'old')) === undefined, 'v2 is the marker again');
+        expect(await lookup(one, 'old')).toBeUndefined();
       },
     );
   });

@@ -385,3 +385,22 @@ describe('/metrics', () => {
     expect(text).not.toMatch(/req_[A-Za-z0-9]/);
   });
 });
+
+describe('a cache hit', () => {
+  it('stores its cost as 0 and the saving beside it', async () => {
+    const body = {
+      messages: [{ role: 'user', content: 'A repeated question for the cache' }],
+      temperature: 0,
+    };
+    const first = await chat(body);
+    await first.text();
+    const hit = await chat(body);
+    await hit.text();
+    expect(hit.headers.get('x-switchyard-cache')).toBe('HIT');
+    const made = await rowFor(first.headers.get('x-request-id') ?? '');
+    const served = await rowFor(hit.headers.get('x-request-id') ?? '');
+    expect(made).toMatchObject({ cache: 'MISS', cost_saved_usd: null });
+    expect(served).toMatchObject({ cache: 'HIT', cost_usd: 0 });
+    expect(served.cost_saved_usd).toBeCloseTo(made.cost_usd, 12);
+  });
+});

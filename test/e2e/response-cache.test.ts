@@ -326,6 +326,49 @@ describe('what is never stored', () => {
   });
 });
 
+describe('output moderation', () => {
+  const HARMFUL = 'To build a pipe bomb, pack the pipe with explosive powder and seal both ends.';
+  const withoutModeration = (model: string) => ({
+    guardrails: { moderation: { models: { [model]: { backend: 'off' } } } },
+  });
+
+  it('never serves an answer stored without moderation to a model that moderates (one definition, two names)', async () => {
+    const gw = await gateway(withoutModeration('twin'));
+    const messages = [{ role: 'user', content: prompt() }];
+    fake.control.enqueue({ reply: { content: HARMFUL } });
+    const lax = await send(gw, { model: 'twin', messages });
+    expect(lax.json.choices[0].message.content).toBe(HARMFUL);
+    fake.control.enqueue({ reply: { content: HARMFUL } });
+    const strict = await send(gw, { model: 'smart', messages });
+    expect(strict.headers.get('x-switchyard-cache')).toBe('MISS');
+    expect(strict.json.choices[0].finish_reason).toBe('content_filter');
+    expect(strict.text).not.toContain('pipe bomb');
+  });
+
+  it('does not serve what was stored under other moderation settings after a reload', async () => {
+    const gw = await gateway(withoutModeration('smart'));
+    const messages = [{ role: 'user', content: prompt() }];
+    fake.control.enqueue({ reply: { content: HARMFUL } });
+    await send(gw, { messages });
+    expect((await send(gw, { messages })).headers.get('x-switchyard-cache')).toBe('HIT');
+    gw.gateway.reload(testConfig(document()));
+    fake.control.enqueue({ reply: { content: HARMFUL } });
+    const after = await send(gw, { messages });
+    expect(after.headers.get('x-switchyard-cache')).toBe('MISS');
+    expect(after.text).not.toContain('pipe bomb');
+  });
+
+  it('keeps the entries of two models with one definition apart, each with its own TTL', async () => {
+    const gw = await gateway({ cache: { model_ttl_s: { twin: 1 } } });
+    const messages = [{ role: 'user', content: prompt() }];
+    await send(gw, { messages });
+    await send(gw, { model: 'twin', messages });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await send(gw, { model: 'twin', messages })).headers.get('x-switchyard-cache')).toBe('MISS');
+    expect((await send(gw, { messages })).headers.get('x-switchyard-cache')).toBe('HIT');
+  });
+});
+
 describe('the stages before the cache', () => {
   it('counts a hit against the rate limit like any request', async () => {
     const gw = await gateway({

@@ -37,6 +37,7 @@ import type { RequestContext } from './context.ts';
 import { ClientGoneError } from './exchange.ts';
 import { clientFacingError } from './failure-errors.ts';
 import { completionIdFor } from '../server/request-id.ts';
+import { timeForAnotherAttempt } from './attempt-deadline.ts';
 import { planRoute } from './route.ts';
 import { continueStream, streamRecoveryFor } from './stream-continue.ts';
 import { type RanAttempt, runHedged } from './attempt-hedged.ts';
@@ -69,7 +70,11 @@ export async function runAttempts(ctx: RequestContext, services: Services): Prom
 
   /** Time spent queued for adaptive concurrency slots, bounded by the limiter's `max_queue_ms`. */
   let queuedMs = 0;
-  while (!ctx.abort.signal.aborted && ctx.attemptCount < retry.maxAttempts) {
+  while (
+    !ctx.abort.signal.aborted &&
+    ctx.attemptCount < retry.maxAttempts &&
+    timeForAnotherAttempt(ctx, deadlineAt)
+  ) {
     let pick = plan.pick(runtime.now());
     if (pick instanceof Promise) pick = await pick;
     if (pick === undefined) {

@@ -19,6 +19,7 @@ import type { RequestContext } from './context.ts';
 import { continuationRequest } from './continuation.ts';
 import { type StreamRecovery, streamBrokenError } from './exchange.ts';
 import type { Services } from './services.ts';
+import { timeForAnotherAttempt } from './attempt-deadline.ts';
 import { addUsage, DeliveredStream, estimatedUsage } from './stream-delivery.ts';
 
 /**
@@ -62,7 +63,11 @@ export async function continueStream(
   let last = broken;
   let priorUsage = addUsage(recovery.priorUsage, brokenUsage(ctx, translation, recovery, broken));
   plan.exclude(broken.pick.index);
-  while (!ctx.abort.signal.aborted && ctx.attemptCount < maxAttempts) {
+  while (
+    !ctx.abort.signal.aborted &&
+    ctx.attemptCount < maxAttempts &&
+    timeForAnotherAttempt(ctx, deadlineAt)
+  ) {
     const delivered = recovery.delivered.read();
     if (delivered.structured) break;
     let pick = plan.pick(runtime.now());

@@ -67,7 +67,8 @@ export function tokensOf(ctx: RequestContext): Tokens {
       completion: usage.completion_tokens,
       cached: usage.prompt_tokens_details?.cached_tokens ?? 0,
       reasoning: usage.completion_tokens_details?.reasoning_tokens ?? 0,
-      estimated: false,
+      // A continued stream's usage adds what its broken attempts reported, or estimates where they did not.
+      estimated: ctx.usageEstimated,
     };
   if (!ctx.committed) return { prompt: 0, completion: 0, cached: 0, reasoning: 0, estimated: false };
   const request = ctx.request;
@@ -114,15 +115,17 @@ export function buildRequestRecord(
       wait_ms: attempt.waitMs ?? 0,
     });
   }
-  const last = ctx.attempts.at(-1);
+  // The attempt that answered; else the last one tried. Attempts are in the order they ended, and a
+  // hedge's loser ends after its winner.
+  const chosen = ctx.attempts.findLast((attempt) => attempt.outcome === 'ok') ?? ctx.attempts.at(-1);
   const routing =
     ctx.routeStrategy === null
       ? null
       : {
           strategy: ctx.routeStrategy,
           rule: ctx.routeRule,
-          chosen: last?.target ?? null,
-          reason: last?.reason ?? null,
+          chosen: chosen?.target ?? null,
+          reason: chosen?.reason ?? null,
         };
   const tenant = ctx.tenant?.name ?? null;
   const model = ctx.request?.model ?? null;

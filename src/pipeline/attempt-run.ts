@@ -239,7 +239,10 @@ function finishRecord(
   ctx.upstreamMs += durationMs;
   record.durationMs = durationMs;
   record.startedAt = started;
-  if (ctx.upstreamHeadAt >= started) record.firstByteMs = ctx.upstreamHeadAt - started;
+  // The head time is the request's: in a hedge the winner's may be later than the loser's start, so a
+  // loser's would be the winner's.
+  if (ctx.upstreamHeadAt >= started && outcome !== 'hedge_lost')
+    record.firstByteMs = ctx.upstreamHeadAt - started;
   record.outcome = outcome;
   record.status = status;
   ctx.attempts.push(record);

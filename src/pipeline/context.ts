@@ -91,6 +91,8 @@ export class RequestContext {
   provider: string | null = null;
   upstreamModel: string | null = null;
   usage: Usage | undefined = undefined;
+  /** Part of `usage` was estimated (a broken stream's attempt that reported none, before a continuation). */
+  usageEstimated = false;
   finishReason: FinishReason | null = null;
   rawFinishReason: string | null = null;
 

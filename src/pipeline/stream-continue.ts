@@ -136,6 +136,7 @@ function brokenUsage(
   // Most providers report usage only at the end: a broken stream's own figure, when it has one, may
   // still read zero output although text went out.
   if (broken.usage !== undefined && broken.usage.completion_tokens > 0) return broken.usage;
+  ctx.usageEstimated = true;
   const promptTokens = ctx.estimate?.promptTokens ?? requestShape(translation.request).promptTokens;
   return estimatedUsage(promptTokens, recovery.delivered.lastAttemptChars());
 }

@@ -123,6 +123,14 @@ describe('hedged requests', () => {
       expect(attempts).toHaveLength(2);
       expect(attempts).toContainEqual(['primary/gpt-4.1', 'hedge_lost']);
       expect(attempts).toContainEqual(['backup/gpt-4.1', 'ok']);
+      // The routing decision names the attempt that answered, and the loser, which sent no byte, has no
+      // first-byte time (the winner's is not its own).
+      const line = requestLines(g.logs)[0] as unknown as {
+        routing: { chosen: string; reason: string };
+        attempts: Array<{ outcome: string; first_byte_ms: number | null }>;
+      };
+      expect(line.routing).toMatchObject({ chosen: 'backup/gpt-4.1', reason: 'hedge' });
+      expect(line.attempts.find((a) => a.outcome === 'hedge_lost')?.first_byte_ms).toBeNull();
     } finally {
       await g.stop();
     }

@@ -6,6 +6,7 @@
  * (`error`, `response.failed`) before the first byte is classified so the attempt loop can fail over.
  */
 import type { FinishReason, Usage } from '../../protocol/chat-response.ts';
+import { CARRIED_STATE_PREFIX } from './response.ts';
 import { failureFromOpenAIErrorObject } from '../../providers/openai/errors.ts';
 import type { SseEvent } from '../../providers/shared/sse.ts';
 import {
@@ -22,8 +23,33 @@ export function passthroughRequest(native: Record<string, unknown>, call: Adapte
     method: 'POST',
     path: `${call.target.basePath}/responses`,
     headers: call.headers as Record<string, string>,
-    body: JSON.stringify({ ...native, model: call.target.model, store: false }),
+    body: JSON.stringify({
+      ...native,
+      input: withoutCarriedState(native.input),
+      model: call.target.model,
+      store: false,
+    }),
   };
+}
+
+/**
+ * The input without reasoning items that carry another target's state (response.ts CARRIED_STATE_PREFIX):
+ * OpenAI would refuse encrypted content it did not make, and the turn stands without it. Unchanged (the
+ * same array) when there is none, which is nearly always.
+ */
+function withoutCarriedState(input: unknown): unknown {
+  if (!Array.isArray(input) || !input.some(isCarriedState)) return input;
+  return input.filter((entry) => !isCarriedState(entry));
+}
+
+function isCarriedState(entry: unknown): boolean {
+  if (typeof entry !== 'object' || entry === null) return false;
+  const item = entry as { type?: unknown; encrypted_content?: unknown };
+  return (
+    item.type === 'reasoning' &&
+    typeof item.encrypted_content === 'string' &&
+    item.encrypted_content.startsWith(CARRIED_STATE_PREFIX)
+  );
 }
 
 interface WireResponse {

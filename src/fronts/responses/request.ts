@@ -10,7 +10,8 @@
  *   input items: messages        → messages (input_text → text, input_image → image_url,
  *                                   input_file → file; assistant output_text / refusal)
  *                function_call   → assistant tool_calls (consecutive calls merge into one message)
- *                function_call_output → tool messages;  reasoning → dropped (OpenAI-only replay)
+ *                function_call_output → tool messages;  reasoning → the gateway's carried state back
+ *                (reasoning_content + reasoning_signature), else dropped (OpenAI's own replays only there)
  *   instructions                 → a leading system message
  *   tools (function), tool_choice, parallel_tool_calls → the Chat forms (tools nested under `function`)
  *   text.format                  → response_format (schema nested under `json_schema`)
@@ -23,6 +24,7 @@ import { invalidRequest } from '../../errors/codes.ts';
 import { requestError } from '../../pipeline/validate.ts';
 import { type ChatMessage, type ChatRequest, MAX_MODEL_NAME_CHARS } from '../../protocol/chat-request.ts';
 import type { FrontRequest } from '../types.ts';
+import { CARRIED_STATE_PREFIX } from './response.ts';
 import { rememberProblem, TranslationProblems } from '../untranslatable.ts';
 
 const part = z.looseObject({ type: z.string() });
@@ -219,9 +221,18 @@ function pushItem(messages: ChatMessage[], entry: Item, index: number, problems:
   const type = entry.type ?? 'message';
   const param = `input[${index}]`;
   switch (type) {
-    case 'message':
-      messages.push(messageItem(entry, param, problems));
+    case 'message': {
+      const message = messageItem(entry, param, problems);
+      const last = messages.at(-1);
+      // The text of a turn whose reasoning came first (an item of its own) joins that turn's message.
+      if (message.role === 'assistant' && last !== undefined && isReasoningOnly(last))
+        Object.assign(last, {
+          content: message.content,
+          ...(message.refusal ? { refusal: message.refusal } : {}),
+        });
+      else messages.push(message);
       return;
+    }
     case 'function_call': {
       const call = entry as { call_id?: unknown; name?: unknown; arguments?: unknown };
       if (
@@ -262,9 +273,20 @@ function pushItem(messages: ChatMessage[], entry: Item, index: number, problems:
       });
       return;
     }
-    case 'reasoning':
-      // Encrypted reasoning replays only to OpenAI with stored state; the turn stands without it.
+    case 'reasoning': {
+      // State this gateway carried for a non-OpenAI target goes back to it (response.ts
+      // CARRIED_STATE_PREFIX). OpenAI's own encrypted reasoning replays only to OpenAI, which gets the
+      // body as sent; elsewhere the turn stands without it.
+      const encrypted = (entry as { encrypted_content?: unknown }).encrypted_content;
+      if (typeof encrypted !== 'string' || !encrypted.startsWith(CARRIED_STATE_PREFIX)) return;
+      messages.push({
+        role: 'assistant',
+        content: null,
+        reasoning_content: reasoningText(entry),
+        reasoning_signature: encrypted.slice(CARRIED_STATE_PREFIX.length),
+      });
       return;
+    }
     default:
       throw invalidRequest(
         `${param}: input items of type '${type}' are not supported.`,
@@ -272,6 +294,29 @@ function pushItem(messages: ChatMessage[], entry: Item, index: number, problems:
         'invalid_value',
       );
   }
+}
+
+/** An assistant message that holds only a turn's reasoning so far (no text, no calls yet). */
+function isReasoningOnly(message: ChatMessage): boolean {
+  if (message.role !== 'assistant') return false;
+  const assistant = message as AssistantMessage;
+  return (
+    assistant.content === null && assistant.tool_calls === undefined && assistant.reasoning_signature != null
+  );
+}
+
+/** A reasoning item's text: its reasoning_text parts, else its summary. */
+function reasoningText(entry: Item): string {
+  const parts = Array.isArray(entry.content) ? entry.content : [];
+  let text = '';
+  for (const piece of parts)
+    if (piece.type === 'reasoning_text' && typeof piece.text === 'string') text += piece.text;
+  if (text !== '') return text;
+  const summary = (entry as { summary?: unknown }).summary;
+  if (!Array.isArray(summary)) return '';
+  for (const piece of summary as Array<{ text?: unknown }>)
+    if (typeof piece.text === 'string') text += piece.text;
+  return text;
 }
 
 function messageItem(entry: Item, param: string, problems: TranslationProblems): ChatMessage {

@@ -46,11 +46,26 @@ export function statusOf(finishReason: FinishReason | null | undefined): {
 export const itemId = (prefix: 'rs' | 'msg' | 'fc', suffix: string, outputIndex: number): string =>
   `${prefix}_${suffix}_${outputIndex}`;
 
-export const reasoningItem = (id: string, text: string, status: string): OutputItem => ({
+/**
+ * A non-OpenAI target's reasoning state (the adapter's `reasoning_signature`: Claude's thinking blocks
+ * and their signatures, Gemini's thought signature) rides in the reasoning item's `encrypted_content`, so
+ * a client that sends the output back as the next turn's input (stateless replay) gives the target its
+ * thinking again: Claude refuses a tool result after thinking without it. The prefix marks the state as
+ * this gateway's: request.ts reads it back, and an OpenAI target never receives it (passthrough.ts).
+ */
+export const CARRIED_STATE_PREFIX = 'switchyard.reasoning.v1:';
+
+export const reasoningItem = (
+  id: string,
+  text: string,
+  status: string,
+  signature?: string | null,
+): OutputItem => ({
   id,
   type: 'reasoning',
   summary: [],
   content: text === '' && status === 'in_progress' ? [] : [{ type: 'reasoning_text', text }],
+  ...(signature != null && signature !== '' ? { encrypted_content: CARRIED_STATE_PREFIX + signature } : {}),
   status,
 });
 
@@ -138,9 +153,10 @@ export function toResponse(
   const choice = completion.choices[0];
   const message = choice?.message;
   const output: OutputItem[] = [];
-  const reasoning = message?.reasoning_content;
-  if (reasoning != null && reasoning !== '')
-    output.push(reasoningItem(itemId('rs', ids.suffix, output.length), reasoning, 'completed'));
+  const reasoning = message?.reasoning_content ?? '';
+  const signature = message?.reasoning_signature;
+  if (reasoning !== '' || (signature != null && signature !== ''))
+    output.push(reasoningItem(itemId('rs', ids.suffix, output.length), reasoning, 'completed', signature));
   const parts: unknown[] = [];
   if (message?.content != null && message.content !== '') parts.push(outputTextPart(message.content));
   if (message?.refusal != null && message.refusal !== '')

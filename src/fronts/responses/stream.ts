@@ -53,6 +53,7 @@ export class ResponsesStreamRenderer {
   #toolsSeen = new Set<number>();
   #finishReason: FinishReason | null = null;
   #usage: Usage | undefined = undefined;
+  #signature: string | undefined = undefined;
 
   constructor(sink: SseSink, native: Record<string, unknown>) {
     this.#sink = sink;
@@ -68,6 +69,10 @@ export class ResponsesStreamRenderer {
     const delta = choice.delta;
     if (delta.reasoning_content != null && delta.reasoning_content !== '')
       this.#append('reasoning', delta.reasoning_content);
+    // Arrives at the end of the stream (after the text): it goes on the reasoning item the final
+    // response lists (response.ts CARRIED_STATE_PREFIX).
+    if (delta.reasoning_signature != null && delta.reasoning_signature !== '')
+      this.#signature = delta.reasoning_signature;
     if (delta.content != null && delta.content !== '') this.#append('text', delta.content);
     if (delta.refusal != null && delta.refusal !== '') this.#append('refusal', delta.refusal);
     for (const call of delta.tool_calls ?? []) {
@@ -112,6 +117,7 @@ export class ResponsesStreamRenderer {
   end(nowSeconds: number): void {
     if (!this.#started) this.#start('', nowSeconds, '');
     this.#close();
+    this.#carrySignature();
     const { status, incomplete_details } = statusOf(this.#finishReason);
     const response = responseEnvelope(this.#native, this.#id, this.#createdAt, this.#model, {
       status,
@@ -121,6 +127,17 @@ export class ResponsesStreamRenderer {
       completed_at: status === 'completed' ? nowSeconds : null,
     });
     this.#emit(status === 'completed' ? 'response.completed' : 'response.incomplete', { response });
+  }
+
+  /** The reasoning state onto the first reasoning item of the final output (none streamed: none carried). */
+  #carrySignature(): void {
+    const signature = this.#signature;
+    if (signature === undefined) return;
+    const index = this.#output.findIndex((item) => item.type === 'reasoning');
+    const item = this.#output[index];
+    if (item === undefined) return;
+    const text = (item.content as Array<{ text: string }> | undefined)?.[0]?.text ?? '';
+    this.#output[index] = reasoningItem(item.id as string, text, 'completed', signature);
   }
 
   #start(completionId: string, created: number, model: string): void {

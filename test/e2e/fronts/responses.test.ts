@@ -108,6 +108,27 @@ for (const row of providerMatrix) {
       expect(second.output_text).toContain('18 degrees');
     });
 
+    it('replays a turn with reasoning and a function call as the next input, whole and streamed', async () => {
+      // The stateless round trip the README asks for: the output goes back as input. A reasoning target
+      // must get its reasoning state again (Claude refuses a tool result after thinking without it).
+      for (const streamed of [false, true]) {
+        const input: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'Weather in Paris?' }];
+        const body = { model, tools: [weather], reasoning: { effort: 'low' as const }, input };
+        const first = streamed
+          ? await gw.client.responses.stream(body).finalResponse()
+          : await gw.client.responses.create(body);
+        const call = first.output.find((item) => item.type === 'function_call');
+        if (call?.type !== 'function_call') continue; // a model that answers in text: nothing to replay
+        input.push(...(first.output as OpenAI.Responses.ResponseInputItem[]), {
+          type: 'function_call_output',
+          call_id: call.call_id,
+          output: '18 degrees and sunny',
+        });
+        const second = await gw.client.responses.create({ ...body, input });
+        expect(second.status, `streamed first turn: ${streamed}`).toBe('completed');
+      }
+    });
+
     const jsonSchema = providerRegistry[row.type as ProviderType].capabilities.jsonSchema;
     it('answers a JSON schema (text.format), or a 400 where the provider has none', async () => {
       const response = gw.client.responses.create({

@@ -9,6 +9,7 @@ import {
   UpstreamProtocolError,
   UpstreamStreamError,
 } from '../../../src/providers/types.ts';
+import { CARRIED_STATE_PREFIX } from '../../../src/fronts/responses/response.ts';
 import { thrown } from '../../helpers/thrown.ts';
 
 const usage = {
@@ -21,6 +22,31 @@ const usage = {
 const event = (data: Record<string, unknown>) => ({ event: data.type as string, data: JSON.stringify(data) });
 
 describe('Responses passthrough to OpenAI', () => {
+  it("leaves out reasoning items carrying another target's state, and nothing else", () => {
+    const call = {
+      target: {
+        provider: 'o',
+        model: 'gpt-5.4',
+        baseUrl: 'http://x/v1',
+        origin: 'http://x',
+        basePath: '/v1',
+      },
+      headers: {},
+    };
+    const own = { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'gAAAA-openai-own' };
+    const carried = {
+      type: 'reasoning',
+      id: 'rs_2',
+      summary: [],
+      encrypted_content: `${CARRIED_STATE_PREFIX}x`,
+    };
+    const user = { role: 'user', content: 'hi' };
+    const sent = (input: unknown) =>
+      JSON.parse(passthroughRequest({ model: 'smart', input }, call).body ?? '').input;
+    expect(sent([user, carried, own])).toEqual([user, own]);
+    expect(sent('hi')).toBe('hi');
+  });
+
   it('sends the body with the model rewritten and store off', () => {
     const request = passthroughRequest(
       { model: 'smart', input: 'hi', store: true, include: ['reasoning.encrypted_content'] },

@@ -11,6 +11,10 @@ export function toOpenAIRequest(request: ChatRequest, call: AdapterCall, stream:
   // A shallow copy: the attempt loop may build the same request again for another target.
   const body: Record<string, unknown> = { ...request, model: call.target.model, stream };
   if (stream) body.stream_options = { ...request.stream_options, include_usage: true };
+  // A sampling parameter Anthropic, Gemini, Qwen and vLLM take (and /v1/messages clients send) that
+  // OpenAI refuses with a 400: left out, as every other adapter leaves out what its provider lacks, so a
+  // route falling over to OpenAI does not fail on it.
+  if (body.top_k !== undefined) delete body.top_k;
   return {
     method: 'POST',
     path: `${call.target.basePath}/chat/completions`,

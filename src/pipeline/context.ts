@@ -93,6 +93,8 @@ export class RequestContext {
   usage: Usage | undefined = undefined;
   /** Part of `usage` was estimated (a broken stream's attempt that reported none, before a continuation). */
   usageEstimated = false;
+  /** A passthrough stream relayed the upstream's in-band error event: the stream's error is said. */
+  upstreamErrorRelayed = false;
   finishReason: FinishReason | null = null;
   rawFinishReason: string | null = null;
 

@@ -365,6 +365,12 @@ export async function streamAttempt(
     }
     exchange.abort(new Error('stream broken'));
     ctx.usage = addUsage(priorUsage, translator.usage);
+    if (relay !== undefined && error instanceof UpstreamStreamError) {
+      // A passthrough relayed the upstream's own error event (in-band, in the provider's shape): it goes
+      // out as the stream's last event, and the gateway adds no second one (respond.ts sendError).
+      ctx.upstreamErrorRelayed = true;
+      writer.flush(noop);
+    }
     if (delivered !== undefined) {
       // What the translator emitted before the break goes out, so the client has exactly what was
       // recorded as delivered; the loop then tries to continue it elsewhere.

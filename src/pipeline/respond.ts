@@ -70,8 +70,10 @@ export function sendError(ctx: RequestContext, error: unknown): void {
   if (res.destroyed || res.writableEnded) return;
   const front = ctx.front;
   if (ctx.committed) {
-    // Headers are gone; the only channel left is the stream itself.
-    if (front === undefined)
+    // Headers are gone; the only channel left is the stream itself, where the upstream's own error
+    // event may already be (a passthrough relays it): the stream just ends after it.
+    if (ctx.upstreamErrorRelayed) res.end();
+    else if (front === undefined)
       res.end(`data: ${JSON.stringify(gatewayError.toEnvelope())}\n\ndata: [DONE]\n\n`);
     else {
       let text = '';

@@ -134,7 +134,8 @@ export class ResponsesStreamReader implements StreamTranslator {
       throw new UpstreamProtocolError('Responses stream event is not JSON', { cause });
     }
     const type = data.type ?? event.event;
-    if (type === 'error') {
+    // Some servers send an error as a bare `{"error":{…}}` data line, with neither a type nor an event name.
+    if (type === 'error' || (type === undefined && typeof data.error === 'object' && data.error !== null)) {
       const error = typeof data.error === 'object' && data.error !== null ? data.error : data;
       throw new UpstreamStreamError(failureFromOpenAIErrorObject({ error }, 500));
     }

@@ -133,6 +133,24 @@ describe('/v1/responses', () => {
     primary.control.enqueue({ fault: { kind: 'stream-error', afterChunks: 2 } });
     const stream = openai(KEY).responses.stream({ model: 'solo', input: 'Write a sentence about the sea.' });
     await expect(stream.finalResponse()).rejects.toThrow();
+    // On the wire (an OpenAI target: the upstream's bytes are relayed): its own error is the stream's
+    // last event, with no second one from the gateway, and the log names the upstream's failure.
+    primary.control.enqueue({ fault: { kind: 'stream-error', afterChunks: 2 } });
+    const response = await fetch(`${gw.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+      body: JSON.stringify({ model: 'solo', stream: true, input: 'Write a sentence about the sea.' }),
+    });
+    const text = await response.text();
+    const errors = text
+      .split('\n')
+      .filter((line) => line.startsWith('data: {"error"') || line.includes('"type":"error"'));
+    expect(errors).toHaveLength(1);
+    expect(text.trimEnd().endsWith(errors[0] as string)).toBe(true);
+    const id = response.headers.get('x-request-id');
+    await waitFor(() => gw.logs.some((line) => line.request_id === id));
+    const line = gw.logs.find((entry) => entry.request_id === id) as { error: { code: string } };
+    expect(line.error.code).toBe('upstream_stream_error');
   });
 });
 

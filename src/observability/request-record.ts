@@ -230,7 +230,13 @@ function estimatedCost(ctx: RequestContext, tokens: Tokens): number | null {
   const price = prices.priceFor(providerName, provider.type, ctx.upstreamModel ?? '');
   if (price === undefined) return null;
   return costUsd(
-    { promptTokens: tokens.prompt, completionTokens: tokens.completion, cachedTokens: tokens.cached },
+    {
+      promptTokens: tokens.prompt,
+      completionTokens: tokens.completion,
+      cachedTokens: tokens.cached,
+      // Cache writes are only known from a reported usage (a continued stream's); estimates have none.
+      cacheWriteTokens: ctx.usage?.prompt_tokens_details?.cache_write_tokens ?? 0,
+    },
     price,
   );
 }

@@ -8,7 +8,7 @@
  */
 import type { ControlPlane } from '../control-plane/control-plane.ts';
 import { NANO_USD_PER_USD, type Settlement } from '../limits/types.ts';
-import { costUsd } from '../pricing/cost.ts';
+import { costUsageFromUsage, costUsd } from '../pricing/cost.ts';
 import type { RequestContext } from './context.ts';
 import type { Services } from './services.ts';
 
@@ -24,14 +24,7 @@ export function priceAnswer(ctx: RequestContext): void {
   if (provider === undefined) return;
   const price = prices.priceFor(providerName, provider.type, ctx.upstreamModel ?? '');
   if (price === undefined) return;
-  ctx.costUsd = costUsd(
-    {
-      promptTokens: usage.prompt_tokens,
-      completionTokens: usage.completion_tokens,
-      cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
-    },
-    price,
-  );
+  ctx.costUsd = costUsd(costUsageFromUsage(usage), price);
 }
 
 /** After the response ended (or the client left): settle admission, ledger the spend, check alerts. */

@@ -14,12 +14,15 @@
  * Known simplifications (a cost is list price times usage, docs/design.md §1):
  * - Long-context tiers (Gemini 2.5 Pro above 200 K prompt tokens: 2.50 / 15.00; Qwen above 32 K or
  *   128 K) are billed at the short-context rate here, so such prompts are under-costed.
- * - Anthropic cache writes (1.25× input for 5 m, 2× for 1 h) count as plain input: the usage we
- *   normalize to has no cache-write field in the cost formula.
+ * - Anthropic cache writes are priced at the 5-minute rate (1.25× input); writes with the 1-hour TTL
+ *   (2× input) are under-costed, because the normalized usage carries one write count
+ *   (`cache_write_tokens`), not Anthropic's split by TTL.
  * - DeepSeek bills half price off-peak (docs/providers.md §9); the peak price is used, an upper bound.
  * - Qwen `qwen-plus` bills thinking output at 4.00; the non-thinking 1.20 is used.
  * - `cachedInput: null` means no cached price was found: cached tokens are billed as input (an upper
- *   bound); `batchDiscount: null` means none is confirmed: batch lines are billed in full.
+ *   bound). `cacheWriteInput: null` means no cache-write price was found: written tokens are billed as
+ *   input (Qwen reports explicit cache writes, docs/providers.md §6.4, but §9 gives no price for them).
+ *   `batchDiscount: null` means none is confirmed: batch lines are billed in full.
  *
  * Context windows: Gemini's from its models list (docs/providers.md §3.8: 1,048,576 in, 65,536 out), the
  * rest carried over from the routing table (2025; the smaller figure where a model has a beta for more,
@@ -33,6 +36,8 @@ export interface BuiltInModel {
   input: number;
   output: number;
   cachedInput: number | null;
+  /** Prompt tokens written to the provider's cache; null: billed as `input`. */
+  cacheWriteInput: number | null;
   batchDiscount: number | null;
   /** Input tokens the model accepts. */
   contextWindow: number;
@@ -69,13 +74,24 @@ type Row = [
   readFrom: string,
 ];
 
-function rows(url: string, batchDiscount: number | null, list: Row[]): ReadonlyMap<string, BuiltInModel> {
+/** A provider's cache-write price, from a row's input price. */
+type CacheWritePrice = (input: number) => number | null;
+/** No cache-write price known: written tokens are billed as input. */
+const NO_CACHE_WRITE_PRICE: CacheWritePrice = () => null;
+
+function rows(
+  url: string,
+  batchDiscount: number | null,
+  cacheWrite: CacheWritePrice,
+  list: Row[],
+): ReadonlyMap<string, BuiltInModel> {
   const table = new Map<string, BuiltInModel>();
   for (const [model, input, cachedInput, output, contextWindow, maxOutputTokens, asOf, readFrom] of list) {
     table.set(model, {
       input,
       output,
       cachedInput,
+      cacheWriteInput: cacheWrite(input),
       batchDiscount,
       contextWindow,
       maxOutputTokens,
@@ -89,12 +105,17 @@ function rows(url: string, batchDiscount: number | null, list: Row[]): ReadonlyM
 
 /** Anthropic bills cache reads at 0.1× the input price (docs/providers.md §2.9, §9). */
 const claudeRead = (input: number): number => Math.round(input * 0.1 * 1e6) / 1e6;
+/**
+ * Anthropic bills cache writes at 1.25× the input price with the 5-minute TTL, for every model
+ * (docs/providers.md §2.6, §9); the 1-hour TTL's 2× is not told apart (see the header).
+ */
+const claudeWrite = (input: number): number => Math.round(input * 1.25 * 1e6) / 1e6;
 
 /** Keyed by provider type, then by model id or family name (model-family.ts). */
 export const BUILT_IN_MODELS: ReadonlyMap<string, ReadonlyMap<string, BuiltInModel>> = new Map([
   [
     'openai',
-    rows(OPENAI_URL, HALF, [
+    rows(OPENAI_URL, HALF, NO_CACHE_WRITE_PRICE, [
       ['gpt-5.5', 5, 0.5, 30, 400_000, 128_000, '2026', 'aipromptshub.co calculator, 2026 [3P, unverified]'],
       [
         'gpt-5.4',
@@ -132,7 +153,7 @@ export const BUILT_IN_MODELS: ReadonlyMap<string, ReadonlyMap<string, BuiltInMod
   ],
   [
     'anthropic',
-    rows(ANTHROPIC_URL, HALF, [
+    rows(ANTHROPIC_URL, HALF, claudeWrite, [
       ['claude-opus-5', 5, claudeRead(5), 25, 200_000, 64_000, '2026-08', 'pricing page snapshot [DOC]'],
       ['claude-opus-4-8', 5, claudeRead(5), 25, 200_000, 64_000, '2026-08', 'pricing page snapshot [DOC]'],
       ['claude-opus-4-7', 5, claudeRead(5), 25, 200_000, 64_000, '2026-08', 'pricing page snapshot [DOC]'],
@@ -162,7 +183,7 @@ export const BUILT_IN_MODELS: ReadonlyMap<string, ReadonlyMap<string, BuiltInMod
   ],
   [
     'gemini',
-    rows(GEMINI_URL, HALF, [
+    rows(GEMINI_URL, HALF, NO_CACHE_WRITE_PRICE, [
       ['gemini-3.1-pro-preview', 2, 0.2, 12, 1_048_576, 65_536, '2026-03', 'aifreeapi.com [3P; cached UNV]'],
       ['gemini-3-flash-preview', 0.5, 0.05, 3, 1_048_576, 65_536, '2026-07-04', 'factquire.com [3P]'],
       ['gemini-3.1-flash-lite-preview', 0.25, null, 1.5, 1_048_576, 65_536, '2026-03', 'aifreeapi.com [3P]'],
@@ -194,12 +215,12 @@ export const BUILT_IN_MODELS: ReadonlyMap<string, ReadonlyMap<string, BuiltInMod
     // No batch API (docs/providers.md §9).
     'deepseek',
     new Map([
-      ...rows(DEEPSEEK_URL, null, [
+      ...rows(DEEPSEEK_URL, null, NO_CACHE_WRITE_PRICE, [
         ['deepseek-flash', 0.3, 0.006, 1.2, 128_000, null, '2026-08-16', 'pricing page, peak rate [DOC]'],
         ['deepseek-v4-pro', 1.32, 0.044, 3.96, 128_000, null, '2026-08-16', 'pricing page, peak rate [DOC]'],
         ['deepseek-v4-flash', 0.14, 0.0028, 0.28, 128_000, null, '2026-08', 'pricing page snapshot [DOC]'],
       ]),
-      ...rows(DEEPSEEK_2025_URL, null, [
+      ...rows(DEEPSEEK_2025_URL, null, NO_CACHE_WRITE_PRICE, [
         ['deepseek-chat', 0.27, 0.07, 1.1, 128_000, 8_192, '2025', 'pricing-details-usd page (V3) [DOC]'],
         [
           'deepseek-reasoner',
@@ -216,7 +237,7 @@ export const BUILT_IN_MODELS: ReadonlyMap<string, ReadonlyMap<string, BuiltInMod
   ],
   [
     'qwen',
-    rows(QWEN_URL, HALF, [
+    rows(QWEN_URL, HALF, NO_CACHE_WRITE_PRICE, [
       ['qwen3-max', 1.2, null, 6, 262_144, 65_536, '2026', 'international price, ≤32 K tier [UNV]'],
       ['qwen-plus', 0.4, null, 1.2, 131_072, 32_768, '2026', 'international price, ≤128 K tier [UNV]'],
       ['qwen-flash', 0.05, null, 0.4, 1_000_000, 32_768, '2026', 'international price, ≤128 K tier [UNV]'],
@@ -227,7 +248,7 @@ export const BUILT_IN_MODELS: ReadonlyMap<string, ReadonlyMap<string, BuiltInMod
   [
     // Batch discount reported as 50 % but unverified (docs/providers.md §9): billed in full until confirmed.
     'mistral',
-    rows(MISTRAL_URL, null, [
+    rows(MISTRAL_URL, null, NO_CACHE_WRITE_PRICE, [
       ['mistral-medium', 0.4, null, 2, 128_000, null, '2026-04', 'tokenmix.ai [3P, UNV]'],
       [
         'mistral-small',

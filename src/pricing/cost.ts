@@ -1,7 +1,9 @@
 /**
  * What a request cost (docs/design.md §1): the usage the provider reported times the price of the upstream
  * model that answered. Reasoning tokens are part of `completion_tokens` (OpenAI's meaning, which every
- * adapter normalizes to), so they are billed at the output price and never added twice.
+ * adapter normalizes to), so they are billed at the output price and never added twice. Cache reads
+ * (`cached_tokens`) and cache writes (`cache_write_tokens`, Anthropic's and Qwen's explicit cache
+ * creation) are parts of `prompt_tokens` too, each billed at its own rate and the rest at `input`.
  */
 import type { Usage } from '../protocol/chat-response.ts';
 import type { CostUsage, Price } from './types.ts';
@@ -9,17 +11,23 @@ import type { CostUsage, Price } from './types.ts';
 const TOKENS_PER_PRICE_UNIT = 1_000_000;
 
 /**
- * `((prompt − cached) × input + cached × cached_input + completion × output) / 1e6`, times
- * `batch_discount` for a batch line when the price has one. Negative counts (a broken upstream) count
- * as 0 and cached tokens never exceed the prompt, so a cost is never negative.
+ * `((prompt − cached − written) × input + cached × cached_input + written × cache_write_input
+ * + completion × output) / 1e6`, times `batch_discount` for a batch line when the price has one.
+ * Negative counts (a broken upstream) count as 0, cached tokens never exceed the prompt and written
+ * ones never exceed what is left of it, so no token is billed twice and a cost is never negative.
  */
 export function costUsd(usage: CostUsage, price: Price, batch = false): number {
   const prompt = nonNegative(usage.promptTokens);
   const cached = Math.min(nonNegative(usage.cachedTokens), prompt);
+  const written = Math.min(nonNegative(usage.cacheWriteTokens), prompt - cached);
   const completion = nonNegative(usage.completionTokens);
   const cachedRate = price.cachedInput ?? price.input;
+  const writeRate = price.cacheWriteInput ?? price.input;
   const usd =
-    ((prompt - cached) * price.input + cached * cachedRate + completion * price.output) /
+    ((prompt - cached - written) * price.input +
+      cached * cachedRate +
+      written * writeRate +
+      completion * price.output) /
     TOKENS_PER_PRICE_UNIT;
   return batch && price.batchDiscount !== null ? usd * price.batchDiscount : usd;
 }
@@ -30,6 +38,7 @@ export function costUsageFromUsage(usage: Usage): CostUsage {
     promptTokens: usage.prompt_tokens,
     completionTokens: usage.completion_tokens,
     cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+    cacheWriteTokens: usage.prompt_tokens_details?.cache_write_tokens ?? 0,
   };
 }
 

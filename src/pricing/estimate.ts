@@ -139,7 +139,11 @@ export function estimateRequest(
     costUsd:
       target.price === undefined
         ? null
-        : costUsd({ promptTokens, completionTokens: maxOutputTokens, cachedTokens: 0 }, target.price, batch),
+        : costUsd(
+            { promptTokens, completionTokens: maxOutputTokens, cachedTokens: 0, cacheWriteTokens: 0 },
+            target.price,
+            batch,
+          ),
   };
 }
 

@@ -10,6 +10,8 @@ export const priceInputSchema = z.strictObject({
   input: usdPerMTok,
   output: usdPerMTok,
   cached_input: usdPerMTok.optional(),
+  /** Prompt tokens written to the provider's cache (Anthropic's cache creation); absent: billed as `input`. */
+  cache_write_input: usdPerMTok.optional(),
   /** A multiplier: 0.5 bills batch lines at half price; above 1 would be a surcharge, not a discount. */
   batch_discount: z.number().finite().min(0).max(1).optional(),
 });

@@ -1,9 +1,10 @@
 /**
  * Prices and costs (docs/design.md §1, `pricing`): USD per 1M tokens. A cost is the usage the provider
  * reported times the price of the upstream model that answered:
- * `((prompt − cached) × input + cached × cached_input + completion × output) / 1e6`, reasoning tokens
- * being part of `completion_tokens`; batch lines are multiplied by `batch_discount`. A model without a
- * price has an unknown cost (null), never a zero one.
+ * `((prompt − cached − written) × input + cached × cached_input + written × cache_write_input
+ * + completion × output) / 1e6`, cached (cache reads) and written (cache writes) being parts of the
+ * prompt and reasoning tokens part of `completion_tokens`; batch lines are multiplied by
+ * `batch_discount`. A model without a price has an unknown cost (null), never a zero one.
  */
 
 export type PriceSource = 'built-in' | 'config' | 'webhook';
@@ -13,6 +14,8 @@ export interface Price {
   output: number;
   /** Cached prompt tokens; null: billed as `input`. */
   cachedInput: number | null;
+  /** Prompt tokens written to the provider's cache (Anthropic: 1.25× input); null: billed as `input`. */
+  cacheWriteInput: number | null;
   /** Multiplier for batch lines (0.5: half price); null: no batch discount known. */
   batchDiscount: number | null;
   source: PriceSource;
@@ -33,4 +36,6 @@ export interface CostUsage {
   promptTokens: number;
   completionTokens: number;
   cachedTokens: number;
+  /** Prompt tokens written to the provider's cache (`prompt_tokens_details.cache_write_tokens`). */
+  cacheWriteTokens: number;
 }

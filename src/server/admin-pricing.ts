@@ -66,6 +66,7 @@ function entryJson(entry: PriceEntry): Record<string, unknown> {
     input: price.input,
     output: price.output,
     cached_input: price.cachedInput,
+    cache_write_input: price.cacheWriteInput,
     batch_discount: price.batchDiscount,
     source: price.source,
     as_of: price.asOf,

@@ -87,6 +87,7 @@ function toPrice(row: Row): PriceOverride {
     input: row.input as number,
     output: row.output as number,
     cachedInput: row.cached_input as number | null,
+    cacheWriteInput: row.cache_write_input as number | null,
     batchDiscount: row.batch_discount as number | null,
     updatedAt: row.updated_at as number,
   };
@@ -130,14 +131,16 @@ function prepareStatements(db: DatabaseSync) {
        WHERE tenant = ? AND hour_start >= ? AND hour_start < ? ORDER BY hour_start`,
     ),
     upsertPrice: db.prepare(
-      `INSERT INTO price_overrides (name, input, output, cached_input, batch_discount, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO price_overrides
+         (name, input, output, cached_input, cache_write_input, batch_discount, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (name) DO UPDATE SET input = excluded.input, output = excluded.output,
-         cached_input = excluded.cached_input, batch_discount = excluded.batch_discount,
-         updated_at = excluded.updated_at`,
+         cached_input = excluded.cached_input, cache_write_input = excluded.cache_write_input,
+         batch_discount = excluded.batch_discount, updated_at = excluded.updated_at`,
     ),
     listPrices: db.prepare(
-      'SELECT name, input, output, cached_input, batch_discount, updated_at FROM price_overrides ORDER BY name',
+      `SELECT name, input, output, cached_input, cache_write_input, batch_discount, updated_at
+       FROM price_overrides ORDER BY name`,
     ),
     claimAlert: db.prepare(
       'INSERT INTO alert_claims (condition, period, claimed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
@@ -359,6 +362,7 @@ export class SqliteStore implements Store {
           price.input,
           price.output,
           price.cachedInput,
+          price.cacheWriteInput,
           price.batchDiscount,
           price.updatedAt,
         );

@@ -56,6 +56,7 @@ export interface PriceOverride {
   input: number;
   output: number;
   cachedInput: number | null;
+  cacheWriteInput: number | null;
   batchDiscount: number | null;
   /** Epoch ms. */
   updatedAt: number;

@@ -32,7 +32,10 @@ describe('control-plane config sections', () => {
       },
       pricing: {
         webhook_secret: 'a-secret-of-sixteen-chars',
-        models: { 'gpt-4.1': { input: 2, output: 8, cached_input: 0.5, batch_discount: 0.5 } },
+        models: {
+          'gpt-4.1': { input: 2, output: 8, cached_input: 0.5, batch_discount: 0.5 },
+          'claude-sonnet-4-5': { input: 3, output: 15, cached_input: 0.3, cache_write_input: 3.75 },
+        },
       },
       alerts: { webhook_url: 'https://hooks.example.com/x' },
     });
@@ -48,6 +51,7 @@ describe('control-plane config sections', () => {
       key_refresh_ms: 2000,
     });
     expect(result.config.alerts.check_interval_s).toBe(60);
+    expect(result.config.pricing.models['claude-sonnet-4-5']?.cache_write_input).toBe(3.75);
   });
 
   it('names the path of negative budgets and limits, unknown tiers and bad prices', () => {
@@ -57,7 +61,13 @@ describe('control-plane config sections', () => {
         acme: { tier: 'gold', budget: { usd: -5, period: 'day' }, rate_limit: { tpm: 0, concurrent: 1.5 } },
         beta: { budget: { usd: 5, period: 'week' } },
       },
-      pricing: { models: { 'gpt-4.1': { input: -2, output: 8 }, 'ghost/model': { input: 1, output: 1 } } },
+      pricing: {
+        models: {
+          'gpt-4.1': { input: -2, output: 8 },
+          'gpt-4o': { input: 2, output: 8, cache_write_input: -1 },
+          'ghost/model': { input: 1, output: 1 },
+        },
+      },
       alerts: { webhook_url: 'not a url' },
       limits: { on_state_failure: 'maybe' },
     });
@@ -71,6 +81,7 @@ describe('control-plane config sections', () => {
         'tenants.acme.rate_limit.concurrent',
         'tenants.beta.budget.period',
         'pricing.models["gpt-4.1"].input',
+        'pricing.models.gpt-4o.cache_write_input',
         'pricing.models["ghost/model"]',
         'alerts.webhook_url',
         'limits.on_state_failure',

@@ -28,6 +28,7 @@ describe('the built-in price table', () => {
         expect(row.input, where).toBeGreaterThan(0);
         expect(row.output, where).toBeGreaterThanOrEqual(row.input);
         if (row.cachedInput !== null) expect(row.cachedInput, where).toBeLessThan(row.input);
+        if (row.cacheWriteInput !== null) expect(row.cacheWriteInput, where).toBeGreaterThan(row.input);
         if (row.batchDiscount !== null) expect(row.batchDiscount, where).toBeGreaterThan(0);
         if (row.batchDiscount !== null) expect(row.batchDiscount, where).toBeLessThanOrEqual(1);
         expect(row.contextWindow, where).toBeGreaterThanOrEqual(8_192);
@@ -48,7 +49,15 @@ describe('the built-in price table', () => {
       cachedInput: 0.5,
       output: 25,
     });
-    expect(lookupBuiltIn('anthropic', 'claude-opus-4-1')).toMatchObject({ input: 15, output: 75 });
+    expect(lookupBuiltIn('anthropic', 'claude-opus-4-1')).toMatchObject({
+      input: 15,
+      cacheWriteInput: 18.75,
+      output: 75,
+    });
+    expect(lookupBuiltIn('anthropic', 'claude-sonnet-4-5')).toMatchObject({
+      input: 3,
+      cacheWriteInput: 3.75,
+    });
     expect(lookupBuiltIn('gemini', 'gemini-2.5-flash')).toMatchObject({ input: 0.3, output: 2.5 });
     expect(lookupBuiltIn('deepseek', 'deepseek-chat')).toMatchObject({
       input: 0.27,
@@ -58,6 +67,20 @@ describe('the built-in price table', () => {
     });
     expect(lookupBuiltIn('qwen', 'qwen-flash')).toMatchObject({ input: 0.05, output: 0.4 });
     expect(lookupBuiltIn('mistral', 'codestral')).toMatchObject({ input: 0.3, output: 0.9 });
+  });
+
+  it('prices Anthropic cache writes at 1.25× input (5-minute TTL) and no other provider’s', () => {
+    for (const [type, models] of BUILT_IN_MODELS) {
+      for (const [model, row] of models) {
+        const expected = type === 'anthropic' ? Math.round(row.input * 1.25 * 1e6) / 1e6 : null;
+        expect(row.cacheWriteInput, `${type}:${model}`).toBe(expected);
+      }
+    }
+    // docs/providers.md §9 lists the 5-minute write price of each model.
+    expect(lookupBuiltIn('anthropic', 'claude-opus-4-5')?.cacheWriteInput).toBe(6.25);
+    expect(lookupBuiltIn('anthropic', 'claude-haiku-4-5')?.cacheWriteInput).toBe(1.25);
+    expect(lookupBuiltIn('anthropic', 'claude-fable-5')?.cacheWriteInput).toBe(12.5);
+    expect(lookupBuiltIn('qwen', 'qwen3-max')?.cacheWriteInput).toBeNull();
   });
 
   it('finds dated snapshots and aliases under their family', () => {

@@ -8,6 +8,7 @@ const override = (name: string, input: number, output = input * 4): PriceOverrid
   input,
   output,
   cachedInput: null,
+  cacheWriteInput: null,
   batchDiscount: null,
   updatedAt: Date.UTC(2026, 11, 7),
 });
@@ -21,6 +22,7 @@ describe('PriceBook precedence', () => {
       input: row?.input,
       output: row?.output,
       cachedInput: row?.cachedInput,
+      cacheWriteInput: row?.cacheWriteInput,
       batchDiscount: row?.batchDiscount,
       source: 'built-in',
       asOf: row?.asOf,
@@ -31,7 +33,7 @@ describe('PriceBook precedence', () => {
   it('config `model` beats built-in; config `provider/model` beats config `model`', () => {
     const book = PriceBook.fromConfig({
       models: {
-        'gpt-4.1': { input: 1, output: 2, cached_input: 0.25, batch_discount: 0.4 },
+        'gpt-4.1': { input: 1, output: 2, cached_input: 0.25, cache_write_input: 1.5, batch_discount: 0.4 },
         'backup/gpt-4.1': { input: 3, output: 4 },
       },
     });
@@ -39,12 +41,14 @@ describe('PriceBook precedence', () => {
       input: 1,
       output: 2,
       cachedInput: 0.25,
+      cacheWriteInput: 1.5,
       batchDiscount: 0.4,
       source: 'config',
     });
     expect(book.priceFor('backup', 'openai', 'gpt-4.1')).toMatchObject({
       input: 3,
       cachedInput: null,
+      cacheWriteInput: null,
       batchDiscount: null,
       source: 'config',
     });
@@ -53,8 +57,15 @@ describe('PriceBook precedence', () => {
   it('webhook beats config at equal specificity, but a config provider/model beats a webhook model', () => {
     const book = PriceBook.fromConfig({
       models: { 'gpt-4.1': { input: 1, output: 2 }, 'negotiated/gpt-4.1': { input: 0.5, output: 1 } },
-    }).withWebhookPrices([override('gpt-4.1', 9)]);
+    }).withWebhookPrices([
+      override('gpt-4.1', 9),
+      { ...override('claude-sonnet-4-5', 3), cacheWriteInput: 4 },
+    ]);
     expect(book.priceFor('openai', 'openai', 'gpt-4.1')).toMatchObject({ input: 9, source: 'webhook' });
+    expect(book.priceFor('claude', 'anthropic', 'claude-sonnet-4-5')).toMatchObject({
+      cacheWriteInput: 4,
+      source: 'webhook',
+    });
     expect(book.priceFor('negotiated', 'openai', 'gpt-4.1')).toMatchObject({ input: 0.5, source: 'config' });
     const specific = book.withWebhookPrices([override('negotiated/gpt-4.1', 0.4)]);
     expect(specific.priceFor('negotiated', 'openai', 'gpt-4.1')).toMatchObject({

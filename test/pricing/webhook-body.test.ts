@@ -9,19 +9,28 @@ describe('parsePricingBody', () => {
       JSON.stringify({
         models: {
           'gpt-4.1': { input: 2, output: 8, cached_input: 0.5, batch_discount: 0.5 },
-          'claude/claude-sonnet-4-5': { input: 3, output: 15 },
+          'claude/claude-sonnet-4-5': { input: 3, output: 15, cache_write_input: 3.75 },
         },
       }),
     );
     expect(parsePricingBody(raw, nowMs)).toEqual({
       ok: true,
       overrides: [
-        { name: 'gpt-4.1', input: 2, output: 8, cachedInput: 0.5, batchDiscount: 0.5, updatedAt: nowMs },
+        {
+          name: 'gpt-4.1',
+          input: 2,
+          output: 8,
+          cachedInput: 0.5,
+          cacheWriteInput: null,
+          batchDiscount: 0.5,
+          updatedAt: nowMs,
+        },
         {
           name: 'claude/claude-sonnet-4-5',
           input: 3,
           output: 15,
           cachedInput: null,
+          cacheWriteInput: 3.75,
           batchDiscount: null,
           updatedAt: nowMs,
         },
@@ -38,6 +47,10 @@ describe('parsePricingBody', () => {
       ['{"models":{"gpt-4.1":{"input":"2","output":8}}}', 'models["gpt-4.1"].input'],
       ['{"models":{"gpt-4.1":{"input":2}}}', 'models["gpt-4.1"].output'],
       ['{"models":{"gpt-4.1":{"input":2,"output":8,"cache_input":1}}}', 'models["gpt-4.1"]'],
+      [
+        '{"models":{"gpt-4.1":{"input":2,"output":8,"cache_write_input":-1}}}',
+        'models["gpt-4.1"].cache_write_input',
+      ],
       [
         '{"models":{"gpt-4.1":{"input":2,"output":8,"batch_discount":1.5}}}',
         'models["gpt-4.1"].batch_discount',

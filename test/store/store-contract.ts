@@ -52,6 +52,7 @@ function price(name: string, overrides: Partial<PriceOverride> = {}): PriceOverr
     input: 2.5,
     output: 10,
     cachedInput: null,
+    cacheWriteInput: null,
     batchDiscount: null,
     updatedAt: H0,
     ...overrides,
@@ -274,6 +275,19 @@ export function storeContract(
           price('claude-sonnet-4', { cachedInput: 0.3 }),
           price('openai/gpt-4.1', { input: 2, output: 8, batchDiscount: 0.5, updatedAt: H0 + 1 }),
         ]);
+      });
+
+      it('stores the cache-write price, replaces it and clears it back to null', async () => {
+        await store.upsertPrices([price('claude-sonnet-4-5', { cachedInput: 0.3, cacheWriteInput: 3.75 })]);
+        expect(await store.listPrices()).toEqual([
+          price('claude-sonnet-4-5', { cachedInput: 0.3, cacheWriteInput: 3.75 }),
+        ]);
+        await store.upsertPrices([price('claude-sonnet-4-5', { cacheWriteInput: 6, updatedAt: H0 + 1 })]);
+        expect(await store.listPrices()).toEqual([
+          price('claude-sonnet-4-5', { cacheWriteInput: 6, updatedAt: H0 + 1 }),
+        ]);
+        await store.upsertPrices([price('claude-sonnet-4-5', { updatedAt: H0 + 2 })]);
+        expect(await store.listPrices()).toEqual([price('claude-sonnet-4-5', { updatedAt: H0 + 2 })]);
       });
 
       it('keeps the last of two entries for one name in a batch', async () => {

@@ -9,6 +9,8 @@ export const PriceSchema = z.strictObject({
   input: pricePerMTok,
   output: pricePerMTok,
   cached_input: pricePerMTok.optional(),
+  // Prompt tokens written to the provider's cache; absent: the built-in rate, else billed as `input`.
+  cache_write_input: pricePerMTok.optional(),
   batch_discount: z.preprocess(fromNumericString, z.number().gt(0).max(1)).optional(),
 });
 

@@ -198,4 +198,12 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE INDEX provider_batches_target ON provider_batches (target);
     `,
   },
+  {
+    version: 4,
+    name: 'price overrides: cache-write price',
+    sql: `
+      -- USD per 1M prompt tokens written to the provider's cache; NULL: billed as input.
+      ALTER TABLE price_overrides ADD COLUMN cache_write_input REAL;
+    `,
+  },
 ];

@@ -21,18 +21,16 @@ const usage = {
 };
 const event = (data: Record<string, unknown>) => ({ event: data.type as string, data: JSON.stringify(data) });
 
+const target = {
+  provider: 'o',
+  model: 'gpt-5.4',
+  baseUrl: 'http://x/v1',
+  origin: 'http://x',
+  basePath: '/v1',
+};
+
 describe('Responses passthrough to OpenAI', () => {
   it("leaves out reasoning items carrying another target's state, and nothing else", () => {
-    const call = {
-      target: {
-        provider: 'o',
-        model: 'gpt-5.4',
-        baseUrl: 'http://x/v1',
-        origin: 'http://x',
-        basePath: '/v1',
-      },
-      headers: {},
-    };
     const own = { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'gAAAA-openai-own' };
     const carried = {
       type: 'reasoning',
@@ -42,7 +40,7 @@ describe('Responses passthrough to OpenAI', () => {
     };
     const user = { role: 'user', content: 'hi' };
     const sent = (input: unknown) =>
-      JSON.parse(passthroughRequest({ model: 'smart', input }, call).body ?? '').input;
+      JSON.parse(passthroughRequest({ model: 'smart', input }, { target, headers: {} }).body ?? '').input;
     expect(sent([user, carried, own])).toEqual([user, own]);
     expect(sent('hi')).toBe('hi');
   });
@@ -50,16 +48,7 @@ describe('Responses passthrough to OpenAI', () => {
   it('sends the body with the model rewritten and store off', () => {
     const request = passthroughRequest(
       { model: 'smart', input: 'hi', store: true, include: ['reasoning.encrypted_content'] },
-      {
-        target: {
-          provider: 'o',
-          model: 'gpt-5.4',
-          baseUrl: 'http://x/v1',
-          origin: 'http://x',
-          basePath: '/v1',
-        },
-        headers: { authorization: 'Bearer k' },
-      },
+      { target, headers: { authorization: 'Bearer k' } },
     );
     expect(request.path).toBe('/v1/responses');
     expect(JSON.parse(request.body ?? '')).toEqual({

@@ -79,6 +79,8 @@ export class SpendMonitor {
   /** Per tenant, per period kind: the highest threshold raised in the current period. */
   #dayThresholds = new Map<string, RaisedThreshold>();
   #monthThresholds = new Map<string, RaisedThreshold>();
+  /** `<period kind>:<tenant>` → what this instance settled for the tenant in the current period. */
+  #settledHere = new Map<string, { tenant: string; periodKey: string; usd: number }>();
   /** Sweep alerts already raised: condition → tenant and period. */
   #sweepRaised = new Map<string, { tenant: string; period: string }>();
   #monthTotals: MonthTotals | undefined;
@@ -110,10 +112,24 @@ export class SpendMonitor {
     this.#timer = undefined;
   }
 
-  /** The account stage, after a settle: raises the thresholds `spentUsd` has newly reached. */
-  onSettled(tenant: string, budget: TenantBudget, spentUsd: number): void {
+  /**
+   * The account stage, after a settle: raises the thresholds the period's spend has newly reached.
+   * `spentUsd` is what the request saw spent when admitted plus its own charge; `chargedUsd` its charge
+   * alone. Requests admitted together all saw the same figure, so a burst could pass every threshold
+   * with none of them crossing one: the charges this instance settled in the period count too, and the
+   * larger of the two figures is used (each is a floor of what was really spent).
+   */
+  onSettled(tenant: string, budget: TenantBudget, spentUsd: number, chargedUsd = 0): void {
     const nowMs = this.#now();
     const period = periodOf(budget.period, nowMs);
+    const settledKey = `${budget.period}:${tenant}`;
+    let settled = this.#settledHere.get(settledKey);
+    if (settled === undefined || settled.periodKey !== period.key) {
+      settled = { tenant, periodKey: period.key, usd: 0 };
+      this.#settledHere.set(settledKey, settled);
+    }
+    settled.usd += chargedUsd;
+    spentUsd = Math.max(spentUsd, settled.usd);
     const raisedByTenant = this.#thresholdsOf(budget.period);
     const raised = raisedByTenant.get(tenant);
     const alreadyRaised = raised !== undefined && raised.periodKey === period.key ? raised.percent : 0;
@@ -229,6 +245,8 @@ export class SpendMonitor {
       if (!current.has(tenant)) this.#monthThresholds.delete(tenant);
     for (const [condition, raised] of this.#sweepRaised)
       if (!current.has(raised.tenant)) this.#sweepRaised.delete(condition);
+    for (const [key, settled] of this.#settledHere)
+      if (!current.has(settled.tenant)) this.#settledHere.delete(key);
   }
 }
 

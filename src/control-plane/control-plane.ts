@@ -17,8 +17,9 @@ import type { StateStore } from '../state/types.ts';
 import { DropReporter } from '../store/drop-reporter.ts';
 import { StoreWriter } from '../store/writer.ts';
 import type { PriceOverride, Store } from '../store/types.ts';
+import { TenantSettingsSchema } from '../config/sections/tenants.ts';
 import { KeyRegistry } from './key-registry.ts';
-import { type CompiledTenant, resolveBudget } from './tenant-policy.ts';
+import { type CompiledTenant, compileTenant, resolveBudget } from './tenant-policy.ts';
 
 const EMPTY_LEDGER = { spendByHour: async () => [] };
 
@@ -46,6 +47,10 @@ export class ControlPlane {
   #config: Config;
   #webhookPrices: PriceOverride[] = [];
   #prices: PriceBook;
+  /** Re-reads the webhook's prices from the store: another instance or worker may have received one. */
+  #pricesTimer: NodeJS.Timeout | undefined;
+  /** Counts the webhook updates this process applied, so a store read older than one is not applied. */
+  #webhookApplied = 0;
 
   constructor(options: ControlPlaneOptions) {
     this.#config = options.config;
@@ -110,6 +115,7 @@ export class ControlPlane {
       this.#prices = this.#priceBook();
       await this.#seedSpend(store);
       this.keys.start(this.#config.limits.key_refresh_ms);
+      this.#refreshPricesEvery(store, this.#config.limits.key_refresh_ms);
     }
     if (store !== undefined) this.monitor.start();
   }
@@ -118,12 +124,41 @@ export class ControlPlane {
     this.#config = config;
     this.#prices = this.#priceBook();
     this.alerts.setWebhookUrl(config.alerts.webhook_url);
-    if (this.store !== undefined) this.keys.start(config.limits.key_refresh_ms);
+    if (this.store !== undefined) {
+      this.keys.start(config.limits.key_refresh_ms);
+      this.#refreshPricesEvery(this.store, config.limits.key_refresh_ms);
+    }
+  }
+
+  /**
+   * The webhook reaches one process (and its signature cannot be used twice), so every process reads
+   * the stored prices as often as it reads keys: an update is in force everywhere within that interval.
+   * The book is rebuilt only when the stored rows changed.
+   */
+  #refreshPricesEvery(store: Store, intervalMs: number): void {
+    if (this.#pricesTimer !== undefined) clearInterval(this.#pricesTimer);
+    this.#pricesTimer = setInterval(() => {
+      const applied = this.#webhookApplied;
+      store.listPrices().then(
+        (rows) => {
+          // A webhook applied here while the rows were read is newer than they are.
+          if (applied !== this.#webhookApplied) return;
+          if (pricesSignature(rows) === pricesSignature(this.#webhookPrices)) return;
+          this.#webhookPrices = rows;
+          this.#prices = this.#priceBook();
+        },
+        (error: unknown) => this.#logger.warn({ err: error }, 'reading webhook prices from the store failed'),
+      );
+    }, intervalMs);
+    this.#pricesTimer.unref();
   }
 
   /** The signed pricing webhook's prices, in force from the next request on, persisted for restarts. */
   async applyWebhookPrices(overrides: PriceOverride[]): Promise<void> {
+    // Before and after the write: a read that began before it ends lacks these prices.
+    this.#webhookApplied++;
     if (this.store !== undefined) await this.store.upsertPrices(overrides);
+    this.#webhookApplied++;
     const byName = new Map(this.#webhookPrices.map((entry) => [entry.name, entry]));
     for (const entry of overrides) byName.set(entry.name, entry);
     this.#webhookPrices = [...byName.values()];
@@ -152,6 +187,7 @@ export class ControlPlane {
 
   async close(): Promise<void> {
     this.keys.stop();
+    if (this.#pricesTimer !== undefined) clearInterval(this.#pricesTimer);
     this.monitor.stop();
     await this.spend?.close();
     await this.alerts.close();
@@ -162,15 +198,26 @@ export class ControlPlane {
     return PriceBook.fromConfig(this.#config.pricing, this.#webhookPrices);
   }
 
+  /**
+   * Every tenant with a budget: the config's, and those created at runtime (PUT /admin/tenants), whose
+   * spend a restart must read back as well. Read per monitor tick (once a minute) and at start, never
+   * per request.
+   */
   #budgetedTenants(): Array<{ tenant: string; budget: NonNullable<CompiledTenant['budget']> }> {
-    // Read per monitor tick (once a minute), never per request.
     const out: Array<{ tenant: string; budget: NonNullable<CompiledTenant['budget']> }> = [];
+    const tiers = this.#config.tiers;
     for (const [name, tenant] of Object.entries(this.#config.tenants)) {
       const budget = resolveBudget(
         tenant.budget,
-        tenant.tier === undefined ? undefined : this.#config.tiers[tenant.tier]?.budget,
+        tenant.tier === undefined ? undefined : tiers[tenant.tier]?.budget,
       );
       if (budget !== undefined) out.push({ tenant: name, budget });
+    }
+    for (const record of this.keys.runtimeTenants()) {
+      if (Object.hasOwn(this.#config.tenants, record.name)) continue;
+      const settings = TenantSettingsSchema.safeParse(record.settings);
+      const budget = settings.success ? compileTenant(record.name, settings.data, tiers).budget : undefined;
+      if (budget !== undefined) out.push({ tenant: record.name, budget });
     }
     return out;
   }
@@ -197,4 +244,11 @@ export class ControlPlane {
       }
     }
   }
+}
+
+/** What identifies a set of stored webhook prices: each name with the time it was last set. */
+function pricesSignature(rows: readonly PriceOverride[]): string {
+  let signature = '';
+  for (const row of rows) signature += `${row.name}\u0000${row.updatedAt}\u0000`;
+  return signature;
 }

@@ -9,6 +9,7 @@
  * the total (parsing, routing, backoff waits, writing to the client).
  */
 import type { AttemptRecord, RequestContext } from '../pipeline/context.ts';
+import { answerPrice } from '../pipeline/answer-price.ts';
 import { costUsd } from '../pricing/cost.ts';
 import { countPromptTokens } from '../pricing/estimate.ts';
 import { storedBodies } from './body-capture.ts';
@@ -222,12 +223,7 @@ export function buildRequestRecord(
 
 /** What estimated tokens cost at the answering model's price; null when either is unknown. */
 function estimatedCost(ctx: RequestContext, tokens: Tokens): number | null {
-  const providerName = ctx.provider;
-  const prices = ctx.prices;
-  if (providerName === null || prices === undefined) return null;
-  const provider = ctx.snapshot.providers.get(providerName);
-  if (provider === undefined) return null;
-  const price = prices.priceFor(providerName, provider.type, ctx.upstreamModel ?? '');
+  const price = answerPrice(ctx);
   if (price === undefined) return null;
   return costUsd(
     {

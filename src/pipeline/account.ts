@@ -8,7 +8,9 @@
  */
 import type { ControlPlane } from '../control-plane/control-plane.ts';
 import { NANO_USD_PER_USD, type Settlement } from '../limits/types.ts';
+import { tokensOf } from '../observability/request-record.ts';
 import { costUsageFromUsage, costUsd } from '../pricing/cost.ts';
+import { answerPrice } from './answer-price.ts';
 import type { RequestContext } from './context.ts';
 import type { Services } from './services.ts';
 
@@ -17,12 +19,8 @@ const HOUR_MS = 3_600_000;
 /** Sets `ctx.costUsd` from the usage and the price; called before a JSON answer's headers and at a stream's end. */
 export function priceAnswer(ctx: RequestContext): void {
   const usage = ctx.usage;
-  const prices = ctx.prices;
-  const providerName = ctx.provider;
-  if (usage === undefined || prices === undefined || providerName === null) return;
-  const provider = ctx.snapshot.providers.get(providerName);
-  if (provider === undefined) return;
-  const price = prices.priceFor(providerName, provider.type, ctx.upstreamModel ?? '');
+  if (usage === undefined) return;
+  const price = answerPrice(ctx);
   if (price === undefined) return;
   ctx.costUsd = costUsd(costUsageFromUsage(usage), price);
 }
@@ -51,13 +49,29 @@ export function settleRequest(ctx: RequestContext, services: Services): void {
 
 /**
  * What the request is charged: its real cost; else, for an answer that started but whose usage never
- * came (a client gone mid-stream, a cut stream), the prompt part of the estimate, since the upstream
- * read the prompt and bills it; else nothing (it failed before any upstream charged).
+ * came (a client gone mid-stream, a cut stream, a server that sends no usage), what the log estimates
+ * (request-record.ts tokensOf: the prompt, and a token per content chunk delivered) at the answering
+ * model's price, since the upstream billed both; without that price, the prompt part of the pre-flight
+ * estimate; else nothing (it failed before any upstream charged).
  */
 function chargedCostUsd(ctx: RequestContext): number {
   if (ctx.costUsd !== null) return ctx.costUsd;
+  if (!ctx.committed) return 0;
+  const price = answerPrice(ctx);
+  if (price !== undefined) {
+    const tokens = tokensOf(ctx);
+    return costUsd(
+      {
+        promptTokens: tokens.prompt,
+        completionTokens: tokens.completion,
+        cachedTokens: tokens.cached,
+        cacheWriteTokens: 0,
+      },
+      price,
+    );
+  }
   const estimate = ctx.estimate;
-  if (!ctx.committed || estimate === undefined || estimate.costUsd === null) return 0;
+  if (estimate === undefined || estimate.costUsd === null) return 0;
   const totalTokens = estimate.promptTokens + estimate.maxOutputTokens;
   return totalTokens === 0 ? 0 : (estimate.costUsd * estimate.promptTokens) / totalTokens;
 }
@@ -111,6 +125,6 @@ function settleAdmission(
   const tenant = ctx.tenant;
   if (tenant?.budget !== undefined && spec.budget !== undefined) {
     const spentUsd = (admission.spentNanoUsd + actualNanoUsd) / NANO_USD_PER_USD;
-    controlPlane.monitor.onSettled(tenant.name, tenant.budget, spentUsd);
+    controlPlane.monitor.onSettled(tenant.name, tenant.budget, spentUsd, chargedUsd);
   }
 }

@@ -79,6 +79,7 @@ function serve(ctx: RequestContext, answer: CachedAnswer): boolean {
   const head = answer.head;
   ctx.provider = head.provider;
   ctx.upstreamModel = head.upstreamModel;
+  ctx.targetModel = head.target.slice(head.target.indexOf('/') + 1);
   ctx.usage = head.usage ?? undefined;
   const finish = head.finishReason;
   ctx.finishReason = finish;

@@ -90,6 +90,8 @@ export class RequestContext {
   attemptCount = 0;
   provider: string | null = null;
   upstreamModel: string | null = null;
+  /** The configured model of the target that answered (`upstreamModel` is the name its answer reports). */
+  targetModel: string | null = null;
   usage: Usage | undefined = undefined;
   /** Part of `usage` was estimated (a broken stream's attempt that reported none, before a continuation). */
   usageEstimated = false;

@@ -104,6 +104,7 @@ export async function jsonAttempt(
       relayHeaders(ctx, target, head);
       ctx.provider = provider.name;
       ctx.upstreamModel = answer.model || target.adapterTarget.model;
+      ctx.targetModel = target.adapterTarget.model;
       ctx.usage = answer.usage;
       ctx.finishReason = answer.finishReason;
       ctx.rawFinishReason = answer.rawFinishReason;
@@ -116,6 +117,7 @@ export async function jsonAttempt(
     if (entrant !== undefined && !entrant.claim()) return { kind: 'lost', usage: translated.usage };
     ctx.provider = provider.name;
     ctx.upstreamModel = translated.completion.model || target.adapterTarget.model;
+    ctx.targetModel = target.adapterTarget.model;
     ctx.usage = translated.usage;
     ctx.finishReason = translated.finishReason;
     ctx.rawFinishReason = translated.rawFinishReason;
@@ -270,6 +272,7 @@ export async function streamAttempt(
     idle.start();
     ctx.provider = provider.name;
     ctx.upstreamModel = translator.model ?? target.adapterTarget.model;
+    ctx.targetModel = target.adapterTarget.model;
     firstByteMs = performance.now() - started;
     // A continuation adds to a stream that is already open.
     if (!ctx.committed) {

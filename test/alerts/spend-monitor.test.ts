@@ -63,6 +63,17 @@ describe('SpendMonitor.onSettled (thresholds on the request path)', () => {
     expect(sink.conditions()).toEqual(['budget:acme:day:50@d2026-12-07', 'budget:acme:day:80@d2026-12-07']);
   });
 
+  it('counts the charges it settled: a burst admitted at one spent figure still crosses its thresholds', () => {
+    const { sink, monitor } = setup([], at('2026-12-07T08:00:00Z'));
+    // 50 requests admitted while nothing was spent, each charged 0.6 of a 24 USD budget (30 in all).
+    for (let i = 0; i < 50; i++) monitor.onSettled('acme', daily, 0 + 0.6, 0.6);
+    expect(sink.conditions()).toEqual([
+      'budget:acme:day:50@d2026-12-07',
+      'budget:acme:day:80@d2026-12-07',
+      'budget:acme:day:100@d2026-12-07',
+    ]);
+  });
+
   it('keeps tenants and period kinds apart', () => {
     const { sink, monitor } = setup([], at('2026-12-07T08:00:00Z'));
     const monthly: TenantBudget = { usd: 100, period: 'month', mode: 'soft' };

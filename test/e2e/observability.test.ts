@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
 import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
 import { openStore } from '../../src/store/from-config.ts';
+import { periodOf } from '../../src/limits/budget-period.ts';
 import { startTestGateway, type TestGateway, waitFor } from '../helpers/gateway.ts';
 
 const ADMIN = 'admin-key-observability-0123456789';
@@ -262,6 +263,7 @@ describe('streams', () => {
       reply: { content: 'one two three four five six seven eight nine ten' },
       tokenIntervalMs: 40,
     });
+    const spentBefore = await spentNano();
     const abort = new AbortController();
     const response = await chat({ stream: true }, abort.signal);
     const id = response.headers.get('x-request-id') as string;
@@ -284,8 +286,23 @@ describe('streams', () => {
     );
     const row = await rowFor(id);
     expect(row).toMatchObject({ status: 499, usage_estimated: true, provider: 'primary' });
+    // The budget is charged what the log estimates, the output already delivered included (the
+    // provider bills it), not only the prompt.
+    let spent = await spentNano();
+    for (let tries = 0; tries < 100 && spent <= spentBefore; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      spent = await spentNano();
+    }
+    expect(spent).toBe(spentBefore + Math.round(line.cost_estimate_usd * 1e9));
   });
 });
+
+/** The acme tenant's spend today, nano-USD, once nothing is reserved. */
+async function spentNano(): Promise<number> {
+  const now = Date.now();
+  const view = await gw.gateway.controlPlane.state.budgetView('t:acme', periodOf('day', now).key, now);
+  return view.reservedNanoUsd === 0 ? view.spentNanoUsd : -1;
+}
 
 describe('stored bodies', () => {
   it('stores bodies only for a tenant that opted in, scrubbed of secrets', async () => {

@@ -6,7 +6,9 @@
  * Nothing here waits on I/O while the client does: the settlement and the ledger are fire-and-forget
  * with their failures logged.
  */
+import type { CompiledTarget } from '../config/compile.ts';
 import type { ControlPlane } from '../control-plane/control-plane.ts';
+import type { Usage } from '../protocol/chat-response.ts';
 import { NANO_USD_PER_USD, type Settlement } from '../limits/types.ts';
 import { tokensOf } from '../observability/request-record.ts';
 import { costUsageFromUsage, costUsd } from '../pricing/cost.ts';
@@ -22,7 +24,25 @@ export function priceAnswer(ctx: RequestContext): void {
   if (usage === undefined) return;
   const price = answerPrice(ctx);
   if (price === undefined) return;
-  ctx.costUsd = costUsd(costUsageFromUsage(usage), price);
+  let usd = costUsd(costUsageFromUsage(usage), price);
+  // The cost is linear in the counts: each other attempt's part moves from the answer's price to its
+  // own (one whose price is unknown stays at the answer's).
+  for (const other of ctx.otherAttempts ?? [])
+    if (other.price !== undefined) usd += costUsd(other.usage, other.price) - costUsd(other.usage, price);
+  ctx.costUsd = Math.max(0, usd);
+}
+
+/**
+ * Usage, already in `ctx.usage`, of an attempt other than the one that answers: a stream's broken
+ * attempt before its continuation, a hedge's loser. It is priced at its own target's price (by the
+ * target's configured model: a broken attempt's reported name may never have arrived), not the
+ * answer's: an expensive model broken mid-stream and continued on a cheap one costs what both billed.
+ */
+export function noteOtherAttempt(ctx: RequestContext, usage: Usage, target: CompiledTarget): void {
+  const provider = target.provider;
+  const price = ctx.prices?.priceFor(provider.name, provider.type, target.adapterTarget.model);
+  ctx.otherAttempts ??= [];
+  ctx.otherAttempts.push({ usage: costUsageFromUsage(usage), price });
 }
 
 /** After the response ended (or the client left): settle admission, ledger the spend, check alerts. */

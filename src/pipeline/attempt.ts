@@ -43,7 +43,7 @@ import { continueStream, streamRecoveryFor } from './stream-continue.ts';
 import { type RanAttempt, runHedged } from './attempt-hedged.ts';
 import { hedgeDelayMs } from './hedge.ts';
 import { addUsage } from './stream-delivery.ts';
-import { priceAnswer } from './account.ts';
+import { noteOtherAttempt, priceAnswer } from './account.ts';
 import type { Services } from './services.ts';
 
 export type { AttemptReason } from './attempt-plan.ts';
@@ -231,9 +231,10 @@ function decide(
 /** Adds the usage of hedged attempts that lost the race to the answer's, and prices it again. */
 function countLosers(ctx: RequestContext, ran: RanAttempt[]): void {
   let counted = false;
-  for (const { outcome } of ran) {
+  for (const { outcome, pick } of ran) {
     if (outcome.kind !== 'lost' || outcome.usage === undefined) continue;
     ctx.usage = addUsage(ctx.usage, outcome.usage);
+    noteOtherAttempt(ctx, outcome.usage, pick.target);
     counted = true;
   }
   if (counted) {

@@ -8,6 +8,7 @@ import type { ChatRequest } from '../protocol/chat-request.ts';
 import type { FinishReason, Usage } from '../protocol/chat-response.ts';
 import type { AdmissionSpec } from '../limits/types.ts';
 import type { PriceBook } from '../pricing/price-book.ts';
+import type { CostUsage, Price } from '../pricing/types.ts';
 import type { Front } from '../fronts/types.ts';
 import type { GuardrailsPolicy } from '../guardrails/policy.ts';
 import type { GuardVerdict } from '../guardrails/verdict.ts';
@@ -93,6 +94,11 @@ export class RequestContext {
   /** The configured model of the target that answered (`upstreamModel` is the name its answer reports). */
   targetModel: string | null = null;
   usage: Usage | undefined = undefined;
+  /**
+   * Usage in `usage` from attempts other than the one that answered (a broken stream's before its
+   * continuation, a hedge's loser), with their own target's price: the cost prices each part at its own.
+   */
+  otherAttempts: Array<{ usage: CostUsage; price: Price | undefined }> | undefined = undefined;
   /** Part of `usage` was estimated (a broken stream's attempt that reported none, before a continuation). */
   usageEstimated = false;
   /** A passthrough stream relayed the upstream's in-band error event: the stream's error is said. */

@@ -19,6 +19,7 @@ import type { RequestContext } from './context.ts';
 import { continuationRequest } from './continuation.ts';
 import { type StreamRecovery, streamBrokenError } from './exchange.ts';
 import type { Services } from './services.ts';
+import { noteOtherAttempt } from './account.ts';
 import { timeForAnotherAttempt } from './attempt-deadline.ts';
 import { addUsage, DeliveredStream, estimatedUsage } from './stream-delivery.ts';
 
@@ -61,7 +62,9 @@ export async function continueStream(
   const maxAttempts = ctx.snapshot.routing.retry.maxAttempts;
   const first = broken;
   let last = broken;
-  let priorUsage = addUsage(recovery.priorUsage, brokenUsage(ctx, translation, recovery, broken));
+  const firstUsage = brokenUsage(ctx, translation, recovery, broken);
+  noteOtherAttempt(ctx, firstUsage, broken.pick.target);
+  let priorUsage = addUsage(recovery.priorUsage, firstUsage);
   plan.exclude(broken.pick.index);
   while (
     !ctx.abort.signal.aborted &&
@@ -109,7 +112,9 @@ export async function continueStream(
     }
     if (outcome.kind === 'broken') {
       last = { pick, failure: outcome.failure, usage: outcome.usage };
-      priorUsage = addUsage(priorUsage, brokenUsage(ctx, { ...translation, request }, next, last));
+      const usage = brokenUsage(ctx, { ...translation, request }, next, last);
+      noteOtherAttempt(ctx, usage, pick.target);
+      priorUsage = addUsage(priorUsage, usage);
       continue;
     }
     // Failed before its first byte: no seam after all. A refused prefill (a 400) is the request's

@@ -144,7 +144,11 @@ export function addUsage(a: Usage | undefined, b: Usage | undefined): Usage | un
     completion_tokens: a.completion_tokens + b.completion_tokens,
     total_tokens: a.total_tokens + b.total_tokens,
   };
-  if (cached > 0) sum.prompt_tokens_details = { cached_tokens: cached };
+  const written =
+    (a.prompt_tokens_details?.cache_write_tokens ?? 0) + (b.prompt_tokens_details?.cache_write_tokens ?? 0);
+  if (cached > 0 || written > 0)
+    sum.prompt_tokens_details =
+      written > 0 ? { cached_tokens: cached, cache_write_tokens: written } : { cached_tokens: cached };
   if (reasoning > 0) sum.completion_tokens_details = { reasoning_tokens: reasoning };
   return sum;
 }

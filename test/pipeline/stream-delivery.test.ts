@@ -63,6 +63,12 @@ describe('usage of a continued answer', () => {
       prompt_tokens_details: { cached_tokens: 4 },
     });
     expect(addUsage(undefined, b)).toBe(b);
+    // Cache writes add up too: they are priced at their own rate.
+    const written = { ...a, prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 6 } };
+    expect(addUsage(written, written)?.prompt_tokens_details).toEqual({
+      cached_tokens: 0,
+      cache_write_tokens: 12,
+    });
     const rewritten = JSON.parse(usageChunkWithPrior(JSON.stringify({ choices: [], usage: b }), a));
     expect(rewritten.usage.completion_tokens).toBe(12);
   });

@@ -173,7 +173,8 @@ export function requestError(issues: ReadonlyArray<Issue>, body: unknown): Gatew
 /** The types a union accepts, when each alternative refused the value for its type alone. */
 function typesOfUnion(issue: Issue): string[] | undefined {
   const branches = (issue as { errors?: Issue[][] }).errors;
-  if (issue.code !== 'invalid_union' || branches === undefined) return undefined;
+  // A discriminated union whose discriminator matched nothing has no branches to name.
+  if (issue.code !== 'invalid_union' || branches === undefined || branches.length === 0) return undefined;
   const forms = new Set<string>();
   for (const branch of branches) {
     const only = branch.length === 1 ? branch[0] : undefined;

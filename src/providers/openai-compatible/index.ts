@@ -5,10 +5,12 @@
  * every field and let it answer.
  */
 import { openaiAdapter } from '../openai/index.ts';
+import { toOpenAICompatibleRequest } from '../openai/request.ts';
 import type { ProviderAdapter } from '../types.ts';
 
 export const openaiCompatibleAdapter: ProviderAdapter = {
   ...openaiAdapter,
   type: 'openai-compatible',
   defaultBaseUrl: undefined,
+  toRequest: toOpenAICompatibleRequest,
 };

@@ -1,8 +1,9 @@
 /**
  * OpenAI passthrough (docs/style.md §1.2, Envoy's openai_openai): the client's body goes upstream as it
- * came, unknown fields included (but `top_k`, which OpenAI itself refuses), with only `model` replaced by the target's and, for streams, usage
- * switched on so accounting always has real token counts. The client's own `include_usage` decides
- * whether the usage chunk reaches it (the respond stage drops it otherwise).
+ * came, unknown fields included (but `top_k` to OpenAI itself, which refuses it), with only `model`
+ * replaced by the target's and, for streams, usage switched on so accounting always has real token
+ * counts. The client's own `include_usage` decides whether the usage chunk reaches it (the respond
+ * stage drops it otherwise).
  */
 import type { ChatRequest } from '../../protocol/chat-request.ts';
 import type { AdapterCall, UpstreamRequest } from '../types.ts';

@@ -22,11 +22,20 @@ import type { RequestContext } from './context.ts';
 /** A lease outlives the request deadline by this much before it stops counting (a crashed instance). */
 const LEASE_MARGIN_MS = 60_000;
 
-export function admitRequest(ctx: RequestContext, state: StateStore): void | Promise<void> {
+/**
+ * `withBudget: false` admits a request the cache answers: a hit is free against budgets (issue 14), so a
+ * spent budget does not refuse it and nothing is reserved; rate limits count it as any request.
+ */
+export function admitRequest(
+  ctx: RequestContext,
+  state: StateStore,
+  withBudget = true,
+): void | Promise<void> {
   const tenant = ctx.tenant;
   if (tenant === undefined || !tenant.limited) return;
   const nowMs = Date.now();
   const spec = admissionSpec(ctx, tenant, nowMs);
+  if (!withBudget) spec.budget = undefined;
   const result = state.admit(tenant.scope, spec, nowMs);
   if (result instanceof Promise) return result.then((answer) => applyAdmission(ctx, tenant, spec, answer));
   applyAdmission(ctx, tenant, spec, result);

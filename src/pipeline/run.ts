@@ -13,7 +13,7 @@ import { liveRequestBegan, liveRequestEnded } from '../server/background-turn.ts
 import { runAttempts } from './attempt.ts';
 import { ClientGoneError } from './exchange.ts';
 import { settleRequest } from './account.ts';
-import { lookUpCache, serveCached, storeAnswer } from './cache.ts';
+import { type Found, lookUpCache, serveCached, storeAnswer } from './cache.ts';
 import { authenticate, checkModelAllowed } from './auth.ts';
 import { estimateCost } from './budget.ts';
 import { guardInput } from './guard-in.ts';
@@ -25,6 +25,7 @@ import { sendError } from './respond.ts';
 import type { Services } from './services.ts';
 import { parseChatRequest } from './validate.ts';
 import type { Front } from '../fronts/types.ts';
+import type { StateStore } from '../state/types.ts';
 
 /** A request in another client protocol: the same stages, parsed and answered by its front. */
 export function handleFrontRequest(ctx: RequestContext, services: Services, front: Front): Promise<void> {
@@ -88,8 +89,10 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
     if (controlPlane !== undefined) {
       ctx.prices = controlPlane.prices;
       estimateCost(ctx);
-      const admitted = admitRequest(ctx, controlPlane.state);
-      if (admitted !== undefined) await admitted;
+      // A hit is free against budgets: one found at once (the memory store) is admitted without the budget.
+      const hitNow = lookup !== null && lookup !== undefined && !(lookup instanceof Promise);
+      const admitted = admitRequest(ctx, controlPlane.state, !hitNow);
+      if (admitted !== undefined) await admittedOrHit(ctx, controlPlane.state, admitted, lookup);
     }
     const found = lookup instanceof Promise ? await lookup : lookup;
     if (!serveCached(ctx, found)) await runAttempts(ctx, services);
@@ -119,5 +122,28 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
     };
     if (res.writableFinished || res.destroyed) finish();
     else res.once('close', finish);
+  }
+}
+
+/**
+ * On Redis the cache read is still running when admission answers: a budget refusal waits for it, and a
+ * hit is admitted again without the budget (the refused admission counted nothing), since a hit costs
+ * nothing against budgets. Any other refusal stands.
+ */
+async function admittedOrHit(
+  ctx: RequestContext,
+  state: StateStore,
+  admitted: Promise<void>,
+  lookup: Found | Promise<Found>,
+): Promise<void> {
+  try {
+    await admitted;
+  } catch (error) {
+    if (!(lookup instanceof Promise) || !(error instanceof GatewayError) || error.code !== 'budget_exceeded')
+      throw error;
+    const found = await lookup;
+    if (found === null || found === undefined) throw error;
+    const again = admitRequest(ctx, state, false);
+    if (again !== undefined) await again;
   }
 }

@@ -480,7 +480,42 @@ describe('budgets', () => {
     expect(logOf(gw, hit)?.cost_saved_usd).toBeCloseTo(cost, 12);
     expect(await spent(gw)).toBe(spentBefore);
   });
+
+  it('answers a hit to a tenant whose hard budget is spent, and refuses a new prompt', async () => {
+    await spentBudgetStillHits(undefined);
+  });
 });
+
+/**
+ * A tenant whose hard budget the first answer spends: the same prompt again is a hit (free against budgets,
+ * so the spent budget does not refuse it), a new one is refused. `state` picks memory or Redis (there the
+ * cache read is still running when the budget refuses).
+ */
+async function spentBudgetStillHits(state: string | undefined): Promise<void> {
+  const key = `sk-spent-${randomUUID()}`;
+  const gw = await gateway({
+    ...(state === undefined ? {} : { state }),
+    // One request's reservation fits (its prompt and max_tokens 100 at gpt-4.1's price, under 0.0009
+    // USD); once its cost is spent, the next one's no longer does.
+    tenants: {
+      [`spent-${randomUUID().slice(0, 8)}`]: { keys: [key], budget: { usd: 0.0009, period: 'day' } },
+    },
+  });
+  const as = { authorization: `Bearer ${key}` };
+  const messages = [{ role: 'user', content: prompt() }];
+  expect((await send(gw, { messages, max_tokens: 100 }, as)).status).toBe(200);
+  let again: Sent | undefined;
+  // On Redis the entry lands shortly after the answer.
+  for (let i = 0; i < 50 && again?.headers.get('x-switchyard-cache') !== 'HIT'; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    again = await send(gw, { messages, max_tokens: 100 }, as);
+  }
+  expect(again?.status).toBe(200);
+  expect(again?.headers.get('x-switchyard-cache')).toBe('HIT');
+  const fresh = await send(gw, { messages: [{ role: 'user', content: prompt() }], max_tokens: 100 }, as);
+  expect(fresh.status).toBe(429);
+  expect(fresh.json.error.code).toBe('budget_exceeded');
+}
 
 /** The payer's spent figure, nano-USD, once its settlements have landed (nothing reserved). */
 async function spent(gw: TestGateway): Promise<number> {
@@ -620,4 +655,11 @@ describe('two instances sharing a Redis cache', () => {
     expect(content).toBe(first.json.choices[0].message.content);
     expect(fake.requests.length).toBe(calls);
   });
+
+  shared(
+    'answers a hit to a tenant whose hard budget is spent (the read still running at the refusal)',
+    async () => {
+      await spentBudgetStillHits(redisUrl);
+    },
+  );
 });

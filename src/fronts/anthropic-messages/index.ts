@@ -7,6 +7,7 @@
  * (response.ts, stream.ts).
  */
 import type { CompiledTarget } from '../../config/compile.ts';
+import { markPrefix } from '../../pipeline/continuation.ts';
 import type { AdapterCall, UpstreamRequest } from '../../providers/types.ts';
 import { endpointSupport } from '../endpoints.ts';
 import { refuseIfUntranslatable } from '../untranslatable.ts';
@@ -32,7 +33,14 @@ function toUpstream(
   const target = front.target;
   if (!speaksMessages(target)) {
     refuseIfUntranslatable(front.native);
-    return target.provider.adapter.toRequest(front.translation.request, call, stream);
+    const request = front.translation.request;
+    const upstream = target.provider.adapter.toRequest(request, call, stream);
+    // A final assistant turn is a prefill in Anthropic's API: the answer continues it. A provider with a
+    // prefix mode (`continuation: prefix`, Mistral's by default) is told so, as stream recovery does;
+    // elsewhere the model answers the turn anew.
+    const prefill =
+      request.messages.at(-1)?.role === 'assistant' && target.provider.continuation === 'prefix';
+    return prefill ? markPrefix(upstream, target.provider.type) : upstream;
   }
   const headers: Record<string, string> = { ...call.headers };
   for (const name of FORWARDED_HEADERS) {

@@ -231,13 +231,15 @@ describe('structural errors, each at its exact path', () => {
           openai: { ...openai, headers: { 'X-Org': 'a', 'x-org': 'b', Host: 'h', 'bad name': 'c' } },
         },
       }),
-    ).toEqual(['providers.openai.headers["bad name"]: is not a valid HTTP header name']);
-    expect(
-      problems({ providers: { openai: { ...openai, headers: { 'X-Org': 'a', 'x-org': 'b', Host: 'h' } } } }),
     ).toEqual([
+      // Every problem at once: a bad name does not hide the others.
       'providers.openai.headers.x-org: repeats a header already set (names ignore case)',
       'providers.openai.headers.Host: is set by the gateway and cannot be configured',
+      'providers.openai.headers["bad name"]: is not a valid HTTP header name',
     ]);
+    expect(
+      problems({ providers: { openai: { ...openai, headers: { 'X-Line': 'a\r\nInjected: yes' } } } }),
+    ).toEqual(['providers.openai.headers.X-Line: must not contain line breaks']);
   });
 
   it('rejects malformed targets, strategies and hedges', () => {

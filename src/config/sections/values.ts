@@ -59,31 +59,32 @@ export const modelName = z
   .string()
   .regex(NO_WHITESPACE, { message: 'must not be empty or contain whitespace' });
 
-export const headers = z
-  .record(
-    z.string().regex(HEADER_NAME, { message: 'is not a valid HTTP header name' }),
-    z.string().refine((value) => !/[\r\n\0]/.test(value), { message: 'must not contain line breaks' }),
-  )
-  .superRefine((record, ctx) => {
-    const seen = new Set<string>();
-    for (const name of Object.keys(record)) {
-      const lower = name.toLowerCase();
-      if (GATEWAY_HEADERS.has(lower)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [name],
-          message: 'is set by the gateway and cannot be configured',
-        });
-      } else if (seen.has(lower)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [name],
-          message: 'repeats a header already set (names ignore case)',
-        });
-      }
-      seen.add(lower);
+// Every check in one refinement: zod skips a record's refinement once one of its names or values is
+// invalid, and `check` must report every problem at once (a bad name hid a forbidden or repeated one).
+export const headers = z.record(z.string(), z.string()).superRefine((record, ctx) => {
+  const seen = new Set<string>();
+  for (const [name, value] of Object.entries(record)) {
+    const lower = name.toLowerCase();
+    if (/[\r\n\0]/.test(value))
+      ctx.addIssue({ code: 'custom', path: [name], message: 'must not contain line breaks' });
+    if (!HEADER_NAME.test(name)) {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid HTTP header name' });
+    } else if (GATEWAY_HEADERS.has(lower)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'is set by the gateway and cannot be configured',
+      });
+    } else if (seen.has(lower)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'repeats a header already set (names ignore case)',
+      });
     }
-  });
+    seen.add(lower);
+  }
+});
 
 /** "provider/model": split at the first slash, since model ids may contain slashes themselves. */
 export function isTargetString(value: string): boolean {

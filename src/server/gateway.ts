@@ -37,6 +37,7 @@ import { requestLogAdminRoutes } from './admin-requests.ts';
 import { statsAdminRoutes } from './admin-stats.ts';
 import { dashboardRoutes } from '../dashboard/routes.ts';
 import { answerClientError } from './client-error.ts';
+import { anthropicErrorResponse } from '../fronts/anthropic-messages/errors.ts';
 import { frontRoutes } from './front-routes.ts';
 import { modelIdFromPath, modelsBody } from './models-endpoint.ts';
 import { methodNotAllowedFor } from './method-not-allowed.ts';
@@ -280,7 +281,9 @@ export class Gateway {
     // HEAD is GET without a body (RFC 9110 §9.3.2); Node drops the body of a response to HEAD itself.
     const handler = methods[method] ?? (method === 'HEAD' ? methods.GET : undefined);
     if (handler === undefined) {
-      this.#fail(res, methodNotAllowedFor(method, path, methods), requestId);
+      const error = methodNotAllowedFor(method, path, methods);
+      // Anthropic's clients read Anthropic's envelope on every answer of /v1/messages, a 405 included.
+      this.#fail(res, error, requestId, path === '/v1/messages' ? anthropicErrorResponse(error) : undefined);
       return;
     }
     if (this.#draining && path !== '/healthz' && path !== '/readyz') {
@@ -375,10 +378,15 @@ export class Gateway {
     );
   }
 
-  #fail(res: ServerResponse, error: GatewayError, requestId: string): void {
+  #fail(
+    res: ServerResponse,
+    error: GatewayError,
+    requestId: string,
+    rendered?: { status: number; body: string },
+  ): void {
     // Drain an unread request body so the keep-alive connection stays usable.
     res.req.resume();
-    writeErrorResponse(res, error, requestId);
+    writeErrorResponse(res, error, requestId, undefined, undefined, rendered);
   }
 }
 

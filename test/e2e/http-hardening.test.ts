@@ -127,6 +127,14 @@ describe('methods', () => {
     expect(onPost.status).toBe(405);
     expect(onPost.headers.get('allow')).toBe('POST');
     expect(((await onPost.json()) as { error: { code: string } }).error.code).toBe('method_not_allowed');
+    // Anthropic's clients get Anthropic's envelope there, as on every other /v1/messages answer.
+    const onMessages = await fetch(`${gw.url}/v1/messages`, { method: 'PUT' });
+    expect(onMessages.status).toBe(405);
+    expect(onMessages.headers.get('allow')).toBe('POST');
+    expect(await onMessages.json()).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error' },
+    });
   });
 });
 

@@ -133,7 +133,7 @@ describe('methods', () => {
     expect(onMessages.headers.get('allow')).toBe('POST');
     expect(await onMessages.json()).toMatchObject({
       type: 'error',
-      error: { type: 'invalid_request_error' },
+      error: { type: 'not_found_error' },
     });
   });
 });

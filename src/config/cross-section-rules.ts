@@ -243,14 +243,32 @@ function checkAllowList(
   if (!Array.isArray(list)) return;
   const models: unknown[] = list;
   models.forEach((model, index) => {
-    if (typeof model !== 'string' || model === '' || virtualModels?.has(model)) return;
-    const problem = model.includes('/')
-      ? checkProviderModel(model, providers)
-      : virtualModels === undefined
-        ? undefined
-        : `unknown model "${model}"${didYouMean(model, virtualModels)}: not a virtual model, nor "provider/model"`;
+    if (typeof model !== 'string' || model === '') return;
+    const problem = allowListProblem(model, providers, virtualModels);
     if (problem !== undefined) issues.push({ path: [...path, 'models', index], message: problem });
   });
+}
+
+/**
+ * What is wrong with one name of an allow-list in a config: the rule the config's tenants and tiers are
+ * checked by, for the admin API's store tenants and keys (server/admin-keys.ts).
+ */
+export function allowListProblemIn(model: string, root: Record<string, unknown>): string | undefined {
+  const virtualModels = isRecord(root.models) ? new Set(Object.keys(root.models)) : new Set<string>();
+  return allowListProblem(model, checkProviders(root.providers, []), virtualModels);
+}
+
+/** A virtual model, or `provider/model` of a configured provider (that lists the model, when it lists any). */
+function allowListProblem(
+  model: string,
+  providers: Map<string, KnownProvider> | undefined,
+  virtualModels: Set<string> | undefined,
+): string | undefined {
+  if (virtualModels?.has(model)) return undefined;
+  if (model.includes('/')) return checkProviderModel(model, providers);
+  return virtualModels === undefined
+    ? undefined
+    : `unknown model "${model}"${didYouMean(model, virtualModels)}: not a virtual model, nor "provider/model"`;
 }
 
 function checkProviderModel(
@@ -262,6 +280,7 @@ function checkProviderModel(
   const providerName = target.slice(0, slash);
   const model = target.slice(slash + 1);
   const provider = providers.get(providerName);
+  if (model === '') return `names no model after "${providerName}/"`;
   if (provider === undefined) {
     const known =
       providers.size === 0 ? 'no providers are configured' : `known: ${[...providers.keys()].join(', ')}`;

@@ -11,6 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Snapshot } from '../config/compile.ts';
+import { allowListProblemIn } from '../config/cross-section-rules.ts';
 import type { Config } from '../config/schema.ts';
 import { TENANT_NAME, TenantSettingsSchema } from '../config/sections/tenants.ts';
 import type { ControlPlane } from '../control-plane/control-plane.ts';
@@ -129,8 +130,8 @@ export async function createVirtualKey(
 }
 
 /**
- * An allow-list names virtual models of the config, or `provider/model` with a configured provider, as
- * the config's own tenants must: a typo would otherwise lock its holder out of every model (403).
+ * An allow-list names models by the rule the config's own tenants are checked by (config/cross-section-
+ * rules.ts allowListProblemIn): a typo would otherwise lock its holder out of every model (403).
  */
 function checkModelNames(models: readonly string[] | undefined, config: Config): void {
   // An empty list allows nothing: a key or tenant that can only ever get 403s is a mistake, not a setting.
@@ -140,11 +141,7 @@ function checkModelNames(models: readonly string[] | undefined, config: Config):
       'models',
     );
   for (const model of models ?? []) {
-    const slash = model.indexOf('/');
-    const known =
-      Object.hasOwn(config.models, model) ||
-      (slash > 0 && slash < model.length - 1 && Object.hasOwn(config.providers, model.slice(0, slash)));
-    if (!known)
+    if (allowListProblemIn(model, config as unknown as Record<string, unknown>) !== undefined)
       throw invalidRequest(`'${model}' is not a model of this gateway.`, 'models', 'model_not_found');
   }
 }

@@ -221,8 +221,11 @@ export function buildRequestRecord(
   return { line, row };
 }
 
-/** What estimated tokens cost at the answering model's price; null when either is unknown. */
-function estimatedCost(ctx: RequestContext, tokens: Tokens): number | null {
+/**
+ * What estimated tokens cost at the answering model's price; null when either is unknown. The log's
+ * `cost_estimate_usd` and what the budget is charged for an answer whose usage never came (account.ts).
+ */
+export function estimatedCost(ctx: RequestContext, tokens: Tokens): number | null {
   const price = answerPrice(ctx);
   if (price === undefined) return null;
   return costUsd(

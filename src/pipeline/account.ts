@@ -10,7 +10,7 @@ import type { CompiledTarget } from '../config/compile.ts';
 import type { ControlPlane } from '../control-plane/control-plane.ts';
 import type { Usage } from '../protocol/chat-response.ts';
 import { NANO_USD_PER_USD, type Settlement } from '../limits/types.ts';
-import { tokensOf } from '../observability/request-record.ts';
+import { estimatedCost, tokensOf } from '../observability/request-record.ts';
 import { costUsageFromUsage, costUsd } from '../pricing/cost.ts';
 import { answerPrice } from './answer-price.ts';
 import type { RequestContext } from './context.ts';
@@ -77,19 +77,8 @@ export function settleRequest(ctx: RequestContext, services: Services): void {
 function chargedCostUsd(ctx: RequestContext): number {
   if (ctx.costUsd !== null) return ctx.costUsd;
   if (!ctx.committed) return 0;
-  const price = answerPrice(ctx);
-  if (price !== undefined) {
-    const tokens = tokensOf(ctx);
-    return costUsd(
-      {
-        promptTokens: tokens.prompt,
-        completionTokens: tokens.completion,
-        cachedTokens: tokens.cached,
-        cacheWriteTokens: 0,
-      },
-      price,
-    );
-  }
+  const estimated = estimatedCost(ctx, tokensOf(ctx));
+  if (estimated !== null) return estimated;
   const estimate = ctx.estimate;
   if (estimate === undefined || estimate.costUsd === null) return 0;
   const totalTokens = estimate.promptTokens + estimate.maxOutputTokens;

@@ -79,8 +79,9 @@ export class SpendMonitor {
   /** Per tenant, per period kind: the highest threshold raised in the current period. */
   #dayThresholds = new Map<string, RaisedThreshold>();
   #monthThresholds = new Map<string, RaisedThreshold>();
-  /** `<period kind>:<tenant>` → what this instance settled for the tenant in the current period. */
-  #settledHere = new Map<string, { tenant: string; periodKey: string; usd: number }>();
+  /** Per tenant, per period kind: what this instance settled for the tenant in the current period. */
+  #daySettled = new Map<string, { periodKey: string; usd: number }>();
+  #monthSettled = new Map<string, { periodKey: string; usd: number }>();
   /** Sweep alerts already raised: condition → tenant and period. */
   #sweepRaised = new Map<string, { tenant: string; period: string }>();
   #monthTotals: MonthTotals | undefined;
@@ -122,11 +123,11 @@ export class SpendMonitor {
   onSettled(tenant: string, budget: TenantBudget, spentUsd: number, chargedUsd = 0): void {
     const nowMs = this.#now();
     const period = periodOf(budget.period, nowMs);
-    const settledKey = `${budget.period}:${tenant}`;
-    let settled = this.#settledHere.get(settledKey);
+    const settledByTenant = budget.period === 'day' ? this.#daySettled : this.#monthSettled;
+    let settled = settledByTenant.get(tenant);
     if (settled === undefined || settled.periodKey !== period.key) {
-      settled = { tenant, periodKey: period.key, usd: 0 };
-      this.#settledHere.set(settledKey, settled);
+      settled = { periodKey: period.key, usd: 0 };
+      settledByTenant.set(tenant, settled);
     }
     settled.usd += chargedUsd;
     spentUsd = Math.max(spentUsd, settled.usd);
@@ -245,8 +246,8 @@ export class SpendMonitor {
       if (!current.has(tenant)) this.#monthThresholds.delete(tenant);
     for (const [condition, raised] of this.#sweepRaised)
       if (!current.has(raised.tenant)) this.#sweepRaised.delete(condition);
-    for (const [key, settled] of this.#settledHere)
-      if (!current.has(settled.tenant)) this.#settledHere.delete(key);
+    for (const settled of [this.#daySettled, this.#monthSettled])
+      for (const tenant of settled.keys()) if (!current.has(tenant)) settled.delete(tenant);
   }
 }
 

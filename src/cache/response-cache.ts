@@ -90,7 +90,14 @@ export class ResponseCache {
   }
 
   #remember(target: string, version: string, atMs: number): void {
-    if (this.#noted.size >= MAX_NOTED_TARGETS && !this.#noted.has(target)) this.#noted.clear();
+    const noted = this.#noted.get(target);
+    // Every read of a shared store comes here: a known target is updated in place, not reallocated.
+    if (noted !== undefined) {
+      noted.version = version;
+      noted.atMs = atMs;
+      return;
+    }
+    if (this.#noted.size >= MAX_NOTED_TARGETS) this.#noted.clear();
     this.#noted.set(target, { version, atMs });
   }
 

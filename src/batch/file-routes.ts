@@ -5,7 +5,7 @@
  * reads it again after a restart.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { invalidRequest, routeNotFound } from '../errors/codes.ts';
+import { invalidRequest } from '../errors/codes.ts';
 import { pageLimitOf, queryOf, sendJson } from '../server/admin-http.ts';
 import { fileObject } from './objects.ts';
 import type { Caller } from './routes.ts';
@@ -48,12 +48,11 @@ export async function listFiles(
 
 export async function deleteFile(
   { tenant, service }: Caller,
-  req: IncomingMessage,
+  _req: IncomingMessage,
   res: ServerResponse,
   requestId: string,
   id: string,
 ): Promise<void> {
-  if (id.includes('/')) throw routeNotFound(req.method ?? 'DELETE', `/v1/files/${id}`);
   const file = await ownFile(service, tenant, id);
   if (await service.store.fileInUse(file.id))
     throw invalidRequest(

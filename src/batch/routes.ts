@@ -23,8 +23,6 @@ import {
   batchNotFound,
   fileNotFound,
   invalidRequest,
-  methodNotAllowed,
-  routeNotFound,
 } from '../errors/codes.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { authenticate } from '../pipeline/auth.ts';
@@ -104,8 +102,10 @@ export function batchRoutes(
       '/v1/batches': { POST: exact(createBatch), GET: exact(listBatches) },
     },
     prefixed: {
-      '/v1/files/': { GET: route(getFile), DELETE: route(deleteFile) },
-      '/v1/batches/': { GET: route(getBatch), POST: route(cancelBatch) },
+      '/v1/files/:id': { GET: route(getFile), DELETE: route(deleteFile) },
+      '/v1/files/:id/content': { GET: route(getFileContent) },
+      '/v1/batches/:id': { GET: route(getBatch) },
+      '/v1/batches/:id/cancel': { POST: route(cancelBatch) },
     },
   };
 }
@@ -129,18 +129,22 @@ export async function ownFile(service: BatchService, tenant: string, id: string)
 
 async function getFile(
   { tenant, service }: Caller,
-  req: IncomingMessage,
+  _req: IncomingMessage,
   res: ServerResponse,
   requestId: string,
-  path: string,
+  id: string,
 ): Promise<void> {
-  const [id = '', rest] = splitOnce(path);
-  if (rest !== undefined && rest !== 'content') throw routeNotFound(req.method ?? 'GET', `/v1/files/${path}`);
+  sendJson(res, 200, fileObject(await ownFile(service, tenant, id)), requestId);
+}
+
+async function getFileContent(
+  { tenant, service }: Caller,
+  _req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  id: string,
+): Promise<void> {
   const file = await ownFile(service, tenant, id);
-  if (rest === undefined) {
-    sendJson(res, 200, fileObject(file), requestId);
-    return;
-  }
   const size = await service.files.size(file.id);
   res.writeHead(200, {
     'content-type': 'application/octet-stream',
@@ -216,16 +220,11 @@ async function respondJob(
 
 async function getBatch(
   { tenant, service }: Caller,
-  req: IncomingMessage,
+  _req: IncomingMessage,
   res: ServerResponse,
   requestId: string,
-  path: string,
+  id: string,
 ): Promise<void> {
-  const [id = '', rest] = splitOnce(path);
-  if (rest !== undefined) {
-    if (rest === 'cancel') throw methodNotAllowed('GET', `/v1/batches/${path}`, 'POST');
-    throw routeNotFound(req.method ?? 'GET', `/v1/batches/${path}`);
-  }
   await respondJob(service, await ownJob(service, tenant, id), res, requestId);
 }
 
@@ -234,10 +233,8 @@ async function cancelBatch(
   req: IncomingMessage,
   res: ServerResponse,
   requestId: string,
-  path: string,
+  id: string,
 ): Promise<void> {
-  const [id = '', rest] = splitOnce(path);
-  if (rest !== 'cancel') throw routeNotFound(req.method ?? 'POST', `/v1/batches/${path}`);
   req.resume();
   const job = await ownJob(service, tenant, id);
   if (!(await service.cancelJob(job))) throw batchNotCancellable(job.id, job.status);
@@ -269,9 +266,4 @@ async function listBatches(
     },
     requestId,
   );
-}
-
-function splitOnce(path: string): [string, string | undefined] {
-  const slash = path.indexOf('/');
-  return slash === -1 ? [path, undefined] : [path.slice(0, slash), path.slice(slash + 1)];
 }

@@ -50,13 +50,38 @@ type Handler = (
   startedAt: number,
 ) => void | Promise<void>;
 
-/** A route whose path ends in an id (`/admin/keys/:id`): the handler gets the decoded id. */
+/**
+ * A route with an id in its path: the handler gets the decoded id. A key with `:id` (`/v1/batches/:id/cancel`)
+ * matches one path segment there and the exact rest; a key ending in `/` (`/admin/keys/`) takes the whole
+ * rest of the path as the id.
+ */
 type IdHandler = (
   req: IncomingMessage,
   res: ServerResponse,
   requestId: string,
   id: string,
 ) => void | Promise<void>;
+
+interface IdRoute {
+  prefix: string;
+  suffix: string;
+  /** The id is one path segment (a `:id` key), not the whole rest of the path. */
+  segment: boolean;
+  handlers: Record<string, IdHandler>;
+}
+
+/** Longest suffix first, so `/v1/files/:id/content` is tried before `/v1/files/:id`. */
+function idRoutesOf(table: Record<string, Record<string, IdHandler>>): IdRoute[] {
+  const routes: IdRoute[] = [];
+  for (const [key, handlers] of Object.entries(table)) {
+    const at = key.indexOf(':id');
+    const segment = at !== -1;
+    const prefix = segment ? key.slice(0, at) : key;
+    const suffix = segment ? key.slice(at + 3) : '';
+    routes.push({ prefix, suffix, segment, handlers });
+  }
+  return routes.sort((a, b) => b.suffix.length - a.suffix.length);
+}
 
 export interface GatewayOptions {
   config: Config;
@@ -90,7 +115,7 @@ export class Gateway {
   #routes: Record<string, Record<string, Handler>>;
   readonly #state: StateStore;
   /** Prefix → method → handler, tried in order when no exact route matches. */
-  #idRoutes: Array<[string, Record<string, IdHandler>]>;
+  #idRoutes: IdRoute[];
 
   constructor(options: GatewayOptions) {
     const state = options.routing?.state ?? createStateStore(options.config.state);
@@ -184,7 +209,7 @@ export class Gateway {
       () => this.batches,
     );
     Object.assign(this.#routes, batchApi.exact);
-    this.#idRoutes = [...Object.entries(keyRoutes.prefixed), ...Object.entries(batchApi.prefixed)];
+    this.#idRoutes = idRoutesOf({ ...keyRoutes.prefixed, ...batchApi.prefixed });
   }
 
   get snapshot(): Snapshot {
@@ -310,16 +335,19 @@ export class Gateway {
 
   /** The methods of an id route (`/admin/keys/:id`) with the id bound; undefined when none matches. */
   #idRouteFor(path: string): Record<string, Handler> | undefined {
-    for (const [prefix, methods] of this.#idRoutes) {
-      if (!path.startsWith(prefix) || path.length === prefix.length) continue;
+    for (const { prefix, suffix, segment, handlers } of this.#idRoutes) {
+      if (!path.startsWith(prefix) || !path.endsWith(suffix)) continue;
+      const raw = path.slice(prefix.length, path.length - suffix.length);
+      // A `:id` route's id is one segment: `/v1/batches/x/y` is no batch route at all, not a 405.
+      if (raw.length === 0 || (segment && raw.includes('/'))) continue;
       let id: string;
       try {
-        id = decodeURIComponent(path.slice(prefix.length));
+        id = decodeURIComponent(raw);
       } catch {
         return undefined;
       }
       const bound: Record<string, Handler> = {};
-      for (const [method, handler] of Object.entries(methods))
+      for (const [method, handler] of Object.entries(handlers))
         bound[method] = (req, res, requestId) => handler(req, res, requestId, id);
       return bound;
     }

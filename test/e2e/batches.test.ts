@@ -388,6 +388,25 @@ describe('Batch API through the openai SDK', () => {
     }
   });
 
+  it('answers each sub-route with its own methods: 405 with the right Allow, 404 for no route', async () => {
+    const ask = async (method: string, path: string) => {
+      const response = await fetch(`${gw.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${KEYS.alpha}` },
+      });
+      await response.arrayBuffer();
+      return { status: response.status, allow: response.headers.get('allow') };
+    };
+    expect(await ask('DELETE', '/v1/batches/batch_x')).toEqual({ status: 405, allow: 'GET, HEAD' });
+    expect(await ask('POST', '/v1/batches/batch_x')).toEqual({ status: 405, allow: 'GET, HEAD' });
+    expect(await ask('GET', '/v1/batches/batch_x/cancel')).toEqual({ status: 405, allow: 'POST' });
+    expect(await ask('DELETE', '/v1/files/file-x/content')).toEqual({ status: 405, allow: 'GET, HEAD' });
+    expect(await ask('PUT', '/v1/files/file-x')).toEqual({ status: 405, allow: 'GET, DELETE, HEAD' });
+    expect((await ask('POST', '/v1/batches/batch_x/pause')).status).toBe(404);
+    expect((await ask('GET', '/v1/files/file-x/content/more')).status).toBe(404);
+    expect((await ask('DELETE', '/v1/files/a/b')).status).toBe(404);
+  });
+
   it('hands back a file whose name is not ASCII, under its own name', async () => {
     const alpha = clientFor('alpha');
     const text = `${line('a', 'b')}\n`;

@@ -5,6 +5,7 @@
  * their chunks) and decoded only when a stream breaks, which is rare.
  */
 import type { Usage } from '../protocol/chat-response.ts';
+import { cacheWrite1hTokensOf } from '../providers/shared/usage.ts';
 
 export interface Delivered {
   /** The answer's text so far (`delta.content` concatenated). */
@@ -146,9 +147,16 @@ export function addUsage(a: Usage | undefined, b: Usage | undefined): Usage | un
   };
   const written =
     (a.prompt_tokens_details?.cache_write_tokens ?? 0) + (b.prompt_tokens_details?.cache_write_tokens ?? 0);
+  const writtenFor1h = cacheWrite1hTokensOf(a) + cacheWrite1hTokensOf(b);
   if (cached > 0 || written > 0)
     sum.prompt_tokens_details =
-      written > 0 ? { cached_tokens: cached, cache_write_tokens: written } : { cached_tokens: cached };
+      written > 0
+        ? {
+            cached_tokens: cached,
+            cache_write_tokens: written,
+            ...(writtenFor1h > 0 ? { cache_write_1h_tokens: writtenFor1h } : {}),
+          }
+        : { cached_tokens: cached };
   if (reasoning > 0) sum.completion_tokens_details = { reasoning_tokens: reasoning };
   return sum;
 }

@@ -14,9 +14,8 @@
  * Known simplifications (a cost is list price times usage, docs/design.md §1):
  * - Long-context tiers (Gemini 2.5 Pro above 200 K prompt tokens: 2.50 / 15.00; Qwen above 32 K or
  *   128 K) are billed at the short-context rate here, so such prompts are under-costed.
- * - Anthropic cache writes are priced at the 5-minute rate (1.25× input); writes with the 1-hour TTL
- *   (2× input) are under-costed, because the normalized usage carries one write count
- *   (`cache_write_tokens`), not Anthropic's split by TTL.
+ * - Anthropic cache writes are priced by their TTL (docs/providers.md §2.6): 1.25× input for 5 minutes,
+ *   2× for 1 hour (the usage's `cache_write_1h_tokens`, part of `cache_write_tokens`).
  * - DeepSeek bills half price off-peak (docs/providers.md §9); the peak price is used, an upper bound.
  * - Qwen `qwen-plus` bills thinking output at 4.00; the non-thinking 1.20 is used.
  * - `cachedInput: null` means no cached price was found: cached tokens are billed as input (an upper
@@ -38,6 +37,8 @@ export interface BuiltInModel {
   cachedInput: number | null;
   /** Prompt tokens written to the provider's cache; null: billed as `input`. */
   cacheWriteInput: number | null;
+  /** Cache writes with a 1-hour TTL; null: billed as `cacheWriteInput`. */
+  cacheWrite1hInput: number | null;
   batchDiscount: number | null;
   /** Input tokens the model accepts. */
   contextWindow: number;
@@ -74,10 +75,13 @@ type Row = [
   readFrom: string,
 ];
 
-/** A provider's cache-write price, from a row's input price. */
-type CacheWritePrice = (input: number) => number | null;
+/** A provider's cache-write prices (the default TTL's and the 1-hour one's), from a row's input price. */
+interface CacheWritePrice {
+  write(input: number): number | null;
+  write1h(input: number): number | null;
+}
 /** No cache-write price known: written tokens are billed as input. */
-const NO_CACHE_WRITE_PRICE: CacheWritePrice = () => null;
+const NO_CACHE_WRITE_PRICE: CacheWritePrice = { write: () => null, write1h: () => null };
 
 function rows(
   url: string,
@@ -91,7 +95,8 @@ function rows(
       input,
       output,
       cachedInput,
-      cacheWriteInput: cacheWrite(input),
+      cacheWriteInput: cacheWrite.write(input),
+      cacheWrite1hInput: cacheWrite.write1h(input),
       batchDiscount,
       contextWindow,
       maxOutputTokens,
@@ -106,10 +111,13 @@ function rows(
 /** Anthropic bills cache reads at 0.1× the input price (docs/providers.md §2.9, §9). */
 const claudeRead = (input: number): number => Math.round(input * 0.1 * 1e6) / 1e6;
 /**
- * Anthropic bills cache writes at 1.25× the input price with the 5-minute TTL, for every model
- * (docs/providers.md §2.6, §9); the 1-hour TTL's 2× is not told apart (see the header).
+ * Anthropic bills cache writes at 1.25× the input price with the 5-minute TTL and 2× with the 1-hour
+ * one, for every model (docs/providers.md §2.6, §9).
  */
-const claudeWrite = (input: number): number => Math.round(input * 1.25 * 1e6) / 1e6;
+const claudeWrite: CacheWritePrice = {
+  write: (input) => Math.round(input * 1.25 * 1e6) / 1e6,
+  write1h: (input) => Math.round(input * 2 * 1e6) / 1e6,
+};
 
 /** Keyed by provider type, then by model id or family name (model-family.ts). */
 export const BUILT_IN_MODELS: ReadonlyMap<string, ReadonlyMap<string, BuiltInModel>> = new Map([

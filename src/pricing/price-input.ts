@@ -12,6 +12,8 @@ export const priceInputSchema = z.strictObject({
   cached_input: usdPerMTok.optional(),
   /** Prompt tokens written to the provider's cache (Anthropic's cache creation); absent: billed as `input`. */
   cache_write_input: usdPerMTok.optional(),
+  /** Cache writes with a 1-hour TTL (Anthropic: 2× input); absent: billed as `cache_write_input`. */
+  cache_write_1h_input: usdPerMTok.optional(),
   /** A multiplier: 0.5 bills batch lines at half price; above 1 would be a surcharge, not a discount. */
   batch_discount: z.number().finite().min(0).max(1).optional(),
 });

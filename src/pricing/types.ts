@@ -2,8 +2,8 @@
  * Prices and costs (docs/design.md §1, `pricing`): USD per 1M tokens. A cost is the usage the provider
  * reported times the price of the upstream model that answered:
  * `((prompt − cached − written) × input + cached × cached_input + written × cache_write_input
- * + completion × output) / 1e6`, cached (cache reads) and written (cache writes) being parts of the
- * prompt and reasoning tokens part of `completion_tokens`; batch lines are multiplied by
+ * + completion × output) / 1e6` (the part of `written` with a 1-hour TTL at `cache_write_1h_input`),
+ * cached (cache reads) and written (cache writes) being parts of the prompt and reasoning tokens part of `completion_tokens`; batch lines are multiplied by
  * `batch_discount`. A model without a price has an unknown cost (null), never a zero one.
  */
 
@@ -16,6 +16,8 @@ export interface Price {
   cachedInput: number | null;
   /** Prompt tokens written to the provider's cache (Anthropic: 1.25× input); null: billed as `input`. */
   cacheWriteInput: number | null;
+  /** Cache writes with a 1-hour TTL (Anthropic: 2× input); null: billed as `cacheWriteInput`. */
+  cacheWrite1hInput: number | null;
   /** Multiplier for batch lines (0.5: half price); null: no batch discount known. */
   batchDiscount: number | null;
   source: PriceSource;
@@ -38,4 +40,6 @@ export interface CostUsage {
   cachedTokens: number;
   /** Prompt tokens written to the provider's cache (`prompt_tokens_details.cache_write_tokens`). */
   cacheWriteTokens: number;
+  /** The part of cacheWriteTokens written with a 1-hour TTL (`prompt_tokens_details.cache_write_1h_tokens`). */
+  cacheWrite1hTokens?: number;
 }

@@ -1,6 +1,6 @@
 /**
  * The pricing webhook's body (docs/design.md §3):
- * `{"models":{name:{input,output,cached_input?,cache_write_input?,batch_discount?}}}`,
+ * `{"models":{name:{input,output,cached_input?,cache_write_input?,cache_write_1h_input?,batch_discount?}}}`,
  * USD per 1M tokens, `name` being `model` or `provider/model` as in `pricing.models`. Parsed from the raw
  * bytes the signature was checked over. Unknown fields are refused rather than ignored, so a sender's
  * typo (`cache_input`) is a 400 naming it, not a price silently left as it was.
@@ -51,6 +51,7 @@ export function parsePricingBody(raw: Uint8Array | string, nowMs: number): Prici
       output: price.output,
       cachedInput: price.cached_input ?? null,
       cacheWriteInput: price.cache_write_input ?? null,
+      cacheWrite1hInput: price.cache_write_1h_input ?? null,
       batchDiscount: price.batch_discount ?? null,
       updatedAt: nowMs,
     });

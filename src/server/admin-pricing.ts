@@ -67,6 +67,7 @@ function entryJson(entry: PriceEntry): Record<string, unknown> {
     output: price.output,
     cached_input: price.cachedInput,
     cache_write_input: price.cacheWriteInput,
+    cache_write_1h_input: price.cacheWrite1hInput,
     batch_discount: price.batchDiscount,
     source: price.source,
     as_of: price.asOf,

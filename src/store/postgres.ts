@@ -103,6 +103,7 @@ function toPrice(row: Row): PriceOverride {
     output: row.output as number,
     cachedInput: row.cached_input as number | null,
     cacheWriteInput: row.cache_write_input as number | null,
+    cacheWrite1hInput: row.cache_write_1h_input as number | null,
     batchDiscount: row.batch_discount as number | null,
     updatedAt: Number(row.updated_at),
   };
@@ -329,11 +330,13 @@ export class PostgresStore implements Store {
     const prices = [...byName.values()];
     await this.#pool.query(
       `INSERT INTO price_overrides
-         (name, input, output, cached_input, cache_write_input, batch_discount, updated_at)
+         (name, input, output, cached_input, cache_write_input, cache_write_1h_input, batch_discount,
+          updated_at)
        SELECT * FROM unnest($1::text[], $2::float8[], $3::float8[], $4::float8[], $5::float8[],
-         $6::float8[], $7::bigint[])
+         $6::float8[], $7::float8[], $8::bigint[])
        ON CONFLICT (name) DO UPDATE SET input = excluded.input, output = excluded.output,
          cached_input = excluded.cached_input, cache_write_input = excluded.cache_write_input,
+         cache_write_1h_input = excluded.cache_write_1h_input,
          batch_discount = excluded.batch_discount, updated_at = excluded.updated_at`,
       [
         prices.map((price) => price.name),
@@ -341,6 +344,7 @@ export class PostgresStore implements Store {
         prices.map((price) => price.output),
         prices.map((price) => price.cachedInput),
         prices.map((price) => price.cacheWriteInput),
+        prices.map((price) => price.cacheWrite1hInput),
         prices.map((price) => price.batchDiscount),
         prices.map((price) => price.updatedAt),
       ],
@@ -349,7 +353,8 @@ export class PostgresStore implements Store {
 
   async listPrices(): Promise<PriceOverride[]> {
     const { rows } = await this.#pool.query(
-      `SELECT name, input, output, cached_input, cache_write_input, batch_discount, updated_at
+      `SELECT name, input, output, cached_input, cache_write_input, cache_write_1h_input, batch_discount,
+         updated_at
        FROM price_overrides ORDER BY name`,
     );
     return rows.map(toPrice);

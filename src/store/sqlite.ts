@@ -88,6 +88,7 @@ function toPrice(row: Row): PriceOverride {
     output: row.output as number,
     cachedInput: row.cached_input as number | null,
     cacheWriteInput: row.cache_write_input as number | null,
+    cacheWrite1hInput: row.cache_write_1h_input as number | null,
     batchDiscount: row.batch_discount as number | null,
     updatedAt: row.updated_at as number,
   };
@@ -132,14 +133,17 @@ function prepareStatements(db: DatabaseSync) {
     ),
     upsertPrice: db.prepare(
       `INSERT INTO price_overrides
-         (name, input, output, cached_input, cache_write_input, batch_discount, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
+         (name, input, output, cached_input, cache_write_input, cache_write_1h_input, batch_discount,
+          updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (name) DO UPDATE SET input = excluded.input, output = excluded.output,
          cached_input = excluded.cached_input, cache_write_input = excluded.cache_write_input,
+         cache_write_1h_input = excluded.cache_write_1h_input,
          batch_discount = excluded.batch_discount, updated_at = excluded.updated_at`,
     ),
     listPrices: db.prepare(
-      `SELECT name, input, output, cached_input, cache_write_input, batch_discount, updated_at
+      `SELECT name, input, output, cached_input, cache_write_input, cache_write_1h_input, batch_discount,
+         updated_at
        FROM price_overrides ORDER BY name`,
     ),
     claimAlert: db.prepare(
@@ -363,6 +367,7 @@ export class SqliteStore implements Store {
           price.output,
           price.cachedInput,
           price.cacheWriteInput,
+          price.cacheWrite1hInput,
           price.batchDiscount,
           price.updatedAt,
         );

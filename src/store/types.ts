@@ -57,6 +57,7 @@ export interface PriceOverride {
   output: number;
   cachedInput: number | null;
   cacheWriteInput: number | null;
+  cacheWrite1hInput: number | null;
   batchDiscount: number | null;
   /** Epoch ms. */
   updatedAt: number;

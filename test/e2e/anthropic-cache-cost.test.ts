@@ -4,6 +4,7 @@
  * bills those tokens at the built-in 1.25× input (claude-sonnet-4-5: $3.75 per 1M), then at the rate
  * the signed pricing webhook sets. Before the fix they were billed as plain input ($3).
  */
+import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAnthropicFake } from '../../src/demo/fakes/anthropic/index.ts';
 import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
@@ -18,6 +19,7 @@ const KEY = 'sk-sy-config-key-for-cache-cost';
 const INPUT = 3;
 const CACHE_READ = 0.3;
 const CACHE_WRITE = 3.75;
+const CACHE_WRITE_1H = 6;
 const OUTPUT = 15;
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests read answers of loose JSON shapes
@@ -46,7 +48,7 @@ afterAll(async () => {
 });
 
 /** A system prompt long enough to cache (over the model's 1,024-token minimum), marked as a breakpoint. */
-async function cachedChat(system: string): Promise<{ cost: number; usage: Json }> {
+async function cachedChat(system: string, ttl?: '1h'): Promise<{ cost: number; usage: Json }> {
   const response = await fetch(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
@@ -56,7 +58,13 @@ async function cachedChat(system: string): Promise<{ cost: number; usage: Json }
       messages: [
         {
           role: 'system',
-          content: [{ type: 'text', text: system.repeat(300), cache_control: { type: 'ephemeral' } }],
+          content: [
+            {
+              type: 'text',
+              text: system.repeat(300),
+              cache_control: ttl === undefined ? { type: 'ephemeral' } : { type: 'ephemeral', ttl },
+            },
+          ],
         },
         { role: 'user', content: 'Hello there' },
       ],
@@ -92,6 +100,61 @@ describe('Anthropic cache writes', () => {
     expect(second.usage.prompt_tokens_details?.cached_tokens).toBe(written);
     expect(second.usage.prompt_tokens_details?.cache_write_tokens ?? 0).toBe(0);
     expect(second.cost).toBeCloseTo(costAt(second.usage, CACHE_WRITE), 12);
+  });
+
+  it('are billed at 2× input when written with the 1-hour TTL', async () => {
+    const answer = await cachedChat('You write with a one-hour breakpoint. ', '1h');
+    const written = answer.usage.prompt_tokens_details?.cache_write_tokens;
+    expect(written).toBeGreaterThan(2000);
+    expect(answer.usage.prompt_tokens_details?.cache_write_1h_tokens).toBe(written);
+    expect(answer.cost).toBeCloseTo(costAt(answer.usage, CACHE_WRITE_1H), 12);
+    // At the 5-minute rate they would cost (6 − 3.75) per 1M less: the under-billing this fixes.
+    expect(answer.cost - costAt(answer.usage, CACHE_WRITE)).toBeCloseTo(
+      (written * (CACHE_WRITE_1H - CACHE_WRITE)) / 1e6,
+      12,
+    );
+  });
+
+  it('reach an Anthropic client of /v1/messages as Anthropic counts them, split by TTL', async () => {
+    const client = new Anthropic({ baseURL: gw.url, apiKey: KEY, maxRetries: 0 });
+    const ask = (ttl: '5m' | '1h') =>
+      client.messages.create({
+        model: 'sonnet',
+        max_tokens: 20,
+        system: [
+          {
+            type: 'text',
+            text: `A system prompt cached for ${ttl}. `.repeat(300),
+            cache_control: { type: 'ephemeral', ttl },
+          },
+        ],
+        messages: [{ role: 'user', content: 'Hello there' }],
+      });
+    for (const ttl of ['5m', '1h'] as const) {
+      const { usage } = await ask(ttl);
+      expect(usage.cache_creation_input_tokens, ttl).toBeGreaterThan(1500);
+      expect(usage.input_tokens, ttl).toBeLessThan(100);
+      expect(usage.cache_creation, ttl).toEqual({
+        ephemeral_5m_input_tokens: ttl === '5m' ? usage.cache_creation_input_tokens : 0,
+        ephemeral_1h_input_tokens: ttl === '1h' ? usage.cache_creation_input_tokens : 0,
+      });
+      const streamed = await client.messages
+        .stream({
+          model: 'sonnet',
+          max_tokens: 20,
+          system: [
+            {
+              type: 'text',
+              text: `Streamed, cached for ${ttl}. `.repeat(300),
+              cache_control: { type: 'ephemeral', ttl },
+            },
+          ],
+          messages: [{ role: 'user', content: 'Hello there' }],
+        })
+        .finalMessage();
+      expect(streamed.usage.cache_creation_input_tokens, ttl).toBeGreaterThan(1500);
+      expect(streamed.usage.input_tokens, ttl).toBeLessThan(100);
+    }
   });
 
   it('shows the write rate in GET /admin/pricing and takes the pricing webhook’s', async () => {

@@ -69,13 +69,15 @@ describe('the built-in price table', () => {
     expect(lookupBuiltIn('mistral', 'codestral')).toMatchObject({ input: 0.3, output: 0.9 });
   });
 
-  it('prices Anthropic cache writes at 1.25× input (5-minute TTL) and no other provider’s', () => {
+  it('prices Anthropic cache writes at 1.25× input (5-minute TTL), 2× (1-hour) and no other provider’s', () => {
     for (const [type, models] of BUILT_IN_MODELS) {
       for (const [model, row] of models) {
         const expected = type === 'anthropic' ? Math.round(row.input * 1.25 * 1e6) / 1e6 : null;
         expect(row.cacheWriteInput, `${type}:${model}`).toBe(expected);
+        expect(row.cacheWrite1hInput, `${type}:${model}`).toBe(type === 'anthropic' ? row.input * 2 : null);
       }
     }
+    expect(lookupBuiltIn('anthropic', 'claude-sonnet-4-5')?.cacheWrite1hInput).toBe(6);
     // docs/providers.md §9 lists the 5-minute write price of each model.
     expect(lookupBuiltIn('anthropic', 'claude-opus-4-5')?.cacheWriteInput).toBe(6.25);
     expect(lookupBuiltIn('anthropic', 'claude-haiku-4-5')?.cacheWriteInput).toBe(1.25);

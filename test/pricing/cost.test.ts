@@ -2,12 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { costOfUsage, costUsageFromUsage, costUsd } from '../../src/pricing/cost.ts';
 import type { Price } from '../../src/pricing/types.ts';
+import type { Usage } from '../../src/protocol/chat-response.ts';
 
 const price = (fields: Partial<Price> = {}): Price => ({
   input: 2,
   output: 8,
   cachedInput: 0.5,
   cacheWriteInput: 2.5,
+  cacheWrite1hInput: 4,
   batchDiscount: 0.5,
   source: 'config',
   asOf: null,
@@ -62,6 +64,38 @@ describe('costUsd', () => {
     expect(costUsd(usage, sonnet)).toBeCloseTo(0.0114135, 12);
   });
 
+  it('bills cache writes with a 1-hour TTL at cache_write_1h_input, the rest of the writes at cache_write_input', () => {
+    // Anthropic usage {input_tokens: 12, cache_creation_input_tokens: 2906, cache_creation:
+    // {ephemeral_5m_input_tokens: 906, ephemeral_1h_input_tokens: 2000}, output_tokens: 32}, normalized.
+    const usage = costUsageFromUsage({
+      prompt_tokens: 2918,
+      completion_tokens: 32,
+      total_tokens: 2950,
+      prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 2906, cache_write_1h_tokens: 2000 },
+    } as Usage);
+    expect(usage.cacheWrite1hTokens).toBe(2000);
+    const sonnet = price({
+      input: 3,
+      output: 15,
+      cachedInput: 0.3,
+      cacheWriteInput: 3.75,
+      cacheWrite1hInput: 6,
+    });
+    // (12 × 3 + 906 × 3.75 + 2000 × 6 + 32 × 15) / 1e6
+    expect(costUsd(usage, sonnet)).toBeCloseTo(0.0159135, 12);
+    // No 1-hour price: those writes at the cache-write price, then at input.
+    expect(costUsd(usage, { ...sonnet, cacheWrite1hInput: null })).toBeCloseTo(0.0114135, 12);
+    expect(costUsd(usage, { ...sonnet, cacheWrite1hInput: null, cacheWriteInput: null })).toBeCloseTo(
+      0.009234,
+      12,
+    );
+    // More 1-hour writes than writes (a broken upstream) bill no token twice.
+    expect(costUsd({ ...usage, cacheWrite1hTokens: 9999 }, sonnet)).toBeCloseTo(
+      (12 * 3 + 2906 * 6 + 32 * 15) / 1e6,
+      12,
+    );
+  });
+
   it('counts reasoning tokens once, as part of completion_tokens', () => {
     const usage = costUsageFromUsage({
       prompt_tokens: 100,
@@ -69,7 +103,13 @@ describe('costUsd', () => {
       total_tokens: 400,
       completion_tokens_details: { reasoning_tokens: 250 },
     });
-    expect(usage).toEqual({ promptTokens: 100, completionTokens: 300, cachedTokens: 0, cacheWriteTokens: 0 });
+    expect(usage).toEqual({
+      promptTokens: 100,
+      completionTokens: 300,
+      cachedTokens: 0,
+      cacheWriteTokens: 0,
+      cacheWrite1hTokens: 0,
+    });
     expect(costUsd(usage, price())).toBeCloseTo((100 * 2 + 300 * 8) / 1e6, 12);
   });
 
@@ -131,6 +171,7 @@ describe('costUsd properties', () => {
     output: usd,
     cachedInput: fc.option(usd, { nil: null }),
     cacheWriteInput: fc.option(usd, { nil: null }),
+    cacheWrite1hInput: fc.option(usd, { nil: null }),
     batchDiscount: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
   });
 

@@ -9,6 +9,7 @@ const override = (name: string, input: number, output = input * 4): PriceOverrid
   output,
   cachedInput: null,
   cacheWriteInput: null,
+  cacheWrite1hInput: null,
   batchDiscount: null,
   updatedAt: Date.UTC(2026, 11, 7),
 });
@@ -23,6 +24,7 @@ describe('PriceBook precedence', () => {
       output: row?.output,
       cachedInput: row?.cachedInput,
       cacheWriteInput: row?.cacheWriteInput,
+      cacheWrite1hInput: row?.cacheWrite1hInput,
       batchDiscount: row?.batchDiscount,
       source: 'built-in',
       asOf: row?.asOf,

@@ -9,7 +9,12 @@ describe('parsePricingBody', () => {
       JSON.stringify({
         models: {
           'gpt-4.1': { input: 2, output: 8, cached_input: 0.5, batch_discount: 0.5 },
-          'claude/claude-sonnet-4-5': { input: 3, output: 15, cache_write_input: 3.75 },
+          'claude/claude-sonnet-4-5': {
+            input: 3,
+            output: 15,
+            cache_write_input: 3.75,
+            cache_write_1h_input: 6,
+          },
         },
       }),
     );
@@ -22,6 +27,7 @@ describe('parsePricingBody', () => {
           output: 8,
           cachedInput: 0.5,
           cacheWriteInput: null,
+          cacheWrite1hInput: null,
           batchDiscount: 0.5,
           updatedAt: nowMs,
         },
@@ -31,6 +37,7 @@ describe('parsePricingBody', () => {
           output: 15,
           cachedInput: null,
           cacheWriteInput: 3.75,
+          cacheWrite1hInput: 6,
           batchDiscount: null,
           updatedAt: nowMs,
         },

@@ -53,6 +53,7 @@ function price(name: string, overrides: Partial<PriceOverride> = {}): PriceOverr
     output: 10,
     cachedInput: null,
     cacheWriteInput: null,
+    cacheWrite1hInput: null,
     batchDiscount: null,
     updatedAt: H0,
     ...overrides,
@@ -282,9 +283,11 @@ export function storeContract(
         expect(await store.listPrices()).toEqual([
           price('claude-sonnet-4-5', { cachedInput: 0.3, cacheWriteInput: 3.75 }),
         ]);
-        await store.upsertPrices([price('claude-sonnet-4-5', { cacheWriteInput: 6, updatedAt: H0 + 1 })]);
+        await store.upsertPrices([
+          price('claude-sonnet-4-5', { cacheWriteInput: 6, cacheWrite1hInput: 9.5, updatedAt: H0 + 1 }),
+        ]);
         expect(await store.listPrices()).toEqual([
-          price('claude-sonnet-4-5', { cacheWriteInput: 6, updatedAt: H0 + 1 }),
+          price('claude-sonnet-4-5', { cacheWriteInput: 6, cacheWrite1hInput: 9.5, updatedAt: H0 + 1 }),
         ]);
         await store.upsertPrices([price('claude-sonnet-4-5', { updatedAt: H0 + 2 })]);
         expect(await store.listPrices()).toEqual([price('claude-sonnet-4-5', { updatedAt: H0 + 2 })]);

@@ -11,6 +11,8 @@ export const PriceSchema = z.strictObject({
   cached_input: pricePerMTok.optional(),
   // Prompt tokens written to the provider's cache; absent: the built-in rate, else billed as `input`.
   cache_write_input: pricePerMTok.optional(),
+  // Written with Anthropic's 1-hour TTL (2× input there); absent: the built-in rate, else `cache_write_input`.
+  cache_write_1h_input: pricePerMTok.optional(),
   batch_discount: z.preprocess(fromNumericString, z.number().gt(0).max(1)).optional(),
 });
 

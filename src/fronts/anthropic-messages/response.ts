@@ -9,6 +9,7 @@
  *   usage                                      → input_tokens without the cached part, cache reads
  */
 import type { ChatCompletion, FinishReason, Usage } from '../../protocol/chat-response.ts';
+import { cacheWrite1hTokensOf } from '../../providers/shared/usage.ts';
 
 export function anthropicStopReason(finishReason: FinishReason | null | undefined): string {
   switch (finishReason) {
@@ -28,16 +29,28 @@ export interface AnthropicUsageOut {
   input_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
+  cache_creation: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number };
   output_tokens: number;
 }
 
-/** Anthropic counts cached tokens apart from `input_tokens`; OpenAI's prompt_tokens include them. */
+/**
+ * Anthropic counts cache reads and cache writes apart from `input_tokens`; OpenAI's prompt_tokens include
+ * both (docs/providers.md §2.6), so they come out of it here, and the writes are split by TTL as
+ * Anthropic's own `cache_creation` is.
+ */
 export function anthropicUsage(usage: Usage | undefined | null): AnthropicUsageOut {
-  const cached = usage?.prompt_tokens_details?.cached_tokens ?? 0;
+  const prompt = usage?.prompt_tokens ?? 0;
+  const cached = Math.min(usage?.prompt_tokens_details?.cached_tokens ?? 0, prompt);
+  const written = Math.min(usage?.prompt_tokens_details?.cache_write_tokens ?? 0, prompt - cached);
+  const writtenFor1h = Math.min(cacheWrite1hTokensOf(usage ?? undefined), written);
   return {
-    input_tokens: Math.max(0, (usage?.prompt_tokens ?? 0) - cached),
-    cache_creation_input_tokens: 0,
+    input_tokens: prompt - cached - written,
+    cache_creation_input_tokens: written,
     cache_read_input_tokens: cached,
+    cache_creation: {
+      ephemeral_5m_input_tokens: written - writtenFor1h,
+      ephemeral_1h_input_tokens: writtenFor1h,
+    },
     output_tokens: usage?.completion_tokens ?? 0,
   };
 }

@@ -122,8 +122,8 @@ export function mapAnthropicStopReason(stopReason: string | null | undefined): F
  * Anthropic counts input in three disjoint parts: `input_tokens` (after the last cache breakpoint),
  * `cache_read_input_tokens` and `cache_creation_input_tokens` (docs/providers.md §2.6). OpenAI's
  * `prompt_tokens` is all input, cached included, so it is their sum; `cached_tokens` is the cache
- * read (billed at 0.1×) and `cache_write_tokens` the cache creation (billed at 1.25× or 2×), so the
- * cost stage can price each part. `output_tokens` already includes thinking, as OpenAI's
+ * read (billed at 0.1×) and `cache_write_tokens` the cache creation (billed at 1.25× or 2×, the 2× part
+ * in `cache_write_1h_tokens`), so the cost stage can price each part. `output_tokens` already includes thinking, as OpenAI's
  * `completion_tokens` includes reasoning; newer responses break thinking out in
  * `output_tokens_details.thinking_tokens`.
  */
@@ -135,6 +135,7 @@ export function mapAnthropicUsage(usage: AnthropicUsage): Usage {
     completionTokens: usage.output_tokens ?? 0,
     cachedTokens: cacheRead,
     cacheWriteTokens: cacheWrite,
+    cacheWrite1hTokens: usage.cache_creation?.ephemeral_1h_input_tokens ?? 0,
     reasoningTokens: usage.output_tokens_details?.thinking_tokens ?? 0,
   });
 }

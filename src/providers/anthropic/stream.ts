@@ -272,6 +272,7 @@ class AnthropicStream implements StreamTranslator {
         if (typeof value === 'number') state.usage[key] = value;
       }
       if (usage.output_tokens_details) state.usage.output_tokens_details = usage.output_tokens_details;
+      if (usage.cache_creation) state.usage.cache_creation = usage.cache_creation;
     }
   }
 

@@ -64,6 +64,13 @@ export type AnthropicMessage = Pick<SdkMessage, 'id' | 'type' | 'role' | 'model'
 
 /** Usage as it appears in `Message.usage`, `message_start` and (cumulative) `message_delta`. */
 export type AnthropicUsage = Partial<
-  Pick<SdkUsage, 'input_tokens' | 'output_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens'>
+  Pick<
+    SdkUsage,
+    | 'input_tokens'
+    | 'output_tokens'
+    | 'cache_creation_input_tokens'
+    | 'cache_read_input_tokens'
+    | 'cache_creation'
+  >
 > &
   Partial<Pick<MessageDeltaUsage, 'output_tokens_details'>>;

@@ -12,7 +12,18 @@ export interface UsageCounts {
   cachedTokens?: number;
   /** Tokens written to a prompt cache (Anthropic `cache_creation_input_tokens`); part of promptTokens. */
   cacheWriteTokens?: number;
+  /** The part of cacheWriteTokens written with a 1-hour TTL (Anthropic, billed at 2× input, not 1.25×). */
+  cacheWrite1hTokens?: number;
   reasoningTokens?: number;
+}
+
+/**
+ * Cache writes with a 1-hour TTL (`prompt_tokens_details.cache_write_1h_tokens`): not an OpenAI field, so
+ * it is read through here. Only Anthropic reports them; 0 elsewhere.
+ */
+export function cacheWrite1hTokensOf(usage: Usage | undefined): number {
+  const details = usage?.prompt_tokens_details as Record<string, number | undefined> | undefined;
+  return details?.cache_write_1h_tokens ?? 0;
 }
 
 export function makeUsage(counts: UsageCounts): Usage {
@@ -24,7 +35,10 @@ export function makeUsage(counts: UsageCounts): Usage {
     completion_tokens_details: { reasoning_tokens: counts.reasoningTokens ?? 0 },
   };
   if (counts.cacheWriteTokens !== undefined && counts.cacheWriteTokens > 0 && usage.prompt_tokens_details) {
-    (usage.prompt_tokens_details as Record<string, number>).cache_write_tokens = counts.cacheWriteTokens;
+    const details = usage.prompt_tokens_details as Record<string, number>;
+    details.cache_write_tokens = counts.cacheWriteTokens;
+    const oneHour = Math.min(counts.cacheWrite1hTokens ?? 0, counts.cacheWriteTokens);
+    if (oneHour > 0) details.cache_write_1h_tokens = oneHour;
   }
   return usage;
 }

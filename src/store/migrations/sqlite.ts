@@ -206,4 +206,12 @@ export const sqliteMigrations: readonly Migration[] = [
       ALTER TABLE price_overrides ADD COLUMN cache_write_input REAL;
     `,
   },
+  {
+    version: 5,
+    name: 'price overrides: 1-hour cache-write price',
+    sql: `
+      -- USD per 1M prompt tokens written to the cache with a 1-hour TTL; NULL: the cache-write price.
+      ALTER TABLE price_overrides ADD COLUMN cache_write_1h_input REAL;
+    `,
+  },
 ];

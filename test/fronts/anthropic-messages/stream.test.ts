@@ -9,7 +9,8 @@ const usage = {
   prompt_tokens: 30,
   completion_tokens: 7,
   total_tokens: 37,
-  prompt_tokens_details: { cached_tokens: 10 },
+  // Anthropic's input 15, cache read 10, cache writes 5 (2 of them with the 1-hour TTL), normalized.
+  prompt_tokens_details: { cached_tokens: 10, cache_write_tokens: 5, cache_write_1h_tokens: 2 },
 };
 
 function render(chunks: string[]): Array<{ event: string; data: Record<string, unknown> }> {
@@ -74,9 +75,10 @@ describe('OpenAI chunks → Anthropic events', () => {
       type: 'message_delta',
       delta: { stop_reason: 'tool_use', stop_sequence: null },
       usage: {
-        input_tokens: 20,
-        cache_creation_input_tokens: 0,
+        input_tokens: 15,
+        cache_creation_input_tokens: 5,
         cache_read_input_tokens: 10,
+        cache_creation: { ephemeral_5m_input_tokens: 3, ephemeral_1h_input_tokens: 2 },
         output_tokens: 7,
       },
     });
@@ -170,9 +172,10 @@ describe('OpenAI chunks → Anthropic events', () => {
       stop_reason: 'tool_use',
       stop_sequence: null,
       usage: {
-        input_tokens: 20,
-        cache_creation_input_tokens: 0,
+        input_tokens: 15,
+        cache_creation_input_tokens: 5,
         cache_read_input_tokens: 10,
+        cache_creation: { ephemeral_5m_input_tokens: 3, ephemeral_1h_input_tokens: 2 },
         output_tokens: 7,
       },
     });

@@ -49,6 +49,7 @@ export class ControlPlane {
   #prices: PriceBook;
   /** Re-reads the webhook's prices from the store: another instance or worker may have received one. */
   #pricesTimer: NodeJS.Timeout | undefined;
+  readonly #drops: DropReporter;
   /** Counts the webhook updates this process applied, so a store read older than one is not applied. */
   #webhookApplied = 0;
 
@@ -66,9 +67,9 @@ export class ControlPlane {
     });
     const logger = options.logger;
     const metrics = options.metrics;
-    const drops = new DropReporter((queue, reason, count) =>
+    const drops = (this.#drops = new DropReporter((queue, reason, count) =>
       logger.warn({ queue, count, reason }, 'store rows dropped: the store is slow or down'),
-    );
+    ));
     this.spend =
       options.store === undefined
         ? undefined
@@ -190,6 +191,7 @@ export class ControlPlane {
     if (this.#pricesTimer !== undefined) clearInterval(this.#pricesTimer);
     this.monitor.stop();
     await this.spend?.close();
+    this.#drops.flush();
     await this.alerts.close();
     await this.store?.close();
   }

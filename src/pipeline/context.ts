@@ -112,6 +112,8 @@ export class RequestContext {
   /** True once the first byte of the answer went to the client: no failover after this. */
   committed = false;
   clientAborted = false;
+  /** The connection was closed by the gateway's own shutdown (with clientAborted: the client is gone). */
+  cutByShutdown = false;
   deadlineExceeded = false;
   /** Time spent waiting on upstreams (all attempts), ms. */
   upstreamMs = 0;

@@ -21,9 +21,24 @@ const REFUSAL_CODES = new Set([
   'prompt_injection_detected',
 ]);
 
+/**
+ * A request whose client left before the answer was whole is a 499; one the gateway's shutdown cut is the
+ * gateway's failure, not the client's nor the provider's: 503 `shutting_down` (a stream already answered
+ * keeps its 200 and carries the code).
+ */
+function statusOf(ctx: RequestContext): number {
+  if (ctx.cutByShutdown && !ctx.res.writableFinished) {
+    ctx.clientAborted = false;
+    ctx.errorCode = 'shutting_down';
+    ctx.errorMessage = 'The gateway shut down before the answer was complete.';
+    return ctx.res.headersSent ? ctx.status : 503;
+  }
+  return ctx.clientAborted && !ctx.res.writableFinished ? 499 : ctx.status;
+}
+
 export function recordRequest(ctx: RequestContext, services: Services): void {
   const totalMs = performance.now() - ctx.startedAt;
-  const status = ctx.clientAborted && !ctx.res.writableFinished ? 499 : ctx.status;
+  const status = statusOf(ctx);
   const { metrics, logger } = services;
   const provider = ctx.provider ?? 'none';
   const providerMetrics = requestMetricsFor(metrics, provider);

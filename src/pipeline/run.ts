@@ -39,6 +39,7 @@ export async function handleChatCompletion(ctx: RequestContext, services: Servic
   const onClose = () => {
     if (!res.writableFinished) {
       ctx.clientAborted = true;
+      ctx.cutByShutdown = services.cutting === true;
       ctx.abort.abort();
     }
   };

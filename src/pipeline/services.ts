@@ -19,4 +19,9 @@ export interface Services {
   cache?: ResponseCache;
   /** Fault injection in force (the `chaos` section, /admin/chaos); the gateway creates it. */
   chaos?: ChaosControl;
+  /**
+   * Set by the gateway when a shutdown's grace period is over and it cuts what is still running: a
+   * request whose connection closes then was cut by the gateway, not left by its client.
+   */
+  cutting?: boolean;
 }

@@ -92,6 +92,12 @@ export interface GatewayOptions {
   store?: Store;
 }
 
+/**
+ * How long a shutdown waits, once it cut the last connections, for their handlers to unwind (abort the
+ * upstream call, settle, write the log row and the span) before the store and the tracer close.
+ */
+const UNWIND_MS = 2_000;
+
 export class Gateway {
   readonly services: Services;
   readonly pools = new UpstreamPools();
@@ -110,6 +116,12 @@ export class Gateway {
   readonly batches: BatchService | undefined;
   #snapshot: Snapshot;
   #inFlight = 0;
+  /** Handlers not yet returned: a request cut by shutdown still unwinds and records itself after its socket closed. */
+  #handlersRunning = 0;
+  #handlersDone: (() => void) | undefined;
+  readonly #handlerDone = (): void => {
+    if (--this.#handlersRunning === 0) this.#handlersDone?.();
+  };
   #draining = false;
   #idle: (() => void) | undefined;
   #routes: Record<string, Record<string, Handler>>;
@@ -272,8 +284,12 @@ export class Gateway {
         };
       });
     }
+    this.services.cutting = true;
     this.server.closeAllConnections();
     await closed;
+    // Each cut request aborts its upstream call and writes its log row and span; the log and the tracer
+    // close only after that (bounded: a handler that never returns must not hold the process).
+    await this.#handlersReturned(UNWIND_MS);
     await this.batches?.stop();
     await this.pools.destroy();
     await this.observability.close();
@@ -323,7 +339,9 @@ export class Gateway {
     });
     const result = handler(req, res, requestId, startedAt);
     if (result instanceof Promise) {
-      result.catch((error: unknown) => {
+      this.#handlersRunning++;
+      result.then(this.#handlerDone, (error: unknown) => {
+        this.#handlerDone();
         this.services.logger.error({ err: error, request_id: requestId }, 'handler failed');
         // Before the first byte the client still gets the envelope and the id to quote; after it, a
         // half-written response can only be cut so the client sees it broke.
@@ -331,6 +349,19 @@ export class Gateway {
         else res.destroy();
       });
     }
+  }
+
+  /** Resolves once every handler returned, or after `limitMs`. */
+  #handlersReturned(limitMs: number): Promise<void> {
+    if (this.#handlersRunning === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, limitMs);
+      timer.unref();
+      this.#handlersDone = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   /** The methods of an id route (`/admin/keys/:id`) with the id bound; undefined when none matches. */

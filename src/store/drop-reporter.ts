@@ -31,4 +31,14 @@ export class DropReporter {
       this.#pending.set(key, { count: 0, loggedAt: now });
     } else entry.count += count;
   }
+
+  /** Logs the drops not yet logged: at close, the process may end before the next interval. */
+  flush(): void {
+    for (const [key, entry] of this.#pending) {
+      if (entry.count === 0) continue;
+      const [queue, reason] = key.split(':') as [WriterQueue, DropReason];
+      this.#log(queue, reason, entry.count);
+      entry.count = 0;
+    }
+  }
 }

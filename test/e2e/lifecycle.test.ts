@@ -1,10 +1,14 @@
 /**
  * Models listing, virtual keys, reload and graceful shutdown, against the real server.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
 import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
+import { openStore } from '../../src/store/from-config.ts';
 import { startTestGateway, type TestGateway, testConfig } from '../helpers/gateway.ts';
 
 let fake: FakeServer;
@@ -170,5 +174,56 @@ describe('graceful shutdown', () => {
     await gw.gateway.shutdown(200);
     expect(await pending).toBeInstanceOf(OpenAI.APIConnectionError);
     await fake.waitFor((requests) => requests[before]?.aborted === true);
+  });
+
+  it('stores a row for every request it cut, as the gateway’s shutdown, not the client’s or provider’s', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'switchyard-cut-'));
+    const file = `sqlite:${join(dir, 'store.db')}`;
+    try {
+      const gw = await startTestGateway({ providers: providers() }, { store: await openStore(file) });
+      const before = fake.requests.length;
+      const pending = [];
+      for (let i = 0; i < 6; i++) {
+        fake.control.enqueue({
+          tokenIntervalMs: 200,
+          reply: { content: 'one two three four five six seven' },
+        });
+        pending.push(
+          fetch(`${gw.url}/v1/chat/completions`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              model: 'fake/gpt-4.1',
+              stream: i % 2 === 0,
+              messages: [{ role: 'user', content: `cut ${i}` }],
+            }),
+          })
+            .then((response) => response.text())
+            .catch((error: unknown) => error),
+        );
+      }
+      await fake.waitFor((requests) => requests.length >= before + 6);
+      await gw.gateway.shutdown(100);
+      await Promise.all(pending);
+
+      const store = await openStore(file);
+      const rows = await store.queryRequests({ limit: 100 });
+      await store.close();
+      expect(rows).toHaveLength(6);
+      for (const row of rows) {
+        expect(row.errorCode, row.requestId).toBe('shutting_down');
+        expect(row.status, row.requestId).toBe(row.stream ? 200 : 503);
+      }
+      const lines = gw.logs.filter((line) => line.msg === 'request');
+      expect(lines).toHaveLength(6);
+      for (const line of lines) {
+        expect(line.client_aborted).toBe(false);
+        // The cut is nobody's failure upstream: no attempt is marked failed against the provider.
+        for (const attempt of line.attempts as Array<{ outcome: string }>)
+          expect(['network', 'stream_error']).not.toContain(attempt.outcome);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -21,4 +21,16 @@ describe('DropReporter', () => {
       ['requests', 'queue_full', 51],
     ]);
   });
+
+  it('logs what it held back when flushed, as the writer closes', () => {
+    const lines: Array<[string, string, number]> = [];
+    const reporter = new DropReporter((queue, reason, count) => lines.push([queue, reason, count]), 10_000);
+    for (let i = 0; i < 40; i++) reporter.dropped('requests', 'closed', 1);
+    reporter.flush();
+    reporter.flush();
+    expect(lines).toEqual([
+      ['requests', 'closed', 1],
+      ['requests', 'closed', 39],
+    ]);
+  });
 });

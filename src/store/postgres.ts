@@ -174,19 +174,31 @@ export class PostgresStore implements Store {
   /** `fn` in one transaction on one pooled connection; rolled back if it throws. */
   async #transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
+    // A checked-out connection is not covered by the pool's 'error' listener: without one of its own, a
+    // socket that drops mid-transaction (a restart, a failover) is an unhandled 'error' event, a crash.
+    // The query in flight fails anyway, and the connection is destroyed on release below.
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await fn(client);
       await client.query('COMMIT');
-      client.release();
+      client.off('error', onError);
+      client.release(broken);
       return result;
     } catch (error) {
       try {
+        if (broken !== undefined) throw broken;
         await client.query('ROLLBACK');
+        client.off('error', onError);
         client.release();
       } catch (rollbackError) {
         // The connection is broken: destroy it rather than return it to the pool. The first error is
         // the one worth reporting.
+        client.off('error', onError);
         client.release(rollbackError as Error);
       }
       throw error;
@@ -441,12 +453,22 @@ export class PostgresStore implements Store {
     const status = filter.status;
     if (status !== undefined) {
       if ('exact' in status) clauses.push(`status = ${bind(status.exact)}`);
+      else if ('failed' in status) clauses.push('(status >= 400 OR error_code IS NOT NULL)');
       else clauses.push(`status >= ${bind(status.from)} AND status < ${bind(status.to)}`);
     }
-    if (filter.beforeMs !== undefined) clauses.push(`time_ms < ${bind(filter.beforeMs)}`);
+    if (filter.beforeMs !== undefined) {
+      if (filter.beforeId === undefined) clauses.push(`time_ms < ${bind(filter.beforeMs)}`);
+      else {
+        // (time_ms, request_id) < ($1, $2), written so the time index bounds the walk. COLLATE "C":
+        // the same byte order as SQLite's, whatever the database's collation.
+        const at = bind(filter.beforeMs);
+        clauses.push(`time_ms <= ${at} AND (time_ms < ${at} OR request_id COLLATE "C" < ${bind(filter.beforeId)})`);
+      }
+    }
     const where = clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`;
+    // Ties in time are ordered by request id, the paging cursor's second half.
     const { rows } = await this.#pool.query(
-      `SELECT ${REQUEST_COLUMNS.join(', ')} FROM request_log ${where} ORDER BY time_ms DESC LIMIT ${bind(filter.limit)}`,
+      `SELECT ${REQUEST_COLUMNS.join(', ')} FROM request_log ${where} ORDER BY time_ms DESC, request_id COLLATE "C" DESC LIMIT ${bind(filter.limit)}`,
       values,
     );
     return rows.map(toRequestRow);

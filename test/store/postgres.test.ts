@@ -4,6 +4,7 @@
  * the pool's search_path), dropped after the run, so parallel runs never collide.
  */
 import { randomBytes } from 'node:crypto';
+import { connect, createServer, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresMigrations } from '../../src/store/migrations/postgres.ts';
@@ -123,6 +124,54 @@ if (url === undefined) {
       seen.push(...rest.keys.map((key) => key.id));
       expect([...seen].sort()).toEqual(Array.from({ length: 30 }, (_, i) => `key_p${i}`).sort());
       await Promise.all([a.close(), b.close()]);
+    });
+
+    it('fails a transaction whose connection drops, without crashing the process, and recovers', async () => {
+      const schema = await freshSchema();
+      const target = new URL(url as string);
+      // A proxy that can stop relaying (PostgreSQL unreachable) and then cut every connection (a failover).
+      let relaying = true;
+      const sockets = new Set<Socket>();
+      const proxy = createServer((client) => {
+        const upstream = connect(Number(target.port || 5432), target.hostname);
+        for (const socket of [client, upstream]) {
+          sockets.add(socket);
+          socket.on('error', () => {});
+          socket.on('close', () => sockets.delete(socket));
+        }
+        client.on('data', (data) => relaying && upstream.write(data));
+        upstream.on('data', (data) => relaying && client.write(data));
+        client.on('close', () => upstream.destroy());
+        upstream.on('close', () => client.destroy());
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      const port = (proxy.address() as { port: number }).port;
+      const proxied = new URL(url as string);
+      proxied.hostname = '127.0.0.1';
+      proxied.port = String(port);
+      const store = await PostgresStore.open(proxied.toString(), {
+        pool: { options: `-c search_path=${schema}` },
+      });
+      const uncaught: unknown[] = [];
+      const onUncaught = (error: unknown) => uncaught.push(error);
+      process.on('uncaughtException', onUncaught);
+      try {
+        relaying = false;
+        // revokeKey runs in a transaction: its connection is checked out when the socket drops.
+        const pending = store.revokeKey('key_in_flight', Date.now());
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        for (const socket of sockets) socket.destroy();
+        await expect(pending).rejects.toThrow();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(uncaught).toEqual([]);
+        relaying = true;
+        await store.insertKey(keyRecord('key_after_the_drop'));
+        expect((await store.getKey('key_after_the_drop'))?.id).toBe('key_after_the_drop');
+      } finally {
+        process.off('uncaughtException', onUncaught);
+        await store.close();
+        await new Promise((resolve) => proxy.close(resolve));
+      }
     });
   });
 }

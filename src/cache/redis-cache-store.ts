@@ -4,9 +4,10 @@
  * brotli-compressed off the event loop (node:zlib's async form runs in the thread pool); the size cap
  * applies before compression (the caller checks it).
  *
- * A Redis that is down or slow is a miss within `timeoutMs`: every command carries ioredis's command
- * timeout, commands are not queued while disconnected (they fail at once), and nothing is retried. A
- * failed write is dropped: the next request simply misses.
+ * A Redis that is down or slow is a miss within `timeoutMs`: a read races a timer, commands are not
+ * queued while disconnected (they fail at once), and nothing is retried. A failed write is dropped: the
+ * next request simply misses. ioredis's own command timeout is a longer backstop, so that a silent Redis
+ * cannot keep commands (and their values) pending forever.
  */
 import { promisify } from 'node:util';
 import { brotliCompress, brotliDecompress, constants as zlib } from 'node:zlib';
@@ -30,6 +31,9 @@ const PLAIN = 0x70; // 'p'
 const BROTLI = 0x62; // 'b'
 /** The longest wait for a first connection at start; after it the cache simply misses until connected. */
 const READY_WAIT_MS = 2000;
+/** ioredis's command timeout, as a multiple of the read timeout (and at least a second). */
+const BACKSTOP_FACTOR = 10;
+const BACKSTOP_MIN_MS = 1000;
 
 export interface RedisCacheStoreOptions {
   /** A command slower than this is a failure (a miss for reads). */
@@ -44,13 +48,15 @@ export class RedisCacheStore implements CacheStore {
   readonly redis: RedisClient;
   readonly #prefix: string;
   readonly #onError: CacheStoreErrorHandler;
+  readonly #timeoutMs: number;
 
   /** `setting`: the `state` setting, any form of state/redis-target.ts. */
   constructor(setting: string, options: RedisCacheStoreOptions) {
     this.#prefix = options.prefix ?? 'switchyard:cache:';
     this.#onError = options.onError ?? (() => {});
+    this.#timeoutMs = options.timeoutMs;
     this.redis = createRedisClient(setting, {
-      commandTimeout: options.timeoutMs,
+      commandTimeout: Math.max(BACKSTOP_MIN_MS, options.timeoutMs * BACKSTOP_FACTOR),
       maxRetriesPerRequest: 0,
       enableOfflineQueue: false,
       enableAutoPipelining: true,
@@ -62,13 +68,28 @@ export class RedisCacheStore implements CacheStore {
     // Auto-pipelining sends these together: one round trip (one per node on a Cluster).
     const entry = redis.getBuffer(this.#entryKey(key));
     const markers = targets.map((target) => redis.get(this.#markerKey(target)));
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const [value, ...versions] = await Promise.all([entry, ...markers]);
+      const answers = Promise.all([entry, ...markers]);
+      // A late rejection after the timer won must not surface as an unhandled rejection.
+      answers.catch(() => {});
+      const timeout = new Promise<never>((_, reject) => {
+        // The rejection waits one turn of the event loop (setImmediate runs after the poll phase): when
+        // the loop itself was late, a reply already on the socket is read first and wins, so a busy
+        // gateway does not turn its own lag into misses, each one a paid upstream call.
+        timer = setTimeout(
+          () => setImmediate(() => reject(new Error(`the cache read took over ${this.#timeoutMs} ms`))),
+          this.#timeoutMs,
+        );
+      });
+      const [value, ...versions] = await Promise.race([answers, timeout]);
+      clearTimeout(timer);
       return {
         entry: value === null ? undefined : await decode(value as Buffer),
         markers: (versions as Array<string | null>).map((version) => version ?? undefined),
       };
     } catch (error) {
+      clearTimeout(timer);
       this.#onError('read', error);
       return { entry: undefined, markers: targets.map(() => undefined) };
     }

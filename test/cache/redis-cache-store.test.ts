@@ -122,5 +122,29 @@ if (url === undefined) {
       expect(ttl).toBeLessThanOrEqual(60_000);
       await store.close();
     });
+
+    it('reads a reply that arrived while the event loop was busy past the timeout: a hit, not a miss', async () => {
+      const errors: unknown[] = [];
+      const store = new RedisCacheStore(url, {
+        timeoutMs: 10,
+        prefix: `${prefix}busy:`,
+        onError: (_operation, error) => errors.push(error),
+      });
+      await store.ready();
+      await store.redis.set(`${prefix}busy:e:k`, 'p{"text":"cached"}');
+      let hits = 0;
+      for (let round = 0; round < 5; round++) {
+        const read = store.read('k', []);
+        // Once the command is on the wire, a burst keeps the loop busy for 40 ms: the reply is on the
+        // socket long before the loop reads it.
+        await new Promise((resolve) => setImmediate(resolve));
+        const until = performance.now() + 40;
+        while (performance.now() < until);
+        if ((await read).entry !== undefined) hits++;
+      }
+      expect(errors).toEqual([]);
+      expect(hits).toBe(5);
+      await store.close();
+    });
   });
 }

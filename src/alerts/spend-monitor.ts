@@ -130,7 +130,15 @@ export class SpendMonitor {
       settledByTenant.set(tenant, settled);
     }
     settled.usd += chargedUsd;
-    spentUsd = Math.max(spentUsd, settled.usd);
+    this.#raiseThresholds(tenant, budget, Math.max(spentUsd, settled.usd), nowMs);
+  }
+
+  /**
+   * The thresholds `spentUsd` newly reached in the current period, each raised once per instance (the
+   * sender's store claim makes it once across instances).
+   */
+  #raiseThresholds(tenant: string, budget: TenantBudget, spentUsd: number, nowMs: number): void {
+    const period = periodOf(budget.period, nowMs);
     const raisedByTenant = this.#thresholdsOf(budget.period);
     const raised = raisedByTenant.get(tenant);
     const alreadyRaised = raised !== undefined && raised.periodKey === period.key ? raised.percent : 0;
@@ -153,8 +161,12 @@ export class SpendMonitor {
   }
 
   /**
-   * One pass of the projection and burn-rate rules over every budgeted tenant. Never rejects: a store
-   * that cannot answer is logged and the next sweep tries again. A sweep still running is joined.
+   * One pass over every budgeted tenant: the thresholds, and the projection and burn-rate rules, on the
+   * spend the store holds from every instance. The thresholds are checked here too because `onSettled`
+   * sees only what one request saw plus this instance's share: with several instances a burst can cross
+   * 80 % with no instance seeing it, and once the budget refuses everything nothing settles again.
+   * Never rejects: a store that cannot answer is logged and the next sweep tries again. A sweep still
+   * running is joined.
    */
   sweep(): Promise<void> {
     if (this.#sweeping === undefined) {
@@ -195,6 +207,7 @@ export class SpendMonitor {
       for (const row of rows) {
         if (row.hourStart >= period.startMs && row.hourStart < period.endMs) spentUsd += row.usd;
       }
+      this.#raiseThresholds(tenant, budget, spentUsd, nowMs);
       const projection = projectedOverspendAlert({ tenant, budget, spentUsd, nowMs }, this.#projection);
       if (projection !== undefined) this.#raiseOnce(projection, tenant);
       const burn = burnRateAlert(tenant, rows, nowMs, this.#burnRate);

@@ -16,6 +16,10 @@ class RecordingSink implements AlertSink {
   conditions(): string[] {
     return this.alerts.map((alert) => `${alert.condition}@${alert.period}`);
   }
+  /** The alerts other than the budget thresholds (which a sweep raises too). */
+  beyondThresholds(): Alert[] {
+    return this.alerts.filter((alert) => !alert.condition.startsWith('budget:'));
+  }
 }
 
 function setup(tenants: BudgetedTenant[], startMs: number) {
@@ -91,6 +95,25 @@ describe('SpendMonitor.onSettled (thresholds on the request path)', () => {
 describe('SpendMonitor.sweep (projection and burn rate over the ledger)', () => {
   const dayStart = at('2026-12-07T00:00:00Z');
 
+  it('raises the thresholds the stored spend of every instance reached, once, with no settle here', async () => {
+    // Another instance settled the burst: this one saw nothing on its request path.
+    const { clock, ledger, sink, monitor } = setup([{ tenant: 'acme', budget: daily }], dayStart + HOUR);
+    ledger.add({ tenant: 'acme', hourStart: dayStart, usd: 21, requests: 40 });
+    const thresholds = () => sink.conditions().filter((condition) => condition.startsWith('budget:'));
+    await monitor.sweep();
+    expect(thresholds()).toEqual(['budget:acme:day:50@d2026-12-07', 'budget:acme:day:80@d2026-12-07']);
+    clock.nowMs += 60_000;
+    await monitor.sweep();
+    expect(thresholds()).toHaveLength(2);
+    ledger.add({ tenant: 'acme', hourStart: dayStart + HOUR, usd: 3, requests: 4 });
+    await monitor.sweep();
+    expect(thresholds()).toEqual([
+      'budget:acme:day:50@d2026-12-07',
+      'budget:acme:day:80@d2026-12-07',
+      'budget:acme:day:100@d2026-12-07',
+    ]);
+  });
+
   /** Sweeps at each hour from 01:00 to 23:00, the hour before having spent `usdPerHour`. */
   async function runDay(usdPerHour: number) {
     const harness = setup([{ tenant: 'acme', budget: daily }], dayStart);
@@ -108,14 +131,14 @@ describe('SpendMonitor.sweep (projection and burn rate over the ledger)', () => 
 
   it('raises the projection once for a day that runs ahead of plan', async () => {
     const { sink } = await runDay(1.5);
-    expect(sink.conditions()).toEqual(['projection:acme:day@d2026-12-07']);
+    expect(sink.beyondThresholds().map((alert) => alert.condition)).toEqual(['projection:acme:day']);
     // First trusted at 10 % of the day (03:00): $4.50 over 3 h projects to $36.
-    expect(sink.alerts[0]?.details).toMatchObject({ spent_usd: 4.5, projected_usd: 36 });
+    expect(sink.beyondThresholds()[0]?.details).toMatchObject({ spent_usd: 4.5, projected_usd: 36 });
   });
 
   it('raises nothing for a day on plan', async () => {
     const { sink } = await runDay(0.95);
-    expect(sink.alerts).toEqual([]);
+    expect(sink.beyondThresholds()).toEqual([]);
   });
 
   it('raises the burn rate once when an hour spikes over the baseline', async () => {
@@ -181,7 +204,7 @@ describe('SpendMonitor.sweep (projection and burn rate over the ledger)', () => 
     ledger.spendByHour = working;
     clock.nowMs += 60_000;
     await monitor.sweep();
-    expect(sink.conditions()).toEqual(['projection:acme:day@d2026-12-07']);
+    expect(sink.conditions()).toEqual(['budget:acme:day:50@d2026-12-07', 'projection:acme:day@d2026-12-07']);
   });
 
   it('sweeps on its own timer once started', async () => {

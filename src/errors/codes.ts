@@ -275,6 +275,17 @@ export function storeNotConfigured(): GatewayError {
   });
 }
 
+/** The store is configured but did not answer (down, unreachable, timed out): retry shortly. */
+export function storeDidNotAnswer(why: string): GatewayError {
+  return new GatewayError({
+    status: 503,
+    type: 'server_error',
+    code: 'store_unavailable',
+    message: `The store did not answer (${why}); keys and tenants cannot be changed or listed until it does.`,
+    retryAfterMs: 1000,
+  });
+}
+
 /** The pricing webhook's signature is missing, malformed, wrong, stale or already used. */
 export function invalidSignature(why: string): GatewayError {
   return new GatewayError({

@@ -17,7 +17,14 @@ import { TENANT_NAME, TenantSettingsSchema } from '../config/sections/tenants.ts
 import type { ControlPlane } from '../control-plane/control-plane.ts';
 import type { CompiledTenant } from '../control-plane/tenant-policy.ts';
 import { generateVirtualKey } from '../control-plane/virtual-key.ts';
-import { invalidRequest, keyNotFound, storeNotConfigured, tenantNotFound } from '../errors/codes.ts';
+import {
+  invalidRequest,
+  keyNotFound,
+  storeDidNotAnswer,
+  storeNotConfigured,
+  tenantNotFound,
+} from '../errors/codes.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
 import type { Store, TenantRecord, VirtualKeyRecord } from '../store/types.ts';
 import { type AdminHandler, adminRoute, queryOf, readJsonBody, sendJson } from './admin-http.ts';
 
@@ -88,14 +95,26 @@ async function createKey(
 ): Promise<void> {
   const store = requireStore(controlPlane);
   const body = parseBody(CreateKeyBody, (await readJsonBody(req)).value);
-  const record = await createVirtualKey(
-    store,
-    snapshot.config,
-    (name) => controlPlane.keys.tenant(name, snapshot) !== undefined,
-    body,
+  const record = await answered(
+    createVirtualKey(
+      store,
+      snapshot.config,
+      (name) => controlPlane.keys.tenant(name, snapshot) !== undefined,
+      body,
+    ),
   );
   controlPlane.keys.apply(record.record);
   sendJson(res, 201, { ...keyJson(record.record), key: record.key }, requestId);
+}
+
+/** A store call: a store that does not answer is a 503 to retry, not an internal error. */
+async function answered<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof GatewayError) throw error;
+    throw storeDidNotAnswer(error instanceof Error ? error.message : String(error));
+  }
 }
 
 /** Shared with `switchyard keys create`: checks the tenant, tier and models, stores the hash. */
@@ -154,7 +173,7 @@ async function listKeys(
 ): Promise<void> {
   const store = requireStore(controlPlane);
   const tenant = queryOf(req).get('tenant') ?? undefined;
-  const keys = await store.listKeys(tenant === undefined ? {} : { tenant });
+  const keys = await answered(store.listKeys(tenant === undefined ? {} : { tenant }));
   sendJson(res, 200, { object: 'list', data: keys.map(keyJson) }, requestId);
 }
 
@@ -165,9 +184,9 @@ async function revokeKey(
   controlPlane: ControlPlane,
 ): Promise<void> {
   const store = requireStore(controlPlane);
-  const revoked = await store.revokeKey(id, Date.now());
+  const revoked = await answered(store.revokeKey(id, Date.now()));
   if (!revoked) throw keyNotFound(id);
-  const record = await store.getKey(id);
+  const record = await answered(store.getKey(id));
   if (record !== undefined) controlPlane.keys.apply(record);
   sendJson(res, 200, { id, revoked: true }, requestId);
 }
@@ -201,7 +220,7 @@ async function putTenant(
     );
   checkModelNames(settings.models, snapshot.config);
   const now = Date.now();
-  const existing = (await store.listTenants()).find((tenant) => tenant.name === name);
+  const existing = (await answered(store.listTenants())).find((tenant) => tenant.name === name);
   const record: TenantRecord = {
     name,
     tier: settings.tier ?? null,
@@ -209,7 +228,7 @@ async function putTenant(
     createdAt: existing?.createdAt ?? now,
     updatedAt: now,
   };
-  await store.upsertTenant(record);
+  await answered(store.upsertTenant(record));
   controlPlane.keys.setTenant(record);
   const tenant = controlPlane.keys.tenant(name, snapshot);
   sendJson(
@@ -234,7 +253,7 @@ async function deleteTenant(
       'tenant',
       'tenant_in_config',
     );
-  if (!(await store.deleteTenant(name))) throw tenantNotFound(name);
+  if (!(await answered(store.deleteTenant(name)))) throw tenantNotFound(name);
   controlPlane.keys.removeTenant(name);
   sendJson(res, 200, { name, deleted: true }, requestId);
 }

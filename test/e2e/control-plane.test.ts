@@ -167,6 +167,41 @@ describe('virtual keys', () => {
     expect(unauthorized.status).toBe(401);
     expect(((await unauthorized.json()) as Json).error.message).toMatch(/admin key/);
   });
+
+  it('answers 503 store_unavailable, not a 500, while the store does not answer', async () => {
+    const store = gw.gateway.controlPlane.store;
+    if (store === undefined) throw new Error('the test gateway has a store');
+    const down = async () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+    };
+    const methods = [
+      'insertKey',
+      'listKeys',
+      'revokeKey',
+      'listTenants',
+      'upsertTenant',
+      'deleteTenant',
+    ] as const;
+    const saved = methods.map((method) => [method, store[method]] as const);
+    for (const method of methods) (store as unknown as Record<string, unknown>)[method] = down;
+    try {
+      for (const [method, path, body] of [
+        ['POST', '/admin/keys', { tenant: 'acme' }],
+        ['GET', '/admin/keys?tenant=acme', undefined],
+        ['DELETE', '/admin/keys/key_whatever', undefined],
+        ['PUT', '/admin/tenants/down-co', { rate_limit: { rpm: 1 } }],
+        ['DELETE', '/admin/tenants/down-co', undefined],
+      ] as const) {
+        const answer = await admin(method, path, body);
+        expect(answer.status, `${method} ${path}`).toBe(503);
+        expect(answer.json.error, `${method} ${path}`).toMatchObject({ code: 'store_unavailable' });
+        expect(answer.json.error.message).toMatch(/ECONNREFUSED/);
+      }
+    } finally {
+      for (const [method, original] of saved)
+        (store as unknown as Record<string, unknown>)[method] = original;
+    }
+  });
 });
 
 describe('limits', () => {

@@ -130,13 +130,17 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   return { gateway, address, url, logger, stopped, stop };
 }
 
+/** The store could not be opened at start: `start` prints the message as its one line and exits 1. */
+export class StoreOpenError extends Error {}
+
 /** Opens the store, or fails the start with one clear line: a gateway must not run without its keys. */
 async function openConfiguredStore(setting: string): Promise<Store> {
   try {
     return await openStore(setting);
   } catch (error) {
-    throw new Error(`cannot open the store ${describeStoreSetting(setting)}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new StoreOpenError(
+      `Cannot open the store ${describeStoreSetting(setting)}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }

@@ -11,7 +11,7 @@ import { loadConfigFile } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { CliIo } from './io.ts';
 import { describeListenError } from './listen-error.ts';
-import { type Serving, serve } from './serve.ts';
+import { type Serving, StoreOpenError, serve } from './serve.ts';
 import { reportStartFailure, runPrimary } from './workers.ts';
 
 export const START_USAGE = `Usage: switchyard start [--config FILE] [--port N] [--host H] [--workers N]
@@ -70,7 +70,10 @@ export async function runStart(argv: string[], io: CliIo): Promise<number> {
   try {
     serving = await serve({ config: resolved.config, configPath: resolved.path, env: io.env, port, host });
   } catch (error) {
-    const hint = describeListenError(error, port ?? resolved.config.server.port, host);
+    const hint =
+      error instanceof StoreOpenError
+        ? error.message
+        : describeListenError(error, port ?? resolved.config.server.port, host);
     if (hint === undefined) throw error;
     // Under --workers every worker fails the same way; the primary prints the line once.
     if (cluster.isWorker) reportStartFailure(hint);

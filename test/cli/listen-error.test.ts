@@ -99,3 +99,24 @@ describe('describeListenError', () => {
     expect(describeListenError(undefined, 8787, '127.0.0.1')).toBeUndefined();
   });
 });
+
+describe('a store that cannot be opened at start', () => {
+  it('switchyard start says so in one line, without the password, and exits 1', async () => {
+    const path = join(dir, 'store.yaml');
+    // The port `taken` listens on speaks no PostgreSQL; a closed one refuses: either way, no store.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as { port: number }).port;
+    await new Promise((resolve) => closed.close(resolve));
+    await writeFile(
+      path,
+      `store: postgres://sy:hunter2secret@127.0.0.1:${closedPort}/switchyard\nproviders:\n  up:\n    type: openai\n    keys: [sk-x]\n    base_url: http://127.0.0.1:9/v1\nmodels:\n  m:\n    targets: [up/gpt-4.1]\n`,
+    );
+    const { code, stderr } = await runCli(['start', '--config', path, '--port', '0']);
+    expect(code).toBe(1);
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^Cannot open the store postgres:\/\/.*ECONNREFUSED/);
+    expect(stderr).not.toContain('hunter2secret');
+  });
+});

@@ -3,7 +3,8 @@
  * API), held in memory so authentication never waits on the store. Every instance polls the store's
  * change sequence (`keysChangedSince`) every `limits.key_refresh_ms`, so a key created or revoked
  * anywhere (another instance, the CLI) takes effect everywhere within that interval, without a restart;
- * on the instance that made the change it takes effect at once.
+ * on the instance that made the change it takes effect at once. A store that announces changes
+ * (PostgreSQL's NOTIFY) is re-read the moment one is made, the poll staying as the backstop.
  */
 import type { Snapshot } from '../config/compile.ts';
 import { TenantSettingsSchema } from '../config/sections/tenants.ts';
@@ -25,6 +26,7 @@ export class KeyRegistry {
   /** Per key id (or `tenant:<name>`), the policy compiled against one snapshot version. */
   #resolved = new Map<string, Resolved>();
   #timer: NodeJS.Timeout | undefined;
+  #unwatch: (() => void) | undefined;
   #refreshing: Promise<void> | undefined;
 
   constructor(store: Store | undefined, logger: Logger) {
@@ -63,18 +65,28 @@ export class KeyRegistry {
 
   start(intervalMs: number): void {
     this.stop();
-    this.#timer = setInterval(() => {
-      this.refresh().catch((error: unknown) =>
-        // The keys in memory stay in force; the next tick tries again.
-        this.#logger.warn({ err: error }, 'reading virtual keys from the store failed'),
-      );
-    }, intervalMs);
+    this.#timer = setInterval(() => this.#refreshLogged(), intervalMs);
     this.#timer.unref();
+    this.#unwatch = this.#store?.watchKeyChanges?.(() => {
+      // A read already running may have started before this change committed: read again after it.
+      const running = this.#refreshing;
+      if (running === undefined) this.#refreshLogged();
+      else void running.finally(() => this.#refreshLogged()).catch(() => {});
+    });
   }
 
   stop(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#unwatch?.();
+    this.#unwatch = undefined;
+  }
+
+  #refreshLogged(): void {
+    this.refresh().catch((error: unknown) =>
+      // The keys in memory stay in force; the next tick tries again.
+      this.#logger.warn({ err: error }, 'reading virtual keys from the store failed'),
+    );
   }
 
   /** A key this instance just created or revoked, in force before the next poll. */

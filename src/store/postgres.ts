@@ -5,9 +5,10 @@
  * and find the work done.
  */
 import { createRequire } from 'node:module';
-import type { Pool, PoolClient, PoolConfig, QueryConfig } from 'pg';
+import type { ClientConfig, Pool, PoolClient, PoolConfig, QueryConfig } from 'pg';
 import { postgresMigrations } from './migrations/postgres.ts';
 import { PostgresBatchStore } from './postgres-batches.ts';
+import { announceKeyChange, listenForKeyChanges } from './postgres-key-notices.ts';
 import { type Migration, pendingMigrations } from './migrations/types.ts';
 import {
   ATTEMPT_ROLLUP_SUMS,
@@ -113,6 +114,9 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly batches: PostgresBatchStore;
   readonly #pool: Pool;
+  /** The pool's connection settings, for the LISTEN connection of watchKeyChanges. */
+  readonly #clientConfig: ClientConfig;
+  readonly #onConnectionError: (error: Error) => void;
   #closed: Promise<void> | undefined;
 
   /** Connects and migrates; rejects (and releases the pool) when either fails. */
@@ -128,6 +132,7 @@ export class PostgresStore implements Store {
   }
 
   private constructor(url: string, options: PostgresStoreOptions) {
+    this.#clientConfig = { connectionString: url, application_name: 'switchyard', ...options.pool };
     this.#pool = new (loadPool())({
       connectionString: url,
       application_name: 'switchyard',
@@ -144,7 +149,19 @@ export class PostgresStore implements Store {
     this.batches = new PostgresBatchStore(this.#pool, (fn) => this.#transaction(fn));
     // Without a listener, an idle connection's error would be an unhandled 'error' event: a crash.
     const onConnectionError = options.onConnectionError ?? (() => {});
+    this.#onConnectionError = onConnectionError;
     this.#pool.on('error', (error) => onConnectionError(error));
+  }
+
+  /** Calls `listener` when any instance changed keys or tenants (see postgres-key-notices.ts). */
+  watchKeyChanges(listener: () => void): () => void {
+    return listenForKeyChanges(this.#clientConfig, listener, this.#onConnectionError);
+  }
+
+  /** After a committed key or tenant change: the other instances re-read at once. */
+  async #announceKeyChange(): Promise<void> {
+    // The change is committed: a lost notice costs only the poll's delay, never the admin call.
+    await announceKeyChange(this.#pool).catch((error: unknown) => this.#onConnectionError(error as Error));
   }
 
   async #migrate(migrations: readonly Migration[]): Promise<void> {
@@ -238,6 +255,7 @@ export class PostgresStore implements Store {
         ],
       );
     });
+    await this.#announceKeyChange();
   }
 
   async listKeys(filter: { tenant?: string }): Promise<VirtualKeyRecord[]> {
@@ -257,7 +275,7 @@ export class PostgresStore implements Store {
   }
 
   async revokeKey(id: string, atMs: number): Promise<boolean> {
-    return await this.#transaction(async (client) => {
+    const revoked = await this.#transaction(async (client) => {
       await this.#lockKeyChanges(client);
       const result = await client.query(
         `UPDATE virtual_keys SET revoked_at = $2, seq = nextval('virtual_keys_change_seq')
@@ -266,6 +284,8 @@ export class PostgresStore implements Store {
       );
       return result.rowCount === 1;
     });
+    if (revoked) await this.#announceKeyChange();
+    return revoked;
   }
 
   async keysChangedSince(cursor: number): Promise<{ cursor: number; keys: VirtualKeyRecord[] }> {
@@ -284,6 +304,7 @@ export class PostgresStore implements Store {
          updated_at = excluded.updated_at`,
       [record.name, record.tier, JSON.stringify(record.settings), record.createdAt, record.updatedAt],
     );
+    await this.#announceKeyChange();
   }
 
   async listTenants(): Promise<TenantRecord[]> {
@@ -295,7 +316,9 @@ export class PostgresStore implements Store {
 
   async deleteTenant(name: string): Promise<boolean> {
     const result = await this.#pool.query('DELETE FROM tenants WHERE name = $1', [name]);
-    return result.rowCount === 1;
+    if (result.rowCount !== 1) return false;
+    await this.#announceKeyChange();
+    return true;
   }
 
   async addSpend(entries: readonly SpendEntry[]): Promise<void> {

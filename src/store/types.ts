@@ -82,6 +82,12 @@ export interface Store {
    * is a store-wide sequence, so every instance polling it sees every change exactly once.
    */
   keysChangedSince(cursor: number): Promise<{ cursor: number; keys: VirtualKeyRecord[] }>;
+  /**
+   * Calls `listener` as soon as any instance on this store changed keys or tenants, so they need not wait
+   * for the next poll; returns the function that stops it. Absent: the store cannot announce (SQLite,
+   * whose instances share one host and poll).
+   */
+  watchKeyChanges?(listener: () => void): () => void;
 
   upsertTenant(record: TenantRecord): Promise<void>;
   listTenants(): Promise<TenantRecord[]>;

@@ -67,9 +67,10 @@ export class ControlPlane {
     });
     const logger = options.logger;
     const metrics = options.metrics;
-    const drops = (this.#drops = new DropReporter((queue, reason, count) =>
+    this.#drops = new DropReporter((queue, reason, count) =>
       logger.warn({ queue, count, reason }, 'store rows dropped: the store is slow or down'),
-    ));
+    );
+    const drops = this.#drops;
     this.spend =
       options.store === undefined
         ? undefined

@@ -269,13 +269,21 @@ export class FallbackState implements StateStore {
     await Promise.all([this.shared.close(), this.local.close()]);
   }
 
-  /** Healthy, or degraded and due for a probe (which then goes alone: the others keep answering locally). */
+  /**
+   * Healthy, or degraded and due for a probe. A store with `ping` is probed by a ping of its own in the
+   * background while this request answers locally: a request that was the probe would wait the whole
+   * timeout on a store still down, once a second. Without `ping` the request goes alone as the probe.
+   */
   #shouldTryShared(nowMs: number): boolean {
     if (nowMs > this.#lastNowMs) this.#lastNowMs = nowMs;
     if (!this.#degraded) return true;
     if (nowMs < this.#nextProbeMs) return false;
     this.#nextProbeMs = nowMs + this.#probeEveryMs;
-    return true;
+    const shared = this.shared;
+    if (shared.ping === undefined) return true;
+    // Success recovers (and replays) through #shared; a failure sets the next probe.
+    this.#shared('probe', () => shared.ping?.()).catch(() => {});
+    return false;
   }
 
   /** One shared-store call under the timeout; a failure degrades, an answer recovers. */

@@ -134,6 +134,10 @@ export class RedisState implements StateStore {
     await Promise.all(nodes.flatMap((node) => scripts.map((script) => script.load(node))));
   }
 
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
   async admit(scope: string, spec: AdmissionSpec, nowMs: number): Promise<AdmissionResult> {
     const now = Math.floor(nowMs);
     const budget = spec.budget;

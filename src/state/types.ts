@@ -41,6 +41,12 @@ export type BreakerAction = 'isolate' | 'close';
 export interface StateStore {
   readonly kind: 'memory' | 'redis';
 
+  /**
+   * A cheap round trip, for FallbackState's probe of a shared store it stopped using (so no request has
+   * to be the probe and wait on a store that may still be down). Absent: a request is the probe.
+   */
+  ping?(): Promise<void>;
+
   /** Adds `by` to a counter that expires `ttlMs` after its first write; returns the new value. */
   increment(key: string, by: number, ttlMs: number, nowMs: number): MaybePromise<number>;
 

@@ -150,6 +150,44 @@ describe('FallbackState', () => {
     });
   });
 
+  it('probes with a ping of its own when the store has one: no request waits on a store still down', async () => {
+    const shared = controllable();
+    let pings = 0;
+    let pingAnswers = false;
+    (shared.store as StateStore & { ping: () => Promise<void> }).ping = () => {
+      pings += 1;
+      return pingAnswers ? Promise.resolve() : new Promise<void>(() => {});
+    };
+    const events: FallbackEvent[] = [];
+    const state = new FallbackState(shared.store, {
+      mode: 'local',
+      timeoutMs: 20,
+      probeEveryMs: 1_000,
+      onEvent: (e) => events.push(e),
+    });
+    shared.set('hang');
+    expect((await state.admit('t', request({ rpm: 100 }), NOW)).allowed).toBe(true);
+    expect(state.degraded).toBe(true);
+    const callsAfterOutage = shared.calls();
+    // Due for a probe: the ping goes (and hangs), the request answers locally at once.
+    const started = performance.now();
+    expect((await state.admit('t', request({ rpm: 100 }), NOW + 1_001)).allowed).toBe(true);
+    expect(performance.now() - started).toBeLessThan(15);
+    expect(pings).toBe(1);
+    expect(shared.calls()).toBe(callsAfterOutage);
+    // The ping times out (a failure, still degraded, no second event).
+    await expect.poll(() => state.failures).toBe(2);
+    expect(events).toHaveLength(1);
+    // The store is back: the next due ping recovers it, and the request after goes to the store again.
+    shared.set('answer');
+    pingAnswers = true;
+    expect((await state.admit('t', request({ rpm: 100 }), NOW + 2_100)).allowed).toBe(true);
+    await expect.poll(() => state.degraded).toBe(false);
+    expect(events.map((e) => e.kind)).toEqual(['degraded', 'recovered']);
+    expect((await state.admit('t', request({ rpm: 100 }), NOW + 2_101)).allowed).toBe(true);
+    expect(shared.calls()).toBe(callsAfterOutage + 1);
+  });
+
   it('drops the oldest missed settlement past the bound, and says so', async () => {
     const shared = controllable();
     const events: FallbackEvent[] = [];

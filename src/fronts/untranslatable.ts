@@ -5,6 +5,8 @@
  * up front: it leaves them out of the normalized request (which then serves routing, limits and the
  * estimate), remembers the first one here, and the front refuses a translated target with it, which
  * the attempt loop treats like any target that cannot express a request (the next target, else the 400).
+ * The input guard does not read the normalized request of a front but the client's body, so what is
+ * left out here is guarded all the same (guarded-text.ts).
  */
 import { GatewayError } from '../errors/gateway-error.ts';
 

@@ -9,6 +9,9 @@ export interface GuardVerdict {
   rule: string;
   /** flag (logged only), strip, block, redact, refuse (a locked system message), demote. */
   action: 'flag' | 'strip' | 'block' | 'redact' | 'refuse' | 'demote';
-  /** `messages[2].content` for the input; `choices[0]` or the moderation backend for the output. */
+  /**
+   * `messages[2].content` for the input (in the client's own terms on /v1/messages and /v1/responses:
+   * `input[2].output`); `choices[0]` or the moderation backend for the output.
+   */
   where: string;
 }

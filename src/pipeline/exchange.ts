@@ -5,7 +5,8 @@
  * that ends the stream with an error event. The attempt loop (attempt.ts) decides what to do next.
  */
 import type { CompiledTarget } from '../config/compile.ts';
-import type { FrontCall } from '../fronts/types.ts';
+import type { FrontCall, FrontStream } from '../fronts/types.ts';
+import type { StreamModerator } from '../guardrails/moderation/stream-moderator.ts';
 import { captureChunk } from '../observability/body-capture.ts';
 import { priceAnswer } from './account.ts';
 import { upstreamTimeout } from '../errors/codes.ts';
@@ -26,8 +27,10 @@ import { SseWriter } from '../server/sse-writer.ts';
 import { classifyTransportError, isAbort } from '../transport/upstream-call.ts';
 import { type UpstreamHead, UpstreamExchange } from '../transport/upstream-exchange.ts';
 import type { RequestContext } from './context.ts';
-import { createStreamModerator, moderateCompletion } from './guard-out.ts';
+import { createStreamModerator, moderateAnswer, moderateCompletion, moderationFor } from './guard-out.ts';
 import type { Usage } from '../protocol/chat-response.ts';
+import { tokensOf } from '../observability/request-record.ts';
+import { RelayEvents } from './relay-events.ts';
 import { type HedgeEntrant, HedgeLostError } from './hedge.ts';
 import { addUsage, type DeliveredStream, usageChunkWithPrior } from './stream-delivery.ts';
 import { relayableFailure, UPSTREAM_ERROR_BODY_MAX_BYTES } from './relayed-failure.ts';
@@ -109,7 +112,15 @@ export async function jsonAttempt(
       ctx.finishReason = answer.finishReason;
       ctx.rawFinishReason = answer.rawFinishReason;
       priceAnswer(ctx);
-      sendCompletion(ctx, answer.body ?? bodyBytes);
+      // Output moderation (guard-out.ts) of the answer as a chat completion; one it blocked or redacted
+      // goes out in the front's own terms, and the upstream's bytes do not.
+      const moderation = answer.moderation;
+      const checked =
+        moderation === undefined ? undefined : moderateAnswer(ctx, target, moderation.completion);
+      const moderated = checked instanceof Promise ? await checked : checked;
+      if (moderation !== undefined && moderated !== undefined)
+        sendCompletion(ctx, moderation.render(moderated));
+      else sendCompletion(ctx, answer.body ?? bodyBytes);
       return { kind: 'done', latencyMs: performance.now() - started };
     }
     const translated = provider.adapter.fromResponse(bodyText, translation);
@@ -203,8 +214,14 @@ export async function streamAttempt(
   // The cache keeps what this attempt sends (the usage chunk too), for the store once it is complete.
   const recorder = ctx.front === undefined ? ctx.cacheRecorder : undefined;
   recorder?.reset();
+  // Output moderation (guard-out.ts): undefined when off.
+  const moderation = moderationFor(ctx, target);
   const frontStream =
-    ctx.front === undefined ? undefined : ctx.front.openStream(frontCall(ctx, target, translation), writer);
+    ctx.front === undefined
+      ? undefined
+      : ctx.front.openStream(frontCall(ctx, target, translation), writer, moderation !== undefined);
+  /** A passthrough front: the upstream's own events go to the client, the chunks only say what they carry. */
+  const relayStream = frontStream?.passthrough === true ? frontStream : undefined;
   const translator = frontStream?.translator ?? provider.adapter.createStreamTranslator(translation);
   // What reaches the client: the OpenAI chunks (a translated front renders them as its own events), each
   // recorded for stream recovery; a passthrough front relays the upstream's own bytes instead.
@@ -219,17 +236,25 @@ export async function streamAttempt(
           delivered?.record(json);
           frontStream.chunk(json, 'chunk');
         };
-  // Output moderation holds text back until each sentence is judged (guard-out.ts); undefined when off.
-  // A passthrough front relays the upstream's own bytes and is not moderated (docs/configuration.md).
+  // Output moderation holds text back until each sentence is judged. On a passthrough it holds the
+  // upstream's own events, each with the text of the chunks read from it, and releases or drops them
+  // together: what goes out is still the upstream's bytes, unchanged.
   const moderator =
-    frontStream?.passthrough === true
+    moderation === undefined
       ? undefined
-      : createStreamModerator(ctx, target, send, () => flushOut());
+      : createStreamModerator(
+          ctx,
+          moderation,
+          relayStream === undefined ? send : (raw) => relayStream.relay(raw),
+          // The hold timer released text, or blocked: a block ends the stream now, not at the next read.
+          () => (moderator?.stopped === true ? exchange.abort(new ModerationStop()) : flushOut()),
+          relayStream !== undefined,
+        );
   const emit: EmitChunk = (json, kind) => {
     recorder?.chunk(json);
     if (kind === 'usage') {
       // A continued answer's usage counts every attempt (the client pays for both).
-      if (!includeUsage || frontStream?.passthrough === true) return;
+      if (!includeUsage || relayStream !== undefined) return;
       const usage = priorUsage === undefined ? json : usageChunkWithPrior(json, priorUsage);
       // Behind any text moderation still holds, so the usage never overtakes the answer.
       if (moderator !== undefined) moderator.push(usage, 'usage');
@@ -238,7 +263,11 @@ export async function streamAttempt(
       return;
     }
     ctx.streamedChunks++;
-    if (frontStream?.passthrough === true) return;
+    if (relayStream !== undefined) {
+      // Only read, for the text of the event it came from, which moderation holds until that is judged.
+      moderator?.push(json, kind);
+      return;
+    }
     if (moderator !== undefined) {
       // The upstream has answered: the first-token deadline is met even while moderation holds the text.
       firstToken.clear();
@@ -246,8 +275,10 @@ export async function streamAttempt(
     } else send(json);
   };
   // A passthrough relays the upstream's text as it came; a decoder keeps a UTF-8 character split
-  // across two reads whole.
-  const relay = frontStream?.passthrough === true ? new TextDecoder('utf-8') : undefined;
+  // across two reads whole. Under moderation it is cut into whole events instead (relay-events.ts), each
+  // read and then handed to the moderator with its bytes.
+  const relay = relayStream !== undefined && moderator === undefined ? new TextDecoder('utf-8') : undefined;
+  const relayEvents = relayStream !== undefined && moderator !== undefined ? new RelayEvents() : undefined;
   let events = 0;
   const onEvent =
     chaos === undefined
@@ -256,6 +287,10 @@ export async function streamAttempt(
           if (++events > chaos.afterChunks) throw chaosStreamFault(chaos.fault, provider.name);
           translator.push(event, emit);
         };
+  const onRelayEvent = (raw: string) => {
+    parser.push(raw, onEvent);
+    moderator?.pushEvent(raw);
+  };
   // Providers flush a stream's headers at once and may then think for minutes: undici's headers timeout
   // has passed, and its body timeout is the (longer) idle deadline. So the time-to-first-token deadline
   // runs on until the first translated chunk, with one timer per attempt, cleared at commit.
@@ -299,8 +334,11 @@ export async function streamAttempt(
   try {
     await exchange.consume((bytes) => {
       idle.touch();
-      if (relay !== undefined) writer.raw(relay.decode(bytes, { stream: true }));
-      parser.push(bytes, onEvent);
+      if (relayEvents !== undefined) relayEvents.push(bytes, onRelayEvent);
+      else {
+        if (relay !== undefined) writer.raw(relay.decode(bytes, { stream: true }));
+        parser.push(bytes, onEvent);
+      }
       if (moderator !== undefined) {
         if (moderator.stopped) throw new ModerationStop();
         // The first-byte boundary stays where it is without moderation: the upstream's first chunk. The
@@ -320,15 +358,20 @@ export async function streamAttempt(
     });
     firstToken.clear();
     idle.clear();
+    // A moderated relay's last event may lack its blank line: it is read and held like the others.
+    const lastEvent = relayEvents?.end() ?? '';
+    if (lastEvent !== '') parser.push(lastEvent, onEvent);
     parser.end(checkedFinalEvent(onEvent));
     translator.end(emit);
+    if (lastEvent !== '') moderator?.pushEvent(lastEvent);
     if (relay !== undefined) writer.raw(relay.decode());
     const held = moderator?.finish();
     if (held !== undefined) await held;
     moderator?.close();
-    frontStream?.end();
     if (!firstSent) commit();
     ctx.usage = addUsage(priorUsage, translator.usage);
+    if (moderator?.stopped === true) endBlocked(ctx, frontStream, moderator);
+    else frontStream?.end();
     ctx.finishReason = moderator?.stopped === true ? 'content_filter' : translator.finishReason;
     ctx.rawFinishReason = translator.rawFinishReason;
     await writer.finish(frontStream === undefined);
@@ -337,10 +380,11 @@ export async function streamAttempt(
     firstToken.clear();
     idle.clear();
     moderator?.close();
-    if (error instanceof ModerationStop) {
-      // Moderation blocked a sentence: its content_filter chunk is queued; the answer ends here.
+    if (error instanceof ModerationStop && moderator !== undefined) {
+      // Moderation blocked a sentence: the answer ends here, in the client's protocol.
       ctx.usage = addUsage(priorUsage, translator.usage);
       if (!firstSent) commit();
+      endBlocked(ctx, frontStream, moderator);
       ctx.finishReason = 'content_filter';
       ctx.rawFinishReason = translator.rawFinishReason;
       await writer.finish(frontStream === undefined);
@@ -373,6 +417,10 @@ export async function streamAttempt(
       // out as the stream's last event, and the gateway adds no second one (respond.ts sendError).
       ctx.upstreamErrorRelayed = true;
       writer.flush(noop);
+    } else if (relayEvents !== undefined) {
+      // A moderated relay sends only judged events, never the upstream's error event (a Responses
+      // `response.failed` repeats the answer so far): what was released goes out, then the gateway's own.
+      writer.flush(noop);
     }
     if (delivered !== undefined) {
       // What the translator emitted before the break goes out, so the client has exactly what was
@@ -387,6 +435,34 @@ export async function streamAttempt(
     // Past the first byte with nowhere to continue: the stream ends with an error event, never a normal finish.
     throw streamBrokenError(ctx, provider.name, failure, error);
   }
+}
+
+/**
+ * Output moderation blocked a stream: its end in the client's protocol. Chat has its content_filter chunk
+ * (and the upstream's usage chunk, if it came) from the moderator; a front writes its own closing events.
+ * A client that asked for usage gets what the request is charged, though the upstream's never came.
+ */
+function endBlocked(
+  ctx: RequestContext,
+  frontStream: FrontStream | undefined,
+  moderator: StreamModerator,
+): void {
+  if (frontStream !== undefined) frontStream.block(chargedUsage(ctx));
+  else if (ctx.includeUsage) moderator.writeUsage(chargedUsage(ctx));
+}
+
+/**
+ * The usage a request is charged and logged (observability/request-record.ts): the upstream's, else,
+ * for a stream cut before its usage came, the estimate (the prompt, one token per chunk received).
+ */
+function chargedUsage(ctx: RequestContext): Usage {
+  if (ctx.usage !== undefined) return ctx.usage;
+  const tokens = tokensOf(ctx);
+  return {
+    prompt_tokens: tokens.prompt,
+    completion_tokens: tokens.completion,
+    total_tokens: tokens.prompt + tokens.completion,
+  };
 }
 
 /** A front's passthrough headers, set just before the answer's own headers are written. */

@@ -1,9 +1,11 @@
 /**
- * Output moderation (docs/design.md §2, after the attempt, before respond), one layer for every provider.
- * The policy comes from the request's guardrails (section, model, tenant) and the answering provider's
- * type (stricter for the weaker native filters, guardrails/policy.ts). A JSON answer is checked whole,
- * per choice; a stream goes through a StreamModerator (guardrails/moderation/stream-moderator.ts) that
- * exchange.ts puts between the translator and the writer. A blocked answer ends with
+ * Output moderation (docs/design.md §2, after the attempt, before respond), one layer for every provider
+ * and every front. The policy comes from the request's guardrails (section, model, tenant) and the
+ * answering provider's type (stricter for the weaker native filters, guardrails/policy.ts). A JSON answer
+ * is checked whole, per choice, as a chat completion (a front hands over its answer in that form and
+ * renders the moderated one in its own); a stream goes through a StreamModerator
+ * (guardrails/moderation/stream-moderator.ts) that exchange.ts puts between the translator and the
+ * writer, or, on a passthrough, between the upstream's events and the writer. A blocked answer ends with
  * `finish_reason: "content_filter"` and the flagged text never reaches the client.
  */
 import type { CompiledTarget } from '../config/compile.ts';
@@ -19,12 +21,13 @@ import type { RequestContext } from './context.ts';
 /** Context enough for a classifier to judge the reply; longer prompts are cut to their end. */
 const MAX_PROMPT_CHARS = 4000;
 
-interface Moderation {
+export interface Moderation {
   backend: ModerationBackend;
   policy: ModerationPolicy;
 }
 
-function moderationFor(ctx: RequestContext, target: CompiledTarget): Moderation | undefined {
+/** The moderation this request's answers from `target` go through; undefined when it is off. */
+export function moderationFor(ctx: RequestContext, target: CompiledTarget): Moderation | undefined {
   const guardrails = ctx.guardrails;
   const request = ctx.request;
   if (guardrails === undefined || request === undefined) return undefined;
@@ -33,15 +36,17 @@ function moderationFor(ctx: RequestContext, target: CompiledTarget): Moderation 
   return backend === undefined ? undefined : { backend, policy };
 }
 
-/** The moderator a streamed attempt writes through, or undefined when moderation is off. */
+/**
+ * The moderator a streamed attempt writes through. `relay`: a passthrough, whose upstream events are
+ * held and released whole (`write` gets them as they came).
+ */
 export function createStreamModerator(
   ctx: RequestContext,
-  target: CompiledTarget,
-  write: (json: string) => void,
+  moderation: Moderation,
+  write: (out: string) => void,
   flush: () => void,
-): StreamModerator | undefined {
-  const moderation = moderationFor(ctx, target);
-  if (moderation === undefined) return undefined;
+  relay: boolean,
+): StreamModerator {
   return new StreamModerator({
     backend: moderation.backend,
     policy: moderation.policy,
@@ -50,21 +55,40 @@ export function createStreamModerator(
     signal: ctx.abort.signal,
     prompt: lastUserText(ctx),
     flush,
+    relay,
   });
 }
 
 /**
- * The body to send for a JSON answer: undefined when it goes out unchanged, else the moderated one. A
- * promise only when a remote backend is asked.
+ * The body to send for a chat JSON answer: undefined when it goes out unchanged, else the moderated one.
+ * A promise only when a remote backend is asked.
  */
 export function moderateCompletion(
   ctx: RequestContext,
   target: CompiledTarget,
   translated: TranslatedResponse,
 ): string | undefined | Promise<string | undefined> {
+  const moderated = moderateAnswer(ctx, target, translated.completion);
+  if (moderated instanceof Promise) return moderated.then(serialized);
+  return serialized(moderated);
+}
+
+const serialized = (completion: ChatCompletion | undefined): string | undefined =>
+  completion === undefined ? undefined : JSON.stringify(completion);
+
+/**
+ * A JSON answer as a chat completion (a front's in that form): undefined when moderation leaves it as
+ * it is, else a moderated copy (blocked: `finish_reason: "content_filter"`, its text gone; redacted) for
+ * the caller to render. A promise only when a remote backend is asked.
+ */
+export function moderateAnswer(
+  ctx: RequestContext,
+  target: CompiledTarget,
+  answer: ChatCompletion,
+): ChatCompletion | undefined | Promise<ChatCompletion | undefined> {
   const moderation = moderationFor(ctx, target);
   if (moderation === undefined) return undefined;
-  const choices = translated.completion.choices;
+  const choices = answer.choices;
   // Reasoning shown to the client is judged with the answer; a block clears both.
   const texts = choices.map((choice) => {
     const content = typeof choice.message.content === 'string' ? choice.message.content : '';
@@ -77,9 +101,9 @@ export function moderateCompletion(
     text.trim() === '' ? undefined : check(moderation.backend, text, ctx, prompt),
   );
   if (results.some((result) => result instanceof Promise)) {
-    return Promise.all(results).then((settled) => apply(ctx, moderation, translated, texts, settled));
+    return Promise.all(results).then((settled) => apply(ctx, moderation, answer, texts, settled));
   }
-  return apply(ctx, moderation, translated, texts, results as Array<ModerationResult | undefined>);
+  return apply(ctx, moderation, answer, texts, results as Array<ModerationResult | undefined>);
 }
 
 function check(
@@ -103,10 +127,10 @@ function check(
 function apply(
   ctx: RequestContext,
   moderation: Moderation,
-  translated: TranslatedResponse,
+  answer: ChatCompletion,
   texts: readonly string[],
   results: ReadonlyArray<ModerationResult | undefined>,
-): string | undefined {
+): ChatCompletion | undefined {
   let completion: ChatCompletion | undefined;
   results.forEach((result, index) => {
     if (result === undefined) return;
@@ -115,7 +139,7 @@ function apply(
     const where = `choices[${index}]:${moderation.backend.name}`;
     ctx.guardVerdicts.push({ guard: 'output', rule: decision.rule, action: decision.action, where });
     if (decision.action === 'flag') return;
-    completion ??= structuredClone(translated.completion);
+    completion ??= structuredClone(answer);
     const choice = completion.choices[index];
     if (choice === undefined) return;
     const reasoning = choice.message.reasoning_content;
@@ -126,10 +150,12 @@ function apply(
     // A block, or a redaction across reasoning and answer (its spans cannot be split back): nothing goes.
     choice.message.content = '';
     if (typeof reasoning === 'string') choice.message.reasoning_content = '';
+    // The carried thinking state (providers/anthropic/signature.ts) holds the reasoning's text too.
+    delete choice.message.reasoning_signature;
     choice.finish_reason = 'content_filter';
     ctx.finishReason = 'content_filter';
   });
-  return completion === undefined ? undefined : JSON.stringify(completion);
+  return completion;
 }
 
 function lastUserText(ctx: RequestContext): string {

@@ -4,7 +4,9 @@
  * and their signatures, cache_control, server tools, betas all intact) and the answer comes back byte
  * for byte; the Anthropic adapter still reads it for usage and the stop reason. To any other target the
  * request is translated through the normalized one (request.ts) and the answer rendered back
- * (response.ts, stream.ts).
+ * (response.ts, stream.ts). Output moderation reads both: a passthrough's blocked or redacted answer is
+ * the upstream's own with the text rewritten (moderated.ts), and its stream is relayed event by event as
+ * moderation releases them, closed in Anthropic's terms on a block (relay-close.ts).
  */
 import type { CompiledTarget } from '../../config/compile.ts';
 import { markPrefix } from '../../pipeline/continuation.ts';
@@ -13,8 +15,11 @@ import { endpointSupport } from '../endpoints.ts';
 import { refuseIfUntranslatable } from '../untranslatable.ts';
 import type { ClientHeaders, Front, FrontAnswer, FrontCall, FrontStream, SseSink } from '../types.ts';
 import { anthropicErrorResponse, anthropicStreamError } from './errors.ts';
+import { messagesGuardedText } from './guarded-text.ts';
 import { parseMessagesRequest } from './request.ts';
-import { toAnthropicMessage } from './response.ts';
+import { moderatedMessage } from './moderated.ts';
+import { MessagesRelay } from './relay-close.ts';
+import { messageId, toAnthropicMessage } from './response.ts';
 import { AnthropicStreamRenderer } from './stream.ts';
 
 /** Client request headers that change what Anthropic does, forwarded on a passthrough. */
@@ -57,28 +62,47 @@ function toUpstream(
 
 function answer(front: FrontCall, bodyText: string): FrontAnswer {
   const translated = front.target.provider.adapter.fromResponse(bodyText, front.translation);
+  const passthrough = speaksMessages(front.target);
   return {
-    body: speaksMessages(front.target)
-      ? undefined
-      : JSON.stringify(toAnthropicMessage(translated.completion)),
+    body: passthrough ? undefined : JSON.stringify(toAnthropicMessage(translated.completion)),
     usage: translated.usage,
     finishReason: translated.finishReason,
     rawFinishReason: translated.rawFinishReason,
     model: translated.completion.model,
+    moderation: {
+      completion: translated.completion,
+      render: passthrough
+        ? (moderated) => moderatedMessage(bodyText, moderated)
+        : (moderated) => JSON.stringify(toAnthropicMessage(moderated)),
+    },
   };
 }
 
 function openStream(front: FrontCall, sink: SseSink): FrontStream {
   const translator = front.target.provider.adapter.createStreamTranslator(front.translation);
+  if (speaksMessages(front.target)) {
+    // The Anthropic translator emits the chunks moderation reads whether or not anything reads them.
+    const relay = new MessagesRelay(sink, () => ({
+      id: messageId(front.translation.completionId),
+      model: translator.model ?? front.target.adapterTarget.model,
+    }));
+    return {
+      translator,
+      passthrough: true,
+      chunk: () => {},
+      end: () => {},
+      relay: (raw) => relay.relay(raw),
+      block: (usage) => relay.block(usage),
+    };
+  }
   const renderer = new AnthropicStreamRenderer(sink);
-  const passthrough = speaksMessages(front.target);
   return {
     translator,
-    passthrough,
+    passthrough: false,
     chunk: (json, kind) => renderer.chunk(json, kind),
-    end: () => {
-      if (!passthrough) renderer.end();
-    },
+    end: () => renderer.end(),
+    relay: (raw) => sink.raw(raw),
+    block: (usage) => renderer.block(usage),
   };
 }
 
@@ -97,4 +121,5 @@ export const anthropicMessagesFront: Front = {
   errorResponse: anthropicErrorResponse,
   streamError: anthropicStreamError,
   relayHeaders,
+  guardedText: messagesGuardedText,
 };

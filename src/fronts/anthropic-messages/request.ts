@@ -152,7 +152,14 @@ export const messagesRequestSchema = z.looseObject({
 type MessagesRequest = z.infer<typeof messagesRequestSchema>;
 
 export function parseMessagesRequest(body: Buffer): FrontRequest {
-  const json = parseJsonObject(body);
+  return messagesRequestOf(parseJsonObject(body));
+}
+
+/**
+ * A parsed body, validated and translated; the input guard runs it again on a body it edited
+ * (guarded-text.ts), so every target gets the guarded request.
+ */
+export function messagesRequestOf(json: Record<string, unknown>): FrontRequest {
   const result = messagesRequestSchema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -160,11 +167,10 @@ export function parseMessagesRequest(body: Buffer): FrontRequest {
     const where = param === null ? 'the request' : param;
     throw invalidRequest(`${where}: ${issue?.message ?? 'invalid'}`, param, 'invalid_value');
   }
-  const native = json as Record<string, unknown>;
   const problems = new TranslationProblems();
   const request = toChatRequest(result.data, problems);
-  rememberProblem(native, problems.first);
-  return { request, stream: result.data.stream === true, native };
+  rememberProblem(json, problems.first);
+  return { request, stream: result.data.stream === true, native: json };
 }
 
 export function toChatRequest(body: MessagesRequest, problems = new TranslationProblems()): ChatRequest {

@@ -11,6 +11,7 @@
  *   finish_reason, usage chunk     → remembered
  *   end                            → content_block_stop, message_delta (stop_reason and cumulative
  *                                    usage: the SDK overwrites with every field present), message_stop
+ *   block (output moderation)      → the same end, stop_reason "refusal"
  *
  * Blocks are strictly sequential, as Anthropic's are; opening one closes the one before. A tool call
  * whose pieces resume after another block opened (Chat interleaving parallel calls) cannot be expressed
@@ -81,6 +82,16 @@ export class AnthropicStreamRenderer {
       if (piece !== undefined && piece !== '') this.#delta({ type: 'input_json_delta', partial_json: piece });
     }
     if (choice.finish_reason != null) this.#finishReason = choice.finish_reason;
+  }
+
+  /**
+   * Output moderation blocked the answer: its content_filter chunk came through `chunk` (or, cut before
+   * it, is implied), and the upstream's usage may not have come: the attempt's usage so far stands in.
+   */
+  block(usage: Usage | undefined): void {
+    this.#finishReason = 'content_filter';
+    this.#usage ??= usage;
+    this.end();
   }
 
   end(): void {

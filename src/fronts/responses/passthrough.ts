@@ -4,13 +4,17 @@
  * that it could never serve back), and OpenAI's answer comes back byte for byte. What accounting needs
  * is read from it here: usage, the status as a finish reason, the model; and an in-band failure
  * (`error`, `response.failed`) before the first byte is classified so the attempt loop can fail over.
+ * Under output moderation the stream reader also hands out the text each event carries, as chunks, for
+ * the moderator that holds the event until that text is judged (pipeline/exchange.ts).
  */
 import type { FinishReason, Usage } from '../../protocol/chat-response.ts';
 import { CARRIED_STATE_PREFIX } from './response.ts';
 import { failureFromOpenAIErrorObject } from '../../providers/openai/errors.ts';
+import { type ChunkHeader, deltaChunk } from '../../providers/shared/chunks.ts';
 import type { SseEvent } from '../../providers/shared/sse.ts';
 import {
   type AdapterCall,
+  type EmitChunk,
   StreamProtocolError,
   type StreamTranslator,
   UpstreamProtocolError,
@@ -52,7 +56,9 @@ function isCarriedState(entry: unknown): boolean {
   );
 }
 
-interface WireResponse {
+export interface WireResponse {
+  id?: unknown;
+  created_at?: unknown;
   status?: unknown;
   model?: unknown;
   output?: Array<{ type?: unknown }>;
@@ -106,6 +112,11 @@ export function accountingOf(response: WireResponse): ResponsesAccounting {
 }
 
 export function readResponseBody(bodyText: string): ResponsesAccounting {
+  return accountingOf(parseResponseBody(bodyText));
+}
+
+/** The answer as OpenAI sent it; throws UpstreamProtocolError when it is not a `response` object. */
+export function parseResponseBody(bodyText: string): WireResponse {
   let body: unknown;
   try {
     body = JSON.parse(bodyText);
@@ -114,18 +125,40 @@ export function readResponseBody(bodyText: string): ResponsesAccounting {
   }
   if (body === null || typeof body !== 'object' || (body as { object?: unknown }).object !== 'response')
     throw new UpstreamProtocolError("Responses answer is not a 'response' object");
-  return accountingOf(body as WireResponse);
+  return body as WireResponse;
 }
 
-/** Reads a passed-through Responses stream for accounting; emits nothing (the bytes go out as they are). */
+/** Text deltas, and the chunk field output moderation reads each as (reasoning is shown, so judged). */
+const TEXT_DELTAS: ReadonlyMap<string, 'content' | 'reasoning_content'> = new Map([
+  ['response.output_text.delta', 'content'],
+  ['response.reasoning_text.delta', 'reasoning_content'],
+  ['response.reasoning_summary_text.delta', 'reasoning_content'],
+]);
+
+const noEmit: EmitChunk = () => {};
+
+/** Chunks only moderation reads (never sent): no ids. */
+const NO_HEADER: ChunkHeader = { id: '', created: 0, model: '' };
+
+/**
+ * Reads a passed-through Responses stream for accounting (the bytes go out as they are). It emits
+ * nothing, unless `moderated`: then each text delta as a chunk and the terminal event as a finish chunk,
+ * for output moderation.
+ */
 export class ResponsesStreamReader implements StreamTranslator {
   usage: Usage | undefined = undefined;
   finishReason: FinishReason | null = null;
   rawFinishReason: string | null = null;
   model: string | null = null;
   #ended = false;
+  readonly #moderated: boolean;
 
-  push(event: SseEvent): void {
+  constructor(moderated = false) {
+    this.#moderated = moderated;
+  }
+
+  /** `emit` is only called when `moderated`. */
+  push(event: SseEvent, emit: EmitChunk = noEmit): void {
     if (event.data === '[DONE]') return;
     let data: { type?: unknown; response?: WireResponse; error?: unknown };
     try {
@@ -139,6 +172,12 @@ export class ResponsesStreamReader implements StreamTranslator {
       const error = typeof data.error === 'object' && data.error !== null ? data.error : data;
       throw new UpstreamStreamError(failureFromOpenAIErrorObject({ error }, 500));
     }
+    if (this.#moderated && typeof type === 'string') {
+      const field = TEXT_DELTAS.get(type);
+      const delta = (data as { delta?: unknown }).delta;
+      if (field !== undefined && typeof delta === 'string' && delta !== '')
+        emit(deltaChunk(NO_HEADER, { [field]: delta }), 'chunk');
+    }
     const response = data.response;
     if (response === undefined) return;
     if (typeof response.model === 'string') this.model = response.model;
@@ -150,6 +189,7 @@ export class ResponsesStreamReader implements StreamTranslator {
       this.finishReason = accounting.finishReason;
       this.rawFinishReason = accounting.rawFinishReason;
       this.#ended = true;
+      if (this.#moderated) emit(deltaChunk(NO_HEADER, {}, accounting.finishReason ?? 'stop'), 'chunk');
     }
   }
 

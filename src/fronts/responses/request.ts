@@ -101,8 +101,14 @@ export type ResponsesRequest = z.infer<typeof responsesRequestSchema>;
 const STATEFUL_FIELDS = ['previous_response_id', 'conversation', 'prompt'] as const;
 
 export function parseResponsesRequest(body: Buffer): FrontRequest {
-  const json = parseJsonObject(body);
-  const native = json as Record<string, unknown>;
+  return responsesRequestOf(parseJsonObject(body));
+}
+
+/**
+ * A parsed body, checked, validated and translated; the input guard runs it again on a body it edited
+ * (guarded-text.ts), so every target gets the guarded request.
+ */
+export function responsesRequestOf(native: Record<string, unknown>): FrontRequest {
   for (const field of STATEFUL_FIELDS) {
     if (native[field] != null)
       throw invalidRequest(
@@ -117,8 +123,8 @@ export function parseResponsesRequest(body: Buffer): FrontRequest {
       'background',
       'unsupported_parameter',
     );
-  const result = responsesRequestSchema.safeParse(json);
-  if (!result.success) throw requestError(result.error.issues, json);
+  const result = responsesRequestSchema.safeParse(native);
+  if (!result.success) throw requestError(result.error.issues, native);
   const problems = new TranslationProblems();
   const request = toChatRequest(result.data, problems);
   rememberProblem(native, problems.first);

@@ -12,6 +12,7 @@
  *   end                    → the open item closed (…done, content_part.done, output_item.done), then
  *                            response.completed, or response.incomplete for length / content_filter,
  *                            with the whole output and usage
+ *   block (moderation)     → the same end: response.incomplete, reason content_filter
  *
  * Items are sequential, as the SDK's stream helper requires: opening one closes the one before. A
  * tool call whose pieces resume after another item opened (Chat interleaving parallel calls) cannot be
@@ -112,6 +113,16 @@ export class ResponsesStreamRenderer {
       }
     }
     if (choice.finish_reason != null) this.#finishReason = choice.finish_reason;
+  }
+
+  /**
+   * Output moderation blocked the answer: its content_filter chunk came through `chunk` (or, cut before
+   * it, is implied), and the upstream's usage may not have come: the attempt's usage so far stands in.
+   */
+  block(nowSeconds: number, usage: Usage | undefined): void {
+    this.#finishReason = 'content_filter';
+    this.#usage ??= usage;
+    this.end(nowSeconds);
   }
 
   end(nowSeconds: number): void {

@@ -7,8 +7,15 @@
  * in was held whole when it was judged: none of it reaches the client.
  *
  * On a flag the chunks go out and the verdict is logged; on `redact` the held text goes out once as one
- * chunk with the flagged spans replaced; on `block` the held chunks are dropped, a last chunk with
- * `finish_reason: "content_filter"` is sent, and the caller stops reading the upstream.
+ * chunk with the flagged spans replaced, where the first chunk it replaces was; on `block` the held
+ * chunks are dropped, a last chunk with `finish_reason: "content_filter"` is sent (then the usage chunk,
+ * for a client that asked for one), and the caller stops reading the upstream. A redaction is written as
+ * choice 0's content, so with reasoning or another choice in the held text it blocks instead, as the
+ * JSON path does (guard-out.ts).
+ *
+ * A passthrough relay (`relay`) holds the upstream's own events instead of chunks: each event's chunks
+ * are pushed first and only read for their text, then the event with `pushEvent`, and the event is held,
+ * released or dropped with that text. Nothing is re-serialized: a released event goes out as it came.
  *
  * A local check answers synchronously. A remote one returns a promise: chunks arriving meanwhile queue
  * behind it, `pending` tells the caller to pause its upstream read, and `whenSettled` resumes it.
@@ -19,17 +26,25 @@
  * A policy that can only flag (`passThrough`, a local check) holds nothing: every chunk goes out as it
  * arrives and the text is judged at the same sentence ends, only for the log line's verdicts.
  */
+import type { Usage } from '../../protocol/chat-response.ts';
 import type { ChunkKind } from '../../providers/types.ts';
 import type { GuardVerdict } from '../verdict.ts';
 import type { ModerationPolicy } from '../policy.ts';
+import {
+  type ChunkText,
+  finishReasonOf,
+  hasFinishReason,
+  mayCarryText,
+  readChunkText,
+} from './chunk-text.ts';
 import { decide, type ModerationDecision, redact } from './decision.ts';
 import type { ModerationBackend, ModerationResult } from './types.ts';
 
 export interface StreamModeratorOptions {
   backend: ModerationBackend;
   policy: ModerationPolicy;
-  /** Queues one chunk's JSON for the client. */
-  write: (json: string) => void;
+  /** Queues one chunk's JSON for the client; on a relay, one upstream event as it came. */
+  write: (out: string) => void;
   /** Collects the verdicts for the log line. */
   verdicts: GuardVerdict[];
   signal: AbortSignal;
@@ -37,37 +52,37 @@ export interface StreamModeratorOptions {
   prompt: string;
   /** Called after text was released by the hold timer, outside the caller's read loop. */
   flush: () => void;
+  /**
+   * A passthrough relay: what goes out is the upstream's own events, never a chunk of ours. A block
+   * writes nothing (the front closes the stream in its own terms, exchange.ts), and a redaction blocks,
+   * since an upstream event goes out unchanged or not at all.
+   */
+  relay?: boolean;
 }
 
-interface ChunkShape {
-  id?: string;
-  created?: number;
-  model?: string;
-  choices?: Array<{
-    index?: number;
-    delta?: { content?: unknown; reasoning_content?: unknown };
-    finish_reason?: unknown;
-  }>;
+/** What the hold-back holds: a chunk, the usage chunk, or (relay) one upstream event. */
+type UnitKind = ChunkKind | 'event';
+
+interface Unit {
+  out: string;
+  kind: UnitKind;
+  /** Carries moderated text, which a redaction replaces; false for role, tool-call and finish chunks. */
+  text: boolean;
 }
 
-/** A flat delta's content string: `"delta":{…"content":"…"…}` with no nested object before it. */
-const FLAT_CONTENT = /"delta":\{[^{}]*?"content":("(?:[^"\\]|\\.)*")/;
+interface Queued {
+  out: string;
+  kind: UnitKind;
+  read: ChunkText | undefined;
+}
 
 /** Ends a sentence: stop punctuation, maybe closing quotes or brackets, then optional space; or a line break. */
 const SENTENCE_END = /(?:[.!?。！？…](?:["'”’)\]]*)\s*|\n\s*)$/;
 
-/**
- * `json.includes(needle)`, with `hint` (a piece of `needle` shorter than 7 characters) searched first. V8
- * searches a needle of 7 characters or more with a Boyer–Moore table it builds on every call: 55–190 ns
- * on a chunk, against ~10 ns for a short one, and in most chunks the hint is absent (issue 18).
- */
-function has(json: string, hint: string, needle: string): boolean {
-  return json.includes(hint) && json.includes(needle);
-}
-
-/** Some choice has a finish reason (a string, not `null`). */
-function hasFinishReason(json: string): boolean {
-  return has(json, 'son":"', '"finish_reason":"');
+interface ChunkHeader {
+  id?: unknown;
+  created?: unknown;
+  model?: unknown;
 }
 
 export class StreamModerator {
@@ -75,10 +90,15 @@ export class StreamModerator {
   stopped = false;
   /** A chunk came in: the upstream is answering (the attempt commits then, not when text is released). */
   received = false;
+  /** A usage chunk went out: a client that asked for usage has it. */
+  usageSent = false;
   readonly #options: StreamModeratorOptions;
-  #held: string[] = [];
+  readonly #relay: boolean;
+  #held: Unit[] = [];
   #heldText = '';
-  #backlog: Array<[string, ChunkKind]> = [];
+  /** The held text holds reasoning or another choice than 0: a redaction of it blocks instead. */
+  #heldMixed = false;
+  #backlog: Queued[] = [];
   #pending: Promise<void> | undefined;
   #settledCallbacks: Array<() => void> = [];
   /** The first chunk with text: the source of id, created and model for a chunk we write ourselves. */
@@ -91,9 +111,12 @@ export class StreamModerator {
   #sentenceTail = '';
   /** One timer per stream at most, armed while text is held. */
   #holdTimer: NodeJS.Timeout | undefined;
+  /** Relay: what the chunks of the event being read said; the event itself follows in `pushEvent`. */
+  #event: ChunkText | undefined;
 
   constructor(options: StreamModeratorOptions) {
     this.#options = options;
+    this.#relay = options.relay === true;
   }
 
   /** A remote check is running: the caller pauses its upstream read until `whenSettled`. */
@@ -106,14 +129,29 @@ export class StreamModerator {
     else this.#settledCallbacks.push(callback);
   }
 
+  /** One translated chunk; on a relay, read only, as part of the event `pushEvent` hands over next. */
   push(json: string, kind: ChunkKind): void {
     this.received = true;
-    if (this.stopped) return;
-    if (this.#pending !== undefined) {
-      this.#backlog.push([json, kind]);
+    if (this.stopped) {
+      // The caller passes usage only to a client that asked for it: it follows the content_filter chunk.
+      if (kind === 'usage' && !this.#relay) this.#write(json, kind);
       return;
     }
-    this.#accept(json, kind);
+    const read =
+      kind === 'chunk' && (mayCarryText(json) || hasFinishReason(json)) ? this.#read(json) : undefined;
+    if (this.#relay) {
+      if (read !== undefined) this.#note(read);
+      return;
+    }
+    this.#enqueue(json, kind, read);
+  }
+
+  /** Relay: one upstream event as it came, judged by the text of the chunks pushed since the last one. */
+  pushEvent(raw: string): void {
+    this.received = true;
+    const read = this.#event;
+    this.#event = undefined;
+    if (!this.stopped) this.#enqueue(raw, 'event', read);
   }
 
   /** The upstream ended: check what is still held. A promise when that check is remote. */
@@ -129,32 +167,76 @@ export class StreamModerator {
     return drained();
   }
 
-  #accept(json: string, kind: ChunkKind): void {
-    // Most chunks of an answer carry text; those without (role, usage, tool-call deltas) skip the parse.
-    // `content"` also finds `"reasoning_content"`: reasoning shown to the client is moderated like the answer.
-    const mayCarryText = kind === 'chunk' && json.includes('content"');
-    const mayFinish = kind === 'chunk' && hasFinishReason(json);
-    if (!mayCarryText && !mayFinish) {
-      if (this.#held.length === 0) this.#options.write(json);
-      else this.#held.push(json);
+  /**
+   * A block stopped the upstream read before its usage chunk came: the usage the request is charged,
+   * for a client that asked for usage. Nothing when one already went out, or on a relay.
+   */
+  writeUsage(usage: Usage): void {
+    if (this.usageSent || this.#relay) return;
+    const header = this.#header();
+    this.#write(
+      JSON.stringify({
+        id: typeof header.id === 'string' ? header.id : '',
+        object: 'chat.completion.chunk',
+        created: typeof header.created === 'number' ? header.created : 0,
+        model: typeof header.model === 'string' ? header.model : '',
+        choices: [],
+        usage,
+      }),
+      'usage',
+    );
+  }
+
+  /** Stops the hold timer: the attempt is over (ended, failed or abandoned). */
+  close(): void {
+    if (this.#holdTimer !== undefined) clearTimeout(this.#holdTimer);
+    this.#holdTimer = undefined;
+  }
+
+  #read(json: string): ChunkText {
+    if (this.#firstChunk === '') this.#firstChunk = json;
+    return readChunkText(json);
+  }
+
+  #note(read: ChunkText): void {
+    const event = this.#event;
+    if (event === undefined) {
+      this.#event = { text: read.text, finished: read.finished, mixed: read.mixed };
       return;
     }
-    const text = this.#read(json);
-    if (this.#options.policy.passThrough) {
+    event.text += read.text;
+    event.finished ||= read.finished;
+    event.mixed ||= read.mixed;
+  }
+
+  #enqueue(out: string, kind: UnitKind, read: ChunkText | undefined): void {
+    if (this.#pending !== undefined) this.#backlog.push({ out, kind, read });
+    else this.#accept(out, kind, read);
+  }
+
+  #accept(out: string, kind: UnitKind, read: ChunkText | undefined): void {
+    if (read === undefined) {
+      // No text and no finish: out at once, unless text is held before it.
+      if (this.#held.length === 0) this.#write(out, kind);
+      else this.#held.push({ out, kind, text: false });
+      return;
+    }
+    const policy = this.#options.policy;
+    if (policy.passThrough) {
       // Nothing to withhold: out at once; the text is judged below, and with nothing held no timer is needed.
-      this.#options.write(json);
-      this.#heldText += text.text;
-      const sentenceEnds = text.text !== '' && SENTENCE_END.test(this.#heldText.slice(-8));
-      if (text.finished || sentenceEnds || this.#heldText.length >= this.#options.policy.windowChars)
-        this.#check();
+      this.#write(out, kind);
+      this.#heldText += read.text;
+      const sentenceEnds = read.text !== '' && SENTENCE_END.test(this.#heldText.slice(-8));
+      if (read.finished || sentenceEnds || this.#heldText.length >= policy.windowChars) this.#check();
       return;
     }
-    this.#held.push(json);
-    this.#heldText += text.text;
-    if (text.finished || this.#heldText.length >= this.#options.policy.windowChars) this.#check();
-    else if (text.text !== '' && SENTENCE_END.test(this.#heldText.slice(-8))) this.#check();
+    this.#held.push({ out, kind, text: read.text !== '' });
+    this.#heldText += read.text;
+    if (read.mixed) this.#heldMixed = true;
+    if (read.finished || this.#heldText.length >= policy.windowChars) this.#check();
+    else if (read.text !== '' && SENTENCE_END.test(this.#heldText.slice(-8))) this.#check();
     else if (this.#holdTimer === undefined) {
-      this.#holdTimer = setTimeout(this.#onHoldTimeout, this.#options.policy.holdMs);
+      this.#holdTimer = setTimeout(this.#onHoldTimeout, policy.holdMs);
       this.#holdTimer.unref();
     }
   }
@@ -166,41 +248,6 @@ export class StreamModerator {
     if (this.#pending === undefined) this.#options.flush();
     else this.whenSettled(this.#options.flush);
   };
-
-  /** Stops the hold timer: the attempt is over (ended, failed or abandoned). */
-  close(): void {
-    if (this.#holdTimer !== undefined) clearTimeout(this.#holdTimer);
-    this.#holdTimer = undefined;
-  }
-
-  #read(json: string): { text: string; finished: boolean } {
-    if (this.#firstChunk === '') this.#firstChunk = json;
-    const finished = hasFinishReason(json);
-    // One choice with a flat delta (nearly every chunk): the content string alone is decoded. With the
-    // sentence checks, 3.2 → 1.8 µs a chunk against a whole JSON.parse per chunk (docs/performance.md
-    // "Output moderation"). Anything else
-    // (several choices, nested deltas) takes the full parse.
-    if (!has(json, 'x":1', '"index":1') && !has(json, 'ing_c', '"reasoning_content":"')) {
-      const match = FLAT_CONTENT.exec(json);
-      if (match !== null) return { text: JSON.parse(match[1] as string) as string, finished };
-      if (!json.includes('content":"')) return { text: '', finished };
-    }
-    let chunk: ChunkShape;
-    try {
-      chunk = JSON.parse(json) as ChunkShape;
-    } catch {
-      // Our own translators serialize every chunk; an unparsable one carries no text we could judge.
-      return { text: '', finished: false };
-    }
-    let text = '';
-    for (const choice of chunk.choices ?? []) {
-      const content = choice.delta?.content;
-      if (typeof content === 'string') text += content;
-      const reasoning = choice.delta?.reasoning_content;
-      if (typeof reasoning === 'string') text += reasoning;
-    }
-    return { text, finished };
-  }
 
   #check(): void {
     if (this.#holdTimer !== undefined) {
@@ -246,10 +293,14 @@ export class StreamModerator {
 
   #drainBacklog(): void {
     while (this.#backlog.length > 0 && this.#pending === undefined && !this.stopped) {
-      const [json, kind] = this.#backlog.shift() as [string, ChunkKind];
-      this.#accept(json, kind);
+      const { out, kind, read } = this.#backlog.shift() as Queued;
+      this.#accept(out, kind, read);
     }
-    if (this.stopped) this.#backlog = [];
+    if (!this.stopped) return;
+    // A block: the usage chunk, if it already came, still follows the content_filter chunk.
+    for (const queued of this.#backlog)
+      if (queued.kind === 'usage' && !this.#relay) this.#write(queued.out, 'usage');
+    this.#backlog = [];
   }
 
   /** `text` is the held text; the judged text had `tailLength` characters of released text before it. */
@@ -266,45 +317,78 @@ export class StreamModerator {
       this.#release();
       return;
     }
-    // A redaction is written as one content chunk of choice 0; with several choices or reasoning held that
-    // would move text between them, so it blocks instead.
-    const severalChoices =
-      decision.action === 'redact' && this.#held.some((json) => json.includes('"index":1'));
-    if (decision.action === 'redact' && !severalChoices) {
+    if (decision.action === 'redact' && !this.#heldMixed && !this.#relay) {
       verdicts.push({ guard: 'output', rule: decision.rule, action: 'redact', where });
       const spans = decision.spans
         .map((span) => ({ ...span, start: Math.max(0, span.start - tailLength), end: span.end - tailLength }))
         .filter((span) => span.end > 0);
       // Spans inside the already released tail are gone; with none left in the held text, all of it goes.
-      const replaced = redact(text, spans);
-      const rest = this.#held.filter((json) => !json.includes('"content"') || this.#read(json).text === '');
-      this.#held = [];
-      this.#heldText = '';
-      this.#options.write(this.#chunk({ content: replaced }, null));
-      for (const json of rest) this.#options.write(json);
+      this.#writeRedacted(redact(text, spans));
       return;
     }
     verdicts.push({ guard: 'output', rule: decision.rule, action: 'block', where });
-    this.#held = [];
-    this.#heldText = '';
+    this.#block();
+  }
+
+  /**
+   * The held units in order, with the redacted text as one content chunk where the first chunk with text
+   * was, and the other chunks with text dropped; a finish reason one of those carried still goes out.
+   */
+  #writeRedacted(replaced: string): void {
+    const held = this.#takeHeld();
+    let placed = false;
+    for (const unit of held) {
+      if (!unit.text) {
+        this.#write(unit.out, unit.kind);
+        continue;
+      }
+      if (!placed) {
+        this.#write(this.#chunk({ content: replaced }, null), 'chunk');
+        placed = true;
+      }
+      const finishReason = hasFinishReason(unit.out) ? finishReasonOf(unit.out) : null;
+      if (finishReason !== null) this.#write(this.#chunk({}, finishReason), 'chunk');
+    }
+  }
+
+  #block(): void {
+    const held = this.#takeHeld();
     this.stopped = true;
     this.close();
-    this.#options.write(this.#chunk({}, 'content_filter'));
+    // A relay's front writes its own closing events (exchange.ts).
+    if (this.#relay) return;
+    this.#write(this.#chunk({}, 'content_filter'), 'chunk');
+    for (const unit of held) if (unit.kind === 'usage') this.#write(unit.out, 'usage');
   }
 
   #release(): void {
-    for (const json of this.#held) this.#options.write(json);
+    for (const unit of this.#takeHeld()) this.#write(unit.out, unit.kind);
+  }
+
+  #takeHeld(): Unit[] {
+    const held = this.#held;
     this.#held = [];
     this.#heldText = '';
+    this.#heldMixed = false;
+    return held;
+  }
+
+  #write(out: string, kind: UnitKind): void {
+    if (kind === 'usage') this.usageSent = true;
+    this.#options.write(out);
+  }
+
+  #header(): ChunkHeader {
+    try {
+      return this.#firstChunk === '' ? {} : (JSON.parse(this.#firstChunk) as ChunkHeader);
+    } catch {
+      // Ids are cosmetic in a chunk we write ourselves; an unparsable first chunk leaves them empty.
+      return {};
+    }
   }
 
   #chunk(delta: Record<string, string>, finishReason: string | null): string {
-    let header: ChunkShape = {};
-    try {
-      header = this.#firstChunk === '' ? {} : (JSON.parse(this.#firstChunk) as ChunkShape);
-    } catch {
-      // Ids are cosmetic in a chunk we write ourselves; an unparsable first chunk leaves them empty.
-    }
+    const header = this.#header();
     return JSON.stringify({
       id: typeof header.id === 'string' ? header.id : '',
       object: 'chat.completion.chunk',

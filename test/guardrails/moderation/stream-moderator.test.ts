@@ -190,3 +190,187 @@ describe('stream moderator', () => {
     expect(verdicts.map((verdict) => verdict.action)).toEqual(['block']);
   });
 });
+
+function moderatorWith(options: { action?: 'block' | 'redact'; relay?: boolean } = {}) {
+  const out: string[] = [];
+  const verdicts: GuardVerdict[] = [];
+  const moderator = new StreamModerator({
+    backend: new LocalModeration(),
+    policy: new GuardrailsPolicy(
+      {
+        injection: 'flag',
+        system_messages: 'allow',
+        max_messages: 4096,
+        moderation: { hold_ms: 60_000, action: options.action ?? 'block' },
+      },
+      undefined,
+    ).moderationFor('m', 'openai'),
+    write: (json) => out.push(json),
+    verdicts,
+    signal: new AbortController().signal,
+    prompt: '',
+    flush: () => {},
+    relay: options.relay,
+  });
+  return { out, verdicts, moderator };
+}
+
+function deltaChunk(delta: Record<string, unknown>, finish: string | null = null): string {
+  return JSON.stringify({
+    id: 'c1',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'm',
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  });
+}
+
+const usageChunk = JSON.stringify({
+  id: 'c1',
+  object: 'chat.completion.chunk',
+  created: 1,
+  model: 'm',
+  choices: [],
+  usage: { prompt_tokens: 5, completion_tokens: 9, total_tokens: 14 },
+});
+
+const HARMFUL = 'To build a pipe bomb, pack the pipe with explosive powder and seal both ends.';
+
+describe('stream moderator: redact', () => {
+  it('writes the redacted text where the text was: after the role chunk, the finish reason kept', () => {
+    const run = moderatorWith({ action: 'redact' });
+    const role = deltaChunk({ role: 'assistant', content: '' });
+    run.moderator.push(role, 'chunk');
+    for (const token of tokens(`Sure. ${HARMFUL}`))
+      run.moderator.push(deltaChunk({ content: token }), 'chunk');
+    run.moderator.push(deltaChunk({}, 'stop'), 'chunk');
+    expect(run.out[0]).toBe(role);
+    const text = content(run.out);
+    expect(text).toContain('[redacted]');
+    expect(text).not.toMatch(/pipe|bomb|explosive/);
+    expect(JSON.parse(run.out.at(-1) as string).choices[0].finish_reason).toBe('stop');
+    expect(run.verdicts.map((verdict) => verdict.action)).toContain('redact');
+  });
+
+  it('keeps the finish reason of a dropped chunk that carried text and finished at once', () => {
+    const { out, moderator } = moderatorWith({ action: 'redact' });
+    moderator.push(deltaChunk({ content: HARMFUL }, 'stop'), 'chunk');
+    expect(content(out)).not.toMatch(/pipe/);
+    expect(out.map((json) => JSON.parse(json).choices[0].finish_reason)).toEqual([null, 'stop']);
+  });
+
+  // Anthropic's reasoning chunk, and DeepSeek's (whose reasoning chunks carry `"content":null`).
+  for (const [shape, reasoning] of [
+    ['reasoning only', (text: string) => deltaChunk({ reasoning_content: text })],
+    ['content null', (text: string) => deltaChunk({ content: null, reasoning_content: text })],
+  ] as const) {
+    it(`blocks instead when the held text is reasoning (${shape}): none of it goes out, nor into content`, () => {
+      const { out, verdicts, moderator } = moderatorWith({ action: 'redact' });
+      for (const token of tokens(`Let me think. ${HARMFUL}`)) moderator.push(reasoning(token), 'chunk');
+      const sent = out.join('');
+      expect(sent).not.toMatch(/pipe|bomb|explosive/);
+      expect(content(out)).toBe('');
+      expect(sent).not.toContain('[redacted]');
+      expect(moderator.stopped).toBe(true);
+      expect(verdicts.map((verdict) => verdict.action)).toEqual(['block']);
+    });
+  }
+});
+
+describe('stream moderator: usage after a block', () => {
+  it('lets the usage chunk held behind the text out after the content_filter chunk', () => {
+    const { out, moderator } = moderatorWith();
+    moderator.push(deltaChunk({ content: 'Sure, here goes' }), 'chunk');
+    moderator.push(usageChunk, 'usage');
+    moderator.push(deltaChunk({ content: ` and now. ${HARMFUL}` }), 'chunk');
+    expect(moderator.stopped).toBe(true);
+    expect(JSON.parse(out.at(-2) as string).choices[0].finish_reason).toBe('content_filter');
+    expect(out.at(-1)).toBe(usageChunk);
+    expect(moderator.usageSent).toBe(true);
+  });
+
+  it('lets a usage chunk arriving after the block out, and writes one only when none came', () => {
+    const { out, moderator } = moderatorWith();
+    moderator.push(deltaChunk({ content: HARMFUL }), 'chunk');
+    expect(moderator.stopped).toBe(true);
+    moderator.push(deltaChunk({ content: 'more' }), 'chunk');
+    moderator.push(usageChunk, 'usage');
+    expect(out.at(-1)).toBe(usageChunk);
+    moderator.writeUsage({ prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 });
+    expect(out.at(-1)).toBe(usageChunk);
+
+    const cut = moderatorWith();
+    cut.moderator.push(deltaChunk({ content: HARMFUL }), 'chunk');
+    cut.moderator.writeUsage({ prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 });
+    const last = JSON.parse(cut.out.at(-1) as string);
+    expect(last).toMatchObject({ id: 'c1', model: 'm', choices: [], usage: { completion_tokens: 3 } });
+  });
+});
+
+describe('stream moderator: a passthrough relay', () => {
+  /** One upstream event: its chunks read first, then its own bytes. */
+  function relayEvent(moderator: StreamModerator, raw: string, chunks: string[]): void {
+    for (const json of chunks) moderator.push(json, 'chunk');
+    moderator.pushEvent(raw);
+  }
+  const textEvent = (text: string) => `event: content_block_delta\ndata: ${JSON.stringify({ text })}\n\n`;
+
+  it('releases the upstream events themselves, whole and in order, once their text is judged', () => {
+    const { out, moderator } = moderatorWith({ relay: true });
+    const start = 'event: message_start\ndata: {}\n\n';
+    relayEvent(moderator, start, []);
+    expect(out).toEqual([start]);
+    const events = tokens('One sentence here. And the next').map(textEvent);
+    for (const [i, raw] of events.entries())
+      relayEvent(moderator, raw, [
+        deltaChunk({ content: tokens('One sentence here. And the next')[i] as string }),
+      ]);
+    // The first sentence is out; the unfinished one is held.
+    expect(out).toEqual([start, ...events.slice(0, 3)]);
+    const stop = 'event: message_stop\ndata: {}\n\n';
+    relayEvent(moderator, stop, [deltaChunk({}, 'stop')]);
+    expect(out).toEqual([start, ...events, stop]);
+  });
+
+  it('queues events behind a remote check, in order, each with its own text', async () => {
+    const pending: Array<() => void> = [];
+    const out: string[] = [];
+    const moderator = new StreamModerator({
+      backend: {
+        name: 'remote',
+        check: (text) =>
+          new Promise<ModerationResult>((resolve) => {
+            pending.push(() => resolve({ categories: text.includes('bomb') ? ['S9'] : [], spans: [] }));
+          }),
+      },
+      policy,
+      write: (raw) => out.push(raw),
+      verdicts: [],
+      signal: new AbortController().signal,
+      prompt: '',
+      flush: () => {},
+      relay: true,
+    });
+    const text = 'First part. Second part. A bomb here. Tail.';
+    for (const token of tokens(text))
+      relayEvent(moderator, textEvent(token), [deltaChunk({ content: token })]);
+    expect(moderator.pending).toBe(true);
+    while (pending.length > 0) {
+      pending.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(out).toEqual(tokens('First part. Second part. ').map(textEvent));
+    expect(moderator.stopped).toBe(true);
+  });
+
+  it('drops the events of a flagged sentence and writes nothing of its own; redact blocks too', () => {
+    for (const action of ['block', 'redact'] as const) {
+      const { out, verdicts, moderator } = moderatorWith({ relay: true, action });
+      for (const token of tokens(`Fine. ${HARMFUL} Never sent.`))
+        relayEvent(moderator, textEvent(token), [deltaChunk({ content: token })]);
+      expect(moderator.stopped).toBe(true);
+      expect(out).toEqual([textEvent('Fine. ')]);
+      expect(verdicts.map((verdict) => verdict.action)).toEqual(['block']);
+    }
+  });
+});

@@ -28,10 +28,12 @@ import type { FileStore } from './file-store.ts';
 import { finalizeIfDone } from './finalize.ts';
 import { runLive } from './live.ts';
 import { errorBody, errorLine, responseLine } from './objects.ts';
-import { BatchBudgets } from './budget.ts';
+import { type BatchAdmission, BatchBudgets } from './budget.ts';
+import { BatchGuards } from './guard.ts';
 import { applyResults } from './results.ts';
 import { type ResolvedTarget, resolveTarget, upstreamCustomId, upstreamRequest } from './target.ts';
-import { batchUpstreamFor, type SubmitItem } from './upstream.ts';
+import { batchUpstreamFor, type SubmitItem, type UpstreamResult } from './upstream.ts';
+import { SendLease } from './send-lease.ts';
 import { backgroundTurn, sliceEnd } from '../server/background-turn.ts';
 
 const BACKOFF_FACTOR = 1.5;
@@ -43,6 +45,22 @@ const EXPIRY_CHECK_MS = 60_000;
  * (upstream-http.ts times calls out at 120 s). A row a crash left mid-send is recovered after it.
  */
 const SEND_GRACE_MS = 150_000;
+/**
+ * Sends of one provider batch row that may fail before its lines give up on it: back to the queue once
+ * (a new row, sent afresh), then failed (results.ts MAX_LINE_ATTEMPTS). With the default poll settings
+ * the tries are spread over about 45 minutes (backoff 45 s, ×1.5, at most max_poll_interval_s), so an
+ * outage that long is waited out, and a refusal that never ends (a revoked key) ends the lines within
+ * about 1.5 h instead of never.
+ */
+const MAX_SEND_ATTEMPTS = 10;
+const EXPIRED_MESSAGE = 'This request could not be executed before the completion window expired.';
+const CANCELLED_MESSAGE = 'The batch was cancelled before this request was sent.';
+/**
+ * The live path records its answers as they come, at least this often or every so many lines, so a
+ * takeover after a crash sends only the lines no answer was recorded for (#sendLive).
+ */
+const LIVE_RECORD_MS = 1000;
+const LIVE_RECORD_LINES = 100;
 
 export interface AggregatorOptions {
   store: BatchStore;
@@ -51,6 +69,8 @@ export interface AggregatorOptions {
   controlPlane: ControlPlane | undefined;
   logger: Logger;
   now?: () => number;
+  /** The send grace (SEND_GRACE_MS); tests shorten it. */
+  sendGraceMs?: number;
 }
 
 export class Aggregator {
@@ -63,6 +83,8 @@ export class Aggregator {
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #budgets: BatchBudgets;
+  readonly #sendGraceMs: number;
+  readonly #guards: BatchGuards;
   /** Provider batches this process is working on (sending, polling, running live). */
   readonly #busy = new Set<string>();
   readonly #work = new Set<Promise<void>>();
@@ -78,7 +100,9 @@ export class Aggregator {
     this.#controlPlane = options.controlPlane;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
+    this.#sendGraceMs = options.sendGraceMs ?? SEND_GRACE_MS;
     this.#budgets = new BatchBudgets(options.snapshot, options.controlPlane, options.logger, this.#now);
+    this.#guards = new BatchGuards(options.snapshot, options.controlPlane);
   }
 
   get #config(): BatchConfig {
@@ -169,10 +193,10 @@ export class Aggregator {
       if (batch.nextPollAt > nowMs || this.#busy.has(batch.id)) continue;
       // Taken before the work, so of several instances (or a tick racing a slow one) one does it.
       const preparing = batch.status === 'preparing';
-      const until = nowMs + (preparing ? SEND_GRACE_MS : this.#backoffMs(batch.polls));
+      const until = nowMs + (preparing ? this.#sendGraceMs : this.#backoffMs(batch.polls));
       if (!(await this.#store.takeProviderBatch(batch.id, batch.nextPollAt, until))) continue;
       // A row still `preparing` here failed to send (provider down, a crash): look it up, else send again.
-      if (preparing) this.#track(batch.id, () => this.#recover(batch));
+      if (preparing) this.#track(batch.id, () => this.#recover(batch, until));
       else this.#track(batch.id, () => this.#poll(batch));
     }
   }
@@ -185,11 +209,7 @@ export class Aggregator {
     for (const job of await this.#store.activeJobs()) {
       if (job.status !== 'in_progress' || job.expiresAt > nowMs) continue;
       await this.#store.cancelQueuedLines(job.id, (line) =>
-        errorLine(
-          line.customId,
-          'batch_expired',
-          'This request could not be executed before the completion window expired.',
-        ),
+        errorLine(line.customId, 'batch_expired', EXPIRED_MESSAGE),
       );
       await this.finalize(job.id);
     }
@@ -205,8 +225,8 @@ export class Aggregator {
       upstreamId: null,
       lineCount: 0,
       createdAt: nowMs,
-      // Nobody else touches the row while this instance sends it (the send grace).
-      nextPollAt: nowMs + SEND_GRACE_MS,
+      // Nobody else touches the row while this instance sends it (the send grace, renewed meanwhile).
+      nextPollAt: nowMs + this.#sendGraceMs,
       polls: 0,
     };
     const lines = await this.#store.claimLines(batch, limit);
@@ -214,7 +234,7 @@ export class Aggregator {
     const claimed = { ...batch, lineCount: lines.length };
     this.#track(batch.id, async () => {
       try {
-        await this.#send(claimed, lines);
+        await this.#holding(batch.id, claimed.nextPollAt, (lease) => this.#send(claimed, lines, lease));
       } catch (error) {
         // Nothing is known to have reached the provider: the row is looked up, then sent, after a backoff.
         await this.#store.updateProviderBatch(batch.id, {
@@ -227,7 +247,7 @@ export class Aggregator {
     return lines.length;
   }
 
-  async #reserve(line: BatchLineRecord, target: ResolvedTarget): Promise<GatewayError | undefined> {
+  async #reserve(line: BatchLineRecord, target: ResolvedTarget): Promise<BatchAdmission> {
     try {
       return await this.#budgets.reserve(line, upstreamRequest(target, line.request ?? '{}').request, target);
     } catch (error) {
@@ -257,16 +277,118 @@ export class Aggregator {
    * A row left `preparing` (by a crash, or a send that failed): adopt the upstream batch it was sent
    * as, or send it now. A failure waits with the same backoff as polling before the next try.
    */
-  async #recover(batch: ProviderBatchRecord): Promise<void> {
+  async #recover(batch: ProviderBatchRecord, heldUntil: number): Promise<void> {
     try {
-      await this.#adoptOrSend(batch);
+      await this.#holding(batch.id, heldUntil, (lease) => this.#adoptOrSend(batch, lease));
     } catch (error) {
+      // Not sent this time either. Lines whose job was cancelled or is past its window end now, so such
+      // a job ends even while the provider refuses every send; the rest waits with backoff, a bounded
+      // number of times.
+      const open = await this.#closeUnsent(batch.id);
+      if (open.length === 0) {
+        this.#logger.warn({ err: error, provider_batch: batch.id }, 'provider batch could not be sent');
+        return;
+      }
+      if (batch.polls + 1 >= MAX_SEND_ATTEMPTS) {
+        await this.#giveUpSending(batch, open, error);
+        return;
+      }
       await this.#store.updateProviderBatch(batch.id, {
         polls: batch.polls + 1,
         nextPollAt: this.#now() + this.#backoffMs(batch.polls),
       });
       throw error;
     }
+  }
+
+  /**
+   * The submitted lines of a row not (known to be) sent whose job was cancelled or is past its window:
+   * finished as OpenAI reports them (`batch_cancelled`, `batch_expired`), never sent, their budget
+   * reservations released, their jobs finalized. Returns the lines still to send; a row left with none
+   * is ended. Only for a row this instance holds, once the provider was asked whether it has it (and
+   * said no, or could not answer: then a job past its window or cancelled ends regardless, since the
+   * provider may refuse for good, and an answer it might still hold is given up).
+   */
+  async #closeUnsent(
+    providerBatchId: string,
+    known?: readonly BatchLineRecord[],
+  ): Promise<BatchLineRecord[]> {
+    const lines = known ?? (await this.#store.linesOfProviderBatch(providerBatchId));
+    const nowMs = this.#now();
+    const closedJobs = new Map<string, string | undefined>();
+    const open: BatchLineRecord[] = [];
+    const closed: BatchLineRecord[] = [];
+    const outcomes: BatchLineOutcome[] = [];
+    for (const line of lines) {
+      if (!closedJobs.has(line.jobId)) {
+        const job = await this.#store.getJob(line.jobId);
+        closedJobs.set(
+          line.jobId,
+          job === undefined || job.status === 'cancelling'
+            ? 'batch_cancelled'
+            : nowMs >= job.expiresAt
+              ? 'batch_expired'
+              : undefined,
+        );
+      }
+      const code = closedJobs.get(line.jobId);
+      if (code === undefined) {
+        open.push(line);
+        continue;
+      }
+      closed.push(line);
+      const message = code === 'batch_expired' ? EXPIRED_MESSAGE : CANCELLED_MESSAGE;
+      outcomes.push({
+        lineId: line.id,
+        status: 'failed',
+        result: errorLine(line.customId, code, message),
+        costUsd: null,
+      });
+    }
+    if (closed.length === 0) return open;
+    const changed = new Set(
+      open.length === 0
+        ? await this.#store.settleProviderBatch(providerBatchId, outcomes, [], nowMs)
+        : await this.#store.finishLines(providerBatchId, outcomes),
+    );
+    for (const line of closed) if (changed.has(line.id)) this.#budgets.settle(line, null);
+    this.#logger.info(
+      { provider_batch: providerBatchId, lines: changed.size },
+      'unsent batch lines of cancelled or expired jobs ended',
+    );
+    await this.#finalizeJobs(closed.map((line) => line.jobId));
+    return open;
+  }
+
+  /**
+   * A row whose sends failed MAX_SEND_ATTEMPTS times: its lines leave it with no answer, so each goes
+   * back to the queue once (a new row, sent afresh) and is then failed (results.ts), and the row ends.
+   */
+  async #giveUpSending(
+    batch: ProviderBatchRecord,
+    lines: readonly BatchLineRecord[],
+    error: unknown,
+  ): Promise<void> {
+    this.#logger.warn(
+      {
+        err: error,
+        provider_batch: batch.id,
+        target: batch.target,
+        attempts: MAX_SEND_ATTEMPTS,
+        lines: lines.length,
+      },
+      'provider batch could not be sent; its lines leave it',
+    );
+    const message = `The provider did not accept the batch this request was in (${MAX_SEND_ATTEMPTS} attempts to send it failed).`;
+    await this.#settle(
+      batch.id,
+      lines.map((line) => ({
+        customId: upstreamCustomId(line.id),
+        kind: 'no_response' as const,
+        code: 'upstream_error',
+        message,
+      })),
+    );
   }
 
   #backoffMs(polls: number): number {
@@ -277,7 +399,25 @@ export class Aggregator {
     );
   }
 
-  async #adoptOrSend(batch: ProviderBatchRecord): Promise<void> {
+  /** Runs a send of a row held until `heldUntil`, the hold renewed while it runs (send-lease.ts). */
+  async #holding(id: string, heldUntil: number, send: (lease: SendLease) => Promise<void>): Promise<void> {
+    const lease = new SendLease({
+      store: this.#store,
+      id,
+      heldUntil,
+      graceMs: this.#sendGraceMs,
+      now: this.#now,
+      logger: this.#logger,
+    }).start();
+    try {
+      await send(lease);
+    } finally {
+      await lease.stop();
+    }
+  }
+
+  async #adoptOrSend(batch: ProviderBatchRecord, lease: SendLease): Promise<void> {
+    // Only the lines with no answer recorded (a live send cut short records what it got).
     const lines = await this.#store.linesOfProviderBatch(batch.id);
     const target = resolveTarget(this.#snapshot(), batch.target);
     const upstream = target === undefined ? undefined : batchUpstreamFor(target.provider, target.call);
@@ -297,31 +437,53 @@ export class Aggregator {
         return;
       }
     }
-    await this.#send(batch, lines);
+    // Not sent before: lines whose job was cancelled or ran past its window since are not sent now.
+    const open = await this.#closeUnsent(batch.id, lines);
+    if (open.length === 0 && lines.length > 0) return;
+    await this.#send(batch, open, lease);
   }
 
-  async #send(batch: ProviderBatchRecord, claimed: readonly BatchLineRecord[]): Promise<void> {
+  async #send(
+    batch: ProviderBatchRecord,
+    claimed: readonly BatchLineRecord[],
+    lease: SendLease,
+  ): Promise<void> {
     let lines = claimed;
     const target = resolveTarget(this.#snapshot(), batch.target);
     if (target === undefined) {
       await this.#settle(batch.id, []);
       return;
     }
-    // Budgets by the batch price: a line a hard budget cannot fit is refused, never sent.
+    // Budgets by the price the line is billed at: a line a hard budget cannot fit is refused, never
+    // sent; one the shared state could not check (limits fail closed) waits for a later flush.
     const admitted: BatchLineRecord[] = [];
     const overBudget: BatchLineOutcome[] = [];
+    const deferred: number[] = [];
+    /** Jobs with lines finished here, before any answer: finalized at the end of the send. */
+    const answeredHere = new Set<string>();
     for (const line of lines) {
-      const refusal = await this.#reserve(line, target);
-      if (refusal === undefined) admitted.push(line);
-      else overBudget.push(refusedOutcome(line, refusal));
+      const admission = await this.#reserve(line, target);
+      if (admission === undefined) admitted.push(line);
+      else if (admission === 'deferred') deferred.push(line.id);
+      else {
+        overBudget.push(refusedOutcome(line, admission));
+        answeredHere.add(line.jobId);
+      }
     }
     if (overBudget.length > 0) await this.#store.finishLines(batch.id, overBudget);
+    // Nothing of them was sent: back to the queue, the claim not counted as an attempt.
+    if (deferred.length > 0) {
+      await this.#store.releaseLines(batch.id, deferred, this.#now());
+      this.#logger.warn(
+        { provider_batch: batch.id, target: batch.target, lines: deferred.length },
+        'batch lines wait for the next flush: the shared state did not answer their budget check',
+      );
+    }
     lines = admitted;
     const upstream = batchUpstreamFor(target.provider, target.call);
     if (upstream === undefined) {
-      const results = await runLive(target, lines, this.#config.live_concurrency, () => this.#stopped);
-      // Stopped midway: keep what was answered; the rest is sent after a restart (the row stays open).
-      await this.#settle(batch.id, results, target, this.#stopped);
+      await this.#sendLive(batch, target, lines, lease);
+      await this.#finalizeJobs(answeredHere);
       return;
     }
     // Lines the adapter cannot translate for this provider are answered at once, like a live 400.
@@ -342,6 +504,7 @@ export class Aggregator {
       } catch (error) {
         if (!(error instanceof GatewayError)) throw error;
         refused.push(refusedOutcome(line, error));
+        answeredHere.add(line.jobId);
         this.#budgets.settle(line, null);
       }
     }
@@ -351,6 +514,17 @@ export class Aggregator {
       return;
     }
     if (refused.length > 0) await this.#store.finishLines(batch.id, refused);
+    if (lease.lost) {
+      this.#logger.warn(
+        { provider_batch: batch.id },
+        'provider batch taken over by another instance; not sent',
+      );
+      return;
+    }
+    // Recovery recognises an Anthropic batch by its size (it keeps no metadata): the requests sent,
+    // which the refused and deferred lines make fewer than the lines claimed.
+    if (items.length !== batch.lineCount)
+      await this.#store.updateProviderBatch(batch.id, { lineCount: items.length });
     const upstreamId = await upstream.submit(batch.id, items);
     const first = this.#config.poll_interval_s * 1000;
     await this.#store.updateProviderBatch(batch.id, {
@@ -362,6 +536,51 @@ export class Aggregator {
       { provider_batch: batch.id, upstream_id: upstreamId, target: batch.target, lines: items.length },
       'provider batch submitted',
     );
+    await this.#finalizeJobs(answeredHere);
+  }
+
+  /**
+   * Lines for a provider without a batch API, sent live (live.ts). Answers are recorded as they come
+   * (LIVE_RECORD_MS), not once at the end, so an instance that takes the row over (this one died, or
+   * lost its hold) sends only the lines no answer was recorded for. Failures that may be retried wait
+   * for the end, where the provider batch is settled and they go back to the queue.
+   */
+  async #sendLive(
+    batch: ProviderBatchRecord,
+    target: ResolvedTarget,
+    lines: readonly BatchLineRecord[],
+    lease: SendLease,
+  ): Promise<void> {
+    const stopped = () => this.#stopped || lease.lost;
+    let answered: UpstreamResult[] = [];
+    const retryable: UpstreamResult[] = [];
+    let recordedAt = performance.now();
+    let recording = Promise.resolve();
+    const record = (): void => {
+      const chunk = answered;
+      answered = [];
+      recordedAt = performance.now();
+      recording = recording.then(() =>
+        this.#settle(batch.id, chunk, target, true).catch((error: unknown) => {
+          // Recorded with the rest at the end instead (a line already finished is left as it is).
+          this.#logger.warn({ err: error, provider_batch: batch.id }, 'recording live batch answers failed');
+          answered.push(...chunk);
+        }),
+      );
+    };
+    await runLive(target, lines, this.#config.live_concurrency, stopped, (result) => {
+      if (result.kind === 'ok' || (result.kind === 'http_error' && !result.retryable)) answered.push(result);
+      else retryable.push(result);
+      if (answered.length >= LIVE_RECORD_LINES || performance.now() - recordedAt >= LIVE_RECORD_MS) record();
+    });
+    await recording;
+    if (lease.lost)
+      this.#logger.warn(
+        { provider_batch: batch.id },
+        'provider batch taken over by another instance; this one stopped sending it',
+      );
+    // Stopped midway (shutdown, taken over): keep what was answered; the rest stays with the open row.
+    await this.#settle(batch.id, [...answered, ...retryable], target, stopped());
   }
 
   async #poll(batch: ProviderBatchRecord): Promise<void> {
@@ -402,6 +621,7 @@ export class Aggregator {
         return job === undefined || job.status === 'cancelling' || this.#now() >= job.expiresAt;
       },
       budgets: this.#budgets,
+      guards: this.#guards,
       partial,
       logRow: this.#snapshot().config.logging.store_requests
         ? (row) => this.#controlPlane?.spend?.enqueueRequest(row)

@@ -1,13 +1,17 @@
 /**
- * Budgets for batch lines, by the batch price (docs/design.md §1): when lines leave in a provider batch
- * (or through the live path) each line of a tenant with a budget reserves its pre-flight estimate at
- * the batch discount through the state store, exactly like a live request, and a hard budget that
- * cannot fit it refuses the line (429 budget_exceeded in the error file; nothing is sent). When its
+ * Budgets for batch lines, by the price they are billed at (docs/design.md §1): when lines leave in a
+ * provider batch (or through the live path) each line whose policy has a budget reserves its pre-flight
+ * estimate through the state store, exactly like a live request: at the batch discount when the
+ * provider runs it through its batch API, at the full price when the live path sends it. A hard budget
+ * that cannot fit it refuses the line (429 budget_exceeded in the error file; nothing is sent). When its
  * result comes the reservation is replaced by the real cost (threshold alerts come from the spend
- * monitor's sweep over the ledger). Lines of tenants without a budget, and single-user mode, pay
- * nothing for this.
+ * monitor's sweep over the ledger). Lines without a budget, and single-user mode, pay nothing for this.
+ *
+ * The policy is the live one of the key that created the job (KeyRegistry.policyOf): a runtime tenant's
+ * (PUT /admin/tenants), and for a key with a tier of its own that tier's budget under the key's scope,
+ * both when reserving and when settling, in whichever process does either.
  */
-import type { Snapshot } from '../config/compile.ts';
+import type { CompiledTenant, Snapshot } from '../config/compile.ts';
 import type { ControlPlane } from '../control-plane/control-plane.ts';
 import { budgetExceeded } from '../errors/codes.ts';
 import type { GatewayError } from '../errors/gateway-error.ts';
@@ -18,6 +22,7 @@ import { estimateRequest } from '../pricing/estimate.ts';
 import type { ChatRequest } from '../protocol/chat-request.ts';
 import type { BatchLineRecord } from '../store/batch-types.ts';
 import type { ResolvedTarget } from './target.ts';
+import { hasBatchApi } from './upstream.ts';
 
 /** A reservation outlives a provider batch's 24 h window by this much before it stops counting. */
 const LEASE_MS = 25 * 3_600_000;
@@ -26,6 +31,12 @@ const LEASE_MS = 25 * 3_600_000;
 function reservationId(line: BatchLineRecord): string {
   return `batch:${line.id}:${line.attempts}`;
 }
+
+/**
+ * A line's budget check: undefined when it may leave, the refusal a hard budget gives, or `deferred`
+ * when the shared state did not answer and limits fail closed (the line waits for a later flush).
+ */
+export type BatchAdmission = GatewayError | 'deferred' | undefined;
 
 export class BatchBudgets {
   readonly #snapshot: () => Snapshot;
@@ -45,14 +56,19 @@ export class BatchBudgets {
     this.#now = now;
   }
 
+  /** The policy the line is held to now; undefined without tenants or once its tenant is gone. */
+  #policyOf(line: BatchLineRecord): CompiledTenant | undefined {
+    return this.#controlPlane?.keys.policyOf(line.tenant, line.keyId, this.#snapshot());
+  }
+
   /** Reserves the line's estimate; the refusal when a hard budget cannot fit it. */
   async reserve(
     line: BatchLineRecord,
     request: ChatRequest,
     target: ResolvedTarget,
-  ): Promise<GatewayError | undefined> {
+  ): Promise<BatchAdmission> {
     const controlPlane = this.#controlPlane;
-    const tenant = this.#snapshot().tenantsByName.get(line.tenant);
+    const tenant = this.#policyOf(line);
     const budget = tenant?.budget;
     if (controlPlane === undefined || tenant === undefined || budget === undefined) return undefined;
     const provider = target.provider;
@@ -64,7 +80,8 @@ export class BatchBudgets {
         price: prices.priceFor(provider.name, provider.type, target.upstreamModel),
         limits: prices.limitsFor(provider.name, provider.type, target.upstreamModel),
       },
-      true,
+      // The discount only where the provider's batch API runs the line; the live path is billed in full.
+      hasBatchApi(provider.type),
     );
     const nowMs = this.#now();
     const period = periodOf(budget.period, nowMs);
@@ -89,14 +106,15 @@ export class BatchBudgets {
     );
     if (answer.allowed) return undefined;
     if (answer.refusal === 'budget') return budgetExceeded(budget.usd, budget.period, answer.retryAfterMs);
-    // The shared state did not answer (fail closed): the line waits for the next flush, not refused.
-    return undefined;
+    // The shared state did not answer (fail closed): the line waits for the next flush, neither refused
+    // nor sent unchecked.
+    return 'deferred';
   }
 
   /** Replaces the line's reservation by what it cost (0 for a failure or a retry). */
   settle(line: BatchLineRecord, costUsd: number | null): void {
     const controlPlane = this.#controlPlane;
-    const tenant = this.#snapshot().tenantsByName.get(line.tenant);
+    const tenant = this.#policyOf(line);
     const budget = tenant?.budget;
     if (controlPlane === undefined || tenant === undefined || budget === undefined) return;
     const nowMs = this.#now();

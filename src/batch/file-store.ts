@@ -19,6 +19,15 @@ export function isFileId(id: string): boolean {
   return FILE_ID.test(id);
 }
 
+/**
+ * What reading or sizing a file throws when its record is in the store but its bytes are not in this
+ * directory: an instance that does not share `files_dir` with the one that wrote it (docs/batches.md
+ * "Several instances"), or a file removed behind the store's back.
+ */
+export function isMissingBytes(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
+
 export class FileStore {
   readonly dir: string;
   #ready: Promise<void> | undefined;

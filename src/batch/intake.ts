@@ -1,21 +1,26 @@
 /**
  * A job's intake: its input file read line by line (never whole), each line checked the way a live
- * request is (the chat schema, the model resolved like a live request, the tenant's allow-list) and
- * written to the store as a queued line, or as a failed one whose error-file line names the line
- * number. Lines go in in slices of about half a millisecond, one transaction each, and the next slice
- * waits for a quiet moment (src/server/background-turn.ts), so live requests do not wait behind a
- * 50,000-line job. Running intake again for the same job (after a crash) inserts nothing twice: lines
- * are keyed by job and line number.
+ * request is (the chat schema, the model resolved like a live request, the tenant's allow-list, then
+ * the tenant's input guard: batch/guard.ts) and written to the store as a queued line (as the guard
+ * left it), or as a failed one whose error-file line names the line number. Lines go in in slices of
+ * about half a millisecond, one transaction each, and the next slice waits for a quiet moment
+ * (src/server/background-turn.ts), so live requests do not wait behind a 50,000-line job. Running
+ * intake again for the same job (after a crash) inserts nothing twice: lines are keyed by job and line
+ * number.
  */
 import { type CompiledTenant, resolveModel, type Snapshot } from '../config/compile.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
+import type { GuardVerdict } from '../guardrails/verdict.ts';
+import type { Logger } from '../observability/logger.ts';
 import { parseChatRequest } from '../pipeline/validate.ts';
+import type { ChatRequest } from '../protocol/chat-request.ts';
 import { checkJsonDepth } from '../protocol/json-depth.ts';
 import type { BatchJobRecord, BatchStore, NewBatchLine } from '../store/batch-types.ts';
 import { backgroundTurn, sliceEnd } from '../server/background-turn.ts';
 import { hasBatchApi } from './upstream.ts';
 import { errorLine } from './objects.ts';
 import type { FileStore } from './file-store.ts';
+import { guardLineRequest } from './guard.ts';
 
 /**
  * At most this many lines go in one transaction; a slice usually ends sooner, after SLICE_MS of work
@@ -37,6 +42,8 @@ export async function runIntake(options: {
   now: () => number;
   /** Checked before each chunk: a job cancelled during intake stops taking lines. */
   proceed: () => Promise<boolean>;
+  /** Where the input guard's verdicts on a line are logged (a live request's go in its log line). */
+  logger?: Logger;
 }): Promise<boolean> {
   const { job, store } = options;
   const seen = new Set<string>();
@@ -44,7 +51,19 @@ export async function runIntake(options: {
   let sliceDeadline = sliceEnd();
   for await (const { lineNo, text } of options.files.lines(job.inputFileId)) {
     if (text.trim() === '') continue;
-    const parsed = parseLine(text, lineNo, job.endpoint, options.snapshot(), options.tenant);
+    const verdicts: GuardVerdict[] = [];
+    const parsed = parseLine(text, lineNo, job.endpoint, options.snapshot(), options.tenant, verdicts);
+    if (verdicts.length > 0)
+      options.logger?.info(
+        {
+          batch_id: job.id,
+          line: lineNo,
+          custom_id: parsed.customId,
+          tenant: job.tenant,
+          guardrails: verdicts,
+        },
+        'batch line guarded',
+      );
     const nowMs = options.now();
     if ('target' in parsed && seen.has(parsed.customId)) {
       chunk.push(
@@ -110,13 +129,18 @@ function failed(
   };
 }
 
-/** One input line → its target and request, or the error its error-file line reports. */
+/**
+ * One input line → its target and request (as the input guard left it), or the error its error-file
+ * line reports.
+ */
 export function parseLine(
   text: string,
   lineNo: number,
   endpoint: string,
   snapshot: Snapshot,
   tenant: CompiledTenant | undefined,
+  /** Receives the input guard's verdicts on the line, for the log. */
+  verdicts: GuardVerdict[] = [],
 ): Parsed {
   let value: unknown;
   try {
@@ -146,16 +170,15 @@ export function parseLine(
   if (body === null || typeof body !== 'object' || Array.isArray(body))
     return { customId, code: 'invalid_body', message: "'body' must be a chat completion request object." };
   let request: string;
-  let model: string;
+  let parsed: ChatRequest;
   try {
     // Before JSON.stringify, which recurses: a body nested past the limit is this line's error (400
     // nesting_too_deep, as the live endpoint answers), never a stack overflow that fails the batch.
     checkJsonDepth(body);
     request = JSON.stringify(body);
-    const parsed = parseChatRequest(Buffer.from(request));
+    parsed = parseChatRequest(Buffer.from(request));
     if (parsed.stream === true)
       return { customId, code: 'invalid_body', message: "'stream' is not supported in a batch." };
-    model = parsed.model;
   } catch (error) {
     if (error instanceof GatewayError) return { customId, code: error.code, message: error.message };
     // Whatever else one line's body does, it fails that line only: the batch's other lines are
@@ -166,6 +189,7 @@ export function parseLine(
       message: `the request body could not be read (${String(error)}).`,
     };
   }
+  const model = parsed.model;
   const resolved = resolveModel(snapshot, model);
   if (resolved === undefined)
     return {
@@ -175,6 +199,15 @@ export function parseLine(
     };
   if (tenant?.models !== undefined && !tenant.models.has(model))
     return { customId, code: 'model_not_allowed', message: `your key may not use the model '${model}'.` };
+  // The tenant's input guard, as live: a refusal fails the line, a stripped or demoted request is stored.
+  let guarded: ChatRequest;
+  try {
+    guarded = guardLineRequest(snapshot, tenant, parsed, verdicts);
+  } catch (error) {
+    if (error instanceof GatewayError) return { customId, code: error.code, message: error.message };
+    throw error;
+  }
+  if (guarded !== parsed) request = JSON.stringify(guarded);
   // A target with a batch API (and its discount) wins; otherwise the route's first target, served live.
   const target = resolved.targets.find((t) => hasBatchApi(t.provider.type)) ?? resolved.targets[0];
   if (target === undefined)

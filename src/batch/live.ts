@@ -23,13 +23,17 @@ export async function runLive(
   lines: readonly BatchLineRecord[],
   concurrency: number,
   stopped: () => boolean,
+  /** Each result as it comes, so the caller can record answers before the whole run ends. */
+  onResult?: (result: UpstreamResult) => void,
 ): Promise<UpstreamResult[]> {
   const results: UpstreamResult[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < lines.length && !stopped()) {
       const line = lines[next++] as BatchLineRecord;
-      results.push(await sendOne(target, line, stopped));
+      const result = await sendOne(target, line, stopped);
+      results.push(result);
+      onResult?.(result);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, lines.length) }, worker));

@@ -9,6 +9,7 @@
 import type { BatchLineRecord } from '../store/batch-types.ts';
 import type { RequestRow } from '../store/request-log.ts';
 import type { Usage } from '../protocol/chat-response.ts';
+import type { GuardVerdict } from '../guardrails/verdict.ts';
 
 export interface BatchLineAnswer {
   model: string;
@@ -17,6 +18,8 @@ export interface BatchLineAnswer {
   finishReason: string | null;
   usage: Usage | undefined;
   costUsd: number | null;
+  /** Output moderation's verdicts on the answer, when it had any. */
+  guardrails?: readonly GuardVerdict[];
 }
 
 export interface BatchLineFailure {
@@ -62,7 +65,7 @@ export function batchLineRow(
     detail: {
       routing: null,
       attempts: [],
-      guardrails: null,
+      guardrails: answer?.guardrails ?? null,
       api: 'batch',
       error_message: failure?.message ?? null,
     },

@@ -1,7 +1,8 @@
 /**
  * A provider batch's results applied to its lines: each answer translated by the adapter like a live
- * one (so `body` is the OpenAI completion a live call would have returned), priced at the batch
- * discount, ledgered as spend, logged, and stored as a row of the request log (request-rows.ts);
+ * one (so `body` is the OpenAI completion a live call would have returned) and moderated like a live
+ * JSON answer (guard.ts), priced (at the batch discount only when the provider's batch API ran it),
+ * ledgered as spend, logged, and stored as a row of the request log (request-rows.ts);
  * failures relayed as OpenAI writes them, or retried once when no answer came (expiry, a failed or
  * cancelled provider batch) or the answer was a 429/5xx.
  */
@@ -13,9 +14,10 @@ import type { BatchLineOutcome, BatchLineRecord, BatchStore } from '../store/bat
 import type { RequestRow } from '../store/request-log.ts';
 import { batchLineRow } from './request-rows.ts';
 import type { BatchBudgets } from './budget.ts';
+import type { BatchGuards } from './guard.ts';
 import { errorLine, responseLine } from './objects.ts';
 import { lineIdOf, type ResolvedTarget, translationContext } from './target.ts';
-import type { UpstreamResult } from './upstream.ts';
+import { hasBatchApi, type UpstreamResult } from './upstream.ts';
 import { parseChatRequest } from '../pipeline/validate.ts';
 import { backgroundTurn } from '../server/background-turn.ts';
 
@@ -27,6 +29,8 @@ export const MAX_LINE_ATTEMPTS = 2;
 const HOUR_MS = 3_600_000;
 /** Lines finished per transaction; live requests go first between two (server/background-turn.ts). */
 const SLICE_LINES = 200;
+/** Answers whose moderation may be in flight at once (a remote backend is a network call per answer). */
+const MODERATION_CONCURRENCY = 8;
 
 export interface ApplyOptions {
   store: BatchStore;
@@ -38,6 +42,8 @@ export interface ApplyOptions {
   cancelling: (jobId: string) => Promise<boolean>;
   /** Replaces each line's budget reservation by its real cost. */
   budgets: BatchBudgets;
+  /** Output moderation of each answer, as the live JSON path's (batch/guard.ts). */
+  guards: BatchGuards;
   /**
    * Only some lines were answered (the live path stopped at shutdown): those are finished, every other
    * line stays with the still-open provider batch, to be sent after a restart.
@@ -96,6 +102,8 @@ export async function applyResults(
   const changed = new Set<number>();
   /** The log line of each answered line, written once the line is known to be this pass's. */
   const logLines = new Map<number, Record<string, unknown>>();
+  /** Answers still being moderated. */
+  const moderating = new Set<Promise<void>>();
   for await (const result of results) {
     // Large provider batches are written in slices: short transactions, live requests in between.
     // A crash between slices is harmless: the row stays open, and a line already finished is skipped.
@@ -109,9 +117,16 @@ export async function applyResults(
     const line = lineId === undefined ? undefined : lines.get(lineId);
     if (line === undefined) continue;
     lines.delete(line.id);
-    if (result.kind === 'ok')
-      outcomes.push(succeeded(logLines, rows, line, result.bodyText, result.requestId, options));
-    else if (result.kind === 'http_error') {
+    if (result.kind === 'ok') {
+      const answered = succeeded(logLines, rows, line, result.bodyText, result.requestId, options).then(
+        (outcome) => {
+          outcomes.push(outcome);
+          moderating.delete(answered);
+        },
+      );
+      moderating.add(answered);
+      if (moderating.size >= MODERATION_CONCURRENCY) await Promise.race(moderating);
+    } else if (result.kind === 'http_error') {
       const failure: BatchLineOutcome = {
         lineId: line.id,
         status: 'failed',
@@ -135,6 +150,7 @@ export async function applyResults(
         result.message,
       );
   }
+  await Promise.all(moderating);
   // Lines the provider said nothing about (an expired or failed provider batch): retried once.
   if (options.partial !== true)
     for (const line of lines.values())
@@ -185,14 +201,14 @@ function failedRow(
   rows.set(line.id, batchLineRow(line, { failure }, options.now()));
 }
 
-function succeeded(
+async function succeeded(
   logLines: Map<number, Record<string, unknown>>,
   rows: Map<number, RequestRow>,
   line: BatchLineRecord,
   bodyText: string,
   upstreamRequestId: string,
   options: ApplyOptions,
-): BatchLineOutcome {
+): Promise<BatchLineOutcome> {
   const target = options.target;
   const failed = (status: number, code: string, message: string): BatchLineOutcome => {
     failedRow(rows, line, options, status, code, message);
@@ -217,7 +233,12 @@ function succeeded(
       target.provider.type,
       upstreamModel,
     );
-    const cost = costOfUsage(translated.usage, price, true);
+    // The batch discount only for what the provider ran as a batch; a line the live path sent paid in full.
+    const cost = costOfUsage(translated.usage, price, hasBatchApi(target.provider.type));
+    // Output moderation as live: a blocked answer's content is emptied (content_filter), a redaction redacts.
+    const checked = options.guards.moderate(line, request, target, translated);
+    const moderated = checked instanceof Promise ? await checked : checked;
+    const verdicts = moderated.verdicts.length === 0 ? undefined : moderated.verdicts;
     rows.set(
       line.id,
       batchLineRow(
@@ -227,9 +248,10 @@ function succeeded(
             model: request.model,
             provider: target.provider.name,
             upstreamModel,
-            finishReason: translated.completion.choices[0]?.finish_reason ?? null,
+            finishReason: moderated.finishReason,
             usage: translated.usage,
             costUsd: cost,
+            guardrails: verdicts,
           },
         },
         options.now(),
@@ -249,11 +271,12 @@ function succeeded(
           ? null
           : { prompt: translated.usage.prompt_tokens, completion: translated.usage.completion_tokens },
       cost_usd: cost,
+      ...(verdicts === undefined ? {} : { guardrails: verdicts }),
     });
     return {
       lineId: line.id,
       status: 'succeeded',
-      result: responseLine(line.customId, 200, upstreamRequestId || requestId(), translated.body),
+      result: responseLine(line.customId, 200, upstreamRequestId || requestId(), moderated.body),
       costUsd: cost,
     };
   } catch (error) {

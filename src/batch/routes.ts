@@ -30,7 +30,7 @@ import { RequestContext } from '../pipeline/context.ts';
 import { writeErrorResponse } from '../pipeline/respond.ts';
 import { pageLimitOf, queryOf, readJsonBody, sendJson } from '../server/admin-http.ts';
 import type { BatchFileRecord, BatchJobRecord } from '../store/batch-types.ts';
-import { isFileId } from './file-store.ts';
+import { isFileId, isMissingBytes } from './file-store.ts';
 import { batchObject, fileObject } from './objects.ts';
 import { attachmentDisposition } from '../server/content-disposition.ts';
 import type { BatchService } from './service.ts';
@@ -145,7 +145,7 @@ async function getFileContent(
   id: string,
 ): Promise<void> {
   const file = await ownFile(service, tenant, id);
-  const size = await service.files.size(file.id);
+  const size = await contentSize(service, file.id, 'file_id');
   res.writeHead(200, {
     'content-type': 'application/octet-stream',
     'content-length': String(size),
@@ -153,6 +153,16 @@ async function getFileContent(
     'x-request-id': requestId,
   });
   await pipeline(service.files.read(file.id), res).catch(() => res.destroy());
+}
+
+/** The size of a file's bytes; a clear 404 when they are not in this instance's `files_dir`. */
+async function contentSize(service: BatchService, fileId: string, param: string): Promise<number> {
+  try {
+    return await service.files.size(fileId);
+  } catch (error) {
+    if (isMissingBytes(error)) throw service.missingBytes(fileId, param);
+    throw error;
+  }
 }
 
 async function createBatch(
@@ -187,9 +197,12 @@ async function createBatch(
       'input_file_id',
       'invalid_value',
     );
+  // Intake reads the bytes later: a file this instance cannot read is refused now, not failed later.
+  await contentSize(service, file.id, 'input_file_id');
   const job = await service.createJob({
     tenant,
     compiledTenant: ctx.tenant,
+    keyId: ctx.keyId,
     inputFileId: file.id,
     endpoint: body.endpoint,
     completionWindow: body.completion_window,

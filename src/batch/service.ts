@@ -6,10 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import type { CompiledTenant, Snapshot } from '../config/compile.ts';
 import type { ControlPlane } from '../control-plane/control-plane.ts';
+import { fileContentUnavailable } from '../errors/codes.ts';
+import type { GatewayError } from '../errors/gateway-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import { type BatchJobRecord, type BatchStore, newBatchJob } from '../store/batch-types.ts';
 import { Aggregator } from './aggregator.ts';
-import { FileStore } from './file-store.ts';
+import { FileStore, isMissingBytes } from './file-store.ts';
 import { runIntake } from './intake.ts';
 import { errorLine } from './objects.ts';
 
@@ -21,6 +23,8 @@ export interface BatchServiceOptions {
   controlPlane: ControlPlane | undefined;
   logger: Logger;
   now?: () => number;
+  /** How long a provider batch row being sent stays its sender's between renewals (tests shorten it). */
+  sendGraceMs?: number;
 }
 
 export class BatchService {
@@ -28,6 +32,7 @@ export class BatchService {
   readonly files: FileStore;
   readonly aggregator: Aggregator;
   readonly #snapshot: () => Snapshot;
+  readonly #controlPlane: ControlPlane | undefined;
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #intakes = new Set<Promise<void>>();
@@ -36,6 +41,7 @@ export class BatchService {
   constructor(options: BatchServiceOptions) {
     this.store = options.store;
     this.#snapshot = options.snapshot;
+    this.#controlPlane = options.controlPlane;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
     this.files = new FileStore(options.snapshot().config.batch.files_dir);
@@ -46,6 +52,7 @@ export class BatchService {
       controlPlane: options.controlPlane,
       logger: options.logger,
       now: this.#now,
+      sendGraceMs: options.sendGraceMs,
     });
   }
 
@@ -56,10 +63,18 @@ export class BatchService {
   async start(): Promise<void> {
     const snapshot = this.#snapshot();
     for (const job of await this.store.activeJobs()) {
-      if (job.status === 'validating') this.#startIntake(job, snapshot.tenantsByName.get(job.tenant));
+      // Resumed intake checks lines against the policy of the key that created the job, as it began.
+      if (job.status === 'validating') this.#startIntake(job, this.#policyOf(job, snapshot));
       else await this.aggregator.finalize(job.id);
     }
     await this.aggregator.start();
+  }
+
+  /** A job's policy now: its tenant's (runtime tenants too), narrowed by its key's (budgets alike). */
+  #policyOf(job: BatchJobRecord, snapshot: Snapshot): CompiledTenant | undefined {
+    return this.#controlPlane === undefined
+      ? snapshot.tenantsByName.get(job.tenant)
+      : this.#controlPlane.keys.policyOf(job.tenant, job.keyId, snapshot);
   }
 
   async stop(): Promise<void> {
@@ -72,6 +87,8 @@ export class BatchService {
   async createJob(input: {
     tenant: string;
     compiledTenant: CompiledTenant | undefined;
+    /** The store key the request came with (RequestContext.keyId); else the policy's own key, if any. */
+    keyId?: string | null;
     inputFileId: string;
     endpoint: string;
     completionWindow: string;
@@ -81,6 +98,8 @@ export class BatchService {
     const job = newBatchJob({
       id: `batch_${randomBytes(12).toString('hex')}`,
       tenant: input.tenant,
+      // The key whose own tier or allow-list applies, so a restart holds the lines to the same policy.
+      keyId: input.keyId ?? input.compiledTenant?.keyId ?? null,
       inputFileId: input.inputFileId,
       endpoint: input.endpoint,
       completionWindow: input.completionWindow,
@@ -105,6 +124,18 @@ export class BatchService {
     await this.#cancelQueued(job.id);
     await this.aggregator.finalize(job.id);
     return true;
+  }
+
+  /**
+   * A file whose record is here but whose bytes are not in `files_dir`: the operator is told why (the
+   * directory must be shared by every instance on one store), the client gets a clear 404.
+   */
+  missingBytes(fileId: string, param?: string): GatewayError {
+    this.#logger.error(
+      { file_id: fileId, files_dir: this.files.dir },
+      'batch file content missing from batch.files_dir; with several instances on one store it must be storage they all share',
+    );
+    return fileContentUnavailable(fileId, param);
   }
 
   async #cancelQueued(jobId: string): Promise<void> {
@@ -132,9 +163,13 @@ export class BatchService {
         files: this.files,
         now: this.#now,
         proceed: still,
+        logger: this.#logger,
       });
     } catch (error) {
-      this.#logger.error({ err: error, batch_id: job.id }, 'reading a batch input file failed');
+      // Bytes missing from files_dir get their own error (an instance that does not share the directory).
+      const missing = isMissingBytes(error) ? this.missingBytes(job.inputFileId, 'input_file_id') : undefined;
+      if (missing === undefined)
+        this.#logger.error({ err: error, batch_id: job.id }, 'reading a batch input file failed');
       await this.store.updateJob(
         job.id,
         {
@@ -142,8 +177,8 @@ export class BatchService {
           failedAt: this.#now(),
           errors: [
             {
-              code: 'input_unreadable',
-              message: 'The input file could not be read.',
+              code: missing?.code ?? 'input_unreadable',
+              message: missing?.message ?? 'The input file could not be read.',
               param: 'input_file_id',
               line: null,
             },

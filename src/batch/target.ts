@@ -4,7 +4,12 @@
  * builds it. A target whose provider left the config resolves to undefined (its lines fail).
  */
 import { randomBytes } from 'node:crypto';
-import { type CompiledProvider, resolveModel, type Snapshot } from '../config/compile.ts';
+import {
+  type CompiledProvider,
+  type CompiledTarget,
+  resolveModel,
+  type Snapshot,
+} from '../config/compile.ts';
 import { parseChatRequest } from '../pipeline/validate.ts';
 import type { ChatRequest } from '../protocol/chat-request.ts';
 import type { AdapterCall, TranslationContext, UpstreamRequest } from '../providers/types.ts';
@@ -13,6 +18,8 @@ export interface ResolvedTarget {
   provider: CompiledProvider;
   call: AdapterCall;
   upstreamModel: string;
+  /** The compiled target, as the live stages take it (output moderation, batch/guard.ts). */
+  compiled: CompiledTarget;
 }
 
 export function resolveTarget(snapshot: Snapshot, target: string): ResolvedTarget | undefined {
@@ -23,6 +30,7 @@ export function resolveTarget(snapshot: Snapshot, target: string): ResolvedTarge
     provider: compiled.provider,
     call: { target: compiled.adapterTarget, headers },
     upstreamModel: compiled.adapterTarget.model,
+    compiled,
   };
 }
 

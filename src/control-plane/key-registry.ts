@@ -21,6 +21,8 @@ export class KeyRegistry {
   readonly #store: Store | undefined;
   readonly #logger: Logger;
   readonly #byHash = new Map<string, VirtualKeyRecord>();
+  /** Every key read, revoked ones too: a batch job keeps the policy of the key that created it. */
+  readonly #byId = new Map<string, VirtualKeyRecord>();
   #tenants = new Map<string, TenantRecord>();
   #cursor = 0;
   /** Per key id (or `tenant:<name>`), the policy compiled against one snapshot version. */
@@ -108,6 +110,22 @@ export class KeyRegistry {
   lookup(keyHash: string, snapshot: Snapshot): CompiledTenant | undefined {
     const record = this.#byHash.get(keyHash);
     if (record === undefined) return undefined;
+    return this.#keyPolicy(record, snapshot);
+  }
+
+  /**
+   * The policy of a batch job's lines: that of the store key that created it (its tier and model list
+   * over its tenant's, as its live requests get, even once the key is revoked), or the tenant's own for
+   * a job created without one (a config key, `keyId` null) or by a key no longer known. Undefined once
+   * the tenant is gone.
+   */
+  policyOf(tenant: string, keyId: string | null, snapshot: Snapshot): CompiledTenant | undefined {
+    const record = keyId === null ? undefined : this.#byId.get(keyId);
+    if (record === undefined || record.tenant !== tenant) return this.tenant(tenant, snapshot);
+    return this.#keyPolicy(record, snapshot);
+  }
+
+  #keyPolicy(record: VirtualKeyRecord, snapshot: Snapshot): CompiledTenant | undefined {
     const cached = this.#resolved.get(record.id);
     if (cached !== undefined && cached.version === snapshot.version) return cached.tenant;
     const tenant = this.tenant(record.tenant, snapshot);
@@ -143,6 +161,7 @@ export class KeyRegistry {
 
   #apply(record: VirtualKeyRecord): void {
     this.#resolved.delete(record.id);
+    this.#byId.set(record.id, record);
     if (record.revokedAt === null) this.#byHash.set(record.keyHash, record);
     else this.#byHash.delete(record.keyHash);
   }

@@ -32,6 +32,12 @@ export interface CompiledTenant {
   budget: Budget | undefined;
   /** Where its counters live in the state store: `t:<tenant>`, or `k:<key id>` for a key with a tier. */
   scope: string;
+  /**
+   * The store key whose own tier or model list this policy carries (compileKeyPolicy); null for a
+   * tenant's own policy, which a key adding neither shares. A batch job records it, so its lines are
+   * held to the same policy after a restart (KeyRegistry.policyOf).
+   */
+  keyId: string | null;
   /** Any limit or budget applies: the admission stage calls the state store only then. */
   limited: boolean;
   // Guardrails: the tenant's override of the `guardrails` section (guardrails/policy.ts merges it once).
@@ -51,6 +57,7 @@ export function compileTenant(
     rateLimit: { ...tier?.rate_limit, ...settings.rate_limit },
     budget: resolveBudget(settings.budget, tier?.budget),
     scope: `t:${name}`,
+    keyId: null,
     guardrails: settings.guardrails,
   });
 }
@@ -70,7 +77,7 @@ export function compileKeyPolicy(
   const tier = key.tier === null ? undefined : tiers[key.tier];
   const narrowed = narrowModels(tenant.models, key.models ?? tier?.models);
   if (tier === undefined) {
-    return narrowed === tenant.models ? tenant : { ...tenant, models: narrowed };
+    return narrowed === tenant.models ? tenant : { ...tenant, models: narrowed, keyId: key.id };
   }
   return withPolicy({
     name: tenant.name,
@@ -84,6 +91,7 @@ export function compileKeyPolicy(
     },
     budget: tier.budget === undefined ? tenant.budget : resolveBudget(tier.budget, tenant.budget),
     scope: `k:${key.id}`,
+    keyId: key.id,
     guardrails: tenant.guardrails,
   });
 }
@@ -108,6 +116,7 @@ function withPolicy(fields: {
   rateLimit: RateLimitConfig;
   budget: Budget | undefined;
   scope: string;
+  keyId: string | null;
   guardrails: TenantGuardrails | undefined;
 }): CompiledTenant {
   const { rpm, tpm, concurrent } = fields.rateLimit;
@@ -120,6 +129,7 @@ function withPolicy(fields: {
     concurrent,
     budget: fields.budget,
     scope: fields.scope,
+    keyId: fields.keyId,
     guardrails: fields.guardrails,
     limited:
       rpm !== undefined || tpm !== undefined || concurrent !== undefined || fields.budget !== undefined,

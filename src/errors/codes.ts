@@ -458,6 +458,23 @@ export function fileNotFound(id: string): GatewayError {
   });
 }
 
+/**
+ * The file's record is in the store but its bytes are not in this instance's `batch.files_dir` (an
+ * instance that does not share the directory with the one that took the upload, or a file removed
+ * behind the store's back). 404, not a 5xx: this instance will never have those bytes, so the SDK's
+ * automatic retries of a 5xx would only repeat the failure; and not `file_not_found`, which says there
+ * is no such file at all, when GET /v1/files/:id still finds its record.
+ */
+export function fileContentUnavailable(id: string, param = 'file_id'): GatewayError {
+  return new GatewayError({
+    status: 404,
+    type: 'invalid_request_error',
+    code: 'file_content_unavailable',
+    param,
+    message: `File ${id} exists, but its content is not in this gateway instance's file storage (batch.files_dir is not shared by every instance, or the file was removed from it). Upload the file again.`,
+  });
+}
+
 export function batchNotFound(id: string): GatewayError {
   return new GatewayError({
     status: 404,

@@ -14,11 +14,17 @@ import type {
 type Row = Record<string, unknown>;
 
 export const FILE_COLUMNS = 'id, tenant, purpose, filename, bytes, lines, created_at';
-export const JOB_COLUMNS = `id, tenant, input_file_id, endpoint, completion_window, status, metadata, output_file_id,
-  error_file_id, errors, created_at, in_progress_at, finalizing_at, completed_at, failed_at, cancelling_at,
-  cancelled_at, expired_at, expires_at`;
-export const LINE_COLUMNS =
-  'id, job_id, tenant, line_no, custom_id, target, request, status, attempts, provider_batch_id, result, cost_usd';
+export const JOB_COLUMNS = `id, tenant, key_id, input_file_id, endpoint, completion_window, status, metadata,
+  output_file_id, error_file_id, errors, created_at, in_progress_at, finalizing_at, completed_at, failed_at,
+  cancelling_at, cancelled_at, expired_at, expires_at`;
+/**
+ * A line's columns, and its job's key (`key_id`), which the budgets and the request log need with every
+ * line; read from the job by its primary key rather than copied into each line. Only for a select
+ * from `batch_lines` itself, unaliased (the subquery names that table).
+ */
+export const LINE_COLUMNS = `id, job_id, tenant, line_no, custom_id, target, request, status, attempts,
+  provider_batch_id, result, cost_usd,
+  (SELECT key_id FROM batch_jobs WHERE batch_jobs.id = batch_lines.job_id) AS key_id`;
 export const PB_COLUMNS = 'id, target, status, upstream_id, line_count, created_at, next_poll_at, polls';
 
 /** A JSON column: text on SQLite, already parsed (jsonb) on PostgreSQL. */
@@ -44,6 +50,7 @@ const JOB_FIELDS: Record<string, string> = {
 const PB_FIELDS: Record<string, string> = {
   status: 'status',
   upstreamId: 'upstream_id',
+  lineCount: 'line_count',
   nextPollAt: 'next_poll_at',
   polls: 'polls',
 };
@@ -99,6 +106,7 @@ export function toJob(row: Row): BatchJobRecord {
   return {
     id: row.id as string,
     tenant: row.tenant as string,
+    keyId: (row.key_id ?? null) as string | null,
     inputFileId: row.input_file_id as string,
     endpoint: row.endpoint as string,
     completionWindow: row.completion_window as string,
@@ -124,6 +132,7 @@ export function toLine(row: Row): BatchLineRecord {
     id: Number(row.id),
     jobId: row.job_id as string,
     tenant: row.tenant as string,
+    keyId: (row.key_id ?? null) as string | null,
     lineNo: Number(row.line_no),
     customId: row.custom_id as string,
     target: row.target as string | null,

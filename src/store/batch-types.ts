@@ -43,6 +43,11 @@ export interface BatchJobRecord {
   /** `batch_…`. */
   id: string;
   tenant: string;
+  /**
+   * The store key (`key_…`) that created the job, null for a key written in the config (or no key):
+   * its lines are budgeted and checked by that key's policy, resolved again after a restart.
+   */
+  keyId: string | null;
   inputFileId: string;
   endpoint: string;
   completionWindow: string;
@@ -67,7 +72,15 @@ export interface BatchJobRecord {
 /** What a job is given when it is created; everything else starts empty. */
 export type NewBatchJob = Pick<
   BatchJobRecord,
-  'id' | 'tenant' | 'inputFileId' | 'endpoint' | 'completionWindow' | 'metadata' | 'createdAt' | 'expiresAt'
+  | 'id'
+  | 'tenant'
+  | 'keyId'
+  | 'inputFileId'
+  | 'endpoint'
+  | 'completionWindow'
+  | 'metadata'
+  | 'createdAt'
+  | 'expiresAt'
 >;
 
 /** A job as it is recorded when created: `validating`, no files, no errors, no later timestamps. */
@@ -112,6 +125,8 @@ export interface BatchLineRecord {
   id: number;
   jobId: string;
   tenant: string;
+  /** Its job's `keyId` (read from the job, not stored per line). */
+  keyId: string | null;
   lineNo: number;
   customId: string;
   target: string | null;
@@ -140,6 +155,10 @@ export interface ProviderBatchRecord {
   /** `preparing` (recorded, maybe sent), `submitted` (upstream id known), `ended` (results applied). */
   status: 'preparing' | 'submitted' | 'ended';
   upstreamId: string | null;
+  /**
+   * The lines claimed for it; once a send has left out the lines it refused or deferred, the number of
+   * requests it sends (set before the provider is called), which recovery matches upstream by.
+   */
   lineCount: number;
   createdAt: number;
   /** Epoch ms of the next status poll. */
@@ -215,6 +234,11 @@ export interface BatchStore {
    * already finished, by an earlier pass or another instance, is left alone and not returned).
    */
   finishLines(providerBatchId: string, outcomes: readonly BatchLineOutcome[]): Promise<number[]>;
+  /**
+   * Lines of a provider batch that were never sent go back to the queue (queued at `nowMs`) with their
+   * claim not counted as an attempt; returns the ids it changed (only lines still `submitted` in it).
+   */
+  releaseLines(providerBatchId: string, lineIds: readonly number[], nowMs: number): Promise<number[]>;
   /**
    * Applies a provider batch's results in one transaction: finished lines get their outcome, `retry`
    * lines go back to the queue (attempts + 1 at their next claim), and the provider batch is marked

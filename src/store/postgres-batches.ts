@@ -32,7 +32,7 @@ import type {
 } from './batch-types.ts';
 
 const SLICE_LINES = 1000;
-const JOB_VALUES = Array.from({ length: 19 }, (_, i) => `$${i + 1}`).join(', ');
+const JOB_VALUES = Array.from({ length: 20 }, (_, i) => `$${i + 1}`).join(', ');
 
 export class PostgresBatchStore implements BatchStore {
   readonly #pool: Pool;
@@ -86,6 +86,7 @@ export class PostgresBatchStore implements BatchStore {
     await this.#pool.query(`INSERT INTO batch_jobs (${JOB_COLUMNS}) VALUES (${JOB_VALUES})`, [
       job.id,
       job.tenant,
+      job.keyId,
       job.inputFileId,
       job.endpoint,
       job.completionWindow,
@@ -329,6 +330,16 @@ export class PostgresBatchStore implements BatchStore {
 
   async finishLines(providerBatchId: string, outcomes: readonly BatchLineOutcome[]): Promise<number[]> {
     return this.#transaction((client) => finish(client, providerBatchId, outcomes));
+  }
+
+  async releaseLines(providerBatchId: string, lineIds: readonly number[], nowMs: number): Promise<number[]> {
+    if (lineIds.length === 0) return [];
+    const { rows } = await this.#pool.query(
+      `UPDATE batch_lines SET status = 'queued', provider_batch_id = NULL, queued_at = $1, attempts = attempts - 1
+       WHERE id = ANY($2::bigint[]) AND provider_batch_id = $3 AND status = 'submitted' RETURNING id`,
+      [nowMs, [...lineIds], providerBatchId],
+    );
+    return rows.map((row) => Number(row.id));
   }
 
   async settleProviderBatch(

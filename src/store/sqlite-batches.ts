@@ -50,7 +50,7 @@ function prepare(db: DatabaseSync) {
     ),
     insertJob: db.prepare(
       `INSERT INTO batch_jobs (${JOB_COLUMNS}, seq)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
          (SELECT COALESCE(MAX(seq), 0) + 1 FROM batch_jobs))`,
     ),
     getJob: db.prepare(`SELECT ${JOB_COLUMNS} FROM batch_jobs WHERE id = ?`),
@@ -106,6 +106,10 @@ function prepare(db: DatabaseSync) {
     ),
     requeueLine: db.prepare(
       `UPDATE batch_lines SET status = 'queued', provider_batch_id = NULL, queued_at = ?
+       WHERE id = ? AND provider_batch_id = ? AND status = 'submitted'`,
+    ),
+    releaseLine: db.prepare(
+      `UPDATE batch_lines SET status = 'queued', provider_batch_id = NULL, queued_at = ?, attempts = attempts - 1
        WHERE id = ? AND provider_batch_id = ? AND status = 'submitted'`,
     ),
     endProviderBatch: db.prepare("UPDATE provider_batches SET status = 'ended' WHERE id = ?"),
@@ -177,6 +181,7 @@ export class SqliteBatchStore implements BatchStore {
       this.#sql.insertJob.run(
         job.id,
         job.tenant,
+        job.keyId,
         job.inputFileId,
         job.endpoint,
         job.completionWindow,
@@ -385,6 +390,17 @@ export class SqliteBatchStore implements BatchStore {
       if (Number(result.changes) === 1) changed.push(outcome.lineId);
     }
     return changed;
+  }
+
+  async releaseLines(providerBatchId: string, lineIds: readonly number[], nowMs: number): Promise<number[]> {
+    if (lineIds.length === 0) return [];
+    return this.#transaction(() => {
+      const changed: number[] = [];
+      for (const lineId of lineIds)
+        if (Number(this.#sql.releaseLine.run(nowMs, lineId, providerBatchId).changes) === 1)
+          changed.push(lineId);
+      return changed;
+    });
   }
 
   async settleProviderBatch(

@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import OpenAI, { toFile } from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { upstreamCustomId } from '../../src/batch/target.ts';
+import { startAnthropicFake } from '../../src/demo/fakes/anthropic/index.ts';
 import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
 import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
-import type { BatchLineRecord } from '../../src/store/batch-types.ts';
+import type { BatchLineRecord, BatchStore } from '../../src/store/batch-types.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
 import { batchJob } from '../helpers/batch-job.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
@@ -225,5 +226,82 @@ describe('a job past its completion window', () => {
       codes.push(JSON.parse(text).error.code);
     expect(codes).toEqual(['batch_expired', 'batch_expired', 'batch_expired']);
     expect(creates()).toBe(0);
+  });
+});
+
+// Batch audit #4: recovery matched a Message Batch by the lines claimed, not the requests sent.
+describe('an Anthropic batch whose upstream id was lost, sent without the lines refused first', () => {
+  it('is found again by the number of requests sent, and adopted, not sent a second time', async () => {
+    const anthropic = await startAnthropicFake({ keys: ['sk-ant'], batches: {} });
+    try {
+      const store = await SqliteStore.open(join(dir, 'store.db'));
+      const batches = store.batches as BatchStore;
+      // The crash window: the Message Batch is created, then recording its id fails (a store that
+      // went away, a process killed). The row stays `preparing` and is recovered after a backoff.
+      const update = batches.updateProviderBatch.bind(batches);
+      let lose = true;
+      batches.updateProviderBatch = async (id, patch) => {
+        if (lose && patch.upstreamId != null) {
+          lose = false;
+          throw new Error('the store did not take the write');
+        }
+        return update(id, patch);
+      };
+      gw = await startTestGateway(
+        {
+          providers: { claude: { type: 'anthropic', keys: ['sk-ant'], base_url: anthropic.url } },
+          models: { sonnet: { targets: ['claude/claude-sonnet-4-5'] } },
+          batch: {
+            flush_interval_s: 0.1,
+            poll_interval_s: 0.02,
+            max_poll_interval_s: 0.05,
+            files_dir: join(dir, 'files'),
+          },
+        },
+        { store },
+      );
+      const input = [1, 2, 3]
+        .map((i) =>
+          JSON.stringify({
+            custom_id: `a-${i}`,
+            method: 'POST',
+            url: '/v1/chat/completions',
+            // `n: 2` has no Anthropic equivalent: that line is refused before the batch is sent.
+            body: {
+              model: 'sonnet',
+              max_tokens: 8,
+              messages: [{ role: 'user', content: `q${i}` }],
+              n: i === 3 ? 2 : 1,
+            },
+          }),
+        )
+        .join('\n');
+      const file = await gw.client.files.create({
+        file: await toFile(Buffer.from(input), 'in.jsonl'),
+        purpose: 'batch',
+      });
+      const job = await gw.client.batches.create({
+        input_file_id: file.id,
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+      });
+      let done = await gw.client.batches.retrieve(job.id);
+      for (let i = 0; i < 400 && done.status !== 'completed'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        done = await gw.client.batches.retrieve(job.id);
+      }
+      expect(lose).toBe(false);
+      expect(done.status).toBe('completed');
+      expect(done.request_counts).toEqual({ total: 3, completed: 2, failed: 1 });
+      const creates = anthropic.requests.filter(
+        (r) => r.method === 'POST' && r.path === '/v1/messages/batches',
+      );
+      expect(creates).toHaveLength(1);
+      expect(gw.logs.some((entry) => entry.msg === 'provider batch found again after a restart')).toBe(true);
+    } finally {
+      await gw?.stop();
+      gw = undefined;
+      await anthropic.stop();
+    }
   });
 });

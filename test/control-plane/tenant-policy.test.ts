@@ -49,5 +49,15 @@ describe('tenant policy', () => {
   it('returns the tenant itself for a key with neither tier nor models', () => {
     const tenant = compileTenant('acme', {}, tiers);
     expect(compileKeyPolicy(tenant, { id: 'key_2', tier: null, models: null }, tiers)).toBe(tenant);
+    expect(tenant.keyId).toBeNull();
+  });
+
+  // Batch audit #2: a batch job records the key whose own policy its lines are held to.
+  it('names the key whose tier or model list the policy carries', () => {
+    const tenant = compileTenant('acme', {}, tiers);
+    expect(compileKeyPolicy(tenant, { id: 'key_t', tier: 'free', models: null }, tiers).keyId).toBe('key_t');
+    expect(compileKeyPolicy(tenant, { id: 'key_m', tier: null, models: ['smart'] }, tiers).keyId).toBe(
+      'key_m',
+    );
   });
 });

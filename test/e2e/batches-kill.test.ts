@@ -2,7 +2,8 @@
  * Batches survive kill -9 (issue 16): a gateway process (`switchyard start --config FILE`, SQLite store)
  * is killed with SIGKILL after its provider batch was submitted and before the results came, then a
  * new process is started on the same store and files: every line completes exactly once and the
- * provider saw exactly one submission.
+ * provider saw exactly one submission. Killed while the live path sends lines one by one, the answers
+ * it got are kept and only the other lines are sent again.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -12,8 +13,12 @@ import { fileURLToPath } from 'node:url';
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeBatchOptions } from '../../src/demo/fakes/openai/batches.ts';
+import { startMistralFake } from '../../src/demo/fakes/mistral/index.ts';
 import { startFakeOpenAI } from '../../src/demo/fakes/openai/index.ts';
 import type { FakeServer } from '../../src/demo/fakes/shared/index.ts';
+import type { BatchStore } from '../../src/store/batch-types.ts';
+import { SqliteStore } from '../../src/store/sqlite.ts';
+import { startTestGateway } from '../helpers/gateway.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/switchyard.js', import.meta.url));
 const LINES = 40;
@@ -157,5 +162,84 @@ describe('a gateway killed with SIGKILL mid-batch', () => {
     expect(new Set(ids).size).toBe(LINES);
     expect(done?.error_file_id).toBeNull();
     await kill9(second);
+  });
+});
+
+// Batch audit #5: a live send recorded nothing until its end, so a takeover sent every line again.
+describe('a gateway killed with SIGKILL while it sends lines live', () => {
+  it('has recorded the answers it got: the restart sends only the lines without one', async () => {
+    const mistral = await startMistralFake({
+      keys: ['mistral-key'],
+      latency: { firstByteMs: 150, tokenIntervalMs: 0 },
+    });
+    const live = 20;
+    try {
+      const configPath = join(dir, 'live.yaml');
+      const config = {
+        providers: { mistral: { type: 'mistral', keys: ['mistral-key'], base_url: `${mistral.url}/v1` } },
+        models: { large: { targets: ['mistral/mistral-large-latest'] } },
+        store: `sqlite:${join(dir, 'live.db')}`,
+        batch: {
+          flush_interval_s: 0.1,
+          poll_interval_s: 0.05,
+          max_poll_interval_s: 0.1,
+          live_concurrency: 1,
+          files_dir: join(dir, 'live-files'),
+        },
+      };
+      await writeFile(configPath, JSON.stringify(config));
+      const first = await startProcess(configPath);
+      running.push(first);
+      const input = Array.from({ length: live }, (_, i) =>
+        JSON.stringify({
+          custom_id: `l-${i}`,
+          method: 'POST',
+          url: '/v1/chat/completions',
+          body: { model: 'large', max_tokens: 8, messages: [{ role: 'user', content: `line ${i}` }] },
+        }),
+      ).join('\n');
+      const file = await first.client.files.create({
+        file: await toFile(Buffer.from(input), 'in.jsonl'),
+        purpose: 'batch',
+      });
+      const job = await first.client.batches.create({
+        input_file_id: file.id,
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+      });
+      // Killed once some answers are recorded, long before the last line is sent.
+      await until(
+        async () => ((await first.client.batches.retrieve(job.id)).request_counts?.completed ?? 0) > 0,
+        'the first answers recorded',
+      );
+      await kill9(first);
+      const calls = () => mistral.requests.filter((r) => r.path === '/v1/chat/completions').length;
+      const callsBefore = calls();
+
+      const store = await SqliteStore.open(join(dir, 'live.db'));
+      const batches = store.batches as BatchStore;
+      const atKill = await batches.jobLineCounts(job.id);
+      expect(atKill.succeeded).toBeGreaterThan(0);
+      expect(atKill.pending).toBeGreaterThan(0);
+      // What the send grace (150 s) would do: the row is due now.
+      for (const row of await batches.openProviderBatches())
+        await batches.updateProviderBatch(row.id, { nextPollAt: 0 });
+      const second = await startTestGateway(config, { store });
+      try {
+        let status = '';
+        await until(async () => {
+          status = (await batches.getJob(job.id))?.status ?? '';
+          return status === 'completed';
+        }, 'the job to complete after the restart');
+        expect(await batches.jobLineCounts(job.id)).toMatchObject({ succeeded: live, pending: 0 });
+        // Only the lines with no answer recorded went out again.
+        expect(calls() - callsBefore).toBe(atKill.pending);
+        expect(calls()).toBeLessThanOrEqual(live + 1);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await mistral.stop();
+    }
   });
 });

@@ -1,8 +1,9 @@
 /**
  * Batch lines bound for Anthropic go out as one Message Batch (each line translated by the Anthropic
  * adapter, results translated back into OpenAI completions at the batch discount); lines bound for a
- * provider without a batch API (Mistral) go through the live path. An errored 400 is relayed in the
- * error file; an errored 5xx is retried once in a new Message Batch and then reported.
+ * provider without a batch API (Mistral) go through the live path, billed at the full price. An errored
+ * 400 is relayed in the error file; an errored 5xx is retried once in a new Message Batch and then
+ * reported.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -48,7 +49,9 @@ beforeAll(async () => {
         sonnet: { targets: ['claude/claude-sonnet-4-5'] },
         large: { targets: ['mistral/mistral-large-latest'] },
       },
-      pricing: { models: { 'claude/claude-sonnet-4-5': PRICE } },
+      pricing: {
+        models: { 'claude/claude-sonnet-4-5': PRICE, 'mistral/mistral-large-latest': PRICE },
+      },
       batch: {
         flush_interval_s: 0.2,
         poll_interval_s: 0.02,
@@ -149,6 +152,17 @@ describe('batch lines to Anthropic and to a provider without a batch API', () =>
       const usage = entry.usage as { prompt: number; completion: number };
       expect(entry.cost_usd).toBeCloseTo(
         ((usage.prompt * PRICE.input + usage.completion * PRICE.output) / 1e6) * 0.5,
+        12,
+      );
+    }
+    // Batch audit #6: the live path's calls are ordinary requests, billed in full (no batch discount).
+    const live = gw.logs.filter((entry) => entry.msg === 'batch line' && entry.provider === 'mistral');
+    expect(live).toHaveLength(2);
+    for (const entry of live) {
+      const usage = entry.usage as { prompt: number; completion: number };
+      expect(entry.cost_usd).toBeGreaterThan(0);
+      expect(entry.cost_usd).toBeCloseTo(
+        (usage.prompt * PRICE.input + usage.completion * PRICE.output) / 1e6,
         12,
       );
     }

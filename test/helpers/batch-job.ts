@@ -10,6 +10,7 @@ export function batchJob(
     ...newBatchJob({
       id,
       tenant: 'acme',
+      keyId: null,
       inputFileId: 'file-in',
       endpoint: '/v1/chat/completions',
       completionWindow: '24h',

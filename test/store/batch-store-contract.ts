@@ -225,6 +225,58 @@ export function batchStoreContract(name: string, factory: () => Promise<Store>):
       expect(await batches.linesOfProviderBatch('pb_2')).toHaveLength(reclaimed.length);
     });
 
+    it('reads each line with the key of its job', async () => {
+      await batches.insertJob(job('batch_keyed', { keyId: 'key_abc' }));
+      await batches.insertJob(job('batch_plain'));
+      expect(await batches.getJob('batch_keyed')).toEqual(job('batch_keyed', { keyId: 'key_abc' }));
+      await batches.insertLines(lines('batch_keyed', 2));
+      await batches.insertLines(lines('batch_plain', 1));
+      const claimed = await batches.claimLines(providerBatch('pb_1'), 10);
+      expect(claimed.map((l) => [l.jobId, l.keyId]).sort()).toEqual([
+        ['batch_keyed', 'key_abc'],
+        ['batch_keyed', 'key_abc'],
+        ['batch_plain', null],
+      ]);
+      expect((await batches.jobLines('batch_keyed', 0, 10)).map((l) => l.keyId)).toEqual([
+        'key_abc',
+        'key_abc',
+      ]);
+      expect((await batches.getLines([claimed[0]!.id]))[0]?.keyId).toBe(claimed[0]!.keyId);
+    });
+
+    // Issue: batch audit #3 (lines the shared state could not budget wait for a later flush).
+    it('releases unsent lines of a provider batch back to the queue without counting an attempt', async () => {
+      await batches.insertLines(lines('batch_1', 3));
+      const claimed = await batches.claimLines(providerBatch('pb_1'), 10);
+      const [first, second, third] = claimed;
+      await batches.finishLines('pb_1', [
+        { lineId: third!.id, status: 'failed', result: '{"e":1}', costUsd: null },
+      ]);
+      // A finished line and a line of no batch of this id are left alone.
+      expect(
+        (await batches.releaseLines('pb_1', [first!.id, second!.id, third!.id], T0 + 500)).sort(),
+      ).toEqual([first!.id, second!.id].sort());
+      expect(await batches.releaseLines('pb_other', [first!.id], T0 + 600)).toEqual([]);
+      expect(await batches.getLines([first!.id])).toEqual([
+        expect.objectContaining({ status: 'queued', providerBatchId: null, attempts: 0 }),
+      ]);
+      expect(await batches.linesOfProviderBatch('pb_1')).toEqual([]);
+      expect(await batches.queuedTargets()).toEqual([
+        { target: 'openai/gpt-4.1', lines: 2, oldestQueuedAt: T0 + 500 },
+      ]);
+      // Claimed again, it is on its first attempt.
+      const again = await batches.claimLines(providerBatch('pb_2'), 10);
+      expect(again.map((l) => l.attempts)).toEqual([1, 1]);
+    });
+
+    // Issue: batch audit #4 (recovery matches an Anthropic batch by the requests sent).
+    it('records the number of requests a provider batch was sent with', async () => {
+      await batches.insertLines(lines('batch_1', 3));
+      await batches.claimLines(providerBatch('pb_1'), 10);
+      await batches.updateProviderBatch('pb_1', { lineCount: 2 });
+      expect(await batches.openProviderBatches()).toEqual([{ ...providerBatch('pb_1'), lineCount: 2 }]);
+    });
+
     it("cancels a job's queued lines only", async () => {
       await batches.insertLines(lines('batch_1', 3));
       await batches.claimLines(providerBatch('pb_1'), 1);

@@ -214,4 +214,14 @@ export const sqliteMigrations: readonly Migration[] = [
       ALTER TABLE price_overrides ADD COLUMN cache_write_1h_input REAL;
     `,
   },
+  {
+    version: 6,
+    name: 'batches: the virtual key that created a job',
+    sql: `
+      -- The store key (virtual_keys.id) a job was created with; NULL for a config key or single-user
+      -- mode. Its lines are budgeted and checked by that key's policy (its tier, its allow-list), also
+      -- after a restart.
+      ALTER TABLE batch_jobs ADD COLUMN key_id TEXT;
+    `,
+  },
 ];

@@ -14,6 +14,8 @@ import { type CompiledTenant, compileKeyPolicy, compileTenant } from './tenant-p
 
 interface Resolved {
   version: number;
+  /** KeyRegistry's tenant generation it was compiled at: a key's policy is built on its tenant's. */
+  generation: number;
   tenant: CompiledTenant | undefined;
 }
 
@@ -27,6 +29,8 @@ export class KeyRegistry {
   #cursor = 0;
   /** Per key id (or `tenant:<name>`), the policy compiled against one snapshot version. */
   #resolved = new Map<string, Resolved>();
+  /** Bumped whenever a runtime tenant changes, so the keys compiled over it are compiled again. */
+  #generation = 0;
   #timer: NodeJS.Timeout | undefined;
   #unwatch: (() => void) | undefined;
   #refreshing: Promise<void> | undefined;
@@ -98,12 +102,12 @@ export class KeyRegistry {
 
   setTenant(record: TenantRecord): void {
     this.#tenants.set(record.name, record);
-    this.#resolved.delete(`tenant:${record.name}`);
+    this.#generation++;
   }
 
   removeTenant(name: string): void {
     this.#tenants.delete(name);
-    this.#resolved.delete(`tenant:${name}`);
+    this.#generation++;
   }
 
   /** The policy for a presented key's hash, or undefined (unknown, revoked, or its tenant is gone). */
@@ -127,11 +131,16 @@ export class KeyRegistry {
 
   #keyPolicy(record: VirtualKeyRecord, snapshot: Snapshot): CompiledTenant | undefined {
     const cached = this.#resolved.get(record.id);
-    if (cached !== undefined && cached.version === snapshot.version) return cached.tenant;
+    if (cached !== undefined && cached.version === snapshot.version && cached.generation === this.#generation)
+      return cached.tenant;
     const tenant = this.tenant(record.tenant, snapshot);
     const resolved =
       tenant === undefined ? undefined : compileKeyPolicy(tenant, record, snapshot.config.tiers);
-    this.#resolved.set(record.id, { version: snapshot.version, tenant: resolved });
+    this.#resolved.set(record.id, {
+      version: snapshot.version,
+      generation: this.#generation,
+      tenant: resolved,
+    });
     return resolved;
   }
 
@@ -147,11 +156,12 @@ export class KeyRegistry {
     if (record === undefined) return undefined;
     const key = `tenant:${name}`;
     const cached = this.#resolved.get(key);
-    if (cached !== undefined && cached.version === snapshot.version) return cached.tenant;
+    if (cached !== undefined && cached.version === snapshot.version && cached.generation === this.#generation)
+      return cached.tenant;
     const settings = TenantSettingsSchema.safeParse(record.settings);
     const tenant = settings.success ? compileTenant(name, settings.data, snapshot.config.tiers) : undefined;
     if (!settings.success) this.#logger.warn({ tenant: name }, 'stored tenant settings are invalid; ignored');
-    this.#resolved.set(key, { version: snapshot.version, tenant });
+    this.#resolved.set(key, { version: snapshot.version, generation: this.#generation, tenant });
     return tenant;
   }
 
@@ -168,13 +178,13 @@ export class KeyRegistry {
 
   #setTenants(records: readonly TenantRecord[]): void {
     const next = new Map<string, TenantRecord>();
+    let changed = records.length !== this.#tenants.size;
     for (const record of records) {
       const previous = this.#tenants.get(record.name);
-      if (previous === undefined || previous.updatedAt !== record.updatedAt)
-        this.#resolved.delete(`tenant:${record.name}`);
+      if (previous === undefined || previous.updatedAt !== record.updatedAt) changed = true;
       next.set(record.name, record);
     }
-    for (const name of this.#tenants.keys()) if (!next.has(name)) this.#resolved.delete(`tenant:${name}`);
     this.#tenants = next;
+    if (changed) this.#generation++;
   }
 }

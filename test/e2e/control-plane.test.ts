@@ -168,6 +168,16 @@ describe('virtual keys', () => {
     expect(((await unauthorized.json()) as Json).error.message).toMatch(/admin key/);
   });
 
+  it('applies a runtime tenant changed by PUT to the keys already made for it, at once', async () => {
+    expect((await admin('PUT', '/admin/tenants/changing-co', {})).status).toBe(201);
+    const created = await admin('POST', '/admin/keys', { tenant: 'changing-co' });
+    for (let i = 0; i < 3; i++) expect((await chat(created.json.key)).status).toBe(200);
+    expect((await admin('PUT', '/admin/tenants/changing-co', { rate_limit: { rpm: 1 } })).status).toBe(200);
+    const statuses = [];
+    for (let i = 0; i < 2; i++) statuses.push((await chat(created.json.key)).status);
+    expect(statuses).toEqual([200, 429]);
+  });
+
   it('answers 503 store_unavailable, not a 500, while the store does not answer', async () => {
     const store = gw.gateway.controlPlane.store;
     if (store === undefined) throw new Error('the test gateway has a store');

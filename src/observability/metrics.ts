@@ -57,7 +57,7 @@ export function createMetrics(
     beforeCollect,
     requests: new Counter({
       name: 'switchyard_requests_total',
-      help: 'Chat completion requests by the provider that answered (none when no attempt succeeded) and HTTP status class.',
+      help: 'Chat completion requests by the provider that answered (none when no attempt succeeded, cache for a cache hit) and HTTP status class.',
       labelNames: ['provider', 'status_class', 'stream'],
       registers: [registry],
     }),
@@ -165,7 +165,7 @@ export function createMetrics(
     }),
     timeToFirstToken: new Histogram({
       name: 'switchyard_time_to_first_token_seconds',
-      help: 'Streams: time from request received to the first chunk sent to the client, by the provider that answered.',
+      help: 'Streams: time from request received to the first chunk sent to the client, by the provider that answered (cache for a cache hit).',
       labelNames: ['provider'],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64],
       registers: [registry],

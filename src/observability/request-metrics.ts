@@ -85,6 +85,16 @@ class ProviderRequestMetrics {
   }
 }
 
+/**
+ * The `provider` label of a request's own metrics (requests, duration, time to first token): the provider
+ * that answered, `none` when none did, and `cache` for a cache hit, which no provider served now: a
+ * provider's latency and TTFT must not get faster as its hit rate rises (its tokens are left out too).
+ */
+export function metricsProviderOf(ctx: { provider: string | null; cacheStatus: string }): string {
+  if (ctx.cacheStatus === 'HIT') return 'cache';
+  return ctx.provider ?? 'none';
+}
+
 const byMetrics = new WeakMap<GatewayMetrics, Map<string, ProviderRequestMetrics>>();
 
 export function requestMetricsFor(metrics: GatewayMetrics, provider: string): ProviderRequestMetrics {

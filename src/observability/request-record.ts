@@ -6,14 +6,22 @@
  * The latency split adds up by construction: `network` is the time spent waiting on upstreams up to the
  * answer's first byte (every failed attempt whole, plus the answering attempt's connect and time to its
  * response head), `inference` the answering attempt's first byte to its last, and `gateway` the rest of
- * the total (parsing, routing, backoff waits, writing to the client).
+ * the total (parsing, routing, backoff waits, writing to the client). Attempts that ran at the same time
+ * (a hedged request's two) are waited on once, not twice, and a hedge's loser only until the winner's
+ * first byte.
  */
 import type { AttemptRecord, RequestContext } from '../pipeline/context.ts';
 import { answerPrice } from '../pipeline/answer-price.ts';
 import { costUsd } from '../pricing/cost.ts';
 import { countPromptTokens } from '../pricing/estimate.ts';
 import { storedBodies } from './body-capture.ts';
-import type { AttemptDetail, RequestRow } from '../store/request-log.ts';
+import {
+  type AttemptDetail,
+  CACHE_PROVIDER,
+  NO_PROVIDER,
+  OTHER_MODEL,
+  type RequestRow,
+} from '../store/request-log.ts';
 
 export interface RequestRecord {
   line: Record<string, unknown>;
@@ -27,24 +35,79 @@ export interface LatencySplit {
   inference: number;
 }
 
+/**
+ * The attempt whose answer the client got: the one that succeeded; else, once the answer started (a
+ * stream that broke or that the client left), the last one that had a first byte. Attempts are in the
+ * order they ended, and a hedge's loser ends after its winner, so the last attempt is not it.
+ */
+export function answeringAttempt(ctx: RequestContext): AttemptRecord | undefined {
+  const attempts = ctx.attempts;
+  const ok = attempts.findLast((attempt) => attempt.outcome === 'ok');
+  if (ok !== undefined || !ctx.committed) return ok;
+  return attempts.findLast(
+    (attempt) => attempt.outcome !== 'hedge_lost' && attempt.firstByteMs !== undefined,
+  );
+}
+
 /** The split of `totalMs` (see the file comment); every part rounded to 0.01 ms. */
 export function latencySplit(ctx: RequestContext, totalMs: number): LatencySplit {
   const attempts = ctx.attempts;
+  const answering = answeringAttempt(ctx);
+  const firstByteMs = answering?.firstByteMs;
+  const inference =
+    answering === undefined || firstByteMs === undefined
+      ? 0
+      : Math.max(0, answering.durationMs - firstByteMs);
   let network = 0;
-  let inference = 0;
-  const last = attempts.at(-1);
-  const answered = last !== undefined && (last.outcome === 'ok' || ctx.committed);
-  for (let i = 0; i < attempts.length; i++) {
-    const attempt = attempts[i] as AttemptRecord;
-    if (answered && i === attempts.length - 1 && attempt.firstByteMs !== undefined) {
-      network += attempt.firstByteMs;
-      inference += Math.max(0, attempt.durationMs - attempt.firstByteMs);
-    } else network += attempt.durationMs;
-  }
+  if (attempts.length === 1) {
+    const only = attempts[0] as AttemptRecord;
+    network = only === answering && firstByteMs !== undefined ? firstByteMs : only.durationMs;
+  } else if (attempts.length > 1) network = waitedMs(attempts, answering);
   const total = round(totalMs);
   const net = round(network);
   const inf = round(inference);
   return { total, network: net, inference: inf, gateway: Math.max(0, round(total - net - inf)) };
+}
+
+/**
+ * The time at least one upstream attempt was being waited on, up to the answer's first byte: the union
+ * of the attempts' spans, the answering one's cut at its first byte and any that overlapped it (a hedge's
+ * loser) cut there too. Without start times (never the case for records the attempt loop wrote) the
+ * attempts are taken to have run one after the other.
+ */
+function waitedMs(attempts: readonly AttemptRecord[], answering: AttemptRecord | undefined): number {
+  const waitOf = (attempt: AttemptRecord) =>
+    attempt === answering && attempt.firstByteMs !== undefined ? attempt.firstByteMs : attempt.durationMs;
+  if (attempts.some((attempt) => attempt.startedAt === undefined)) {
+    let sum = 0;
+    for (const attempt of attempts) sum += waitOf(attempt);
+    return sum;
+  }
+  const answerAt =
+    answering?.startedAt === undefined || answering.firstByteMs === undefined
+      ? Number.POSITIVE_INFINITY
+      : answering.startedAt + answering.firstByteMs;
+  const spans: Array<[number, number]> = [];
+  for (const attempt of attempts) {
+    const start = attempt.startedAt as number;
+    // One begun before the answer's first byte is waited on until then at most; one begun after it (a
+    // broken stream's continuation) is waited on whole.
+    const end = start + waitOf(attempt);
+    spans.push([start, start < answerAt ? Math.min(end, answerAt) : end]);
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  let union = 0;
+  let from = 0;
+  let to = Number.NEGATIVE_INFINITY;
+  for (const [start, end] of spans) {
+    if (start > to) {
+      if (to > from) union += to - from;
+      from = start;
+      to = end;
+    } else if (end > to) to = end;
+  }
+  if (to > from) union += to - from;
+  return union;
 }
 
 interface Tokens {
@@ -116,9 +179,11 @@ export function buildRequestRecord(
       wait_ms: attempt.waitMs ?? 0,
     });
   }
-  // The attempt that answered; else the last one tried. Attempts are in the order they ended, and a
-  // hedge's loser ends after its winner.
-  const chosen = ctx.attempts.findLast((attempt) => attempt.outcome === 'ok') ?? ctx.attempts.at(-1);
+  // The attempt that answered; else the last one tried (a hedge's loser was not: it was cut).
+  const chosen =
+    answeringAttempt(ctx) ??
+    ctx.attempts.findLast((attempt) => attempt.outcome !== 'hedge_lost') ??
+    ctx.attempts.at(-1);
   const routing =
     ctx.routeStrategy === null
       ? null
@@ -128,6 +193,11 @@ export function buildRequestRecord(
           chosen: chosen?.target ?? null,
           reason: chosen?.reason ?? null,
         };
+  // The provider that answered; for a request none answered, the one it last tried with its configured
+  // model, so `GET /admin/requests?provider=X&status=error` finds what failed on X.
+  let provider = ctx.provider;
+  let upstreamModel = ctx.upstreamModel;
+  if (provider === null && chosen !== undefined) [provider, upstreamModel] = splitTarget(chosen.target);
   const tenant = ctx.tenant?.name ?? null;
   const model = ctx.request?.model ?? null;
   const verdicts = ctx.guardVerdicts.length === 0 ? null : ctx.guardVerdicts;
@@ -137,8 +207,8 @@ export function buildRequestRecord(
     tenant,
     key_id: ctx.keyId,
     model,
-    provider: ctx.provider,
-    upstream_model: ctx.upstreamModel,
+    provider,
+    upstream_model: upstreamModel,
     stream: ctx.stream,
     // Which client protocol: chat-completions, or a front's name (anthropic-messages, responses, embeddings).
     api: ctx.front?.name ?? 'chat-completions',
@@ -171,8 +241,8 @@ export function buildRequestRecord(
     tenant,
     keyId: ctx.keyId,
     model: model ?? '',
-    provider: ctx.provider,
-    upstreamModel: ctx.upstreamModel,
+    provider,
+    upstreamModel,
     status,
     attempts: ctx.attempts.length,
     stream: ctx.stream,
@@ -198,6 +268,8 @@ export function buildRequestRecord(
       api: ctx.front?.name ?? 'chat-completions',
       error_message: ctx.errorMessage,
     },
+    rollupProvider: ctx.cacheStatus === 'HIT' ? CACHE_PROVIDER : (ctx.provider ?? NO_PROVIDER),
+    rollupModel: model === null ? '' : boundedModelName(ctx, model),
   };
   if (ctx.cacheStatus === 'HIT') row.detail.cache_saved_usd = ctx.cacheSavedUsd;
   if (ctx.captureBodies) {
@@ -219,6 +291,26 @@ export function buildRequestRecord(
     row.detail.seams = seams;
   }
   return { line, row };
+}
+
+/**
+ * `name` when something bounds how many such names there are: a virtual model of the config, or a
+ * `provider/model` name with routing state (a listed model, or one that has answered: at most
+ * MAX_ANSWERED_DIRECT_TARGETS per provider, as for /metrics). Else OTHER_MODEL: a model not found, a
+ * direct name that never answered. Read after the response, never on the request path.
+ */
+export function boundedModelName(ctx: RequestContext, name: string): string {
+  const resolved = ctx.model;
+  if (resolved !== undefined) {
+    // The targets' state is read now: a direct name adopted by this very request counts.
+    if (resolved.virtual || resolved.targets.every((target) => target.runtime.registered)) return name;
+    return OTHER_MODEL;
+  }
+  // Refused before its model was resolved (a model not found or not allowed): looked up without building
+  // anything. A `provider/model` name with routing state is a registered target of that id.
+  const snapshot = ctx.snapshot;
+  if (snapshot.models.has(name) || snapshot.routing.runtime.targets.has(name)) return name;
+  return OTHER_MODEL;
 }
 
 /**

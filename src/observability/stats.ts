@@ -5,12 +5,18 @@
  * and savings; and the same per bucket as time series, which is what the dashboard draws.
  *
  * Provider reliability counts upstream attempts (a provider that failed and was rescued by a fallback
- * still failed); traffic share counts the requests each provider answered.
+ * still failed), never those cut short before the provider said anything (attempt-outcomes.ts); traffic
+ * share counts the requests each provider answered. Cache hits are no provider's traffic: they roll up
+ * under `cache` (store/request-log.ts), a line of their own in the traffic series and in no provider's
+ * figures, and carry no tokens (no provider spent any on them, as in `switchyard_tokens_total`).
  */
+import { CUT_SHORT_OUTCOMES } from './attempt-outcomes.ts';
 import {
   type AttemptRollup,
+  CACHE_PROVIDER,
   LATENCY_BOUNDS_MS,
   LATENCY_BUCKETS,
+  NO_PROVIDER,
   type RequestRollup,
 } from '../store/request-log.ts';
 
@@ -103,18 +109,27 @@ interface AttemptAggregate {
   errorClasses: Record<string, number>;
   /** Latency of answering attempts only: a timeout's deadline is not the provider's speed. */
   latency: number[];
+  /** Hedged attempts another attempt beat (counted apart: not the provider's failure). */
+  hedgesLost: number;
 }
 
 function emptyAttempts(): AttemptAggregate {
-  return { attempts: 0, ok: 0, errorClasses: {}, latency: new Array<number>(LATENCY_BUCKETS).fill(0) };
+  return {
+    attempts: 0,
+    ok: 0,
+    errorClasses: {},
+    latency: new Array<number>(LATENCY_BUCKETS).fill(0),
+    hedgesLost: 0,
+  };
 }
 
-/** A client that left says nothing about the provider. */
+/** A client that left, or a hedge's loser, says nothing about the provider. */
 function countsForReliability(outcome: string): boolean {
-  return outcome !== 'client_gone';
+  return !CUT_SHORT_OUTCOMES.has(outcome);
 }
 
 function addAttempts(into: AttemptAggregate, a: AttemptRollup): void {
+  if (a.outcome === 'hedge_lost') into.hedgesLost += a.attempts;
   if (!countsForReliability(a.outcome)) return;
   into.attempts += a.attempts;
   if (a.outcome === 'ok') {
@@ -176,7 +191,7 @@ export function computeStats(
     cacheHits += r.cacheHits;
     cacheSavedUsd += r.cacheSavedUsd;
     const i = slot(r.bucketStart);
-    if (i < 0 || i >= buckets.length || r.provider === 'none') continue;
+    if (i < 0 || i >= buckets.length || r.provider === NO_PROVIDER) continue;
     const line = entry(traffic, r.provider, () => new Array<number>(buckets.length).fill(0));
     line[i] = (line[i] as number) + r.requests;
   }
@@ -192,9 +207,13 @@ export function computeStats(
     }
   }
 
-  const answered = total.requests - (byProvider.get('none')?.requests ?? 0);
+  const answered =
+    total.requests -
+    (byProvider.get(NO_PROVIDER)?.requests ?? 0) -
+    (byProvider.get(CACHE_PROVIDER)?.requests ?? 0);
   const providerNames = new Set([...byProvider.keys(), ...attemptsByProvider.keys()]);
-  providerNames.delete('none');
+  providerNames.delete(NO_PROVIDER);
+  providerNames.delete(CACHE_PROVIDER);
   const providers = [...providerNames].sort().map((name) => {
     const requests = byProvider.get(name) ?? emptyAggregate();
     const attempts = attemptsByProvider.get(name) ?? emptyAttempts();
@@ -205,6 +224,7 @@ export function computeStats(
       attempts: attempts.attempts,
       success_rate: ratio(attempts.ok, attempts.attempts),
       error_classes: attempts.errorClasses,
+      hedges_lost: attempts.hedgesLost,
       latency_ms: { p50: quantileMs(attempts.latency, 0.5), p95: quantileMs(attempts.latency, 0.95) },
       tokens: requests.tokens,
       cost_usd: usd(requests.costUsd),

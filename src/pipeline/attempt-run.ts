@@ -24,6 +24,7 @@ import {
 import { markPrefix } from './continuation.ts';
 import type { HedgeEntrant } from './hedge.ts';
 import { injectChaos } from '../chaos/inject.ts';
+import { newSpanId, requestTraceContext, withTraceHeaders } from '../observability/trace-context.ts';
 import type { Services } from './services.ts';
 
 /** The attempt record with the routing decision behind it (log.ts writes the base fields). */
@@ -125,6 +126,13 @@ async function attempt(
     throw error;
   }
   countReason(services, pick, provider.name, ctx);
+  // Tracing on: the upstream joins the trace under this attempt's span (observability/trace-context.ts).
+  let spanId: string | undefined;
+  if (services.observability?.tracing !== undefined) {
+    ctx.trace ??= requestTraceContext(ctx.req.headers);
+    spanId = newSpanId();
+    upstreamRequest = withTraceHeaders(upstreamRequest, ctx.trace, spanId);
+  }
   const record: RoutedAttemptRecord = {
     target: target.id,
     keyId: provider.keyIds[pick.keyIndex] ?? 'none',
@@ -133,6 +141,7 @@ async function attempt(
     durationMs: 0,
     reason: pick.reason,
     waitMs: pick.waitMs,
+    spanId,
   };
 
   const started = performance.now();

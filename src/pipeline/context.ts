@@ -14,6 +14,7 @@ import type { GuardrailsPolicy } from '../guardrails/policy.ts';
 import type { GuardVerdict } from '../guardrails/verdict.ts';
 import type { AnswerRecorder } from '../cache/answer-recorder.ts';
 import type { CacheStatus } from '../cache/cache-metrics.ts';
+import type { TraceContext } from '../observability/trace-context.ts';
 
 /** The pre-flight estimate (pipeline/budget.ts): what admission reserves. */
 export interface PreflightEstimate {
@@ -46,6 +47,8 @@ export interface AttemptRecord {
   firstByteMs?: number;
   /** performance.now() when it started (for its trace span). */
   startedAt?: number;
+  /** Its trace span's id, sent upstream in `traceparent` (only while tracing is on). */
+  spanId?: string;
 }
 
 /** Where a broken stream was continued on another target (stream recovery, issue 13). */
@@ -137,6 +140,8 @@ export class RequestContext {
   upstreamHeadAt = 0;
   /** Chunks sent to the client in a stream: the completion estimate when the upstream's usage never came. */
   streamedChunks = 0;
+  /** The trace's ids, chosen when the first attempt starts while tracing is on (observability/trace-context.ts). */
+  trace: TraceContext | undefined = undefined;
   /** The tenant opted in to stored bodies (observability/body-capture.ts). */
   captureBodies = false;
   /** The JSON answer sent, kept only when `captureBodies`. */

@@ -6,7 +6,7 @@
 import { statusClass } from '../observability/metrics.ts';
 import { buildRequestRecord } from '../observability/request-record.ts';
 import { requestLineWriter } from '../observability/request-line.ts';
-import { requestMetricsFor } from '../observability/request-metrics.ts';
+import { metricsProviderOf, requestMetricsFor } from '../observability/request-metrics.ts';
 import { cacheMetricsFor } from '../cache/cache-metrics.ts';
 import type { RequestContext } from './context.ts';
 import type { Services } from './services.ts';
@@ -40,7 +40,8 @@ export function recordRequest(ctx: RequestContext, services: Services): void {
   const totalMs = performance.now() - ctx.startedAt;
   const status = statusOf(ctx);
   const { metrics, logger } = services;
-  const provider = ctx.provider ?? 'none';
+  // A cache hit is labelled `cache`: no provider served it now.
+  const provider = metricsProviderOf(ctx);
   const providerMetrics = requestMetricsFor(metrics, provider);
   providerMetrics.request(status, ctx.stream, totalMs / 1000);
   const usage = ctx.usage;

@@ -1,7 +1,11 @@
 /**
  * GET /admin/requests?limit=&tenant=&provider=&status= (docs/design.md §1): `{"data":[row…]}` newest
  * first, from the store's request log. `status` is a code (`429`), a class (`5xx`) or `error` (any status
- * >= 400); `before` (ISO 8601 or epoch ms) pages back past the oldest row of the last answer.
+ * >= 400, and a stream answered 200 that ended in an error event); `provider` is the provider that
+ * answered, or for a request none answered the one last tried. `before` (ISO 8601 or epoch ms) lists
+ * only rows older than that; with `before_id` too, the rows after the row (`before`, `before_id`) in the
+ * listing's order (time, then request id, newest first), so that paging with the last row's `time` and
+ * `request_id` skips no row that shares its millisecond.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Snapshot } from '../config/compile.ts';
@@ -65,11 +69,17 @@ export function requestFilterOf(query: URLSearchParams): RequestFilter {
       );
     filter.beforeMs = ms;
   }
+  const beforeId = query.get('before_id');
+  if (beforeId !== null && beforeId !== '') {
+    if (filter.beforeMs === undefined)
+      throw invalidRequest('before_id pages from a row: give its time as before too.', 'before_id');
+    filter.beforeId = beforeId;
+  }
   return filter;
 }
 
 function statusFilterOf(value: string): StatusFilter {
-  if (value === 'error') return { from: 400, to: 600 };
+  if (value === 'error') return { failed: true };
   if (/^[1-5]xx$/i.test(value)) {
     const from = Number(value[0]) * 100;
     return { from, to: from + 100 };

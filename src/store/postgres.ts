@@ -485,7 +485,9 @@ export class PostgresStore implements Store {
         // (time_ms, request_id) < ($1, $2), written so the time index bounds the walk. COLLATE "C":
         // the same byte order as SQLite's, whatever the database's collation.
         const at = bind(filter.beforeMs);
-        clauses.push(`time_ms <= ${at} AND (time_ms < ${at} OR request_id COLLATE "C" < ${bind(filter.beforeId)})`);
+        clauses.push(
+          `time_ms <= ${at} AND (time_ms < ${at} OR request_id COLLATE "C" < ${bind(filter.beforeId)})`,
+        );
       }
     }
     const where = clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`;

@@ -54,7 +54,12 @@ export interface RequestRow {
   keyId: string | null;
   /** The model as the client asked for it. */
   model: string;
+  /**
+   * The provider that answered (docs/design.md §1); for a request none answered, the one it last tried,
+   * so `GET /admin/requests?provider=X&status=error` lists what failed on X. Null: no attempt was made.
+   */
   provider: string | null;
+  /** The model the answer reported; for a request none answered, the configured model last tried. */
   upstreamModel: string | null;
   status: number;
   attempts: number;
@@ -78,9 +83,36 @@ export interface RequestRow {
   detail: RequestDetail;
   /** A cache hit: what the answer cost when it was made (rolled up as savings; not a column). */
   cacheSavedUsd?: number | null;
+  /**
+   * What the rollups count the row under, when it is not its own `provider` (not a column; the request
+   * record sets it): the provider that answered, NO_PROVIDER when none did (a failed row names the
+   * provider it last tried, for `GET /admin/requests?provider=`), CACHE_PROVIDER for a cache hit.
+   */
+  rollupProvider?: string;
+  /**
+   * What the rollups count the row under, when it is not its own `model` (not a column): OTHER_MODEL
+   * for a name that neither the config nor routing state bounds (a model not found, a direct name that
+   * never answered), so no name a client invents becomes a rollup key or a `/admin/stats` entry.
+   */
+  rollupModel?: string;
 }
 
-/** `GET /admin/requests` filters; `status` is a code (`429`), a class (`5xx`) or `error` (>= 400). */
+/** The rollups' provider for requests no provider answered. */
+export const NO_PROVIDER = 'none';
+/** The rollups' provider for cache hits: no provider's traffic. */
+export const CACHE_PROVIDER = 'cache';
+/** The rollups' model for every name not bounded by config or routing state (RequestRow.rollupModel). */
+export const OTHER_MODEL = '(other)';
+/**
+ * The rollups' status class of a request answered 2xx that then failed: a stream that ended in an error
+ * event after its first byte (docs/design.md §2). The client got an error, so it is no success.
+ */
+export const STREAM_ERROR_CLASS = 'stream_error';
+
+/**
+ * `GET /admin/requests` filters; `status` is a code (`429`), a class (`5xx`) or `error` (a status >= 400,
+ * or an error code on a 2xx: a stream that failed after its first byte).
+ */
 export interface RequestFilter {
   limit: number;
   tenant?: string;
@@ -88,9 +120,15 @@ export interface RequestFilter {
   status?: StatusFilter;
   /** Only rows older than this (epoch ms), for paging. */
   beforeMs?: number;
+  /**
+   * With `beforeMs`: the request id of the last row of the previous page, so rows of that same
+   * millisecond are paged by it too. Rows are ordered by (time, request id), newest first, and the page
+   * holds the rows after (`beforeMs`, `beforeId`) in that order.
+   */
+  beforeId?: string;
 }
 
-export type StatusFilter = { exact: number } | { from: number; to: number };
+export type StatusFilter = { exact: number } | { from: number; to: number } | { failed: true };
 
 /** Upper bounds (ms) of the latency histogram buckets; the last bucket is everything above. */
 export const LATENCY_BOUNDS_MS = [50, 100, 250, 500, 1000, 2000, 4000, 8000, 16_000, 32_000] as const;
@@ -106,10 +144,11 @@ export const ROLLUP_BUCKETS_MS = [10_000, 60_000, 3_600_000] as const;
 export interface RequestRollup {
   bucketMs: number;
   bucketStart: number;
-  /** `none` when no provider answered. */
+  /** NO_PROVIDER when no provider answered, CACHE_PROVIDER for cache hits. */
   provider: string;
+  /** The model asked, or OTHER_MODEL (RequestRow.rollupModel). */
   model: string;
-  /** `2xx`, `4xx`, `5xx`, `client_closed`. */
+  /** `2xx`, `4xx`, `5xx`, `client_closed`, `stream_error` (STREAM_ERROR_CLASS). */
   statusClass: string;
   requests: number;
   promptTokens: number;
@@ -146,6 +185,12 @@ export function statusClassOf(status: number): string {
   return `${Math.floor(status / 100)}xx`;
 }
 
+/** The status class a row rolls up under: its status's, unless a 2xx ended in an error. */
+export function rollupStatusClassOf(row: RequestRow): string {
+  if (row.status >= 200 && row.status < 300 && row.errorCode !== null) return STREAM_ERROR_CLASS;
+  return statusClassOf(row.status);
+}
+
 /** The rollup rows a batch of log rows adds to, each key once (PostgreSQL refuses to upsert a row twice). */
 export function rollupsOf(rows: readonly RequestRow[]): {
   requests: RequestRollup[];
@@ -154,8 +199,9 @@ export function rollupsOf(rows: readonly RequestRow[]): {
   const requests = new RollupIndex(newRequestRollup);
   const attempts = new RollupIndex(newAttemptRollup);
   for (const row of rows) {
-    const provider = row.provider ?? 'none';
-    const statusClass = statusClassOf(row.status);
+    const provider = row.rollupProvider ?? row.provider ?? NO_PROVIDER;
+    const model = row.rollupModel ?? row.model;
+    const statusClass = rollupStatusClassOf(row);
     const bucket = latencyBucket(row.latencyTotalMs);
     const hit = row.cache === 'HIT';
     const live = row.detail.api !== 'batch';
@@ -163,16 +209,20 @@ export function rollupsOf(rows: readonly RequestRow[]): {
     for (let g = 0; g < ROLLUP_BUCKETS_MS.length; g++) {
       const bucketMs = ROLLUP_BUCKETS_MS[g] as number;
       const bucketStart = row.timeMs - (row.timeMs % bucketMs);
-      const into = requests.row(provider, row.model, statusClass, g, bucketMs, bucketStart);
+      const into = requests.row(provider, model, statusClass, g, bucketMs, bucketStart);
       into.requests += 1;
-      into.promptTokens += row.promptTokens;
-      into.completionTokens += row.completionTokens;
-      into.cachedTokens += row.cachedTokens;
-      into.reasoningTokens += row.reasoningTokens;
       if (hit) {
+        // A hit's usage is the original answer's: no provider spent those tokens now (nor does
+        // `switchyard_tokens_total` count them); the row keeps them for display.
         into.cacheHits += 1;
         into.cacheSavedUsd += row.cacheSavedUsd ?? 0;
-      } else into.costUsd += row.costUsd ?? 0;
+      } else {
+        into.promptTokens += row.promptTokens;
+        into.completionTokens += row.completionTokens;
+        into.cachedTokens += row.cachedTokens;
+        into.reasoningTokens += row.reasoningTokens;
+        into.costUsd += row.costUsd ?? 0;
+      }
       // A batch line's wait for its provider's window is not a live latency: it stays out of the
       // percentiles (its row says 0 ms).
       if (live) {

@@ -6,12 +6,12 @@
  */
 import { type RequestDetail, type RequestRow, requestColumnValues } from './request-log.ts';
 
-/** One row's fields: its columns in REQUEST_COLUMNS order, then its cache saving. */
+/** One row's fields: its columns in REQUEST_COLUMNS order, then its cache saving and rollup keys. */
 export type WireRow = readonly unknown[];
 
 export function rowToWire(row: RequestRow): WireRow {
   const wire = requestColumnValues(row);
-  wire.push(row.cacheSavedUsd ?? null);
+  wire.push(row.cacheSavedUsd ?? null, row.rollupProvider, row.rollupModel);
   return wire;
 }
 
@@ -43,5 +43,7 @@ export function rowFromWire(wire: WireRow): RequestRow {
     errorCode: wire[23] as string | null,
     detail: wire[24] as RequestDetail,
     cacheSavedUsd: wire[25] as number | null,
+    rollupProvider: wire[26] as string | undefined,
+    rollupModel: wire[27] as string | undefined,
   };
 }

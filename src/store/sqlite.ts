@@ -393,7 +393,7 @@ export class SqliteStore implements Store {
     const { where, values } = requestWhere(filter);
     // Built per call (an admin call, not the request path) from a fixed set of clauses; values are bound.
     const statement = this.#db.prepare(
-      `SELECT ${REQUEST_COLUMNS.join(', ')} FROM request_log ${where} ORDER BY time_ms DESC, rowid DESC LIMIT ?`,
+      `SELECT ${REQUEST_COLUMNS.join(', ')} FROM request_log ${where} ORDER BY time_ms DESC, request_id DESC LIMIT ?`,
     );
     return statement.all(...values, filter.limit).map(toRequestRow);
   }
@@ -452,14 +452,21 @@ function requestWhere(filter: RequestFilter): { where: string; values: SQLInputV
     if ('exact' in status) {
       clauses.push('status = ?');
       values.push(status.exact);
-    } else {
+    } else if ('failed' in status) clauses.push('(status >= 400 OR error_code IS NOT NULL)');
+    else {
       clauses.push('status >= ? AND status < ?');
       values.push(status.from, status.to);
     }
   }
   if (filter.beforeMs !== undefined) {
-    clauses.push('time_ms < ?');
-    values.push(filter.beforeMs);
+    if (filter.beforeId === undefined) {
+      clauses.push('time_ms < ?');
+      values.push(filter.beforeMs);
+    } else {
+      // (time_ms, request_id) < (?, ?), written so the time index bounds the walk.
+      clauses.push('time_ms <= ? AND (time_ms < ? OR request_id < ?)');
+      values.push(filter.beforeMs, filter.beforeMs, filter.beforeId);
+    }
   }
   return { where: clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`, values };
 }

@@ -225,14 +225,18 @@ describe('injected faults', () => {
     const row = await rowFor(id);
     expect(row.status).toBe(response.status);
     expect(row.error_code).toBe(((await response.json()) as Json).error.code);
-    expect(row.provider).toBeNull();
+    // No provider answered: the row names the one last tried (observability audit item 5), so the
+    // failures on a provider can be listed.
+    expect([row.provider, row.upstream_model]).toEqual(['backup', 'gpt-4.1']);
     expect(row.cost_usd).toBeNull();
     expect(row.attempt_details.map((a: Json) => a.outcome)).toEqual(['server', 'network']);
     expect(row.latency_ms.inference).toBe(0);
     expectSplitAddsUp(row.latency_ms);
     const failed = await admin('/admin/requests?status=error&limit=5');
     expect(failed.json.data.map((r: Json) => r.request_id)).toContain(id);
-    expect(failed.json.data.every((r: Json) => r.status >= 400)).toBe(true);
+    expect(failed.json.data.every((r: Json) => r.status >= 400 || r.error_code !== null)).toBe(true);
+    const onBackup = await admin('/admin/requests?provider=backup&status=error&limit=5');
+    expect(onBackup.json.data.map((r: Json) => r.request_id)).toContain(id);
   });
 });
 
@@ -419,5 +423,17 @@ describe('a cache hit', () => {
     expect(made).toMatchObject({ cache: 'MISS', cost_saved_usd: null });
     expect(served).toMatchObject({ cache: 'HIT', cost_usd: 0 });
     expect(served.cost_saved_usd).toBeCloseTo(made.cost_usd, 12);
+    // A hit is no provider's traffic (observability audit item 8): its request and duration are labelled
+    // `cache`, in /metrics as in /admin/stats.
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /^switchyard_requests_total\{provider="cache",status_class="2xx",stream="false"\} [1-9]/m,
+    );
+    expect(metrics).toMatch(
+      /^switchyard_request_duration_seconds_count\{provider="cache",stream="false"\} [1-9]/m,
+    );
+    const stats = await admin('/admin/stats?window=15m');
+    expect(stats.json.providers.map((p: Json) => p.provider)).not.toContain('cache');
+    expect(stats.json.series.traffic.cache.reduce((a: number, b: number) => a + b, 0)).toBe(1);
   });
 });

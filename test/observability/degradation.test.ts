@@ -82,6 +82,18 @@ describe('DegradationMonitor', () => {
     expect(alerts).toEqual([]);
   });
 
+  // Observability audit item 2: a hedge's loser was counted as a failure of its provider, so a slow but
+  // healthy primary behind a hedge raised provider_degraded at 100 % errors.
+  it('never counts a hedge’s loser against its provider', () => {
+    const { alerts, monitor, feed } = setup();
+    feed(T0, 30, 'ok');
+    feed(T0, 30, 'hedge_lost');
+    monitor.check(T0);
+    feed(T0 + MINUTE, 24, 'hedge_lost');
+    monitor.check(T0 + MINUTE);
+    expect(alerts).toEqual([]);
+  });
+
   it('alerts a breaker opening and its recovery, per target, once each', () => {
     const { alerts, monitor } = setup();
     const states = new Map([['openai/gpt-4.1', 'closed']]);

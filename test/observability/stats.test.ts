@@ -62,6 +62,92 @@ describe('computeStats', () => {
   });
 });
 
+describe('computeStats: what is and is not a provider failure or a success', () => {
+  const now = Date.UTC(2026, 11, 7, 5, 30, 5);
+  const tenSecondsOf = (rows: ReturnType<typeof requestRow>[]) => {
+    const all = rollupsOf(rows);
+    return {
+      requests: all.requests.filter((r) => r.bucketMs === 10_000),
+      attempts: all.attempts.filter((a) => a.bucketMs === 10_000),
+    };
+  };
+  const attemptOf = (provider: string, outcome: string) =>
+    ({
+      ...requestRow('x').detail.attempts[0],
+      target: `${provider}/gpt-4.1`,
+      provider,
+      outcome,
+      error_class: outcome === 'ok' ? null : outcome,
+    }) as never;
+
+  // Audit item 2: every hedged request made its primary look failed (success rate 0, hedge_lost errors).
+  it('leaves a hedge’s loser out of its provider’s reliability, counting it apart', () => {
+    const hedged = requestRow('h', {
+      timeMs: now - 1000,
+      provider: 'backup',
+      detail: {
+        routing: null,
+        guardrails: null,
+        error_message: null,
+        attempts: [attemptOf('backup', 'ok'), attemptOf('openai', 'hedge_lost')],
+      },
+    });
+    const stats = computeStats(
+      '15m',
+      now,
+      tenSecondsOf([hedged, requestRow('a', { timeMs: now - 1000 })]),
+      [],
+    );
+    const openai = stats.providers.find((p) => p.provider === 'openai');
+    expect(openai).toMatchObject({ attempts: 1, success_rate: 1, error_classes: {}, hedges_lost: 1 });
+    expect(stats.series.errors).toEqual({});
+    expect(stats.series.success_rate.openai?.at(-1)).toBe(1);
+  });
+
+  // Audit item 6: a stream that ended in an error event after its 200 counted as a success.
+  it('counts a 2xx that ended in an error as no success, under its own status class', () => {
+    const broken = requestRow('s', {
+      timeMs: now - 1000,
+      stream: true,
+      finishReason: null,
+      errorCode: 'upstream_stream_error',
+    });
+    const stats = computeStats(
+      '15m',
+      now,
+      tenSecondsOf([broken, requestRow('a', { timeMs: now - 1000 })]),
+      [],
+    );
+    expect(stats.totals.success_rate).toBe(0.5);
+    expect(stats.models[0]).toMatchObject({
+      model: 'chat',
+      success_rate: 0.5,
+      status_classes: { '2xx': 1, stream_error: 1 },
+    });
+  });
+
+  // Audit item 8: hits added their tokens and traffic to the provider that once answered them.
+  it('keeps cache hits out of every provider’s figures and out of the token totals', () => {
+    const hit = requestRow('c', {
+      timeMs: now - 1000,
+      cache: 'HIT',
+      costUsd: 0,
+      cacheSavedUsd: 0.25,
+      attempts: 0,
+      rollupProvider: 'cache',
+      detail: { routing: null, guardrails: null, error_message: null, attempts: [] },
+    });
+    const stats = computeStats('15m', now, tenSecondsOf([hit, requestRow('a', { timeMs: now - 1000 })]), []);
+    expect(stats.totals.requests).toBe(2);
+    expect(stats.totals.tokens).toEqual({ prompt: 12, completion: 30, cached: 2, reasoning: 5 });
+    expect(stats.providers.map((p) => [p.provider, p.requests, p.traffic_share, p.tokens.prompt])).toEqual([
+      ['openai', 1, 1, 12],
+    ]);
+    expect(stats.cache).toEqual({ hits: 1, hit_rate: 0.5, saved_usd: 0.25 });
+    expect(stats.series.traffic.cache?.at(-1)).toBe(1);
+  });
+});
+
 describe('rollupsOf', () => {
   it('counts batch lines as traffic and spend but leaves them out of the latency histograms', () => {
     const now = Date.UTC(2026, 11, 7, 5, 30, 5);

@@ -9,9 +9,10 @@ describe('request-log rows on the way to the SQLite log thread', () => {
   });
 
   it('carry every field a row has: a field added to RequestRow and not to the wire would be lost', () => {
-    const row = requestRow('req_2', { cacheSavedUsd: null });
-    const back = rowFromWire(rowToWire(row));
+    const row = requestRow('req_2', { cacheSavedUsd: null, rollupProvider: 'none', rollupModel: '(other)' });
+    const back = rowFromWire(structuredClone(rowToWire(row)));
     expect(Object.keys(back).sort()).toEqual(Object.keys(row).sort());
+    expect(back).toStrictEqual(row);
     expect(rowToWire(row)).toHaveLength(Object.keys(row).length);
   });
 

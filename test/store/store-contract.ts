@@ -359,6 +359,66 @@ export function storeContract(
         expect(await ids({ limit: 10, tenant: 'nobody' })).toEqual([]);
       });
 
+      // Observability audit item 6: `status=error` missed a stream that failed after its 200, which the
+      // dashboard's failures panel reads; item 5: such rows name the provider last tried.
+      it('lists as failed any status >= 400 and any 2xx carrying an error code', async () => {
+        await store.insertRequests([
+          requestRow('req_ok', { timeMs: T0 + 1 }),
+          requestRow('req_cut', { timeMs: T0 + 2, stream: true, errorCode: 'upstream_stream_error' }),
+          requestRow('req_503', {
+            timeMs: T0 + 3,
+            status: 503,
+            errorCode: 'upstream_error',
+            provider: 'backup',
+          }),
+          requestRow('req_429', {
+            timeMs: T0 + 4,
+            status: 429,
+            errorCode: 'rate_limit_exceeded',
+            provider: null,
+          }),
+        ]);
+        const ids = async (filter: Parameters<Store['queryRequests']>[0]) =>
+          (await store.queryRequests(filter)).map((row) => row.requestId);
+        expect(await ids({ limit: 10, status: { failed: true } })).toEqual(['req_429', 'req_503', 'req_cut']);
+        expect(await ids({ limit: 10, status: { failed: true }, provider: 'backup' })).toEqual(['req_503']);
+        expect(await ids({ limit: 10, status: { from: 200, to: 300 } })).toEqual(['req_cut', 'req_ok']);
+      });
+
+      // Observability audit item 9: paging by time alone skipped the rows sharing the last row's
+      // millisecond; the cursor (time, request id) pages through ties.
+      it('pages through rows that share a millisecond with the (time, request id) cursor', async () => {
+        const rows = [
+          requestRow('req_a', { timeMs: T0 + 5 }),
+          requestRow('req_d', { timeMs: T0 + 7 }),
+          requestRow('req_b', { timeMs: T0 + 7 }),
+          requestRow('req_e', { timeMs: T0 + 7 }),
+          requestRow('req_c', { timeMs: T0 + 7 }),
+          requestRow('req_f', { timeMs: T0 + 9 }),
+        ];
+        await store.insertRequests(rows);
+        const all = (await store.queryRequests({ limit: 10 })).map((row) => row.requestId);
+        expect(all).toEqual(['req_f', 'req_e', 'req_d', 'req_c', 'req_b', 'req_a']);
+        const seen: string[] = [];
+        let page = await store.queryRequests({ limit: 2 });
+        while (page.length > 0) {
+          seen.push(...page.map((row) => row.requestId));
+          const last = page.at(-1) as (typeof page)[number];
+          page = await store.queryRequests({ limit: 2, beforeMs: last.timeMs, beforeId: last.requestId });
+        }
+        expect(seen).toEqual(all);
+        // `before` alone keeps its documented meaning: strictly older.
+        expect(
+          (await store.queryRequests({ limit: 10, beforeMs: T0 + 7 })).map((row) => row.requestId),
+        ).toEqual(['req_a']);
+        // Filters combine with the cursor.
+        expect(
+          (await store.queryRequests({ limit: 10, tenant: 'acme', beforeMs: T0 + 7, beforeId: 'req_c' })).map(
+            (row) => row.requestId,
+          ),
+        ).toEqual(['req_b', 'req_a']);
+      });
+
       it('stores a batch of any length whole, each row with its own values', async () => {
         // 23 rows: SQLite writes them ten to a statement, then the three left one by one.
         const rows = Array.from({ length: 23 }, (_, i) =>
@@ -421,12 +481,13 @@ export function storeContract(
           ]),
         );
         const openai = tenSeconds.requests.find((r) => r.provider === 'openai');
+        // A hit's tokens are the original answer's, spent by no provider now: only req_a's count.
         expect(openai).toMatchObject({
           model: 'chat',
-          promptTokens: 24,
-          completionTokens: 60,
-          cachedTokens: 4,
-          reasoningTokens: 10,
+          promptTokens: 12,
+          completionTokens: 30,
+          cachedTokens: 2,
+          reasoningTokens: 5,
           cacheHits: 1,
           cacheSavedUsd: 0.125,
           latencySumMs: 241,
@@ -449,6 +510,39 @@ export function storeContract(
           (await store.requestRollups({ bucketMs: 60_000, fromMs: T0 + 60_000, toMs: T0 + 120_000 }))
             .requests,
         ).toEqual([]);
+      });
+
+      // Observability audit items 4, 6 and 8: the keys the request record chooses reach the rollups (on
+      // SQLite files through the log thread's wire), and a 2xx that ended in an error is no 2xx.
+      it('rolls a row up under its rollup provider, rollup model and stream_error class', async () => {
+        await store.insertRequests([
+          requestRow('req_hit', { cache: 'HIT', costUsd: 0, rollupProvider: 'cache' }),
+          requestRow('req_junk', {
+            model: 'junk-1',
+            rollupModel: '(other)',
+            status: 404,
+            provider: null,
+            rollupProvider: 'none',
+            errorCode: 'model_not_found',
+          }),
+          requestRow('req_cut', { stream: true, errorCode: 'upstream_stream_error' }),
+        ]);
+        const minutes = await store.requestRollups({ bucketMs: 60_000, fromMs: T0, toMs: T0 + 60_000 });
+        expect(
+          minutes.requests
+            .map((r) => [r.provider, r.model, r.statusClass, r.requests, r.promptTokens])
+            .sort((a, b) => String(a).localeCompare(String(b))),
+        ).toEqual([
+          ['cache', 'chat', '2xx', 1, 0],
+          ['none', '(other)', '4xx', 1, 12],
+          ['openai', 'chat', 'stream_error', 1, 12],
+        ]);
+        // The row keeps the name as asked.
+        expect((await store.queryRequests({ limit: 10 })).map((row) => row.model).sort()).toEqual([
+          'chat',
+          'chat',
+          'junk-1',
+        ]);
       });
 
       it('prunes log rows and rollups older than their cutoffs', async () => {

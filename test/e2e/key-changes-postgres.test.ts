@@ -1,6 +1,6 @@
 /**
  * Keys made and revoked on one instance are in force on another at once, not at the next poll
- * (design.md §1: a revoked key is refused "from the next request on, on every instance"): two gateways on
+ * (docs/design.md §1: a revoked key is refused "from the next request on, on every instance"): two gateways on
  * one PostgreSQL store, the poll set to a minute, so only the store's announcement can carry the change.
  * Needs SWITCHYARD_TEST_PG_URL; the run uses a schema of its own, dropped afterwards.
  */

@@ -33,9 +33,23 @@ function has(json: string, hint: string, needle: string): boolean {
   return json.includes(hint) && json.includes(needle);
 }
 
+/**
+ * The same keys written with spaces around the colon: valid JSON (Python's `json.dumps` writes `": "`), and
+ * an OpenAI-compatible upstream's chunks reach moderation as it wrote them. The compact checks above are
+ * only shortcuts; these keep a spaced chunk from reading as one with no text, or no finish.
+ */
+const SPACED_FINISH_REASON = /"finish_reason"\s*:\s*"/;
+const SPACED_CONTENT = /content"\s*:\s*"/;
+
+/** Whitespace around some colon: only such chunks pay the regular expressions (three short searches). */
+function spaced(json: string): boolean {
+  return json.includes('": ') || json.includes('" :') || json.includes(':\n');
+}
+
 /** Some choice has a finish reason (a string, not `null`). */
 export function hasFinishReason(json: string): boolean {
-  return has(json, 'son":"', '"finish_reason":"');
+  if (has(json, 'son":"', '"finish_reason":"')) return true;
+  return spaced(json) && SPACED_FINISH_REASON.test(json);
 }
 
 /**
@@ -55,7 +69,8 @@ export function readChunkText(json: string): ChunkText {
   if (!has(json, 'x":1', '"index":1') && !has(json, 'ing_c', '"reasoning_content":"')) {
     const match = FLAT_CONTENT.exec(json);
     if (match !== null) return { text: JSON.parse(match[1] as string) as string, finished, mixed: false };
-    if (!json.includes('content":"')) return { text: '', finished, mixed: false };
+    if (!json.includes('content":"') && !(spaced(json) && SPACED_CONTENT.test(json)))
+      return { text: '', finished, mixed: false };
   }
   let chunk: ChunkShape;
   try {

@@ -14,7 +14,7 @@ import { decide, redact } from '../guardrails/moderation/decision.ts';
 import { StreamModerator } from '../guardrails/moderation/stream-moderator.ts';
 import type { ModerationBackend, ModerationResult } from '../guardrails/moderation/types.ts';
 import type { ModerationPolicy } from '../guardrails/policy.ts';
-import type { ChatCompletion } from '../protocol/chat-response.ts';
+import type { ChatCompletion, ChatCompletionMessage } from '../protocol/chat-response.ts';
 import type { TranslatedResponse } from '../providers/types.ts';
 import type { RequestContext } from './context.ts';
 
@@ -56,6 +56,7 @@ export function createStreamModerator(
     prompt: lastUserText(ctx),
     flush,
     relay,
+    choices: ctx.request?.n,
   });
 }
 
@@ -88,13 +89,8 @@ export function moderateAnswer(
 ): ChatCompletion | undefined | Promise<ChatCompletion | undefined> {
   const moderation = moderationFor(ctx, target);
   if (moderation === undefined) return undefined;
-  const choices = answer.choices;
-  // Reasoning shown to the client is judged with the answer; a block clears both.
-  const texts = choices.map((choice) => {
-    const content = typeof choice.message.content === 'string' ? choice.message.content : '';
-    const reasoning = choice.message.reasoning_content;
-    return typeof reasoning === 'string' && reasoning !== '' ? `${reasoning}\n\n${content}` : content;
-  });
+  // Reasoning and a refusal shown to the client are judged with the answer; a block clears them all.
+  const texts = answer.choices.map((choice) => textsOf(choice.message).join('\n\n'));
   if (texts.every((text) => text.trim() === '')) return undefined;
   const prompt = lastUserText(ctx);
   const results = texts.map((text) =>
@@ -104,6 +100,14 @@ export function moderateAnswer(
     return Promise.all(results).then((settled) => apply(ctx, moderation, answer, texts, settled));
   }
   return apply(ctx, moderation, answer, texts, results as Array<ModerationResult | undefined>);
+}
+
+/** The choice's texts shown to the client, in the order judged: reasoning, answer, refusal. */
+function textsOf(message: ChatCompletionMessage): string[] {
+  const texts: string[] = [];
+  for (const text of [message.reasoning_content, message.content, message.refusal])
+    if (typeof text === 'string' && text !== '') texts.push(text);
+  return texts;
 }
 
 function check(
@@ -142,16 +146,29 @@ function apply(
     completion ??= structuredClone(answer);
     const choice = completion.choices[index];
     if (choice === undefined) return;
-    const reasoning = choice.message.reasoning_content;
+    const message = choice.message;
+    const reasoning = message.reasoning_content;
+    const refusal = message.refusal;
+    const hasRefusal = typeof refusal === 'string' && refusal !== '';
+    const hasContent = typeof message.content === 'string' && message.content !== '';
+    // Answer or refusal alone, no reasoning (its signature holds its text): rewritten in place.
     if (decision.action === 'redact' && (typeof reasoning !== 'string' || reasoning === '')) {
-      choice.message.content = redact(texts[index] as string, decision.spans);
-      return;
+      if (!hasRefusal) {
+        message.content = redact(texts[index] as string, decision.spans);
+        return;
+      }
+      if (!hasContent) {
+        message.refusal = redact(texts[index] as string, decision.spans);
+        return;
+      }
     }
-    // A block, or a redaction across reasoning and answer (its spans cannot be split back): nothing goes.
-    choice.message.content = '';
-    if (typeof reasoning === 'string') choice.message.reasoning_content = '';
+    // A block, or a redaction across reasoning, answer and refusal (its spans cannot be split back):
+    // nothing goes.
+    message.content = '';
+    if (typeof reasoning === 'string') message.reasoning_content = '';
+    if (hasRefusal) message.refusal = null;
     // The carried thinking state (providers/anthropic/signature.ts) holds the reasoning's text too.
-    delete choice.message.reasoning_signature;
+    delete message.reasoning_signature;
     choice.finish_reason = 'content_filter';
     ctx.finishReason = 'content_filter';
   });

@@ -4,19 +4,21 @@
  * back once moderation changed it, the upstream's own object with only what moderation touched rewritten.
  *
  *   output_text parts of message items, joined  → content
+ *   refusal parts of message items, joined      → refusal (shown to the client, so judged)
  *   reasoning summaries and reasoning_text      → reasoning_content (shown to the client, so judged)
  *   function_call items                          → tool_calls
  *
- *   blocked   → message and reasoning items gone (refusal parts stay: they are no answer), status
- *               `incomplete` with `incomplete_details.reason: "content_filter"`, as OpenAI reports its own
+ *   blocked   → message and reasoning items gone (their refusal parts too), status `incomplete` with
+ *               `incomplete_details.reason: "content_filter"`, as OpenAI reports its own
  *   redacted  → the redacted text in the first output_text part (annotations dropped: they point into the
- *               text it replaced), the other output_text parts gone
+ *               text it replaced), the other output_text parts gone; a redacted refusal likewise in the
+ *               first refusal part
  */
 import type { ChatCompletion, ChatCompletionMessage } from '../../protocol/chat-response.ts';
 import type { ResponsesAccounting } from './passthrough.ts';
 
 type Item = Record<string, unknown> & { type?: unknown; content?: unknown; summary?: unknown };
-type Part = Record<string, unknown> & { type?: unknown; text?: unknown };
+type Part = Record<string, unknown> & { type?: unknown; text?: unknown; refusal?: unknown };
 
 export interface WireResponseObject {
   id?: unknown;
@@ -33,12 +35,14 @@ export function responsesCompletion(
   accounting: ResponsesAccounting,
 ): ChatCompletion {
   let content = '';
+  let refusal = '';
   let reasoning = '';
   const toolCalls: NonNullable<ChatCompletionMessage['tool_calls']> = [];
   for (const item of itemsOf(response)) {
     if (item.type === 'message') {
       for (const part of partsOf(item.content))
         if (part.type === 'output_text' && typeof part.text === 'string') content += part.text;
+        else if (part.type === 'refusal' && typeof part.refusal === 'string') refusal += part.refusal;
     } else if (item.type === 'reasoning') {
       for (const part of [...partsOf(item.summary), ...partsOf(item.content)])
         if (typeof part.text === 'string') reasoning += part.text;
@@ -50,7 +54,11 @@ export function responsesCompletion(
       });
     }
   }
-  const message: ChatCompletionMessage = { role: 'assistant', content, refusal: null };
+  const message: ChatCompletionMessage = {
+    role: 'assistant',
+    content,
+    refusal: refusal === '' ? null : refusal,
+  };
   if (reasoning !== '') message.reasoning_content = reasoning;
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   return {
@@ -67,6 +75,7 @@ export function moderatedResponse(response: WireResponseObject, moderated: ChatC
   const choice = moderated.choices[0];
   const blocked = choice?.finish_reason === 'content_filter';
   let text: string | undefined = blocked ? undefined : (choice?.message.content ?? undefined);
+  let refusal: string | undefined = blocked ? undefined : (choice?.message.refusal ?? undefined);
   const output: Item[] = [];
   for (const item of itemsOf(response)) {
     if (item.type === 'reasoning' && blocked) continue;
@@ -76,6 +85,11 @@ export function moderatedResponse(response: WireResponseObject, moderated: ChatC
     }
     const parts: Part[] = [];
     for (const part of partsOf(item.content)) {
+      if (part.type === 'refusal') {
+        if (refusal !== undefined && refusal !== '') parts.push({ ...part, refusal });
+        refusal = undefined;
+        continue;
+      }
       if (part.type !== 'output_text') {
         parts.push(part);
         continue;

@@ -128,9 +128,10 @@ export function parseResponseBody(bodyText: string): WireResponse {
   return body as WireResponse;
 }
 
-/** Text deltas, and the chunk field output moderation reads each as (reasoning is shown, so judged). */
-const TEXT_DELTAS: ReadonlyMap<string, 'content' | 'reasoning_content'> = new Map([
+/** Text deltas, and the chunk field output moderation reads each as (reasoning and refusals are shown, so judged). */
+const TEXT_DELTAS: ReadonlyMap<string, 'content' | 'reasoning_content' | 'refusal'> = new Map([
   ['response.output_text.delta', 'content'],
+  ['response.refusal.delta', 'refusal'],
   ['response.reasoning_text.delta', 'reasoning_content'],
   ['response.reasoning_summary_text.delta', 'reasoning_content'],
 ]);

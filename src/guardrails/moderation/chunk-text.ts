@@ -1,22 +1,27 @@
 /**
  * What output moderation reads from one OpenAI chunk (`chat.completion.chunk` JSON, as every stream
- * translator emits it): the text shown to the client (`content` and `reasoning_content` of every choice),
- * whether a choice finished, and whether that text is anything but choice 0's answer. A redaction is
- * written back as choice 0's content, so held text with reasoning or another choice in it cannot be
- * redacted without moving text between them: the moderator blocks instead.
+ * translator emits it): the text shown to the client (`content`, `reasoning_content` and `refusal` of
+ * every choice), whether a choice finished, and whether that text is anything but choice 0's answer. A
+ * redaction is written back as choice 0's content, so held text with reasoning, a refusal or another
+ * choice in it cannot be redacted without moving text between them: the moderator blocks instead.
  */
 
 export interface ChunkText {
   text: string;
   finished: boolean;
-  /** The text holds reasoning, or belongs to a choice other than 0. */
+  /** The text holds reasoning or a refusal, or belongs to a choice other than 0. */
   mixed: boolean;
+  /**
+   * Each choice's text, only when a choice other than 0 carries some: with several choices the moderator
+   * judges each choice's text as its own sequence (stream-moderator.ts).
+   */
+  choices?: Array<[index: number, text: string]>;
 }
 
 interface ChunkShape {
   choices?: Array<{
     index?: number;
-    delta?: { content?: unknown; reasoning_content?: unknown };
+    delta?: { content?: unknown; reasoning_content?: unknown; refusal?: unknown };
     finish_reason?: unknown;
   }>;
 }
@@ -40,6 +45,8 @@ function has(json: string, hint: string, needle: string): boolean {
  */
 const SPACED_FINISH_REASON = /"finish_reason"\s*:\s*"/;
 const SPACED_CONTENT = /content"\s*:\s*"/;
+/** A refusal string, however spaced; only chunks with `sal"` in them (rare: a refusal, or `"refusal":null`) test it. */
+const REFUSAL = /"refusal"\s*:\s*"/;
 
 /** Whitespace around some colon: only such chunks pay the regular expressions (three short searches). */
 function spaced(json: string): boolean {
@@ -54,21 +61,40 @@ export function hasFinishReason(json: string): boolean {
 
 /**
  * The chunk may carry text: `content"` also finds `"reasoning_content"`, since reasoning shown to the
- * client is moderated like the answer. Most chunks carry text; the rest (usage, tool-call deltas) skip
- * the read.
+ * client is moderated like the answer, and `sal"` a refusal (text shown to the client too). Most chunks
+ * carry text; the rest (usage, tool-call deltas) skip the read.
  */
 export function mayCarryText(json: string): boolean {
-  return json.includes('content"');
+  return json.includes('content"') || json.includes('sal"');
+}
+
+/** A refusal string in the chunk: one short search for every chunk without one. */
+function hasRefusal(json: string): boolean {
+  return json.includes('sal"') && REFUSAL.test(json);
+}
+
+/**
+ * The chunk's only choice index (if any) is 0: its first `"index":` says 0 and no other follows. Two short
+ * searches; a spaced or reordered chunk, or one with tool calls (their own `index`), reads as not, and
+ * takes the full parse.
+ */
+function onlyChoiceZero(json: string): boolean {
+  const at = json.indexOf('ndex":');
+  if (at === -1) return true; // no index at all: every choice is read as choice 0, as the full parse does
+  return json.charCodeAt(at + 6) === 48 && json.indexOf('ndex":', at + 7) === -1;
 }
 
 export function readChunkText(json: string): ChunkText {
   const finished = hasFinishReason(json);
-  // One choice with a flat delta (nearly every chunk): the content string alone is decoded. With the
-  // sentence checks, 3.2 → 1.8 µs a chunk against a whole JSON.parse per chunk (docs/performance.md
-  // "Output moderation"). Anything else (several choices, reasoning, nested deltas) takes the full parse.
-  if (!has(json, 'x":1', '"index":1') && !has(json, 'ing_c', '"reasoning_content":"')) {
-    const match = FLAT_CONTENT.exec(json);
-    if (match !== null) return { text: JSON.parse(match[1] as string) as string, finished, mixed: false };
+  // One choice, index 0, with a flat delta (nearly every chunk): the content string alone is decoded.
+  // With the sentence checks, 3.2 → 1.8 µs a chunk against a whole JSON.parse per chunk
+  // (docs/performance.md "Output moderation"). Anything else (several choices, another index, reasoning,
+  // a refusal, nested deltas) takes the full parse.
+  if (!hasRefusal(json) && !has(json, 'ing_c', '"reasoning_content":"')) {
+    if (onlyChoiceZero(json)) {
+      const match = FLAT_CONTENT.exec(json);
+      if (match !== null) return { text: JSON.parse(match[1] as string) as string, finished, mixed: false };
+    }
     if (!json.includes('content":"') && !(spaced(json) && SPACED_CONTENT.test(json)))
       return { text: '', finished, mixed: false };
   }
@@ -81,16 +107,22 @@ export function readChunkText(json: string): ChunkText {
   }
   let text = '';
   let mixed = false;
+  const choices: Array<[number, string]> = [];
+  let several = false;
   for (const choice of chunk.choices ?? []) {
-    const content = choice.delta?.content;
-    const reasoning = choice.delta?.reasoning_content;
-    const choiceText =
-      (typeof content === 'string' ? content : '') + (typeof reasoning === 'string' ? reasoning : '');
+    const delta = choice.delta;
+    const content = typeof delta?.content === 'string' ? delta.content : '';
+    const reasoning = typeof delta?.reasoning_content === 'string' ? delta.reasoning_content : '';
+    const refusal = typeof delta?.refusal === 'string' ? delta.refusal : '';
+    const choiceText = content + reasoning + refusal;
     if (choiceText === '') continue;
+    const index = typeof choice.index === 'number' ? choice.index : 0;
     text += choiceText;
-    if ((choice.index ?? 0) !== 0 || (typeof reasoning === 'string' && reasoning !== '')) mixed = true;
+    choices.push([index, choiceText]);
+    if (index !== 0) several = true;
+    if (index !== 0 || reasoning !== '' || refusal !== '') mixed = true;
   }
-  return { text, finished, mixed };
+  return several ? { text, finished, mixed, choices } : { text, finished, mixed };
 }
 
 /** The finish reason of the chunk's first choice that has one; null when none has. */

@@ -25,6 +25,15 @@
  *
  * A policy that can only flag (`passThrough`, a local check) holds nothing: every chunk goes out as it
  * arrives and the text is judged at the same sentence ends, only for the log line's verdicts.
+ *
+ * Several choices (`n` > 1, or any chunk with text for a choice other than 0) are held whole: from then
+ * on nothing with text goes out until the upstream ends, and each choice's text is then judged as its own
+ * sequence, as the JSON path judges each choice. Interleaved choices cannot split a sentence across
+ * checks, nor make one choice's sentence end release another's half sentence. Holding per choice with
+ * its own sentence ends would keep the time to first token, but needs per-choice hold, tail, timer and
+ * release order across chunks that carry several choices; `n` > 1 streams are rare enough that they
+ * pay what a JSON answer pays instead. Any choice flagged `block` (or `redact`: a redaction can only be
+ * written as choice 0's content) blocks them all, each ending with `content_filter`.
  */
 import type { Usage } from '../../protocol/chat-response.ts';
 import type { ChunkKind } from '../../providers/types.ts';
@@ -58,6 +67,8 @@ export interface StreamModeratorOptions {
    * since an upstream event goes out unchanged or not at all.
    */
   relay?: boolean;
+  /** The `n` the client asked for: more than 1 holds every choice whole from the start. */
+  choices?: number | null;
 }
 
 /** What the hold-back holds: a chunk, the usage chunk, or (relay) one upstream event. */
@@ -113,10 +124,16 @@ export class StreamModerator {
   #holdTimer: NodeJS.Timeout | undefined;
   /** Relay: what the chunks of the event being read said; the event itself follows in `pushEvent`. */
   #event: ChunkText | undefined;
+  /**
+   * Several choices, held whole until the upstream ends: each choice's text (choice 0's from its
+   * sentence tail on), judged then per choice. Undefined while the stream has one choice.
+   */
+  #whole: Map<number, string> | undefined;
 
   constructor(options: StreamModeratorOptions) {
     this.#options = options;
     this.#relay = options.relay === true;
+    if ((options.choices ?? 1) > 1) this.#whole = new Map([[0, '']]);
   }
 
   /** A remote check is running: the caller pauses its upstream read until `whenSettled`. */
@@ -157,8 +174,10 @@ export class StreamModerator {
   /** The upstream ended: check what is still held. A promise when that check is remote. */
   finish(): Promise<void> | undefined {
     const drained = (): Promise<void> | undefined => {
-      if (this.stopped || (this.#held.length === 0 && this.#heldText === '')) return undefined;
-      this.#check();
+      if (this.stopped) return undefined;
+      if (this.#whole !== undefined) this.#checkWhole();
+      else if (this.#held.length === 0 && this.#heldText === '') return undefined;
+      else this.#check();
       return this.#pending;
     };
     if (this.#pending !== undefined) {
@@ -201,9 +220,11 @@ export class StreamModerator {
   #note(read: ChunkText): void {
     const event = this.#event;
     if (event === undefined) {
-      this.#event = { text: read.text, finished: read.finished, mixed: read.mixed };
+      this.#event = { ...read };
       return;
     }
+    if (read.choices !== undefined || event.choices !== undefined)
+      event.choices = [...(event.choices ?? [[0, event.text]]), ...(read.choices ?? [[0, read.text]])];
     event.text += read.text;
     event.finished ||= read.finished;
     event.mixed ||= read.mixed;
@@ -222,6 +243,16 @@ export class StreamModerator {
       return;
     }
     const policy = this.#options.policy;
+    if (this.#whole === undefined && read.choices !== undefined) this.#holdWhole();
+    const whole = this.#whole;
+    if (whole !== undefined) {
+      // Held (or, passed through, sent) until the upstream ends; each choice's text is judged then.
+      for (const [index, text] of read.choices ?? [[0, read.text]])
+        whole.set(index, (whole.get(index) ?? '') + text);
+      if (policy.passThrough) this.#write(out, kind);
+      else this.#held.push({ out, kind, text: read.text !== '' });
+      return;
+    }
     if (policy.passThrough) {
       // Nothing to withhold: out at once; the text is judged below, and with nothing held no timer is needed.
       this.#write(out, kind);
@@ -241,9 +272,19 @@ export class StreamModerator {
     }
   }
 
+  /** A second choice showed up: what choice 0 holds, and its released sentence tail, start its whole text. */
+  #holdWhole(): void {
+    this.#whole = new Map([[0, this.#sentenceTail + this.#heldText]]);
+    this.#sentenceTail = '';
+    this.#heldText = '';
+    if (this.#holdTimer !== undefined) clearTimeout(this.#holdTimer);
+    this.#holdTimer = undefined;
+  }
+
   readonly #onHoldTimeout = (): void => {
     this.#holdTimer = undefined;
-    if (this.stopped || this.#pending !== undefined || this.#held.length === 0) return;
+    if (this.stopped || this.#pending !== undefined || this.#held.length === 0 || this.#whole !== undefined)
+      return;
     this.#check();
     if (this.#pending === undefined) this.#options.flush();
     else this.whenSettled(this.#options.flush);
@@ -265,30 +306,68 @@ export class StreamModerator {
     this.#sentenceTail = SENTENCE_END.test(held.slice(-8))
       ? ''
       : text.slice(-this.#options.policy.windowChars);
-    const { backend, signal, prompt } = this.#options;
-    let result: ModerationResult | Promise<ModerationResult>;
-    try {
-      result = backend.check(text, signal, prompt);
-    } catch {
-      // A backend that throws is a backend that could not answer: the policy's on_error decides.
-      result = { categories: [], spans: [], unavailable: true };
-    }
+    const result = this.#judge(text);
     if (!(result instanceof Promise)) {
       this.#apply(decide(result, this.#options.policy), held, tail.length);
       return;
     }
-    this.#pending = result
-      .catch((): ModerationResult => ({ categories: [], spans: [], unavailable: true }))
-      .then((settled) => {
-        this.#pending = undefined;
-        this.#apply(decide(settled, this.#options.policy), held, tail.length);
-        this.#drainBacklog();
-        if (this.#pending === undefined) {
-          const callbacks = this.#settledCallbacks;
-          this.#settledCallbacks = [];
-          for (const callback of callbacks) callback();
-        }
-      });
+    this.#await(result, (settled) => this.#apply(decide(settled, this.#options.policy), held, tail.length));
+  }
+
+  /** Several choices, at the upstream's end: each choice's text judged alone. */
+  #checkWhole(): void {
+    const whole = this.#whole ?? new Map<number, string>();
+    const indexes = [...whole.keys()].sort((a, b) => a - b);
+    const texts = indexes.map((index) => whole.get(index) ?? '').filter((text) => text.trim() !== '');
+    // Judged once: what follows (nothing, the upstream ended) starts afresh.
+    for (const index of indexes) whole.set(index, '');
+    const results = texts.map((text) => this.#judge(text));
+    if (!results.some((result) => result instanceof Promise)) {
+      this.#applyWhole(results as ModerationResult[], indexes);
+      return;
+    }
+    this.#await(Promise.all(results), (settled) => this.#applyWhole(settled, indexes));
+  }
+
+  #judge(text: string): ModerationResult | Promise<ModerationResult> {
+    const { backend, signal, prompt } = this.#options;
+    try {
+      const result = backend.check(text, signal, prompt);
+      if (!(result instanceof Promise)) return result;
+      return result.catch((): ModerationResult => ({ categories: [], spans: [], unavailable: true }));
+    } catch {
+      // A backend that throws is a backend that could not answer: the policy's on_error decides.
+      return { categories: [], spans: [], unavailable: true };
+    }
+  }
+
+  /** A remote check: chunks queue behind it until `apply` ran, then the caller's read resumes. */
+  #await<T>(promise: Promise<T>, apply: (settled: T) => void): void {
+    this.#pending = promise.then((settled) => {
+      this.#pending = undefined;
+      apply(settled);
+      this.#drainBacklog();
+      if (this.#pending === undefined) {
+        const callbacks = this.#settledCallbacks;
+        this.#settledCallbacks = [];
+        for (const callback of callbacks) callback();
+      }
+    });
+  }
+
+  /** Every choice's verdict: any block (or redact, which cannot be written per choice) blocks them all. */
+  #applyWhole(results: readonly ModerationResult[], indexes: readonly number[]): void {
+    const { policy, backend, verdicts } = this.#options;
+    let blocked = false;
+    for (const result of results) {
+      const decision = decide(result, policy);
+      if (decision.action === 'pass') continue;
+      const action = decision.action === 'flag' || policy.passThrough ? 'flag' : 'block';
+      verdicts.push({ guard: 'output', rule: decision.rule, action, where: `stream:${backend.name}` });
+      if (action === 'block') blocked = true;
+    }
+    if (blocked) this.#block(indexes);
+    else this.#release();
   }
 
   #drainBacklog(): void {
@@ -351,13 +430,14 @@ export class StreamModerator {
     }
   }
 
-  #block(): void {
+  /** `indexes`: the choices that end with `content_filter` (several, when held whole). */
+  #block(indexes: readonly number[] = [0]): void {
     const held = this.#takeHeld();
     this.stopped = true;
     this.close();
     // A relay's front writes its own closing events (exchange.ts).
     if (this.#relay) return;
-    this.#write(this.#chunk({}, 'content_filter'), 'chunk');
+    for (const index of indexes) this.#write(this.#chunk({}, 'content_filter', index), 'chunk');
     for (const unit of held) if (unit.kind === 'usage') this.#write(unit.out, 'usage');
   }
 
@@ -387,14 +467,14 @@ export class StreamModerator {
     }
   }
 
-  #chunk(delta: Record<string, string>, finishReason: string | null): string {
+  #chunk(delta: Record<string, string>, finishReason: string | null, index = 0): string {
     const header = this.#header();
     return JSON.stringify({
       id: typeof header.id === 'string' ? header.id : '',
       object: 'chat.completion.chunk',
       created: typeof header.created === 'number' ? header.created : 0,
       model: typeof header.model === 'string' ? header.model : '',
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      choices: [{ index, delta, logprobs: null, finish_reason: finishReason }],
     });
   }
 }

@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hasFinishReason, readChunkText } from '../../../src/guardrails/moderation/chunk-text.ts';
+import {
+  hasFinishReason,
+  mayCarryText,
+  readChunkText,
+} from '../../../src/guardrails/moderation/chunk-text.ts';
 
 const chunk = (choices: unknown[]) => ({ id: 'c', object: 'chat.completion.chunk', choices });
 
@@ -21,7 +25,41 @@ describe('readChunkText', () => {
       { index: 1, delta: { reasoning_content: 'b' }, finish_reason: null },
     ]);
     for (const json of [JSON.stringify(value), pythonStyle(value)])
-      expect(readChunkText(json), json).toEqual({ text: 'ab', finished: false, mixed: true });
+      expect(readChunkText(json), json).toEqual({
+        text: 'ab',
+        finished: false,
+        mixed: true,
+        choices: [
+          [0, 'a'],
+          [1, 'b'],
+        ],
+      });
+  });
+
+  it('reads a chunk of a choice other than 0 alone as that choice, not as choice 0', () => {
+    for (const index of [1, 2, 10]) {
+      const value = chunk([{ index, delta: { content: 'pack the pipe' }, finish_reason: null }]);
+      for (const json of [JSON.stringify(value), pythonStyle(value)])
+        expect(readChunkText(json), json).toEqual({
+          text: 'pack the pipe',
+          finished: false,
+          mixed: true,
+          choices: [[index, 'pack the pipe']],
+        });
+    }
+  });
+
+  it('reads a refusal as text shown to the client, compact or spaced', () => {
+    const value = chunk([{ index: 0, delta: { refusal: 'pack the pipe' }, finish_reason: null }]);
+    for (const json of [JSON.stringify(value), pythonStyle(value)]) {
+      expect(mayCarryText(json), json).toBe(true);
+      expect(readChunkText(json), json).toEqual({ text: 'pack the pipe', finished: false, mixed: true });
+    }
+    // OpenAI's first chunk: `"refusal":null` is no text, and the content still takes the fast path.
+    const first = chunk([
+      { index: 0, delta: { role: 'assistant', content: 'Hi', refusal: null }, finish_reason: null },
+    ]);
+    expect(readChunkText(JSON.stringify(first))).toEqual({ text: 'Hi', finished: false, mixed: false });
   });
 
   it('agrees with a full parse on any text, compact or spaced', () => {

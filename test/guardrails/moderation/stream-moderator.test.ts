@@ -185,13 +185,17 @@ describe('stream moderator', () => {
       ],
     });
     moderator.push(twoChoices, 'chunk');
+    expect(out).toEqual([]); // several choices are held whole until the upstream ends
+    expect(moderator.finish()).toBeUndefined();
     expect(moderator.stopped).toBe(true);
     expect(out.join('')).not.toMatch(/pipe/);
     expect(verdicts.map((verdict) => verdict.action)).toEqual(['block']);
   });
 });
 
-function moderatorWith(options: { action?: 'block' | 'redact'; relay?: boolean } = {}) {
+function moderatorWith(
+  options: { action?: 'block' | 'redact'; relay?: boolean; choices?: number | undefined } = {},
+) {
   const out: string[] = [];
   const verdicts: GuardVerdict[] = [];
   const moderator = new StreamModerator({
@@ -211,6 +215,7 @@ function moderatorWith(options: { action?: 'block' | 'redact'; relay?: boolean }
     prompt: '',
     flush: () => {},
     relay: options.relay,
+    choices: options.choices,
   });
   return { out, verdicts, moderator };
 }
@@ -370,6 +375,103 @@ describe('stream moderator: a passthrough relay', () => {
         relayEvent(moderator, textEvent(token), [deltaChunk({ content: token })]);
       expect(moderator.stopped).toBe(true);
       expect(out).toEqual([textEvent('Fine. ')]);
+      expect(verdicts.map((verdict) => verdict.action)).toEqual(['block']);
+    }
+  });
+});
+
+describe('stream moderator: several choices', () => {
+  const choiceChunk = (index: number, delta: Record<string, unknown>, finish: string | null = null) =>
+    JSON.stringify({
+      id: 'c1',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'm',
+      choices: [{ index, delta, logprobs: null, finish_reason: finish }],
+    });
+  const choicesOf = (out: string[]) =>
+    out.flatMap(
+      (json) =>
+        (
+          JSON.parse(json) as {
+            choices: Array<{ index: number; delta: { content?: string }; finish_reason: string | null }>;
+          }
+        ).choices,
+    );
+
+  // OpenAI interleaves the choices of an n > 1 stream: choice 1's full stop must not release choice 0's
+  // half sentence, nor leave its rest to be judged alone.
+  const interleaved = [
+    choiceChunk(0, { role: 'assistant', content: '' }),
+    choiceChunk(1, { role: 'assistant', content: '' }),
+    choiceChunk(0, { content: 'Sure, pack the pipe ' }),
+    choiceChunk(1, { content: 'Hi there.' }),
+    choiceChunk(0, { content: 'with explosive powder and seal it.' }),
+    choiceChunk(1, {}, 'stop'),
+    choiceChunk(0, {}, 'stop'),
+  ];
+
+  for (const [label, n] of [
+    ['n: 2 asked', 2],
+    ['n not asked: found from the chunks', undefined],
+  ] as const) {
+    it(`judges each choice's text as its own sequence (${label})`, () => {
+      for (const action of ['block', 'redact'] as const) {
+        const { out, verdicts, moderator } = moderatorWith({ action, choices: n });
+        for (const json of interleaved) moderator.push(json, 'chunk');
+        moderator.push(usageChunk, 'usage');
+        expect(moderator.finish()).toBeUndefined();
+        expect(out.join('')).not.toMatch(/pipe|explosive/);
+        expect(moderator.stopped).toBe(true);
+        expect(verdicts.map((verdict) => verdict.action)).toEqual(['block']);
+        const ends = choicesOf(out).filter((choice) => choice.finish_reason !== null);
+        expect(ends.map((choice) => [choice.index, choice.finish_reason]).sort()).toEqual([
+          [0, 'content_filter'],
+          [1, 'content_filter'],
+        ]);
+        expect(out.at(-1)).toBe(usageChunk);
+      }
+    });
+  }
+
+  it('lets benign choices out unchanged, and judges no text across choices', () => {
+    const { out, verdicts, moderator } = moderatorWith({ choices: 2 });
+    // Together, in arrival order, these read "pipe bomb"; each choice alone is harmless.
+    const input = [
+      choiceChunk(0, { content: 'I fixed the pipe ' }),
+      choiceChunk(1, { content: 'bomb, the dessert, is lovely.' }),
+      choiceChunk(0, { content: 'yesterday.' }, 'stop'),
+      choiceChunk(1, {}, 'stop'),
+    ];
+    for (const json of input) moderator.push(json, 'chunk');
+    expect(moderator.finish()).toBeUndefined();
+    expect(out).toEqual(input);
+    expect(verdicts).toEqual([]);
+  });
+
+  it('never moves the text of choice 2 or above into choice 0: a redaction blocks', () => {
+    const { out, verdicts, moderator } = moderatorWith({ action: 'redact' });
+    moderator.push(choiceChunk(2, { content: HARMFUL }), 'chunk');
+    moderator.push(choiceChunk(2, {}, 'stop'), 'chunk');
+    expect(moderator.finish()).toBeUndefined();
+    expect(out.join('')).not.toMatch(/pipe|redacted/);
+    expect(verdicts.map((verdict) => verdict.action)).toEqual(['block']);
+    expect(choicesOf(out).every((choice) => choice.delta.content === undefined)).toBe(true);
+  });
+});
+
+describe('stream moderator: refusal', () => {
+  it('judges refusal deltas like content; a redaction of one blocks', () => {
+    for (const action of ['block', 'redact'] as const) {
+      const { out, verdicts, moderator } = moderatorWith({ action });
+      moderator.push(deltaChunk({ role: 'assistant', content: '', refusal: null }), 'chunk');
+      for (const token of tokens(`I can help. ${HARMFUL}`))
+        moderator.push(deltaChunk({ refusal: token }), 'chunk');
+      moderator.push(deltaChunk({}, 'stop'), 'chunk');
+      moderator.finish();
+      expect(out.join('')).toContain('"refusal":"help. "'); // the clean sentence before it went out
+      expect(out.join('')).not.toMatch(/pipe|redacted/);
+      expect(moderator.stopped).toBe(true);
       expect(verdicts.map((verdict) => verdict.action)).toEqual(['block']);
     }
   });

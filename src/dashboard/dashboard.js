@@ -113,6 +113,16 @@ function shareSeries(traffic, length) {
   return out;
 }
 
+/**
+ * A spend label that never shows an unknown cost as zero: `unknown (N unpriced)` when nothing was
+ * priced, `≥ $x + N unpriced` when some was (the rollup's `unpriced_requests`).
+ */
+function spendLabel(costUsd, unpriced) {
+  if (!unpriced) return usd(costUsd);
+  if (costUsd === null) return `unknown (${unpriced} unpriced)`;
+  return `≥ ${usd(costUsd)} + ${unpriced} unpriced`;
+}
+
 function bars(id, items, emptyText) {
   const container = document.getElementById(id);
   if (items.length === 0) {
@@ -134,7 +144,7 @@ function bars(id, items, emptyText) {
         track.append(el('div', { class: 'limit', style: { left: `${(item.limit / max) * 100}%` } }));
       return el(
         'div',
-        { class: 'bar', 'data-name': item.name },
+        { class: item.unpriced ? 'bar unpriced' : 'bar', 'data-name': item.name },
         el('span', {}, item.name),
         track,
         el('span', {}, item.label),
@@ -168,15 +178,17 @@ function renderStats(stats) {
     [
       ...stats.providers.map((p) => ({
         name: p.provider,
-        value: p.cost_usd,
+        value: p.cost_usd ?? 0,
         color: color(p.provider),
-        label: usd(p.cost_usd),
+        label: spendLabel(p.cost_usd, p.unpriced_requests),
+        unpriced: p.unpriced_requests,
       })),
       ...stats.models.map((m) => ({
         name: `model ${modelLabel(m.model)}`,
-        value: m.cost_usd,
+        value: m.cost_usd ?? 0,
         color: '#8a96a3',
-        label: usd(m.cost_usd),
+        label: spendLabel(m.cost_usd, m.unpriced_requests),
+        unpriced: m.unpriced_requests,
       })),
     ],
     'no spend in this window',
@@ -265,24 +277,84 @@ function renderFailures(requests) {
   );
 }
 
+/** The panels drawn from the store (the request log's rollups); the routing panel is live state. */
+const STATS_PANELS = [
+  'chart-traffic',
+  'chart-success',
+  'chart-latency',
+  'chart-errors',
+  'tenants',
+  'spend',
+  'cache',
+];
+const FAILURE_PANELS = ['failures'];
+
+/** A panel whose data could not be read: its old data goes, so nothing stale passes for current. */
+function unavailable(ids, error) {
+  for (const id of ids) {
+    charts.get(id)?.plot.destroy();
+    charts.delete(id);
+    document
+      .getElementById(id)
+      .replaceChildren(el('div', { class: 'empty unavailable' }, `store unavailable: ${error.message}`));
+  }
+}
+
+// Each panel is drawn from its own read: the live routing panel (breakers, health) needs no store, and
+// must still show while the store is down, when it matters most.
 async function refresh() {
-  const window = document.getElementById('window').value;
   const status = document.getElementById('status');
   try {
-    const [stats, routing, failures] = await Promise.all([
-      api(`/admin/stats?window=${window}`),
-      api('/admin/routing'),
-      api('/admin/requests?status=error&limit=20'),
-    ]);
-    renderStats(stats);
-    renderRouting(routing);
-    renderFailures(failures);
-    status.textContent = `${stats.totals.requests} requests in ${window} · updated ${new Date().toLocaleTimeString()}`;
-    document.body.dataset.loaded = String(Number(document.body.dataset.loaded ?? 0) + 1);
+    await refreshPanels(status);
   } catch (error) {
+    // A panel that failed to draw: say so rather than leave the page silently stale.
     status.textContent = error.message;
-    if (error.auth) showLogin(error.message);
+    status.classList.add('bad');
   }
+}
+
+async function refreshPanels(status) {
+  const window = document.getElementById('window').value;
+  const [stats, routing, failures] = await Promise.allSettled([
+    api(`/admin/stats?window=${window}`),
+    api('/admin/routing'),
+    api('/admin/requests?status=error&limit=20'),
+  ]);
+  const refused = [stats, routing, failures].find((r) => r.status === 'rejected' && r.reason.auth);
+  if (refused !== undefined) {
+    status.textContent = refused.reason.message;
+    showLogin(refused.reason.message);
+    return;
+  }
+  const problems = [];
+  if (stats.status === 'fulfilled') renderStats(stats.value);
+  else {
+    unavailable(STATS_PANELS, stats.reason);
+    problems.push(stats.reason.message);
+  }
+  if (routing.status === 'fulfilled') renderRouting(routing.value);
+  else {
+    document
+      .getElementById('breakers')
+      .replaceChildren(
+        el('div', { class: 'empty unavailable' }, `routing unavailable: ${routing.reason.message}`),
+      );
+    problems.push(routing.reason.message);
+  }
+  if (failures.status === 'fulfilled') renderFailures(failures.value);
+  else {
+    unavailable(FAILURE_PANELS, failures.reason);
+    problems.push(failures.reason.message);
+  }
+  const at = `updated ${new Date().toLocaleTimeString()}`;
+  status.textContent =
+    problems.length === 0
+      ? `${stats.value.totals.requests} requests in ${window} · ${at}`
+      : `${[...new Set(problems)].join(' · ')} · ${at}`;
+  status.classList.toggle('bad', problems.length > 0);
+  // Read by the browser test: refreshes that drew every panel.
+  if (problems.length === 0)
+    document.body.dataset.loaded = String(Number(document.body.dataset.loaded ?? 0) + 1);
 }
 
 function showLogin(message) {

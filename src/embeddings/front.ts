@@ -65,7 +65,9 @@ function answer(front: FrontCall, bodyText: string): FrontAnswer {
       usage: { prompt_tokens: read.promptTokens, total_tokens: read.promptTokens },
     });
   }
-  return { body, usage, finishReason: null, rawFinishReason: null, model };
+  // No usage from the provider: the gateway's count, billed and logged as estimated.
+  const usageEstimated = read.promptTokensCounted === true;
+  return { body, usage, usageEstimated, finishReason: null, rawFinishReason: null, model };
 }
 
 export const embeddingsFront: Front = {

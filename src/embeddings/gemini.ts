@@ -62,6 +62,12 @@ export const geminiEmbeddings: EmbeddingsAdapter = {
               messages: [{ role: 'user', content: (request.input as string[]).join('\n') }],
             }) * (TOKENIZER_FACTOR.gemini ?? 1),
           );
-    return { passthrough: false, vectors, promptTokens, model: '' };
+    return {
+      passthrough: false,
+      vectors,
+      promptTokens,
+      promptTokensCounted: typeof reported !== 'number',
+      model: '',
+    };
   },
 };

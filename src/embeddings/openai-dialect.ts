@@ -5,7 +5,7 @@
  */
 import { unsupportedParameter } from '../errors/codes.ts';
 import type { AdapterCall, UpstreamRequest } from '../providers/types.ts';
-import { parseOpenAIShape, vectorsOf } from './openai.ts';
+import { parseOpenAIShape, promptTokensOf, rowOrder, vectorsOf } from './openai.ts';
 import type { Embeddings, EmbeddingsAdapter, EmbeddingsRequest } from './types.ts';
 
 function textsOnly(request: EmbeddingsRequest, provider: string): string[] {
@@ -23,12 +23,13 @@ function post(call: AdapterCall, body: Record<string, unknown>): UpstreamRequest
   };
 }
 
-function read(bodyText: string): Embeddings & { passthrough: boolean } {
+function read(bodyText: string, request: EmbeddingsRequest): Embeddings & { passthrough: boolean } {
   const body = parseOpenAIShape(bodyText);
+  const data = body.data ?? [];
   return {
     passthrough: false,
-    vectors: vectorsOf(body.data ?? []),
-    promptTokens: typeof body.usage?.prompt_tokens === 'number' ? body.usage.prompt_tokens : 0,
+    vectors: vectorsOf(data, rowOrder(data, request.input.length)),
+    ...promptTokensOf(body, request),
     model: typeof body.model === 'string' ? body.model : '',
   };
 }

@@ -21,6 +21,8 @@ export interface Embeddings {
   /** One vector per input, in input order. */
   vectors: number[][];
   promptTokens: number;
+  /** True when the provider reported no usage and `promptTokens` is the gateway's own count. */
+  promptTokensCounted?: boolean;
   /** The upstream model as the provider reported it ('' when it did not). */
   model: string;
 }
@@ -30,7 +32,8 @@ export interface EmbeddingsAdapter {
   toRequest(request: EmbeddingsRequest, native: Record<string, unknown>, call: AdapterCall): UpstreamRequest;
   /**
    * Reads a 2xx body. `passthrough` (OpenAI-shaped answers in the format asked for) means the body may go
-   * to the client unchanged; then only usage and model are needed from it.
+   * to the client unchanged; then only usage and model are needed from it. Throws UpstreamProtocolError
+   * when the answer does not hold one vector per input (the attempt fails over).
    */
   fromResponse(bodyText: string, request: EmbeddingsRequest): Embeddings & { passthrough: boolean };
 }

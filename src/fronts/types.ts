@@ -38,6 +38,8 @@ export interface FrontAnswer {
   /** The JSON to send; undefined sends the upstream bytes unchanged (passthrough). */
   body: string | undefined;
   usage: Usage | undefined;
+  /** The gateway counted `usage` itself: the provider reported none (an embeddings server, say). */
+  usageEstimated?: boolean;
   finishReason: FinishReason | null;
   rawFinishReason: string | null;
   /** The upstream model as the provider reported it ('' when it did not). */

@@ -10,18 +10,12 @@
  */
 import type { Alert, AlertKind, AlertSink } from '../alerts/types.ts';
 import { LATENCY_BUCKETS, latencyBucket, type RequestRow } from '../store/request-log.ts';
-import { CUT_SHORT_OUTCOMES } from './attempt-outcomes.ts';
+import { NOT_THE_PROVIDER_OUTCOMES } from './attempt-outcomes.ts';
 import { quantileMs } from './stats.ts';
 
 const MINUTE_MS = 60_000;
 const SLOTS = 60;
 const CURRENT_MS = 5 * MINUTE_MS;
-
-/**
- * Outcomes that are the request's own doing, not the provider's, and attempts cut short before the
- * provider said anything (a client gone, a hedge's loser): never counted against it.
- */
-const NOT_THE_PROVIDER = new Set([...CUT_SHORT_OUTCOMES, 'bad_request', 'content_filter', 'context_length']);
 
 export interface DegradationPolicy {
   /** Attempts the current window needs before it is judged. */
@@ -75,7 +69,7 @@ export class DegradationMonitor {
   record(row: RequestRow, atMs: number): void {
     const minute = Math.floor(atMs / MINUTE_MS);
     for (const attempt of row.detail.attempts) {
-      if (NOT_THE_PROVIDER.has(attempt.outcome)) continue;
+      if (NOT_THE_PROVIDER_OUTCOMES.has(attempt.outcome)) continue;
       const slot = this.#slot(attempt.provider, minute);
       slot.attempts += 1;
       if (attempt.outcome === 'ok') (slot.latency[latencyBucket(attempt.duration_ms)] as number) += 1;

@@ -131,7 +131,8 @@ export function tokensOf(ctx: RequestContext): Tokens {
       completion: usage.completion_tokens,
       cached: usage.prompt_tokens_details?.cached_tokens ?? 0,
       reasoning: usage.completion_tokens_details?.reasoning_tokens ?? 0,
-      // A continued stream's usage adds what its broken attempts reported, or estimates where they did not.
+      // A continued stream's usage adds what its broken attempts reported, or estimates where they did not;
+      // an answer without usage (an embeddings server that reports none) is counted by the gateway.
       estimated: ctx.usageEstimated,
     };
   if (!ctx.committed) return { prompt: 0, completion: 0, cached: 0, reasoning: 0, estimated: false };

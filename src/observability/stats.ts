@@ -10,7 +10,7 @@
  * under `cache` (store/request-log.ts), a line of their own in the traffic series and in no provider's
  * figures, and carry no tokens (no provider spent any on them, as in `switchyard_tokens_total`).
  */
-import { CUT_SHORT_OUTCOMES } from './attempt-outcomes.ts';
+import { CLIENT_FAULT_OUTCOMES, NOT_THE_PROVIDER_OUTCOMES } from './attempt-outcomes.ts';
 import {
   type AttemptRollup,
   CACHE_PROVIDER,
@@ -76,6 +76,8 @@ interface Aggregate {
   ok: number;
   tokens: Tokens;
   costUsd: number;
+  /** Requests whose cost is unknown (no price): `costUsd` is then a lower bound. */
+  unpricedRequests: number;
   latency: number[];
   statusClasses: Record<string, number>;
 }
@@ -86,6 +88,7 @@ function emptyAggregate(): Aggregate {
     ok: 0,
     tokens: { prompt: 0, completion: 0, cached: 0, reasoning: 0 },
     costUsd: 0,
+    unpricedRequests: 0,
     latency: new Array<number>(LATENCY_BUCKETS).fill(0),
     statusClasses: {},
   };
@@ -99,6 +102,7 @@ function addRequests(into: Aggregate, r: RequestRollup): void {
   into.tokens.cached += r.cachedTokens;
   into.tokens.reasoning += r.reasoningTokens;
   into.costUsd += r.costUsd;
+  into.unpricedRequests += r.unpricedRequests;
   into.statusClasses[r.statusClass] = (into.statusClasses[r.statusClass] ?? 0) + r.requests;
   for (let i = 0; i < LATENCY_BUCKETS; i++) (into.latency[i] as number) += r.latency[i] ?? 0;
 }
@@ -111,6 +115,8 @@ interface AttemptAggregate {
   latency: number[];
   /** Hedged attempts another attempt beat (counted apart: not the provider's failure). */
   hedgesLost: number;
+  /** The request's own errors the provider answered (bad_request…), by class: counted apart too. */
+  clientErrors: Record<string, number>;
 }
 
 function emptyAttempts(): AttemptAggregate {
@@ -120,16 +126,22 @@ function emptyAttempts(): AttemptAggregate {
     errorClasses: {},
     latency: new Array<number>(LATENCY_BUCKETS).fill(0),
     hedgesLost: 0,
+    clientErrors: {},
   };
 }
 
-/** A client that left, or a hedge's loser, says nothing about the provider. */
+/**
+ * A client that left, a hedge's loser, or the request's own error (a 400 the provider answered) says
+ * nothing about the provider: the same list the degradation alerts leave out.
+ */
 function countsForReliability(outcome: string): boolean {
-  return !CUT_SHORT_OUTCOMES.has(outcome);
+  return !NOT_THE_PROVIDER_OUTCOMES.has(outcome);
 }
 
 function addAttempts(into: AttemptAggregate, a: AttemptRollup): void {
   if (a.outcome === 'hedge_lost') into.hedgesLost += a.attempts;
+  if (CLIENT_FAULT_OUTCOMES.has(a.outcome))
+    into.clientErrors[a.outcome] = (into.clientErrors[a.outcome] ?? 0) + a.attempts;
   if (!countsForReliability(a.outcome)) return;
   into.attempts += a.attempts;
   if (a.outcome === 'ok') {
@@ -154,6 +166,16 @@ function ratio(part: number, whole: number): number | null {
 
 function usd(value: number): number {
   return Math.round(value * 1e9) / 1e9;
+}
+
+/**
+ * An aggregate's cost as /admin/stats shows it: `cost_usd` sums the known costs, and is null (unknown,
+ * never zero: docs/design.md §1) when every costed request had no price; `unpriced_requests` says how
+ * many requests the sum leaves out.
+ */
+function costOf(a: Aggregate): { cost_usd: number | null; unpriced_requests: number } {
+  const unknown = a.unpricedRequests > 0 && a.costUsd === 0;
+  return { cost_usd: unknown ? null : usd(a.costUsd), unpriced_requests: a.unpricedRequests };
 }
 
 export interface TenantSpend {
@@ -225,9 +247,10 @@ export function computeStats(
       success_rate: ratio(attempts.ok, attempts.attempts),
       error_classes: attempts.errorClasses,
       hedges_lost: attempts.hedgesLost,
+      client_errors: attempts.clientErrors,
       latency_ms: { p50: quantileMs(attempts.latency, 0.5), p95: quantileMs(attempts.latency, 0.95) },
       tokens: requests.tokens,
-      cost_usd: usd(requests.costUsd),
+      ...costOf(requests),
     };
   });
   const models = [...byModel.entries()]
@@ -240,7 +263,7 @@ export function computeStats(
       status_classes: m.statusClasses,
       latency_ms: { p50: quantileMs(m.latency, 0.5), p95: quantileMs(m.latency, 0.95) },
       tokens: m.tokens,
-      cost_usd: usd(m.costUsd),
+      ...costOf(m),
     }));
 
   const successSeries: Record<string, Array<number | null>> = {};
@@ -262,7 +285,7 @@ export function computeStats(
       success_rate: ratio(total.ok, total.requests),
       latency_ms: { p50: quantileMs(total.latency, 0.5), p95: quantileMs(total.latency, 0.95) },
       tokens: total.tokens,
-      cost_usd: usd(total.costUsd),
+      ...costOf(total),
     },
     providers,
     models,

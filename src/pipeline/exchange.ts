@@ -104,11 +104,14 @@ export async function jsonAttempt(
     const front = ctx.front;
     if (front !== undefined) {
       const answer = front.answer(frontCall(ctx, target, translation), bodyText);
+      // A hedged request: the first whole answer is the one the client gets (as for chat below).
+      if (entrant !== undefined && !entrant.claim()) return { kind: 'lost', usage: answer.usage };
       relayHeaders(ctx, target, head);
       ctx.provider = provider.name;
       ctx.upstreamModel = answer.model || target.adapterTarget.model;
       ctx.targetModel = target.adapterTarget.model;
       ctx.usage = answer.usage;
+      if (answer.usageEstimated === true) ctx.usageEstimated = true;
       ctx.finishReason = answer.finishReason;
       ctx.rawFinishReason = answer.rawFinishReason;
       priceAnswer(ctx);

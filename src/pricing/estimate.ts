@@ -156,6 +156,14 @@ function maxOutputFor(request: ChatRequest, promptTokens: number, limits: ModelL
   return Math.min(modelMax, room) * choices;
 }
 
+/**
+ * The o200k token count of bare texts: no chat framing, no family factor (an embeddings input the
+ * provider reported no usage for, counted by the same bounded counter as the estimate).
+ */
+export function countTextTokens(texts: readonly string[]): number {
+  return countTexts(texts);
+}
+
 function countTexts(texts: readonly string[]): number {
   let total = 0;
   for (const text of texts) total += text.length;

@@ -155,11 +155,17 @@ export interface RequestRollup {
   completionTokens: number;
   cachedTokens: number;
   reasoningTokens: number;
+  /** The known costs only: an unpriced request adds nothing here and one to `unpricedRequests`. */
   costUsd: number;
   cacheHits: number;
   /** What answers from the cache would have cost upstream (their priced usage). */
   cacheSavedUsd: number;
   latencySumMs: number;
+  /**
+   * Requests that used tokens at no known price (cost null in the log): their cost is unknown, never
+   * zero (docs/design.md §1), so `costUsd` is a lower bound whenever this is above 0.
+   */
+  unpricedRequests: number;
   /** Counts per LATENCY_BOUNDS_MS bucket (total latency), LATENCY_BUCKETS entries. */
   latency: number[];
 }
@@ -221,7 +227,8 @@ export function rollupsOf(rows: readonly RequestRow[]): {
         into.completionTokens += row.completionTokens;
         into.cachedTokens += row.cachedTokens;
         into.reasoningTokens += row.reasoningTokens;
-        into.costUsd += row.costUsd ?? 0;
+        if (row.costUsd !== null) into.costUsd += row.costUsd;
+        else if (row.promptTokens + row.completionTokens > 0) into.unpricedRequests += 1;
       }
       // A batch line's wait for its provider's window is not a live latency: it stays out of the
       // percentiles (its row says 0 ms).
@@ -263,6 +270,7 @@ function newRequestRollup(
     cacheSavedUsd: 0,
     latencySumMs: 0,
     latency: new Array<number>(LATENCY_BUCKETS).fill(0),
+    unpricedRequests: 0,
   };
 }
 
@@ -318,8 +326,11 @@ export function requestRowProblem(row: RequestRow): string | undefined {
   return undefined;
 }
 
-/** The rollup columns, in the order both stores bind them. */
-export const REQUEST_ROLLUP_SUMS = [
+/**
+ * The rollup columns migration 2 created, frozen: later columns are added by their own migration (7:
+ * `unpriced_requests`), so a fresh store and a migrated one end with the same table.
+ */
+export const REQUEST_ROLLUP_SUMS_V2 = [
   'requests',
   'prompt_tokens',
   'completion_tokens',
@@ -331,6 +342,9 @@ export const REQUEST_ROLLUP_SUMS = [
   'latency_sum_ms',
   ...Array.from({ length: LATENCY_BUCKETS }, (_, i) => `l${i}`),
 ] as const;
+
+/** The rollup columns, in the order both stores bind them. */
+export const REQUEST_ROLLUP_SUMS = [...REQUEST_ROLLUP_SUMS_V2, 'unpriced_requests'] as const;
 
 export const ATTEMPT_ROLLUP_SUMS = [
   'attempts',
@@ -350,6 +364,7 @@ export function requestRollupValues(r: RequestRollup): number[] {
     r.cacheSavedUsd,
     r.latencySumMs,
     ...r.latency,
+    r.unpricedRequests,
   ];
 }
 
@@ -376,6 +391,7 @@ export function toRequestRollup(row: Row): RequestRollup {
     cacheSavedUsd: Number(row.cache_saved_usd),
     latencySumMs: Number(row.latency_sum_ms),
     latency: Array.from({ length: LATENCY_BUCKETS }, (_, i) => Number(row[`l${i}`])),
+    unpricedRequests: Number(row.unpriced_requests ?? 0),
   };
 }
 

@@ -42,6 +42,12 @@ function renders(count: number): boolean {
   return Number((globalThis as any).document.body.dataset.loaded ?? 0) >= count;
 }
 
+/** The status line says `text`. */
+function statusSays(text: string): boolean {
+  // biome-ignore lint/suspicious/noExplicitAny: the page's globals
+  return ((globalThis as any).document.getElementById('status').textContent ?? '').includes(text);
+}
+
 /** The traffic chart's series, by provider, as uPlot holds them. */
 function trafficChartData(): Record<string, Array<number | null>> {
   // biome-ignore lint/suspicious/noExplicitAny: the page's globals
@@ -228,6 +234,100 @@ if (CHROMIUM === undefined) {
         await page.close();
       } finally {
         await big.stop();
+      }
+    }, 60_000);
+
+    // Embeddings/dashboard audit item 4: one failed read (the store down) left every panel blank.
+    it('shows an unpriced model’s spend as unknown; while the store is down, the live routing panel and which panels it cannot read', async () => {
+      const real = await openStore('sqlite::memory:');
+      let down = false;
+      const readsLog = new Set(['requestRollups', 'spendByHour', 'listRequests', 'queryRequests']);
+      const store = new Proxy(real, {
+        get(target, property, receiver) {
+          const value = Reflect.get(target, property, receiver);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) =>
+            down && readsLog.has(String(property))
+              ? Promise.reject(new Error('connection refused'))
+              : value.apply(target, args);
+        },
+      });
+      const outage = await startTestGateway(
+        {
+          server: { admin_key: ADMIN },
+          // Backup: the first case left primary failing.
+          providers: { backup: { type: 'openai', keys: ['sk-b'], base_url: `${backup.url}/v1` } },
+          models: { chat: { targets: ['backup/gpt-4.1'] } },
+        },
+        { store },
+      );
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      try {
+        await outage.client.chat.completions.create({
+          model: 'chat',
+          messages: [{ role: 'user', content: 'hi' }],
+        });
+        // A model with no price (audit item 5): its spend is unknown, never drawn as $0.
+        await outage.client.chat.completions.create({
+          model: 'backup/gpt-unpriced-1',
+          messages: [{ role: 'user', content: 'hi' }],
+        });
+        await page.goto(`${outage.url}/dashboard`);
+        await page.fill('#key', ADMIN);
+        await page.click('button[type=submit]');
+        await page.waitForFunction(renders, 1, { timeout: 10_000 });
+        expect(await page.locator('#chart-traffic canvas').count()).toBeGreaterThan(0);
+        expect(
+          await page.locator('#spend .bar[data-name="model backup/gpt-unpriced-1"]').textContent(),
+        ).toContain('unknown (1 unpriced)');
+        expect(await page.locator('#spend .bar[data-name="backup"]').textContent()).toMatch(
+          /≥ \$.* \+ 1 unpriced/,
+        );
+
+        down = true;
+        await page.selectOption('#window', '15m');
+        await page.waitForFunction(statusSays, 'the store did not answer', { timeout: 10_000 });
+        // Every store-backed panel says it cannot be read, with no stale chart left as if current.
+        for (const id of [
+          'chart-traffic',
+          'chart-success',
+          'chart-errors',
+          'tenants',
+          'spend',
+          'cache',
+          'failures',
+        ]) {
+          expect(await page.locator(`#${id} .unavailable`).count(), id).toBe(1);
+          expect(await page.locator(`#${id} .unavailable`).textContent(), id).toContain('store unavailable');
+          expect(await page.locator(`#${id} canvas`).count(), id).toBe(0);
+        }
+        expect(await page.locator('#login').isHidden()).toBe(true);
+
+        // A page opened during the outage still draws the live routing panel (breakers, health).
+        const fresh = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+        try {
+          await fresh.goto(`${outage.url}/dashboard`);
+          await fresh.fill('#key', ADMIN);
+          await fresh.click('button[type=submit]');
+          await fresh.waitForFunction(statusSays, 'the store did not answer', { timeout: 10_000 });
+          expect(await fresh.locator('#breakers .tile[data-target="backup/gpt-4.1"]').count()).toBe(1);
+          expect(await fresh.locator('#spend .unavailable').count()).toBe(1);
+        } finally {
+          await fresh.close();
+        }
+
+        // Back up: the next refresh draws everything again.
+        down = false;
+        await page.selectOption('#window', '1h');
+        await page.waitForFunction(renders, 2, { timeout: 10_000 });
+        expect(await page.locator('#chart-traffic canvas').count()).toBeGreaterThan(0);
+        expect(await page.locator('.unavailable').count()).toBe(0);
+        expect(errors).toEqual([]);
+      } finally {
+        await page.close();
+        await outage.stop();
       }
     }, 60_000);
 

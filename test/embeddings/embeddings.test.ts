@@ -57,6 +57,7 @@ describe('embeddings', () => {
       passthrough: true,
       vectors: [],
       promptTokens: 3,
+      promptTokensCounted: false,
       model: 'emb-1',
     });
     // A server that answers floats to a base64 request is re-encoded, not relayed.
@@ -127,5 +128,53 @@ describe('embeddings', () => {
     expect(thrown(() => qwenEmbeddings.toRequest(many.embeddings, many.native, call('')))).toBeInstanceOf(
       GatewayError,
     );
+  });
+
+  // Embeddings/dashboard audit item 2: a compatible server without `usage` made embeddings free.
+  it('counts the input when the provider reports no usage, and says so', () => {
+    const texts = parse({ model: 'v', input: ['a long text to embed here', 'b'] }).embeddings;
+    const noUsage = '{"data":[{"index":0,"embedding":[0.5]},{"index":1,"embedding":[0.25]}],"model":"m"}';
+    const read = openaiEmbeddings.fromResponse(noUsage, texts);
+    expect(read.promptTokensCounted).toBe(true);
+    expect(read.promptTokens).toBe(7);
+    // Re-encoded, so the client reads the usage it is billed for.
+    expect(read.passthrough).toBe(false);
+    expect(read.vectors).toEqual([[0.5], [0.25]]);
+    const tokens = parse({ model: 'v', input: [[1, 2, 3], [4]] }).embeddings;
+    expect(openaiEmbeddings.fromResponse(noUsage, tokens)).toMatchObject({
+      promptTokens: 4,
+      promptTokensCounted: true,
+    });
+    expect(mistralEmbeddings.fromResponse(noUsage, texts)).toMatchObject({
+      promptTokens: 7,
+      promptTokensCounted: true,
+    });
+    expect(
+      geminiEmbeddings.fromResponse('{"embeddings":[{"values":[1]},{"values":[2]}]}', texts)
+        .promptTokensCounted,
+    ).toBe(true);
+  });
+
+  // Embeddings/dashboard audit item 7: rows out of range or missing came back as a 200.
+  it('refuses an answer without exactly one vector per input as a protocol error', () => {
+    const two = parse({ model: 'v', input: ['a', 'b'] }).embeddings;
+    const twoBase64 = parse({ model: 'v', input: ['a', 'b'], encoding_format: 'base64' }).embeddings;
+    const usage = '"usage":{"prompt_tokens":2,"total_tokens":2}';
+    const malformed = [
+      `{"data":[{"index":1,"embedding":[1]},{"index":2,"embedding":[2]}],${usage}}`,
+      `{"data":[{"index":0,"embedding":[1]}],${usage}}`,
+      `{"data":[{"index":0,"embedding":[1]},{"index":0,"embedding":[2]}],${usage}}`,
+      `{"data":[{"index":0,"embedding":[1]},{"index":1,"embedding":[2]},{"index":2,"embedding":[3]}],${usage}}`,
+      `{"data":[{"index":-1,"embedding":[1]},{"index":0.5,"embedding":[2]}],${usage}}`,
+    ];
+    for (const body of malformed) {
+      for (const request of [two, twoBase64])
+        expect(() => openaiEmbeddings.fromResponse(body, request), body).toThrow(UpstreamProtocolError);
+      expect(() => mistralEmbeddings.fromResponse(body, two), body).toThrow(UpstreamProtocolError);
+      expect(() => qwenEmbeddings.fromResponse(body, two), body).toThrow(UpstreamProtocolError);
+    }
+    // Rows out of order by index are put back in input order.
+    const swapped = `{"data":[{"index":1,"embedding":[2]},{"index":0,"embedding":[1]}],${usage}}`;
+    expect(qwenEmbeddings.fromResponse(swapped, two).vectors).toEqual([[1], [2]]);
   });
 });

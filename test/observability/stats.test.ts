@@ -104,6 +104,44 @@ describe('computeStats: what is and is not a provider failure or a success', () 
     expect(stats.series.success_rate.openai?.at(-1)).toBe(1);
   });
 
+  // Embeddings/dashboard audit item 3: a client's own 400s made a healthy provider look degraded.
+  it('leaves the request’s own errors out of reliability, as the degradation alerts do', () => {
+    const rows = ['bad_request', 'context_length', 'content_filter'].map((outcome, i) =>
+      requestRow(`c${i}`, {
+        timeMs: now - 1000,
+        provider: 'mistral',
+        detail: {
+          routing: null,
+          guardrails: null,
+          error_message: null,
+          attempts: [attemptOf('mistral', outcome)],
+        },
+      }),
+    );
+    rows.push(
+      requestRow('ok', {
+        timeMs: now - 1000,
+        provider: 'mistral',
+        detail: {
+          routing: null,
+          guardrails: null,
+          error_message: null,
+          attempts: [attemptOf('mistral', 'ok')],
+        },
+      }),
+    );
+    const stats = computeStats('15m', now, tenSecondsOf(rows), []);
+    const mistral = stats.providers.find((p) => p.provider === 'mistral');
+    expect(mistral).toMatchObject({
+      attempts: 1,
+      success_rate: 1,
+      error_classes: {},
+      client_errors: { bad_request: 1, context_length: 1, content_filter: 1 },
+    });
+    expect(stats.series.errors).toEqual({});
+    expect(stats.series.success_rate.mistral?.at(-1)).toBe(1);
+  });
+
   // Audit item 6: a stream that ended in an error event after its 200 counted as a success.
   it('counts a 2xx that ended in an error as no success, under its own status class', () => {
     const broken = requestRow('s', {
@@ -145,6 +183,30 @@ describe('computeStats: what is and is not a provider failure or a success', () 
     ]);
     expect(stats.cache).toEqual({ hits: 1, hit_rate: 0.5, saved_usd: 0.25 });
     expect(stats.series.traffic.cache?.at(-1)).toBe(1);
+  });
+
+  // Embeddings/dashboard audit item 5: an unpriced model's cost showed as $0.
+  it('never shows an unknown cost as zero: null when nothing was priced, with the unpriced count', () => {
+    const unpriced = (id: string, model: string, provider = 'openai') =>
+      requestRow(id, { timeMs: now - 1000, costUsd: null, model, provider });
+    const stats = computeStats(
+      '15m',
+      now,
+      tenSecondsOf([
+        unpriced('u1', 'ada'),
+        unpriced('u2', 'ada'),
+        requestRow('p', { timeMs: now - 1000, costUsd: 0.5, model: 'chat' }),
+        unpriced('u3', 'local-embed', 'local'),
+      ]),
+      [],
+    );
+    const model = (name: string) => stats.models.find((m) => m.model === name);
+    expect(model('ada')).toMatchObject({ cost_usd: null, unpriced_requests: 2 });
+    expect(model('chat')).toMatchObject({ cost_usd: 0.5, unpriced_requests: 0 });
+    const provider = (name: string) => stats.providers.find((p) => p.provider === name);
+    expect(provider('openai')).toMatchObject({ cost_usd: 0.5, unpriced_requests: 2 });
+    expect(provider('local')).toMatchObject({ cost_usd: null, unpriced_requests: 1 });
+    expect(stats.totals).toMatchObject({ cost_usd: 0.5, unpriced_requests: 3 });
   });
 });
 

@@ -545,6 +545,30 @@ export function storeContract(
         ]);
       });
 
+      // Embeddings/dashboard audit item 5: an unpriced request rolled up as $0, unknown cost shown as zero.
+      it('counts unpriced requests apart from the known cost, across batches', async () => {
+        await store.insertRequests([
+          requestRow('req_priced', { costUsd: 0.5 }),
+          requestRow('req_unpriced_1', { costUsd: null }),
+        ]);
+        await store.insertRequests([
+          requestRow('req_unpriced_2', { timeMs: T0 + 1000, costUsd: null }),
+          // No tokens spent (refused before any upstream answered): no cost to know, not unpriced.
+          requestRow('req_refused', {
+            timeMs: T0 + 2000,
+            costUsd: null,
+            promptTokens: 0,
+            completionTokens: 0,
+            cachedTokens: 0,
+            reasoningTokens: 0,
+          }),
+        ]);
+        const minutes = await store.requestRollups({ bucketMs: 60_000, fromMs: T0, toMs: T0 + 60_000 });
+        expect(minutes.requests.map((r) => [r.provider, r.requests, r.costUsd, r.unpricedRequests])).toEqual([
+          ['openai', 4, 0.5, 2],
+        ]);
+      });
+
       it('prunes log rows and rollups older than their cutoffs', async () => {
         await store.insertRequests([
           requestRow('req_old', { timeMs: T0 }),

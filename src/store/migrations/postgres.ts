@@ -4,7 +4,7 @@
  * double precision (the store is a ledger of sums; the state keeps exact integers for admission).
  * Unqualified names land in the first schema of the connection's search_path.
  */
-import { ATTEMPT_ROLLUP_SUMS, REQUEST_ROLLUP_SUMS } from '../request-log.ts';
+import { ATTEMPT_ROLLUP_SUMS, REQUEST_ROLLUP_SUMS_V2 } from '../request-log.ts';
 import type { Migration } from './types.ts';
 
 export const postgresMigrations: readonly Migration[] = [
@@ -108,7 +108,7 @@ export const postgresMigrations: readonly Migration[] = [
         provider      text NOT NULL,
         model         text NOT NULL,
         status_class  text NOT NULL,
-        ${REQUEST_ROLLUP_SUMS.map((name) => `${name} double precision NOT NULL`).join(',\n        ')},
+        ${REQUEST_ROLLUP_SUMS_V2.map((name) => `${name} double precision NOT NULL`).join(',\n        ')},
         PRIMARY KEY (bucket_ms, bucket_start, provider, model, status_class)
       );
 
@@ -220,6 +220,15 @@ export const postgresMigrations: readonly Migration[] = [
       -- mode. Its lines are budgeted and checked by that key's policy (its tier, its allow-list), also
       -- after a restart.
       ALTER TABLE batch_jobs ADD COLUMN key_id text;
+    `,
+  },
+  {
+    version: 7,
+    name: 'request rollups: unpriced requests',
+    sql: `
+      -- Requests that used tokens at no known price: their cost is unknown, never zero, so cost_usd
+      -- is a lower bound wherever this is above 0. Rows rolled up before this migration count 0.
+      ALTER TABLE request_rollup ADD COLUMN unpriced_requests double precision NOT NULL DEFAULT 0;
     `,
   },
 ];

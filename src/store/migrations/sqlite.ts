@@ -3,7 +3,7 @@
  * Times are epoch ms (INTEGER); money is REAL (the store is a ledger of sums; the state keeps exact
  * integers for admission).
  */
-import { ATTEMPT_ROLLUP_SUMS, REQUEST_ROLLUP_SUMS } from '../request-log.ts';
+import { ATTEMPT_ROLLUP_SUMS, REQUEST_ROLLUP_SUMS_V2 } from '../request-log.ts';
 import type { Migration } from './types.ts';
 
 export const sqliteMigrations: readonly Migration[] = [
@@ -111,7 +111,7 @@ export const sqliteMigrations: readonly Migration[] = [
         provider      TEXT NOT NULL,
         model         TEXT NOT NULL,
         status_class  TEXT NOT NULL,
-        ${REQUEST_ROLLUP_SUMS.map((name) => `${name} REAL NOT NULL`).join(',\n        ')},
+        ${REQUEST_ROLLUP_SUMS_V2.map((name) => `${name} REAL NOT NULL`).join(',\n        ')},
         PRIMARY KEY (bucket_ms, bucket_start, provider, model, status_class)
       ) WITHOUT ROWID;
 
@@ -222,6 +222,15 @@ export const sqliteMigrations: readonly Migration[] = [
       -- mode. Its lines are budgeted and checked by that key's policy (its tier, its allow-list), also
       -- after a restart.
       ALTER TABLE batch_jobs ADD COLUMN key_id TEXT;
+    `,
+  },
+  {
+    version: 7,
+    name: 'request rollups: unpriced requests',
+    sql: `
+      -- Requests that used tokens at no known price: their cost is unknown, never zero, so cost_usd
+      -- is a lower bound wherever this is above 0. Rows rolled up before this migration count 0.
+      ALTER TABLE request_rollup ADD COLUMN unpriced_requests REAL NOT NULL DEFAULT 0;
     `,
   },
 ];

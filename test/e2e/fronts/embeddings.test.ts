@@ -4,6 +4,8 @@
  * agree; `dimensions` where the provider takes it; usage and cost reach the log; a failing target falls
  * over; providers without embeddings get a 400 without an upstream call.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAnthropicFake } from '../../../src/demo/fakes/anthropic/index.ts';
@@ -161,5 +163,149 @@ describe('/v1/embeddings routing', () => {
       .catch((caught: unknown) => caught)) as InstanceType<typeof OpenAI.BadRequestError>;
     expect(wrongType).toMatchObject({ status: 400, param: 'input' });
     expect(wrongType.message).not.toMatch(/Invalid input\.$/);
+  });
+});
+
+describe('/v1/embeddings hedged', () => {
+  let slow: FakeServer;
+  let fast: FakeServer;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    slow = await startFakeOpenAI({ keys: ['a'] });
+    fast = await startFakeOpenAI({ keys: ['b'] });
+    gw = await startTestGateway({
+      providers: {
+        slow: { type: 'openai', keys: ['a'], base_url: `${slow.url}/v1` },
+        fast: { type: 'openai', keys: ['b'], base_url: `${fast.url}/v1` },
+      },
+      models: {
+        hedged: {
+          targets: ['slow/text-embedding-3-small', 'fast/text-embedding-3-large'],
+          hedge: { after_ms: 50 },
+        },
+      },
+      pricing: {
+        models: {
+          'text-embedding-3-small': { input: 0.02, output: 0 },
+          'text-embedding-3-large': { input: 0.13, output: 0 },
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await slow?.stop();
+    await fast?.stop();
+  });
+
+  it('records and charges the answer that won, and aborts the loser', async () => {
+    slow.control.enqueue({ firstByteMs: 2_000 });
+    const { data, response } = await gw.client.embeddings
+      .create({ model: 'hedged', input: 'hello', encoding_format: 'float' })
+      .withResponse();
+    expect(response.headers.get('x-switchyard-provider')).toBe('fast');
+    expect(data.data[0]?.embedding).toHaveLength(3072);
+    const id = response.headers.get('x-request-id');
+    await waitFor(() => gw.logs.some((line) => line.request_id === id));
+    const line = gw.logs.find((entry) => entry.request_id === id) as {
+      provider: string;
+      upstream_model: string;
+      cost_usd: number;
+      attempts: Array<{ target: string; outcome: string }>;
+    };
+    expect(line.provider).toBe('fast');
+    expect(line.upstream_model).toBe('text-embedding-3-large');
+    expect(line.cost_usd).toBe(Number(response.headers.get('x-switchyard-cost-usd')));
+    expect(line.attempts.map((a) => [a.target, a.outcome])).toEqual(
+      expect.arrayContaining([
+        ['fast/text-embedding-3-large', 'ok'],
+        ['slow/text-embedding-3-small', 'hedge_lost'],
+      ]),
+    );
+    await waitFor(() => slow.requests.at(-1)?.aborted === true, 2_000, 'loser aborted');
+  });
+});
+
+/** A self-hosted OpenAI-compatible embeddings server as many are: no `usage`, and sometimes bad rows. */
+describe('/v1/embeddings from a compatible server', () => {
+  let mode: 'no-usage' | 'one-based' | 'short' = 'no-usage';
+  let server: Server;
+  let backup: FakeServer;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let text = '';
+      req.on('data', (chunk) => {
+        text += chunk;
+      });
+      req.on('end', () => {
+        const body = JSON.parse(text) as { input: unknown; model: string };
+        const inputs = Array.isArray(body.input) ? body.input : [body.input];
+        let data = inputs.map((_, i) => ({ object: 'embedding', index: i, embedding: [0.5, 0.25, i] }));
+        if (mode === 'one-based') data = data.map((row) => ({ ...row, index: row.index + 1 }));
+        if (mode === 'short') data = data.slice(0, 1);
+        const answer: Record<string, unknown> = { object: 'list', data, model: body.model };
+        if (mode !== 'no-usage') answer.usage = { prompt_tokens: 2, total_tokens: 2 };
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(answer));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    backup = await startFakeOpenAI({ keys: ['b'] });
+    gw = await startTestGateway({
+      providers: {
+        local: { type: 'openai-compatible', base_url: `http://127.0.0.1:${port}/v1` },
+        backup: { type: 'openai', keys: ['b'], base_url: `${backup.url}/v1` },
+      },
+      models: { embed: { targets: ['local/nomic-embed', 'backup/text-embedding-3-small'] } },
+      pricing: {
+        models: {
+          'nomic-embed': { input: 0.1, output: 0 },
+          'text-embedding-3-small': { input: 0.02, output: 0 },
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await backup?.stop();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it('counts the input of an answer without usage, charges it and logs it estimated', async () => {
+    mode = 'no-usage';
+    for (const encoding_format of ['float', 'base64'] as const) {
+      const { data, response } = await gw.client.embeddings
+        .create({ model: 'local/nomic-embed', input: ['a long text to embed here', 'b'], encoding_format })
+        .withResponse();
+      expect(data.usage.prompt_tokens).toBeGreaterThan(0);
+      expect(data.data.map((row) => row.index)).toEqual([0, 1]);
+      const cost = Number(response.headers.get('x-switchyard-cost-usd'));
+      expect(cost).toBeGreaterThan(0);
+      const id = response.headers.get('x-request-id');
+      await waitFor(() => gw.logs.some((line) => line.request_id === id));
+      const line = gw.logs.find((entry) => entry.request_id === id) as Record<string, unknown>;
+      expect((line.usage as { prompt: number }).prompt).toBe(data.usage.prompt_tokens);
+      expect(line.usage_estimated).toBe(true);
+      expect(line.cost_usd as number).toBeCloseTo(cost, 12);
+    }
+  });
+
+  it('fails over from an answer that does not hold one vector per input', async () => {
+    for (const broken of ['one-based', 'short'] as const) {
+      mode = broken;
+      for (const encoding_format of ['float', 'base64'] as const) {
+        const before = backup.requests.length;
+        const { data, response } = await gw.client.embeddings
+          .create({ model: 'embed', input: ['a', 'b'], encoding_format })
+          .withResponse();
+        expect(response.headers.get('x-switchyard-provider'), `${broken} ${encoding_format}`).toBe('backup');
+        expect(data.data.map((row) => row.index)).toEqual([0, 1]);
+        expect(backup.requests.length).toBe(before + 1);
+      }
+    }
   });
 });

@@ -48,9 +48,16 @@ const SPACED_CONTENT = /content"\s*:\s*"/;
 /** A refusal string, however spaced; only chunks with `sal"` in them (rare: a refusal, or `"refusal":null`) test it. */
 const REFUSAL = /"refusal"\s*:\s*"/;
 
-/** Whitespace around some colon: only such chunks pay the regular expressions (three short searches). */
+/**
+ * The chunk's serializer puts whitespace around its colons. A serializer writes every key alike, so the
+ * first key tells (about 25 ns, where searching the whole chunk for `": ` took 180 ns, the quote being
+ * everywhere in JSON); only such chunks pay the regular expressions.
+ */
 function spaced(json: string): boolean {
-  return json.includes('": ') || json.includes('" :') || json.includes(':\n');
+  // `{"id":"…` in compact JSON: the first key's closing quote, then the colon, then the value.
+  if (json.charCodeAt(0) !== 123 || json.charCodeAt(1) !== 34) return true;
+  const close = json.indexOf('"', 2);
+  return json.charCodeAt(close + 1) !== 58 || json.charCodeAt(close + 2) <= 32;
 }
 
 /** Some choice has a finish reason (a string, not `null`). */
@@ -79,9 +86,11 @@ function hasRefusal(json: string): boolean {
  * takes the full parse.
  */
 function onlyChoiceZero(json: string): boolean {
-  const at = json.indexOf('ndex":');
+  // `x":` rather than `ndex":`: a needle without a quote in front is searched in a third of the time, and
+  // in a chat chunk only `index` ends in x (another key that did would only send the chunk to the parse).
+  const at = json.indexOf('x":');
   if (at === -1) return true; // no index at all: every choice is read as choice 0, as the full parse does
-  return json.charCodeAt(at + 6) === 48 && json.indexOf('ndex":', at + 7) === -1;
+  return json.charCodeAt(at + 3) === 48 && json.indexOf('x":', at + 4) === -1;
 }
 
 export function readChunkText(json: string): ChunkText {

@@ -6,7 +6,7 @@
  * estimate's Gemini factor) when `usageMetadata` is absent.
  */
 import { unsupportedParameter } from '../errors/codes.ts';
-import { countPromptTokens, TOKENIZER_FACTOR } from '../pricing/estimate.ts';
+import { countTextTokens, TOKENIZER_FACTOR } from '../pricing/estimate.ts';
 import { modelResource } from '../providers/gemini/request.ts';
 import { UpstreamProtocolError } from '../providers/types.ts';
 import type { EmbeddingsAdapter } from './types.ts';
@@ -55,13 +55,9 @@ export const geminiEmbeddings: EmbeddingsAdapter = {
     const promptTokens =
       typeof reported === 'number'
         ? reported
-        : // The estimate's bounded counter (long texts are sampled, never tokenized whole).
-          Math.ceil(
-            countPromptTokens({
-              model: request.model,
-              messages: [{ role: 'user', content: (request.input as string[]).join('\n') }],
-            }) * (TOKENIZER_FACTOR.gemini ?? 1),
-          );
+        : // The texts alone, by the estimate's bounded counter (long texts are sampled, never tokenized
+          // whole), without the chat framing a message would add: "hello" is 1 token, not 10.
+          Math.ceil(countTextTokens(request.input as string[]) * (TOKENIZER_FACTOR.gemini ?? 1));
     return {
       passthrough: false,
       vectors,

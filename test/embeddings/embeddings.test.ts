@@ -155,6 +155,18 @@ describe('embeddings', () => {
     ).toBe(true);
   });
 
+  it('counts Gemini texts without chat framing: "hello" is about one token, not ten', () => {
+    const hello = parse({ model: 'v', input: ['hello'] }).embeddings;
+    const read = geminiEmbeddings.fromResponse('{"embeddings":[{"values":[1]}]}', hello);
+    // o200k says 1; Gemini's tokenizer factor (1.15) rounds it up to 2.
+    expect(read.promptTokens).toBe(2);
+    const texts = parse({ model: 'v', input: ['a long text to embed here', 'b'] }).embeddings;
+    // 7 o200k tokens × 1.15, rounded up.
+    expect(
+      geminiEmbeddings.fromResponse('{"embeddings":[{"values":[1]},{"values":[2]}]}', texts).promptTokens,
+    ).toBe(9);
+  });
+
   // Embeddings/dashboard audit item 7: rows out of range or missing came back as a 200.
   it('refuses an answer without exactly one vector per input as a protocol error', () => {
     const two = parse({ model: 'v', input: ['a', 'b'] }).embeddings;

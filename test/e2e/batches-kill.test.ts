@@ -99,6 +99,27 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** A job of `count` chat lines (`<prefix>-<i>`, "line <i>") to `model`, uploaded and created. */
+async function submitLines(client: OpenAI, prefix: string, count: number, model: string) {
+  const input = Array.from({ length: count }, (_, i) =>
+    JSON.stringify({
+      custom_id: `${prefix}-${i}`,
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: { model, max_tokens: 8, messages: [{ role: 'user', content: `line ${i}` }] },
+    }),
+  ).join('\n');
+  const file = await client.files.create({
+    file: await toFile(Buffer.from(input), 'in.jsonl'),
+    purpose: 'batch',
+  });
+  return client.batches.create({
+    input_file_id: file.id,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+  });
+}
+
 describe('a gateway killed with SIGKILL mid-batch', () => {
   it('completes every line exactly once after a restart, with one provider submission', async () => {
     const configPath = join(dir, 'switchyard.yaml');
@@ -117,23 +138,7 @@ describe('a gateway killed with SIGKILL mid-batch', () => {
 
     const first = await startProcess(configPath);
     running.push(first);
-    const input = Array.from({ length: LINES }, (_, i) =>
-      JSON.stringify({
-        custom_id: `k-${i}`,
-        method: 'POST',
-        url: '/v1/chat/completions',
-        body: { model: 'smart', max_tokens: 8, messages: [{ role: 'user', content: `line ${i}` }] },
-      }),
-    ).join('\n');
-    const file = await first.client.files.create({
-      file: await toFile(Buffer.from(input), 'in.jsonl'),
-      purpose: 'batch',
-    });
-    const job = await first.client.batches.create({
-      input_file_id: file.id,
-      endpoint: '/v1/chat/completions',
-      completion_window: '24h',
-    });
+    const job = await submitLines(first.client, 'k', LINES, 'smart');
     const submissions = () =>
       fake.requests.filter((r) => r.method === 'POST' && r.path === '/v1/batches').length;
     await until(() => submissions() === 1, 'the provider batch submission');
@@ -190,23 +195,7 @@ describe('a gateway killed with SIGKILL while it sends lines live', () => {
       await writeFile(configPath, JSON.stringify(config));
       const first = await startProcess(configPath);
       running.push(first);
-      const input = Array.from({ length: live }, (_, i) =>
-        JSON.stringify({
-          custom_id: `l-${i}`,
-          method: 'POST',
-          url: '/v1/chat/completions',
-          body: { model: 'large', max_tokens: 8, messages: [{ role: 'user', content: `line ${i}` }] },
-        }),
-      ).join('\n');
-      const file = await first.client.files.create({
-        file: await toFile(Buffer.from(input), 'in.jsonl'),
-        purpose: 'batch',
-      });
-      const job = await first.client.batches.create({
-        input_file_id: file.id,
-        endpoint: '/v1/chat/completions',
-        completion_window: '24h',
-      });
+      const job = await submitLines(first.client, 'l', live, 'large');
       // Killed once some answers are recorded, long before the last line is sent.
       await until(
         async () => ((await first.client.batches.retrieve(job.id)).request_counts?.completed ?? 0) > 0,

@@ -274,6 +274,13 @@ if (CHROMIUM === undefined) {
           model: 'backup/gpt-unpriced-1',
           messages: [{ role: 'user', content: 'hi' }],
         });
+        // Both rows stored before the page reads them: a row is queued once its response is handed over.
+        const deadline = Date.now() + 5000;
+        for (;;) {
+          await outage.gateway.controlPlane.spend?.flush();
+          if ((await real.queryRequests({ limit: 10 })).length >= 2 || Date.now() > deadline) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
         await page.goto(`${outage.url}/dashboard`);
         await page.fill('#key', ADMIN);
         await page.click('button[type=submit]');

@@ -57,7 +57,7 @@ export function createMetrics(
     beforeCollect,
     requests: new Counter({
       name: 'switchyard_requests_total',
-      help: 'Chat completion requests by the provider that answered (none when no attempt succeeded, cache for a cache hit) and HTTP status class.',
+      help: 'Chat completion requests by the provider that answered (none when no attempt succeeded, cache for a cache hit) and HTTP status class (stream_error: a stream that broke after its first byte).',
       labelNames: ['provider', 'status_class', 'stream'],
       registers: [registry],
     }),
@@ -203,4 +203,12 @@ export function createMetrics(
 export function statusClass(status: number): string {
   if (status === 499) return 'client_closed';
   return `${Math.floor(status / 100)}xx`;
+}
+
+/**
+ * A request's class in the request counters: a 2xx that carries an error code is a stream that broke
+ * after its first byte (the status was already sent), no success, as in the stored rollups.
+ */
+export function requestStatusClass(status: number, errorCode: string | null): string {
+  return errorCode !== null && status >= 200 && status < 300 ? 'stream_error' : statusClass(status);
 }

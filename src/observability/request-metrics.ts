@@ -5,7 +5,7 @@
  */
 import type { Counter, Histogram } from 'prom-client';
 import type { Usage } from '../protocol/chat-response.ts';
-import { type GatewayMetrics, statusClass } from './metrics.ts';
+import type { GatewayMetrics } from './metrics.ts';
 
 type CounterChild = ReturnType<Counter<string>['labels']>;
 type HistogramChild = ReturnType<Histogram<string>['labels']>;
@@ -59,9 +59,9 @@ class ProviderRequestMetrics {
     this.#attemptsOk.inc();
   }
 
-  request(status: number, stream: boolean, seconds: number): void {
+  /** `statusLabel`: requestStatusClass (metrics.ts) of the request's status and error code. */
+  request(statusLabel: string, stream: boolean, seconds: number): void {
     const mode = stream ? this.#stream : this.#json;
-    const statusLabel = statusClass(status);
     let requests = mode.requests.get(statusLabel);
     if (requests === undefined) {
       requests = this.#metrics.requests.labels(this.#provider, statusLabel, stream ? 'true' : 'false');

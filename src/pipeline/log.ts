@@ -3,7 +3,7 @@
  * (docs/style.md §2.9): nothing here runs while the client is waiting, and the row is only queued
  * (store/writer.ts writes it in batches; a slow store drops rows, never delays a request).
  */
-import { statusClass } from '../observability/metrics.ts';
+import { requestStatusClass } from '../observability/metrics.ts';
 import { buildRequestRecord } from '../observability/request-record.ts';
 import { requestLineWriter } from '../observability/request-line.ts';
 import { metricsProviderOf, requestMetricsFor } from '../observability/request-metrics.ts';
@@ -43,7 +43,8 @@ export function recordRequest(ctx: RequestContext, services: Services): void {
   // A cache hit is labelled `cache`: no provider served it now.
   const provider = metricsProviderOf(ctx);
   const providerMetrics = requestMetricsFor(metrics, provider);
-  providerMetrics.request(status, ctx.stream, totalMs / 1000);
+  const statusLabel = requestStatusClass(status, ctx.errorCode);
+  providerMetrics.request(statusLabel, ctx.stream, totalMs / 1000);
   const usage = ctx.usage;
   // A cache hit's usage is the original answer's: no provider spent those tokens now.
   if (usage !== undefined && ctx.provider !== null && ctx.cacheStatus !== 'HIT')
@@ -57,7 +58,7 @@ export function recordRequest(ctx: RequestContext, services: Services): void {
     providerMetrics.timeToFirstToken(ctx.firstByteMs / 1000);
   const tenant = ctx.tenant;
   if (tenant !== undefined && ctx.snapshot.config.logging.metrics_tenant_label) {
-    metrics.tenantRequests.labels(tenant.name, statusClass(status)).inc();
+    metrics.tenantRequests.labels(tenant.name, statusLabel).inc();
     if (ctx.costUsd !== null && ctx.costUsd > 0) metrics.tenantCostUsd.labels(tenant.name).inc(ctx.costUsd);
   }
 

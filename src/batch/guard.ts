@@ -27,6 +27,7 @@ import { moderateCompletion } from '../pipeline/guard-out.ts';
 import type { ChatRequest } from '../protocol/chat-request.ts';
 import type { TranslatedResponse } from '../providers/types.ts';
 import type { BatchLineRecord } from '../store/batch-types.ts';
+import { batchPolicyOf } from './policy.ts';
 import type { ResolvedTarget } from './target.ts';
 
 let detached: { req: IncomingMessage; res: ServerResponse } | undefined;
@@ -71,9 +72,8 @@ export interface ModeratedAnswer {
 }
 
 /**
- * Output moderation for the lines' answers. The tenant is looked up again when an answer comes (a
- * runtime tenant through the key registry): the policy in force then applies, as it would to a live
- * request sent at that moment.
+ * Output moderation for the lines' answers. The policy is looked up again when an answer comes
+ * (policy.ts): the one in force then applies, as it would to a live request sent at that moment.
  */
 export class BatchGuards {
   readonly #snapshot: () => Snapshot;
@@ -92,7 +92,7 @@ export class BatchGuards {
     translated: TranslatedResponse,
   ): ModeratedAnswer | Promise<ModeratedAnswer> {
     const snapshot = this.#snapshot();
-    const tenant = tenantNamed(snapshot, this.#controlPlane, line.tenant);
+    const tenant = batchPolicyOf(this.#controlPlane, snapshot, line.tenant, line.keyId);
     const ctx = lineContext(snapshot, tenant, request);
     ctx.guardrails = guardrailsPolicyFor(snapshot.config, tenant);
     const answer = (moderated: string | undefined): ModeratedAnswer => ({
@@ -103,14 +103,4 @@ export class BatchGuards {
     const checked = moderateCompletion(ctx, target.compiled, translated);
     return checked instanceof Promise ? checked.then(answer) : answer(checked);
   }
-}
-
-/** The tenant a line belongs to: configured, else created at runtime; none in single-user mode. */
-function tenantNamed(
-  snapshot: Snapshot,
-  controlPlane: ControlPlane | undefined,
-  name: string,
-): CompiledTenant | undefined {
-  if (name === '') return undefined;
-  return controlPlane?.keys.tenant(name, snapshot) ?? snapshot.tenantsByName.get(name);
 }

@@ -13,6 +13,7 @@ import { type BatchJobRecord, type BatchStore, newBatchJob } from '../store/batc
 import { Aggregator } from './aggregator.ts';
 import { FileStore, isMissingBytes } from './file-store.ts';
 import { runIntake } from './intake.ts';
+import { batchPolicyOf } from './policy.ts';
 import { errorLine } from './objects.ts';
 
 const COMPLETION_WINDOW_MS = 24 * 3_600_000;
@@ -70,11 +71,9 @@ export class BatchService {
     await this.aggregator.start();
   }
 
-  /** A job's policy now: its tenant's (runtime tenants too), narrowed by its key's (budgets alike). */
+  /** A job's policy now (policy.ts). */
   #policyOf(job: BatchJobRecord, snapshot: Snapshot): CompiledTenant | undefined {
-    return this.#controlPlane === undefined
-      ? snapshot.tenantsByName.get(job.tenant)
-      : this.#controlPlane.keys.policyOf(job.tenant, job.keyId, snapshot);
+    return batchPolicyOf(this.#controlPlane, snapshot, job.tenant, job.keyId);
   }
 
   async stop(): Promise<void> {

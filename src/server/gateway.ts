@@ -98,6 +98,18 @@ export interface GatewayOptions {
  */
 const UNWIND_MS = 2_000;
 
+/** Resolves when the callback `arm` is given is called, or after `limitMs`, whichever comes first. */
+function calledOrAfter(limitMs: number, arm: (done: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, limitMs);
+    timer.unref();
+    arm(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 export class Gateway {
   readonly services: Services;
   readonly pools = new UpstreamPools();
@@ -274,22 +286,19 @@ export class Gateway {
     this.#draining = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
-    if (this.#inFlight > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, graceMs);
-        timer.unref();
-        this.#idle = () => {
-          clearTimeout(timer);
-          resolve();
-        };
+    if (this.#inFlight > 0)
+      await calledOrAfter(graceMs, (done) => {
+        this.#idle = done;
       });
-    }
     this.services.cutting = true;
     this.server.closeAllConnections();
     await closed;
     // Each cut request aborts its upstream call and writes its log row and span; the log and the tracer
     // close only after that (bounded: a handler that never returns must not hold the process).
-    await this.#handlersReturned(UNWIND_MS);
+    if (this.#handlersRunning > 0)
+      await calledOrAfter(UNWIND_MS, (done) => {
+        this.#handlersDone = done;
+      });
     await this.batches?.stop();
     await this.pools.destroy();
     await this.observability.close();
@@ -349,19 +358,6 @@ export class Gateway {
         else res.destroy();
       });
     }
-  }
-
-  /** Resolves once every handler returned, or after `limitMs`. */
-  #handlersReturned(limitMs: number): Promise<void> {
-    if (this.#handlersRunning === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, limitMs);
-      timer.unref();
-      this.#handlersDone = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 
   /** The methods of an id route (`/admin/keys/:id`) with the id bound; undefined when none matches. */

@@ -5,17 +5,13 @@
  * then refused everywhere within milliseconds instead of the next `limits.key_refresh_ms` poll, which
  * stays as the backstop for a notice lost to a dropped connection.
  */
-import { createRequire } from 'node:module';
 import type { Client, ClientConfig, Pool } from 'pg';
+import { loadPg } from './pg-module.ts';
 
 export const KEY_CHANGES_CHANNEL = 'switchyard_key_changes';
 
 /** How long a lost LISTEN connection waits before connecting again. */
 const RECONNECT_MS = 1000;
-
-function loadClient(): typeof Client {
-  return (createRequire(import.meta.url)('pg') as { Client: typeof Client }).Client;
-}
 
 /** Sends the notice; the caller has committed the change. A lost notice only costs the poll's delay. */
 export async function announceKeyChange(pool: Pool): Promise<void> {
@@ -36,7 +32,7 @@ export function listenForKeyChanges(
   let retry: NodeJS.Timeout | undefined;
 
   const connect = async (): Promise<void> => {
-    const next = new (loadClient())(config);
+    const next = new (loadPg().Client)(config);
     client = next;
     // A LISTEN connection is idle by design: no statement or query timeout may end it.
     next.on('error', (error) => {

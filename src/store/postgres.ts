@@ -4,10 +4,10 @@
  * transaction under an advisory lock, so instances starting together migrate once and the others wait
  * and find the work done.
  */
-import { createRequire } from 'node:module';
 import type { ClientConfig, Pool, PoolClient, PoolConfig, QueryConfig } from 'pg';
 import { postgresMigrations } from './migrations/postgres.ts';
 import { PostgresBatchStore } from './postgres-batches.ts';
+import { loadPg } from './pg-module.ts';
 import { announceKeyChange, listenForKeyChanges } from './postgres-key-notices.ts';
 import { type Migration, pendingMigrations } from './migrations/types.ts';
 import {
@@ -39,14 +39,6 @@ export interface PostgresStoreOptions {
    * one on the next query, so this is for the log only. Default: ignored.
    */
   onConnectionError?: (error: Error) => void;
-}
-
-/**
- * pg is loaded on first use, as ioredis is in src/state/redis.ts: a gateway on the embedded SQLite store
- * (the default) does not carry it.
- */
-function loadPool(): typeof Pool {
-  return (createRequire(import.meta.url)('pg') as { Pool: typeof Pool }).Pool;
 }
 
 /** Advisory lock ids (database-wide; any fixed bigint works as long as nothing else in the database uses it). */
@@ -133,7 +125,7 @@ export class PostgresStore implements Store {
 
   private constructor(url: string, options: PostgresStoreOptions) {
     this.#clientConfig = { connectionString: url, application_name: 'switchyard', ...options.pool };
-    this.#pool = new (loadPool())({
+    this.#pool = new (loadPg().Pool)({
       connectionString: url,
       application_name: 'switchyard',
       // Background work only (key refresh, spend batches, admin calls): a few connections are plenty.
